@@ -1,0 +1,311 @@
+"""Tag names, tag kinds, and the codec between a tag name and its IMAP keyword.
+
+A tag is stored on the server as one IMAP keyword on every message of a thread. Keywords are
+7-bit atoms (no space, no ``( ) { % * " \\ ]``, no controls), compared case-insensitively, and
+servers cap their length (Dovecot answers ``NO [CANNOT]`` above 50 characters).
+
+The codec is current Thunderbird's tag-key scheme, so a Thunderbird user who creates a tag called
+``team:billing`` stores the very same keyword:
+
+* encode the name as UTF-8;
+* keep the printable ASCII bytes 0x21-0x7E except ``= ( ) [ ] { } % * " \\ < > ; &``;
+* write every other byte (space included) as ``=xx`` (two hex digits);
+* lowercase the result.
+
+``category:Produkt Verwirrung`` becomes ``category:produkt=20verwirrung``; the codec is lossless
+for canonical (lowercase) names. Thunderbird's five built-in labels are the exception: their
+names ``important``, ``work``, ``personal``, ``to do`` and ``later`` map to the legacy keywords
+``$label1`` .. ``$label5``.
+
+Who calls what:
+
+==================  =====================================================================
+function            used by
+==================  =====================================================================
+canonical_tag       the CLI and the tag picker, on every name a person types
+encode_keyword      the sync engine before ``UID STORE``; the cache when it filters by tag
+keyword_to_tag      the cache and the sync engine on every keyword FETCHed from the server
+tag_kind            the catalog (``storage.userdb``) and the thread list (team / category)
+display_name        the UI, for the ``$label`` tags Thunderbird shows capitalised
+==================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+__all__ = [
+    "IGNORED_KEYWORDS",
+    "KEYWORD_MAX",
+    "SEED_CATEGORIES",
+    "TagError",
+    "canonical_tag",
+    "decode_keyword",
+    "display_name",
+    "encode_keyword",
+    "keyword_to_tag",
+    "tag_kind",
+]
+
+KEYWORD_MAX = 50
+"""Longest keyword we store: Dovecot rejects longer ones with ``NO [CANNOT]`` (JMAP allows 255)."""
+
+SEED_CATEGORIES: tuple[str, ...] = (
+    "category:bug",
+    "category:feature-request",
+    "category:product-confusion",
+    "category:didnt-know",
+    "category:how-to",
+    "category:billing",
+    "category:account",
+    "category:praise",
+    "category:churn-risk",
+)
+"""The categories a new catalog starts with, bound to the shortcut keys 1-9 in this order."""
+
+TEAM_PREFIX = "team:"
+CATEGORY_PREFIX = "category:"
+
+# Thunderbird's built-in labels: tag name -> legacy keyword, and how Thunderbird shows them.
+_LABELS: dict[str, str] = {
+    "important": "$label1",
+    "work": "$label2",
+    "personal": "$label3",
+    "to do": "$label4",
+    "later": "$label5",
+}
+_LABEL_NAMES: dict[str, str] = {keyword: name for name, keyword in _LABELS.items()}
+_LABEL_DISPLAY: dict[str, str] = {
+    "important": "Important",
+    "work": "Work",
+    "personal": "Personal",
+    "to do": "To Do",
+    "later": "Later",
+}
+
+# Printable ASCII bytes that the Thunderbird scheme still writes as "=xx".
+_ESCAPED_ASCII = frozenset(b'=()[]{}%*"\\<>;&')
+_KEPT_BYTES = frozenset(b for b in range(0x21, 0x7F) if b not in _ESCAPED_ASCII)
+_HEX_ESCAPE = re.compile(r"=([0-9a-fA-F]{2})")
+
+# Whitespace a person may type inside a name; collapsed to one space. Other controls are errors.
+_TYPED_WHITESPACE = "\t\n\r"
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+_KIND_PREFIX = re.compile(r"^(team|category)\s*:\s*")
+
+IGNORED_KEYWORDS: frozenset[str] = frozenset(
+    {
+        # Junk filtering: Thunderbird, Evolution, Roundcube, Apple Mail, Gmail and the Dovecot /
+        # SpamAssassin learning plugins set these on their own.
+        "junk",
+        "nonjunk",
+        "notjunk",
+        "$junk",
+        "$notjunk",
+        "$nonjunk",
+        "junkrecorded",
+        "$junkrecorded",
+        "$phishing",
+        "$notphishing",
+        # Mutt / NeoMutt and Apple Mail bookkeeping.
+        "old",
+        "forwarded",
+        "redirected",
+        "$forwarded",
+        "$redirected",
+        # Apple Mail flag colours.
+        "$mailflagbit0",
+        "$mailflagbit1",
+        "$mailflagbit2",
+        # RFC 5788 / 8457 / 9051-era registered keywords.
+        "$mdnsent",
+        "$submitted",
+        "$submitpending",
+        "$important",
+        "$notify",
+        "$muted",
+        "$followed",
+        "$memo",
+        "$hasmemo",
+        "$hasattachment",
+        "$hasnoattachment",
+        "$autosent",
+        "$unsubscribed",
+        "$canunsubscribe",
+        "$imported",
+        "$istrusted",
+        "$answered",
+        # Evolution.
+        "$has_cal",
+        "$has_note",
+        # KMail / Akonadi.
+        "$attachment",
+        "$signed",
+        "$encrypted",
+        "$todo",
+        "$watched",
+        "$ignored",
+        "$invitation",
+        "$replied",
+        "$queued",
+        "$sent",
+        "$error",
+    }
+)
+"""Keywords that other mail programs set for their own bookkeeping; they are never tags.
+
+Compared case-insensitively (the set holds casefolded spellings). Besides these, *every* keyword
+starting with ``$`` other than Thunderbird's ``$label1``-``$label5`` is ignored (the ``$`` prefix
+is reserved for registered keywords, RFC 5788), and every system flag (``\\Seen`` ...).
+
+* junk filtering (Thunderbird, Evolution, Roundcube, Apple Mail, Gmail, Dovecot/SpamAssassin
+  learning): ``Junk``, ``NonJunk``, ``NotJunk``, ``$Junk``, ``$NotJunk``, ``$NonJunk``,
+  ``JunkRecorded``, ``$JunkRecorded``, ``$Phishing``, ``$NotPhishing``;
+* Mutt/NeoMutt and Apple Mail: ``Old``, ``Forwarded``, ``Redirected``, ``$Forwarded``,
+  ``$Redirected``, ``$MailFlagBit0``-``$MailFlagBit2``;
+* registered keywords (RFC 5788 registry, RFC 8457 and later): ``$MDNSent``, ``$Submitted``,
+  ``$SubmitPending``, ``$Important``, ``$Notify``, ``$Muted``, ``$Followed``, ``$Memo``,
+  ``$HasMemo``, ``$HasAttachment``, ``$HasNoAttachment``, ``$AutoSent``, ``$Unsubscribed``,
+  ``$CanUnsubscribe``, ``$Imported``, ``$IsTrusted``, ``$Answered``;
+* Evolution: ``$has_cal``, ``$has_note``;
+* KMail/Akonadi: ``$ATTACHMENT``, ``$SIGNED``, ``$ENCRYPTED``, ``$TODO``, ``$WATCHED``,
+  ``$IGNORED``, ``$INVITATION``, ``$REPLIED``, ``$QUEUED``, ``$SENT``, ``$ERROR``.
+
+A tag name whose keyword is one of these is refused by :func:`canonical_tag`, so a tag never
+disappears into another program's bookkeeping.
+"""
+
+
+class TagError(ValueError):
+    """A tag name that cannot be used; ``str(error)`` is one line meant for the user."""
+
+
+def encode_keyword(name: str) -> str:
+    """The IMAP keyword that stores the tag ``name`` (Thunderbird's tag-key scheme).
+
+    >>> encode_keyword("team:Billing")
+    'team:billing'
+    >>> encode_keyword("category:Produkt Verwirrung")
+    'category:produkt=20verwirrung'
+    >>> encode_keyword("to do")
+    '$label4'
+    """
+    label = _LABELS.get(name.lower())
+    if label is not None:
+        return label
+    parts = [chr(b) if b in _KEPT_BYTES else f"={b:02x}" for b in name.encode("utf-8")]
+    return "".join(parts).lower()
+
+
+def decode_keyword(keyword: str) -> str:
+    """The tag name a keyword stores: the inverse of :func:`encode_keyword`, lowercased.
+
+    ``=xx`` sequences become bytes, the bytes are read as UTF-8 (invalid sequences become U+FFFD);
+    an ``=`` not followed by two hex digits stays as it is.
+    """
+    label = _LABEL_NAMES.get(keyword.lower())
+    if label is not None:
+        return label
+    raw = bytearray()
+    pos = 0
+    for match in _HEX_ESCAPE.finditer(keyword):
+        raw += keyword[pos : match.start()].encode("utf-8", "surrogatepass")
+        raw.append(int(match.group(1), 16))
+        pos = match.end()
+    raw += keyword[pos:].encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace").lower()
+
+
+def _shorten(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_characters(text: str) -> None:
+    for ch in text:
+        if ch in _TYPED_WHITESPACE:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
+            raise TagError(f"tag names cannot contain control characters (found U+{ord(ch):04X})")
+
+
+def _normalise(text: str) -> str:
+    """NFC, whitespace collapsed, lowercase, no space after a kind prefix."""
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    text = _KIND_PREFIX.sub(lambda m: m.group(1) + ":", text.lower())
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def _check_name(name: str) -> None:
+    if not name:
+        raise TagError("a tag name cannot be empty")
+    if name[0] in "\\$":
+        kept_for = "system flags" if name[0] == "\\" else "registered keywords"
+        raise TagError(
+            f"tag '{_shorten(name)}' starts with '{name[0]}', which IMAP keeps for {kept_for}"
+        )
+    for prefix in (TEAM_PREFIX, CATEGORY_PREFIX):
+        if name == prefix:
+            raise TagError(f"tag '{name}' needs a name after '{prefix}'")
+
+
+def _check_keyword(name: str) -> None:
+    keyword = encode_keyword(name)
+    if len(keyword) > KEYWORD_MAX:
+        raise TagError(
+            f"tag '{_shorten(name)}' is too long: its IMAP keyword would be {len(keyword)} "
+            f"characters, servers accept {KEYWORD_MAX}"
+        )
+    if keyword.casefold() in IGNORED_KEYWORDS:
+        raise TagError(
+            f"tag '{name}' is a keyword other mail programs use for their own bookkeeping; "
+            "pick another name"
+        )
+
+
+def canonical_tag(name: str) -> str:
+    """The canonical form of a tag name a person typed.
+
+    Unicode NFC, surrounding whitespace stripped, inner runs of whitespace collapsed to one space,
+    lowercase, and no whitespace after a ``team:`` / ``category:`` prefix:
+    ``"  Team: Billing "`` -> ``"team:billing"``. Raises :class:`TagError` for an empty name,
+    control characters, a leading ``\\`` or ``$``, a bare kind prefix, a name whose keyword
+    would exceed :data:`KEYWORD_MAX`, and names of other clients' bookkeeping keywords.
+    """
+    _check_characters(name)
+    canonical = _normalise(name)
+    _check_name(canonical)
+    _check_keyword(canonical)
+    return canonical
+
+
+def tag_kind(name: str) -> Literal["team", "category", "label"]:
+    """``team`` or ``category`` by the name's prefix, else ``label``."""
+    lowered = name.lower()
+    if lowered.startswith(TEAM_PREFIX):
+        return "team"
+    if lowered.startswith(CATEGORY_PREFIX):
+        return "category"
+    return "label"
+
+
+def keyword_to_tag(keyword: str) -> str | None:
+    """The tag a keyword FETCHed from the server stands for, or None if it is not a tag.
+
+    None for system flags (``\\Seen``), for every ``$`` keyword except ``$label1``-``$label5``,
+    and for :data:`IGNORED_KEYWORDS`; compared case-insensitively. Otherwise the decoded name.
+    """
+    if not keyword or keyword.startswith("\\"):
+        return None
+    folded = keyword.casefold()
+    if folded in _LABEL_NAMES:
+        return _LABEL_NAMES[folded]
+    if folded.startswith("$") or folded in IGNORED_KEYWORDS:
+        return None
+    return decode_keyword(keyword)
+
+
+def display_name(name: str) -> str:
+    """How the UI shows a tag: Thunderbird's labels capitalised (``Important``), others as is."""
+    return _LABEL_DISPLAY.get(name, name)
