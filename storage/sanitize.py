@@ -7,7 +7,8 @@ C0 control (except tab and newline in bodies), DEL, every C1 control (U+0080-U+0
 
 * C0 and DEL become the Unicode "control pictures" (ESC -> ``␛``, NUL -> ``␀``, DEL -> ``␡``), so an
   escape sequence shows up as harmless text such as ``␛[2J``;
-* C1 controls and bidi controls become ``�`` (U+FFFD).
+* C1 controls, bidi controls and lone surrogates (which no terminal encoding can write) become
+  ``�`` (U+FFFD).
 
 Markup is a separate concern: the UI never parses mail text as Textual/Rich markup at all.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["sanitize_line", "sanitize_text", "has_unsafe"]
+__all__ = ["has_unsafe", "sanitize_line", "sanitize_text"]
 
 # Bidi embedding/override/isolate controls (and the directional marks that can hide text order).
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
@@ -24,8 +25,11 @@ _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
 # Lines and paragraph separators make a "one-line" header span lines in some terminals.
 _LINE_BREAKS = "\u2028\u2029\x85"
 
-_UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029]")
-_UNSAFE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\u2028\u2029]")
+# Lone surrogates (U+D800-U+DFFF) cannot be encoded as UTF-8: writing one would crash the UI.
+_SURROGATES = "\ud800-\udfff"
+
+_UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029{_SURROGATES}]")
+_UNSAFE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\u2028\u2029{_SURROGATES}]")
 
 
 def _placeholder(ch: str) -> str:
