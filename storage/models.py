@@ -177,6 +177,8 @@ class SyncResult:
     reset_folders: tuple[str, ...] = ()
     """Folders refetched because their UIDVALIDITY changed."""
     missing_folders: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    """Edits the server refused (they stay in the outbox), one line each."""
 
     def summary_line(self) -> str:
         parts = [
@@ -199,6 +201,8 @@ class SyncResult:
             line += "; UIDVALIDITY changed, refetched " + ", ".join(self.reset_folders)
         if self.missing_folders:
             line += "; folder not found on server: " + ", ".join(self.missing_folders)
+        if self.errors:
+            line += f"; {len(self.errors)} edit(s) refused by the server: {self.errors[0]}"
         return line
 
 

@@ -1,0 +1,769 @@
+"""The local message cache: stdlib sqlite3 (WAL) + FTS5. Rebuildable; deleting it loses only time.
+
+What it holds, per account:
+
+* ``folders``   one row per configured folder: UIDVALIDITY, HIGHESTMODSEQ after the last complete
+                sync, whether the server stores keywords there (``\\*`` in PERMANENTFLAGS);
+* ``messages``  one row per (folder, uid): decoded envelope, flags/keywords, MODSEQ, thread root;
+* ``bodies``    readable text and attachment list of the messages fetched so far (on demand);
+* ``threads``   one row per thread: aggregates the thread list needs (dates, counts, keywords,
+                participants), rebuilt after a sync and patched after a tag edit, so listing 250k
+                messages is an indexed query, not a scan;
+* ``fts``       FTS5 (trigram tokenizer: substring search that works for German compounds and
+                Chinese) over subject, people and the bodies fetched so far.
+
+Flags are stored as one space-separated string; keywords are IMAP atoms and never contain spaces.
+Nothing here talks to the network or knows about Textual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from storage.message import Body, Envelope
+from storage.models import Address, Attachment, ThreadQuery
+from storage.tags import keyword_to_tag
+from storage.threads import ThreadInput, thread_id
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    highestmodseq INTEGER,
+    permanent_keywords INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    in_reply_to TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    from_name TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL,
+    date INTEGER NOT NULL,
+    tz_minutes INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    modseq INTEGER,
+    thread_root TEXT,
+    UNIQUE (account, folder, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages (account, thread_root);
+CREATE INDEX IF NOT EXISTS messages_msgid ON messages (account, message_id);
+CREATE TABLE IF NOT EXISTS bodies (
+    message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    attachments_json TEXT NOT NULL,
+    html_only INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS threads (
+    account TEXT NOT NULL,
+    root TEXT NOT NULL,
+    id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    first_date INTEGER NOT NULL,
+    last_date INTEGER NOT NULL,
+    last_tz INTEGER NOT NULL,
+    first_tz INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    unread INTEGER NOT NULL,
+    keywords TEXT NOT NULL,
+    has_team INTEGER NOT NULL,
+    has_category INTEGER NOT NULL,
+    participants_json TEXT NOT NULL,
+    PRIMARY KEY (account, root)
+);
+CREATE INDEX IF NOT EXISTS threads_last ON threads (account, last_date DESC);
+CREATE INDEX IF NOT EXISTS threads_id ON threads (account, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
+    subject, people, body, tokenize = 'trigram case_sensitive 0'
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """What the cache remembers of one server folder."""
+
+    account: str
+    name: str
+    uidvalidity: int
+    highestmodseq: int | None
+    permanent_keywords: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """One cached message: its server location, envelope and flags."""
+
+    rowid: int
+    account: str
+    folder: str
+    uid: int
+    message_id: str
+    envelope: Envelope
+    size: int
+    flags: tuple[str, ...]
+    thread_root: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRow:
+    """One row of the ``threads`` table, decoded."""
+
+    root: str
+    id: str
+    subject: str
+    first_date: datetime
+    last_date: datetime
+    messages: int
+    unread: int
+    keywords: tuple[str, ...]
+    participants: tuple[Address, ...]
+
+
+class CacheError(Exception):
+    """The cache file cannot be used (one line)."""
+
+
+def _flags_text(flags: Iterable[str]) -> str:
+    return " ".join(dict.fromkeys(f for f in flags if f and " " not in f))
+
+
+def _flags_tuple(text: str) -> tuple[str, ...]:
+    return tuple(text.split()) if text else ()
+
+
+def _epoch(dt: datetime | None) -> tuple[int, int]:
+    if dt is None:
+        return 0, 0
+    offset = dt.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    try:
+        return int(dt.timestamp()), minutes
+    except (OverflowError, OSError, ValueError):
+        return 0, 0
+
+
+def _to_datetime(epoch: int, tz_minutes: int) -> datetime:
+    try:
+        tz = timezone(timedelta(minutes=tz_minutes)) if tz_minutes else UTC
+        return datetime.fromtimestamp(epoch, tz)
+    except (OverflowError, OSError, ValueError):
+        return datetime.fromtimestamp(0, UTC)
+
+
+def _addresses_json(addresses: Sequence[Address]) -> str:
+    return json.dumps([[a.name, a.addr] for a in addresses], ensure_ascii=False)
+
+
+def _addresses(text: str) -> tuple[Address, ...]:
+    try:
+        items = json.loads(text)
+        return tuple(Address(str(n), str(a)) for n, a in items)
+    except (ValueError, TypeError):
+        return ()
+
+
+def _is_seen(flags: Sequence[str]) -> bool:
+    return any(f.lower() == "\\seen" for f in flags)
+
+
+def _people_text(env: Envelope) -> str:
+    parts = [env.sender.name, env.sender.addr]
+    for a in (*env.to, *env.cc):
+        parts.extend((a.name, a.addr))
+    return " ".join(p for p in parts if p)
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a user typed into an FTS5 trigram query (every term must match), or None when
+    some term is shorter than three characters (the caller falls back to LIKE)."""
+    terms = [t for t in text.split() if t]
+    if not terms or any(len(t) < 3 for t in terms):
+        return None
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class Cache:
+    """The sqlite cache. One instance per process; not shared across threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError:
+            # A corrupt cache is rebuilt: it only holds what the server has.
+            if isinstance(path, Path):
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        Path(str(path) + suffix).unlink()
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path | str) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        if isinstance(path, Path):
+            with contextlib.suppress(OSError):
+                path.chmod(0o600)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=10000")
+        row = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+        if row is not None:
+            version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None or int(version[0]) != SCHEMA_VERSION:
+                for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table') "
+                    "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'"
+                ).fetchall():
+                    db.execute(f'DROP TABLE IF EXISTS "{name}"')
+        db.executescript(_SCHEMA)
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+        )
+        db.execute("PRAGMA integrity_check(1)").fetchone()
+        return db
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; committed on success, rolled back on any exception."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- folders -----------------------------------------------------------------------------
+
+    def folder(self, account: str, name: str) -> FolderState | None:
+        row = self._db.execute(
+            "SELECT uidvalidity, highestmodseq, permanent_keywords FROM folders "
+            "WHERE account=? AND name=?",
+            (account, name),
+        ).fetchone()
+        if row is None:
+            return None
+        return FolderState(account, name, int(row[0]), row[1], bool(row[2]))
+
+    def save_folder(self, state: FolderState) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?)",
+                (
+                    state.account,
+                    state.name,
+                    state.uidvalidity,
+                    state.highestmodseq,
+                    int(state.permanent_keywords),
+                ),
+            )
+
+    def folders(self, account: str) -> list[FolderState]:
+        rows = self._db.execute(
+            "SELECT name FROM folders WHERE account=? ORDER BY name", (account,)
+        ).fetchall()
+        return [s for (name,) in rows if (s := self.folder(account, name)) is not None]
+
+    def reset_folder(self, account: str, name: str) -> int:
+        """Forget a folder's messages (UIDVALIDITY changed or folder gone). Returns rows dropped."""
+        with self.transaction() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM messages WHERE account=? AND folder=?", (account, name)
+                )
+            ]
+            self._delete_rows(db, ids)
+            db.execute("DELETE FROM folders WHERE account=? AND name=?", (account, name))
+        return len(ids)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def add_messages(
+        self,
+        account: str,
+        folder: str,
+        items: Sequence[tuple[int, Envelope, tuple[str, ...], int, int | None, datetime | None]],
+    ) -> int:
+        """Insert messages: (uid, envelope, flags, size, modseq, internaldate). Committed at once,
+        so an interrupted first sync resumes from what is here. Returns rows inserted."""
+        inserted = 0
+        with self.transaction() as db:
+            for uid, env, flags, size, modseq, internaldate in items:
+                when, tz = _epoch(env.date or internaldate)
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO messages (account, folder, uid, message_id, in_reply_to,"
+                    " refs, subject, from_name, from_addr, to_json, cc_json, date, tz_minutes,"
+                    " size, flags, modseq, thread_root) VALUES"
+                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    (
+                        account,
+                        folder,
+                        uid,
+                        env.message_id,
+                        " ".join(env.in_reply_to),
+                        " ".join(env.references),
+                        env.subject,
+                        env.sender.name,
+                        env.sender.addr,
+                        _addresses_json(env.to),
+                        _addresses_json(env.cc),
+                        when,
+                        tz,
+                        size,
+                        _flags_text(flags),
+                        modseq,
+                    ),
+                )
+                if cur.rowcount:
+                    inserted += 1
+                    db.execute(
+                        "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, '')",
+                        (cur.lastrowid, env.subject, _people_text(env)),
+                    )
+        return inserted
+
+    def folder_uids(self, account: str, folder: str) -> list[int]:
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT uid FROM messages WHERE account=? AND folder=? ORDER BY uid",
+                (account, folder),
+            )
+        ]
+
+    def folder_flags(self, account: str, folder: str) -> dict[int, tuple[str, ...]]:
+        return {
+            uid: _flags_tuple(flags)
+            for uid, flags in self._db.execute(
+                "SELECT uid, flags FROM messages WHERE account=? AND folder=?", (account, folder)
+            )
+        }
+
+    def set_flags(
+        self, account: str, folder: str, changes: Sequence[tuple[int, tuple[str, ...], int | None]]
+    ) -> set[str]:
+        """Store server flags for (uid, flags, modseq). Returns the thread roots whose flags changed."""
+        roots: set[str] = set()
+        with self.transaction() as db:
+            for uid, flags, modseq in changes:
+                row = db.execute(
+                    "SELECT flags, thread_root FROM messages WHERE account=? AND folder=? AND uid=?",
+                    (account, folder, uid),
+                ).fetchone()
+                if row is None:
+                    continue
+                text = _flags_text(flags)
+                if row[0] != text:
+                    db.execute(
+                        "UPDATE messages SET flags=?, modseq=? WHERE account=? AND folder=? AND uid=?",
+                        (text, modseq, account, folder, uid),
+                    )
+                    if row[1]:
+                        roots.add(row[1])
+        return roots
+
+    def remove_uids(self, account: str, folder: str, uids: Iterable[int]) -> set[str]:
+        """Drop messages that vanished from the server. Returns the affected thread roots."""
+        roots: set[str] = set()
+        with self.transaction() as db:
+            ids: list[int] = []
+            for uid in uids:
+                row = db.execute(
+                    "SELECT id, thread_root FROM messages WHERE account=? AND folder=? AND uid=?",
+                    (account, folder, uid),
+                ).fetchone()
+                if row is not None:
+                    ids.append(row[0])
+                    if row[1]:
+                        roots.add(row[1])
+            self._delete_rows(db, ids)
+        return roots
+
+    @staticmethod
+    def _delete_rows(db: sqlite3.Connection, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM fts WHERE rowid IN ({marks})", chunk)
+            db.execute(f"DELETE FROM bodies WHERE message IN ({marks})", chunk)
+            db.execute(f"DELETE FROM messages WHERE id IN ({marks})", chunk)
+
+    def apply_keyword(
+        self, account: str, message_ids: Iterable[str], keyword: str, add: bool
+    ) -> set[str]:
+        """Set or clear a keyword locally on every cached copy of the given messages.
+        Returns the affected thread roots."""
+        roots: set[str] = set()
+        lowered = keyword.lower()
+        with self.transaction() as db:
+            for mid in message_ids:
+                rows = db.execute(
+                    "SELECT id, flags, thread_root FROM messages WHERE account=? AND message_id=?",
+                    (account, mid),
+                ).fetchall()
+                for rowid, flags, root in rows:
+                    current = _flags_tuple(flags)
+                    kept = tuple(f for f in current if f.lower() != lowered)
+                    new = (*kept, keyword) if add else kept
+                    if new != current:
+                        db.execute(
+                            "UPDATE messages SET flags=? WHERE id=?", (_flags_text(new), rowid)
+                        )
+                        if root:
+                            roots.add(root)
+        return roots
+
+    def locations(self, account: str, message_ids: Iterable[str]) -> dict[str, list[int]]:
+        """folder -> UIDs of the cached copies of these messages."""
+        out: dict[str, list[int]] = {}
+        for mid in message_ids:
+            for folder, uid in self._db.execute(
+                "SELECT folder, uid FROM messages WHERE account=? AND message_id=?", (account, mid)
+            ):
+                out.setdefault(folder, []).append(uid)
+        return out
+
+    def rowids(self, account: str) -> dict[tuple[str, int], int]:
+        """(folder, uid) -> row id, for every cached message of the account."""
+        return {
+            (folder, uid): rowid
+            for rowid, folder, uid in self._db.execute(
+                "SELECT id, folder, uid FROM messages WHERE account=?", (account,)
+            )
+        }
+
+    def message_count(self, account: str) -> int:
+        row = self._db.execute("SELECT count(*) FROM messages WHERE account=?", (account,))
+        return int(row.fetchone()[0])
+
+    # -- bodies ------------------------------------------------------------------------------
+
+    def body(self, rowid: int) -> Body | None:
+        row = self._db.execute(
+            "SELECT text, attachments_json, html_only FROM bodies WHERE message=?", (rowid,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            items = json.loads(row[1])
+            attachments = tuple(Attachment(str(f), str(c), int(s)) for f, c, s in items)
+        except (ValueError, TypeError):
+            attachments = ()
+        return Body(text=row[0], attachments=attachments, html_only=bool(row[2]))
+
+    def save_body(self, rowid: int, body: Body) -> None:
+        attachments = json.dumps(
+            [[a.filename, a.content_type, a.size] for a in body.attachments], ensure_ascii=False
+        )
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
+                (rowid, body.text, attachments, int(body.html_only)),
+            )
+            db.execute("UPDATE fts SET body=? WHERE rowid=?", (body.text, rowid))
+
+    # -- threading ---------------------------------------------------------------------------
+
+    def thread_inputs(self, account: str) -> list[ThreadInput]:
+        return [
+            ThreadInput(
+                key=rowid,
+                message_id=mid,
+                in_reply_to=tuple(irt.split()),
+                references=tuple(refs.split()),
+                subject=subject,
+                date=float(date),
+            )
+            for rowid, mid, irt, refs, subject, date in self._db.execute(
+                "SELECT id, message_id, in_reply_to, refs, subject, date FROM messages "
+                "WHERE account=?",
+                (account,),
+            )
+        ]
+
+    def set_thread_roots(self, account: str, roots: dict[int, str]) -> set[str]:
+        """Store each row's thread root; returns every root touched (old and new)."""
+        changed: set[str] = set()
+        current = dict(
+            self._db.execute("SELECT id, thread_root FROM messages WHERE account=?", (account,))
+        )
+        updates = [(root, rowid) for rowid, root in roots.items() if current.get(rowid) != root]
+        for root, rowid in updates:
+            changed.add(root)
+            old = current.get(rowid)
+            if old:
+                changed.add(old)
+        with self.transaction() as db:
+            db.executemany("UPDATE messages SET thread_root=? WHERE id=?", updates)
+        return changed
+
+    def rebuild_threads(self, account: str, roots: set[str] | None = None) -> None:
+        """Recompute the ``threads`` rows of the given roots (all of the account when None)."""
+        with self.transaction() as db:
+            if roots is None:
+                db.execute("DELETE FROM threads WHERE account=?", (account,))
+                rows = db.execute(
+                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags "
+                    "FROM messages WHERE account=? AND thread_root IS NOT NULL "
+                    "ORDER BY thread_root, date, id",
+                    (account,),
+                )
+                self._write_threads(db, account, rows)
+                return
+            root_list = sorted(roots)
+            for start in range(0, len(root_list), 500):
+                chunk = root_list[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    f"DELETE FROM threads WHERE account=? AND root IN ({marks})", (account, *chunk)
+                )
+                rows = db.execute(
+                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags "
+                    f"FROM messages WHERE account=? AND thread_root IN ({marks}) "
+                    "ORDER BY thread_root, date, id",
+                    (account, *chunk),
+                )
+                self._write_threads(db, account, rows)
+
+    @staticmethod
+    def _write_threads(
+        db: sqlite3.Connection,
+        account: str,
+        rows: Iterable[tuple[str, str, str, str, int, int, str]],
+    ) -> None:
+        batch: list[tuple[object, ...]] = []
+
+        def flush_thread(root: str, msgs: list[tuple[str, str, str, int, int, str]]) -> None:
+            subject = next((m[0] for m in msgs if m[0]), "")
+            keywords: dict[str, None] = {}
+            people: dict[str, tuple[str, str]] = {}
+            unread = 0
+            for _subject, name, addr, _date, _tz, flags in msgs:
+                flag_list = _flags_tuple(flags)
+                if not _is_seen(flag_list):
+                    unread += 1
+                for f in flag_list:
+                    if keyword_to_tag(f) is not None:
+                        keywords.setdefault(f.lower())
+                key = addr.lower() or name
+                if key and key not in people:
+                    people[key] = (name, addr)
+            tags = [keyword_to_tag(k) or "" for k in keywords]
+            batch.append(
+                (
+                    account,
+                    root,
+                    thread_id(root),
+                    subject,
+                    msgs[0][3],
+                    msgs[-1][3],
+                    msgs[-1][4],
+                    msgs[0][4],
+                    len(msgs),
+                    unread,
+                    " " + " ".join(keywords) + " " if keywords else "",
+                    int(any(t.startswith("team:") for t in tags)),
+                    int(any(t.startswith("category:") for t in tags)),
+                    json.dumps([list(p) for p in people.values()], ensure_ascii=False),
+                )
+            )
+
+        current: str | None = None
+        msgs: list[tuple[str, str, str, int, int, str]] = []
+        for root, subject, name, addr, date, tz, flags in rows:
+            if root != current:
+                if current is not None and msgs:
+                    flush_thread(current, msgs)
+                current, msgs = root, []
+            msgs.append((subject, name, addr, date, tz, flags))
+        if current is not None and msgs:
+            flush_thread(current, msgs)
+        db.executemany(
+            "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
+
+    # -- queries -----------------------------------------------------------------------------
+
+    _THREAD_COLUMNS = (
+        "t.root, t.id, t.subject, t.first_date, t.first_tz, t.last_date, t.last_tz, t.messages,"
+        " t.unread, t.keywords, t.participants_json"
+    )
+
+    def _where(
+        self, account: str, query: ThreadQuery, keywords: Sequence[str]
+    ) -> tuple[str, list[object]]:
+        clauses = ["t.account=?"]
+        params: list[object] = [account]
+        for kw in keywords:
+            clauses.append("instr(t.keywords, ?) > 0")
+            params.append(" " + kw.lower() + " ")
+        if query.untagged:
+            clauses.append("(t.has_team=0 OR t.has_category=0)")
+        if query.unread:
+            clauses.append("t.unread > 0")
+        if query.since is not None:
+            clauses.append("t.last_date >= ?")
+            params.append(_epoch(query.since)[0])
+        if query.search:
+            match = fts_query(query.search)
+            if match is not None:
+                clauses.append(
+                    "t.root IN (SELECT m.thread_root FROM fts JOIN messages m ON m.id = fts.rowid"
+                    " WHERE fts MATCH ? AND m.account=?)"
+                )
+                params.extend([match, account])
+            else:
+                for term in query.search.split():
+                    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                    like += "%"
+                    clauses.append(
+                        "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\'"
+                        " OR t.root IN (SELECT m.thread_root FROM fts JOIN messages m"
+                        " ON m.id = fts.rowid WHERE m.account=? AND fts.body LIKE ? ESCAPE '\\'))"
+                    )
+                    params.extend([like, like, account, like])
+        return " AND ".join(clauses), params
+
+    def list_threads(
+        self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()
+    ) -> list[ThreadRow]:
+        """Threads matching ``query`` (tag filters given as keywords), newest activity first."""
+        where, params = self._where(account, query, keywords)
+        sql = f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE {where} ORDER BY t.last_date DESC, t.root"
+        if query.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([query.limit, query.offset])
+        elif query.offset:
+            sql += " LIMIT -1 OFFSET ?"
+            params.append(query.offset)
+        return [self._thread_row(r) for r in self._db.execute(sql, params)]
+
+    def count_threads(self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()) -> int:
+        where, params = self._where(account, query, keywords)
+        row = self._db.execute(f"SELECT count(*) FROM threads t WHERE {where}", params).fetchone()
+        return int(row[0])
+
+    @staticmethod
+    def _thread_row(r: Sequence[object]) -> ThreadRow:
+        root, tid, subject, first, first_tz, last, last_tz, count, unread, kws, people = r
+        return ThreadRow(
+            root=str(root),
+            id=str(tid),
+            subject=str(subject),
+            first_date=_to_datetime(int(str(first)), int(str(first_tz))),
+            last_date=_to_datetime(int(str(last)), int(str(last_tz))),
+            messages=int(str(count)),
+            unread=int(str(unread)),
+            keywords=tuple(str(kws).split()),
+            participants=_addresses(str(people)),
+        )
+
+    def thread(self, account: str, root: str) -> ThreadRow | None:
+        row = self._db.execute(
+            f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE t.account=? AND t.root=?",
+            (account, root),
+        ).fetchone()
+        return None if row is None else self._thread_row(row)
+
+    def find_roots(self, account: str, ref: str) -> list[str]:
+        """Thread roots matching a short id prefix or a root Message-ID (with or without <>)."""
+        bare = ref.strip().strip("<>")
+        exact = self._db.execute(
+            "SELECT root FROM threads WHERE account=? AND root=?", (account, bare)
+        ).fetchall()
+        if exact:
+            return [exact[0][0]]
+        lowered = ref.strip().lower()
+        if lowered and all(c in "0123456789abcdef" for c in lowered):
+            rows = self._db.execute(
+                "SELECT root FROM threads WHERE account=? AND id >= ? AND id < ? LIMIT 10",
+                (account, lowered, lowered + "g"),
+            ).fetchall()
+            return [r[0] for r in rows]
+        # A message-id of a non-root message of the thread also names its thread.
+        row = self._db.execute(
+            "SELECT thread_root FROM messages WHERE account=? AND message_id=? LIMIT 1",
+            (account, bare),
+        ).fetchone()
+        return [row[0]] if row is not None and row[0] else []
+
+    def thread_messages(self, account: str, root: str) -> list[MessageRow]:
+        rows = self._db.execute(
+            "SELECT id, folder, uid, message_id, in_reply_to, refs, subject, from_name, from_addr,"
+            " to_json, cc_json, date, tz_minutes, size, flags FROM messages"
+            " WHERE account=? AND thread_root=? ORDER BY date, id",
+            (account, root),
+        ).fetchall()
+        out: list[MessageRow] = []
+        for (
+            rowid,
+            folder,
+            uid,
+            mid,
+            irt,
+            refs,
+            subject,
+            name,
+            addr,
+            to_json,
+            cc_json,
+            date,
+            tz,
+            size,
+            flags,
+        ) in rows:
+            env = Envelope(
+                message_id=mid,
+                in_reply_to=tuple(irt.split()),
+                references=tuple(refs.split()),
+                subject=subject,
+                sender=Address(name, addr),
+                to=_addresses(to_json),
+                cc=_addresses(cc_json),
+                reply_to=(),
+                date=_to_datetime(date, tz) if date else None,
+            )
+            out.append(
+                MessageRow(
+                    rowid, account, folder, uid, mid, env, size, _flags_tuple(flags), root
+                )
+            )
+        return out
+
+    def keyword_counts(self, account: str) -> dict[str, int]:
+        """keyword -> number of threads carrying it."""
+        counts: dict[str, int] = {}
+        for (kws,) in self._db.execute(
+            "SELECT keywords FROM threads WHERE account=? AND keywords != ''", (account,)
+        ):
+            for kw in kws.split():
+                counts[kw] = counts.get(kw, 0) + 1
+        return counts

@@ -1,0 +1,491 @@
+"""The one facade the CLI and the TUI call. Below this line: IMAP, sqlite, TinyDB. Above: no I/O.
+
+Who calls what:
+
+==========================  ====================================================================
+``Service.open(...)``       the CLI/TUI for a configured account (cache + userdb in the data dir)
+``Service.open_demo(...)``  ``supportmail demo``: the bundled mailbox, same cache/thread/tag code
+``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``)
+``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
+``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK``)
+``edit_tags(ref, +, -)``    durable in the outbox, applied to the cache, pushed by the next sync
+``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
+``tags()``                  the catalog plus tags found on the server, with thread counts
+==========================  ====================================================================
+
+Every method returns frozen values from ``storage.models``; errors a user can cause come out as
+``ServiceError`` with one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage.cache import Cache, FolderState, MessageRow, ThreadRow
+from storage.imap import ImapConnection, ImapError
+from storage.message import Body, parse_body, parse_envelope
+from storage.models import (
+    Address,
+    MessageView,
+    SyncResult,
+    TagEditResult,
+    TagInfo,
+    ThreadDetail,
+    ThreadQuery,
+    ThreadSummary,
+)
+from storage.settings import AccountConfig, PasswordError, Settings, get_password
+from storage.sync import ProgressCallback, SyncEngine
+from storage.tags import (
+    TagError,
+    canonical_tag,
+    encode_keyword,
+    keyword_to_tag,
+    tag_kind,
+)
+from storage.threads import thread_messages
+from storage.userdb import UserDB, UserDBError
+
+__all__ = ["Service", "ServiceError"]
+
+CACHE_FILE = "cache.sqlite3"
+USERDB_FILE = "userdb.json"
+
+_KIND_ORDER = {"team": 0, "category": 1, "label": 2}
+
+
+class ServiceError(Exception):
+    """Something the user can fix or should know, as one line."""
+
+
+def _tag_sort_key(name: str) -> tuple[int, str]:
+    return _KIND_ORDER[tag_kind(name)], name
+
+
+class Service:
+    """Everything the UI can do with one account."""
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        data_dir: Path,
+        folders: Sequence[str],
+        connector: Callable[[], ImapConnection] | None,
+        team_addresses: Sequence[str] = (),
+        own_address: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.account = account
+        self.data_dir = data_dir
+        self.folders = tuple(folders)
+        self._connector = connector
+        self.team_addresses = frozenset(a.lower() for a in team_addresses)
+        if own_address:
+            self.team_addresses |= {own_address.lower()}
+        self.clock = clock or (lambda: datetime.now(UTC).astimezone())
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.userdb = UserDB(data_dir / USERDB_FILE)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+        self.cache = Cache(data_dir / CACHE_FILE)
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, settings: Settings, account: AccountConfig, data_dir: Path
+    ) -> Service:
+        """A service for a configured IMAP account. Connects lazily (the password too)."""
+        password: list[str] = []
+
+        def connect() -> ImapConnection:
+            if not password:
+                try:
+                    password.append(get_password(account))
+                except PasswordError as exc:
+                    raise ServiceError(str(exc)) from exc
+            conn = ImapConnection(
+                account.host,
+                account.port,
+                account.tls,
+                account.username,
+                password[0],
+                timeout=account.timeout,
+                ca_file=account.ca_file,
+            )
+            conn.connect()
+            return conn
+
+        return cls(
+            account=account.name,
+            data_dir=data_dir,
+            folders=account.folders,
+            connector=connect,
+            team_addresses=settings.team_addresses,
+            own_address=account.address,
+        )
+
+    @classmethod
+    def open_demo(cls, data_dir: Path, now: datetime | None = None) -> Service:
+        """The bundled demo mailbox: no network; tags stay local. Loaded once into the cache."""
+        from storage import demo
+
+        moment = now or datetime.now(UTC).astimezone()
+        service = cls(
+            account=demo.DEMO_ACCOUNT,
+            data_dir=data_dir,
+            folders=("INBOX", "Sent"),
+            connector=None,
+            own_address=demo.DEMO_ADDRESS,
+            clock=(lambda: moment) if now is not None else None,
+        )
+        if service.cache.message_count(demo.DEMO_ACCOUNT) == 0:
+            service._load_demo(demo.demo_messages(moment), demo.demo_notes(moment))
+        return service
+
+    def _load_demo(self, messages: Sequence[object], notes: dict[str, str]) -> None:
+        from storage.demo import DemoMessage
+
+        uids: dict[str, int] = {}
+        bodies: list[tuple[str, int, Body]] = []
+        by_folder: dict[str, list[tuple[int, object, tuple[str, ...], int, None, None]]] = {}
+        for msg in messages:
+            assert isinstance(msg, DemoMessage)
+            uid = uids[msg.folder] = uids.get(msg.folder, 0) + 1
+            env = parse_envelope(msg.raw)
+            by_folder.setdefault(msg.folder, []).append(
+                (uid, env, msg.flags, len(msg.raw), None, None)
+            )
+            bodies.append((msg.folder, uid, parse_body(msg.raw)))
+        for folder, items in by_folder.items():
+            self.cache.save_folder(FolderState(self.account, folder, 1, 0, False))
+            self.cache.add_messages(self.account, folder, items)  # type: ignore[arg-type]
+        rowids = self.cache.rowids(self.account)
+        for folder, uid, body in bodies:
+            rowid = rowids.get((folder, uid))
+            if rowid is not None:
+                self.cache.save_body(rowid, body)
+        mapping = thread_messages(self.cache.thread_inputs(self.account))
+        self.cache.set_thread_roots(self.account, mapping)
+        self.cache.rebuild_threads(self.account)
+        for root, text in notes.items():
+            if self.userdb.note(self.account, root) is None:
+                self.userdb.set_note(self.account, root, text)
+
+    @property
+    def is_demo(self) -> bool:
+        return self._connector is None
+
+    def close(self) -> None:
+        self.cache.close()
+        self.userdb.close()
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- sync --------------------------------------------------------------------------------
+
+    def _engine(self, progress: ProgressCallback | None) -> SyncEngine:
+        if self._connector is None:
+            raise ServiceError("the demo mailbox has no server to sync with")
+        return SyncEngine(
+            self.cache, self.userdb, self.account, self.folders, self._connector, progress=progress
+        )
+
+    def sync(self, progress: ProgressCallback | None = None) -> SyncResult:
+        """Pull new mail and flag changes from every folder, then push pending tag edits."""
+        if self._connector is None:
+            return SyncResult(account=self.account, folders=len(self.folders))
+        try:
+            return self._engine(progress).run()
+        except ImapError as exc:
+            raise ServiceError(f"sync failed: {exc}") from exc
+
+    def push(self) -> SyncResult:
+        """Push the outbox now (no pull)."""
+        if self._connector is None:
+            return SyncResult(account=self.account)
+        try:
+            return self._engine(None).run(pull=False, push=True)
+        except ImapError as exc:
+            raise ServiceError(f"push failed: {exc}") from exc
+
+    def take_notice(self) -> str | None:
+        """A one-time message for the user (e.g. the notes file was damaged and restored)."""
+        notice = self.userdb.recovered
+        self.userdb.recovered = None
+        return notice
+
+    def pending_count(self) -> int:
+        return 0 if self.is_demo else len(self.userdb.outbox(self.account))
+
+    # -- threads -----------------------------------------------------------------------------
+
+    def _keywords(self, names: Sequence[str]) -> list[str]:
+        out = []
+        for name in names:
+            try:
+                out.append(encode_keyword(canonical_tag(name)))
+            except TagError as exc:
+                raise ServiceError(str(exc)) from exc
+        return out
+
+    def list_threads(
+        self, query: ThreadQuery | None = None, *, raw: bool = False
+    ) -> list[ThreadSummary]:
+        """Threads matching ``query``, newest activity first."""
+        q = query or ThreadQuery()
+        rows = self.cache.list_threads(self.account, q, self._keywords(q.tags))
+        notes = self.userdb.notes(self.account)
+        pending = self._pending_by_root()
+        out = [self._summary(row, notes, pending) for row in rows]
+        return out if raw else [s.sanitized() for s in out]
+
+    def count_threads(self, query: ThreadQuery | None = None) -> int:
+        q = query or ThreadQuery()
+        return self.cache.count_threads(self.account, q, self._keywords(q.tags))
+
+    def _pending_by_root(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        if self.is_demo:
+            return out
+        for edit in self.userdb.outbox(self.account):
+            tag = keyword_to_tag(edit.keyword)
+            if tag is not None:
+                out.setdefault(edit.thread_root, set()).add(tag)
+        return out
+
+    def _summary(
+        self, row: ThreadRow, notes: dict[str, str], pending: dict[str, set[str]]
+    ) -> ThreadSummary:
+        tags = sorted(
+            {t for kw in row.keywords if (t := keyword_to_tag(kw)) is not None}, key=_tag_sort_key
+        )
+        return ThreadSummary(
+            id=row.id,
+            root_message_id=row.root,
+            subject=row.subject,
+            participants=row.participants,
+            messages=row.messages,
+            first_date=row.first_date,
+            last_date=row.last_date,
+            tags=tuple(tags),
+            unread=row.unread,
+            has_note=row.root in notes,
+            pending_tags=tuple(sorted(pending.get(row.root, ()), key=_tag_sort_key)),
+        )
+
+    def resolve(self, ref: str) -> str:
+        """The root Message-ID of the thread named by a short id, a unique prefix or a Message-ID."""
+        ref = ref.strip()
+        if not ref:
+            raise ServiceError("no thread given")
+        roots = self.cache.find_roots(self.account, ref)
+        if not roots:
+            raise ServiceError(f"no thread matches '{ref}' (see `supportmail threads`)")
+        if len(roots) > 1:
+            raise ServiceError(
+                f"'{ref}' matches {len(roots)} threads; type more of the id"
+            )
+        return roots[0]
+
+    def thread(self, ref: str, *, fetch: bool = True, raw: bool = False) -> ThreadDetail:
+        """One thread, oldest message first; bodies come from the cache or the server (PEEK)."""
+        root = self.resolve(ref)
+        row = self.cache.thread(self.account, root)
+        if row is None:
+            raise ServiceError(f"no thread matches '{ref}'")
+        rows = self.cache.thread_messages(self.account, root)
+        bodies = self._bodies(rows, fetch=fetch)
+        seen_ids: set[str] = set()
+        views: list[MessageView] = []
+        for msg in rows:
+            if msg.message_id in seen_ids:
+                continue  # the same message in two folders (INBOX and Sent) shows once
+            seen_ids.add(msg.message_id)
+            body = bodies.get(msg.rowid)
+            env = msg.envelope
+            views.append(
+                MessageView(
+                    message_id=msg.message_id,
+                    folder=msg.folder,
+                    sender=env.sender,
+                    to=env.to,
+                    cc=env.cc,
+                    date=env.date,
+                    subject=env.subject,
+                    text=body.text if body is not None else "",
+                    attachments=body.attachments if body is not None else (),
+                    unread=not any(f.lower() == "\\seen" for f in msg.flags),
+                    body_loaded=body is not None,
+                )
+            )
+        notes = self.userdb.notes(self.account)
+        detail = ThreadDetail(
+            summary=self._summary(row, notes, self._pending_by_root()),
+            messages=tuple(views),
+            note=notes.get(root),
+        )
+        return detail if raw else detail.sanitized()
+
+    def _bodies(self, rows: Sequence[MessageRow], *, fetch: bool) -> dict[int, Body]:
+        found: dict[int, Body] = {}
+        missing: list[MessageRow] = []
+        for msg in rows:
+            body = self.cache.body(msg.rowid)
+            if body is not None:
+                found[msg.rowid] = body
+            else:
+                missing.append(msg)
+        if not missing or not fetch or self._connector is None:
+            return found
+        try:
+            conn = self._connector()
+        except (ImapError, ServiceError):
+            return found  # offline: headers still show; bodies say they are not loaded
+        try:
+            selected = None
+            for msg in sorted(missing, key=lambda m: (m.folder, m.uid)):
+                if selected != msg.folder:
+                    conn.select(msg.folder)
+                    selected = msg.folder
+                raw_bytes = conn.fetch_body(msg.uid)
+                if raw_bytes is None:
+                    continue
+                body = parse_body(raw_bytes)
+                self.cache.save_body(msg.rowid, body)
+                found[msg.rowid] = body
+        except ImapError:
+            pass
+        finally:
+            conn.close()
+        return found
+
+    # -- tags --------------------------------------------------------------------------------
+
+    def edit_tags(
+        self,
+        ref: str,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        *,
+        push: bool = False,
+    ) -> TagEditResult:
+        """Add/remove tags on a thread: durable in the outbox first, then applied to the cache."""
+        root = self.resolve(ref)
+        try:
+            adds = [canonical_tag(t) for t in add]
+            removes = [canonical_tag(t) for t in remove]
+        except TagError as exc:
+            raise ServiceError(str(exc)) from exc
+        if not adds and not removes:
+            raise ServiceError("nothing to do: give +TAG to add or -TAG to remove")
+        message_ids = sorted({m.message_id for m in self.cache.thread_messages(self.account, root)})
+        catalog = {t.name for t in self.userdb.catalog()}
+        current = self.cache.thread(self.account, root)
+        on_thread = current.keywords if current is not None else ()
+        edits: list[tuple[str, str, bool]] = [(n, encode_keyword(n), True) for n in adds]
+        for name in removes:
+            # Another client may have stored the same tag under a differently spelled keyword.
+            spellings = {encode_keyword(name)}
+            spellings.update(k for k in on_thread if keyword_to_tag(k) == name)
+            edits.extend((name, kw, False) for kw in sorted(spellings))
+        try:
+            for name, keyword, on in edits:
+                if not self.is_demo:
+                    self.userdb.outbox_put(self.account, root, message_ids, keyword, on)
+                self.cache.apply_keyword(self.account, message_ids, keyword, on)
+                if on and name not in catalog:
+                    self.userdb.add_catalog_tag(name)
+                    catalog.add(name)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+        self.cache.rebuild_threads(self.account, {root})
+        pushed = False
+        if push and not self.is_demo:
+            result = self.push()
+            pushed = result.pushed > 0
+        row = self.cache.thread(self.account, root)
+        tags = (
+            tuple(
+                sorted(
+                    {t for kw in row.keywords if (t := keyword_to_tag(kw)) is not None},
+                    key=_tag_sort_key,
+                )
+            )
+            if row is not None
+            else ()
+        )
+        return TagEditResult(
+            thread_id=row.id if row is not None else "",
+            tags=tags,
+            added=tuple(adds),
+            removed=tuple(removes),
+            pending=self.pending_count(),
+            pushed=pushed,
+        )
+
+    def tags(self) -> list[TagInfo]:
+        """The tag catalog and every tag found on threads, with thread counts."""
+        counts: dict[str, int] = {}
+        for kw, n in self.cache.keyword_counts(self.account).items():
+            name = keyword_to_tag(kw)
+            if name is not None:
+                counts[name] = counts.get(name, 0) + n
+        out: dict[str, TagInfo] = {}
+        for tag in self.userdb.catalog():
+            out[tag.name] = TagInfo(
+                name=tag.name,
+                kind=tag_kind(tag.name),
+                keyword=encode_keyword(tag.name),
+                threads=counts.get(tag.name, 0),
+                in_catalog=True,
+                shortcut=tag.shortcut,
+            )
+        for name, n in counts.items():
+            if name not in out:
+                out[name] = TagInfo(
+                    name=name,
+                    kind=tag_kind(name),
+                    keyword=encode_keyword(name),
+                    threads=n,
+                    in_catalog=False,
+                )
+        return sorted(out.values(), key=lambda t: _tag_sort_key(t.name))
+
+    # -- notes -------------------------------------------------------------------------------
+
+    def note(self, ref: str) -> str | None:
+        return self.userdb.note(self.account, self.resolve(ref))
+
+    def set_note(self, ref: str, text: str) -> None:
+        """Save (or with empty text, clear) the private note of a thread. Never leaves the machine."""
+        root = self.resolve(ref)
+        try:
+            self.userdb.set_note(self.account, root, text)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    def orphan_notes(self) -> dict[str, str]:
+        """Notes whose thread is not in the cache (kept, never deleted)."""
+        return {
+            root: text
+            for root, text in self.userdb.notes(self.account).items()
+            if self.cache.thread(self.account, root) is None
+        }
+
+    # -- misc --------------------------------------------------------------------------------
+
+    def is_team_address(self, address: Address) -> bool:
+        return address.addr.lower() in self.team_addresses
+
+    def now(self) -> datetime:
+        return self.clock()
+

@@ -1,0 +1,284 @@
+"""The sync engine: pull new mail and flag changes, keep pending edits on top, push the outbox.
+
+One sync of an account, in order:
+
+1. **Pull** every configured folder: SELECT; on a UIDVALIDITY change drop the folder's cache rows
+   (notes and outbox edits are keyed by Message-ID, so nothing the user wrote is lost); drop UIDs that
+   vanished; fetch the headers of UIDs the cache lacks **newest first** in chunks, committing each chunk
+   (an interrupted first sync resumes where it stopped); fetch flag changes with CONDSTORE
+   (``CHANGEDSINCE``) when the server has it, else diff all flags.
+2. **Pending wins**: every edit still in the outbox is applied to the cache again, so a pulled keyword
+   never overrides a local edit the server has not confirmed.
+3. **Thread** the account again when messages came or went, and refresh the changed threads' rows.
+4. **Push** the outbox: per edit and folder ``UID STORE +FLAGS.SILENT`` / ``-FLAGS.SILENT`` with the
+   one keyword (never a full flag replace, so teammates' tags survive); an edit leaves the outbox only
+   after the server said OK for every folder that holds the thread. Folders whose server cannot store
+   keywords keep their edits local.
+
+A dropped connection is retried with backoff; every step is idempotent, so a retry resumes.
+Progress is reported through a plain callback; this module knows nothing of the UI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from storage.cache import Cache, FolderState
+from storage.imap import ImapConnection, ImapConnectionLost, ImapError
+from storage.message import HEADER_FIELDS, parse_envelope
+from storage.models import SyncProgress, SyncResult
+from storage.threads import thread_messages
+from storage.userdb import OutboxEdit, UserDB
+
+CHUNK = 500
+"""Headers fetched (and committed) per round trip."""
+
+BACKOFF = (0.5, 1.0, 2.0, 4.0)
+"""Seconds to wait before each reconnect attempt after a dropped connection."""
+
+ProgressCallback = Callable[[SyncProgress], None]
+Connector = Callable[[], ImapConnection]
+
+
+@dataclass
+class _Tally:
+    new: int = 0
+    changed: int = 0
+    vanished: int = 0
+    pushed: int = 0
+    structure_changed: bool = False
+    roots: set[str] = field(default_factory=set)
+    local_only: list[str] = field(default_factory=list)
+    reset: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SyncEngine:
+    """Syncs one account between its IMAP server, the cache and the outbox."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        userdb: UserDB,
+        account: str,
+        folders: Sequence[str],
+        connect: Connector,
+        *,
+        progress: ProgressCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.cache = cache
+        self.userdb = userdb
+        self.account = account
+        self.folders = tuple(folders)
+        self._connect = connect
+        self._progress = progress or (lambda _p: None)
+        self._sleep = sleep
+        self._imap: ImapConnection | None = None
+        self._selected: str | None = None
+
+    # -- connection --------------------------------------------------------------------------
+
+    def _conn(self) -> ImapConnection:
+        if self._imap is None:
+            self._progress(SyncProgress(folder="", phase="connect"))
+            self._imap = self._connect()
+            self._selected = None
+        return self._imap
+
+    def close(self) -> None:
+        if self._imap is not None:
+            self._imap.close()
+            self._imap = None
+            self._selected = None
+
+    def _retrying(self, step: Callable[[], None]) -> None:
+        """Run ``step``; on a dropped connection reconnect with backoff and run it again."""
+        for attempt in range(len(BACKOFF) + 1):
+            try:
+                step()
+                return
+            except ImapConnectionLost:
+                self.close()
+                if attempt == len(BACKOFF):
+                    raise
+                self._sleep(BACKOFF[attempt])
+
+    # -- the whole sync ----------------------------------------------------------------------
+
+    def run(self, *, pull: bool = True, push: bool = True) -> SyncResult:
+        started = time.monotonic()
+        tally = _Tally()
+        try:
+            if pull:
+                for folder in self.folders:
+                    self._retrying(lambda folder=folder: self._pull_folder(folder, tally))
+                self.reapply_pending()
+                self._rethread(tally)
+            if push:
+                self._retrying(lambda: self._push(tally))
+        finally:
+            self.close()
+        self._progress(SyncProgress(folder="", phase="done"))
+        return SyncResult(
+            account=self.account,
+            folders=len(self.folders),
+            new=tally.new,
+            changed=tally.changed,
+            vanished=tally.vanished,
+            pushed=tally.pushed,
+            pending=len(self.userdb.outbox(self.account)),
+            seconds=time.monotonic() - started,
+            local_only_folders=tuple(dict.fromkeys(tally.local_only)),
+            reset_folders=tuple(tally.reset),
+            missing_folders=tuple(tally.missing),
+            errors=tuple(tally.errors),
+        )
+
+    # -- pull --------------------------------------------------------------------------------
+
+    def _select(self, folder: str) -> None:
+        if self._selected != folder:
+            self._conn().select(folder)
+            self._selected = folder
+
+    def _pull_folder(self, folder: str, tally: _Tally) -> None:
+        imap = self._conn()
+        try:
+            status = imap.select(folder)
+        except ImapConnectionLost:
+            raise
+        except ImapError:
+            if folder not in tally.missing:
+                tally.missing.append(folder)
+            return
+        self._selected = folder
+        state = self.cache.folder(self.account, folder)
+        if state is not None and state.uidvalidity != status.uidvalidity:
+            self.cache.reset_folder(self.account, folder)
+            tally.reset.append(folder)
+            tally.structure_changed = True
+            state = None
+        first_time = state is None or state.highestmodseq is None
+        if state is None:
+            # Remember the folder at once so a resumed first sync keeps what it committed.
+            self.cache.save_folder(
+                FolderState(
+                    self.account, folder, status.uidvalidity, None, status.permanent_keywords
+                )
+            )
+        if not status.permanent_keywords and folder not in tally.local_only:
+            tally.local_only.append(folder)
+
+        known = set(self.cache.folder_uids(self.account, folder))
+        server = set(imap.uids())
+        vanished = known - server
+        if vanished:
+            tally.roots |= self.cache.remove_uids(self.account, folder, vanished)
+            tally.vanished += len(vanished)
+            tally.structure_changed = True
+        missing = sorted(server - known, reverse=True)
+        done = 0
+        for chunk in _chunks(missing, CHUNK):
+            records = imap.fetch_headers(chunk, HEADER_FIELDS)
+            items = [
+                (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
+                for r in records
+            ]
+            tally.new += self.cache.add_messages(self.account, folder, items)
+            tally.structure_changed = True
+            done += len(chunk)
+            self._progress(
+                SyncProgress(folder=folder, phase="headers", done=done, total=len(missing))
+            )
+
+        self._progress(SyncProgress(folder=folder, phase="flags"))
+        if state is not None and not first_time and imap.condstore:
+            if status.highestmodseq is not None and status.highestmodseq != state.highestmodseq:
+                records_f = imap.fetch_flags(changedsince=state.highestmodseq)
+            else:
+                records_f = []
+        elif state is not None and (first_time or not imap.condstore):
+            records_f = imap.fetch_flags()
+        else:
+            records_f = []
+        if records_f:
+            current = self.cache.folder_flags(self.account, folder)
+            changes = [
+                (r.uid, r.flags, r.modseq)
+                for r in records_f
+                if r.uid in current and set(current[r.uid]) != set(r.flags)
+            ]
+            if changes:
+                tally.roots |= self.cache.set_flags(self.account, folder, changes)
+                tally.changed += len(changes)
+        self.cache.save_folder(
+            FolderState(
+                self.account,
+                folder,
+                status.uidvalidity,
+                status.highestmodseq if imap.condstore else 0,
+                status.permanent_keywords,
+            )
+        )
+
+    def reapply_pending(self) -> set[str]:
+        """Apply every outbox edit to the cache again: a pending local edit beats a pulled flag."""
+        roots: set[str] = set()
+        for edit in self.userdb.outbox(self.account):
+            roots |= self.cache.apply_keyword(
+                self.account, self._targets(edit), edit.keyword, edit.add
+            )
+        return roots
+
+    def _rethread(self, tally: _Tally) -> None:
+        self._progress(SyncProgress(folder="", phase="threads"))
+        roots = set(tally.roots)
+        roots |= self.reapply_pending()
+        if tally.structure_changed:
+            mapping = thread_messages(self.cache.thread_inputs(self.account))
+            roots |= self.cache.set_thread_roots(self.account, mapping)
+        if roots:
+            self.cache.rebuild_threads(self.account, roots)
+
+    # -- push --------------------------------------------------------------------------------
+
+    def _targets(self, edit: OutboxEdit) -> set[str]:
+        """The messages an edit applies to: those it named plus the thread's current messages."""
+        targets = set(edit.message_ids)
+        targets.update(m.message_id for m in self.cache.thread_messages(self.account, edit.thread_root))
+        return targets
+
+    def _push(self, tally: _Tally) -> None:
+        edits = self.userdb.outbox(self.account)
+        for n, edit in enumerate(edits, 1):
+            self._progress(SyncProgress(folder="", phase="push", done=n - 1, total=len(edits)))
+            locations = self.cache.locations(self.account, self._targets(edit))
+            if not locations:
+                continue  # not on the server (yet): the edit waits in the outbox
+            local_only = False
+            for folder, uids in sorted(locations.items()):
+                state = self.cache.folder(self.account, folder)
+                if state is None or not state.permanent_keywords:
+                    local_only = True
+                    if state is not None and folder not in tally.local_only:
+                        tally.local_only.append(folder)
+                    continue
+                self._select(folder)
+                try:
+                    self._conn().store_keyword(sorted(uids), edit.keyword, edit.add)
+                except ImapConnectionLost:
+                    raise
+                except ImapError as exc:
+                    local_only = True
+                    tally.errors.append(f"{edit.keyword} in {folder}: {exc}")
+            if not local_only and self.userdb.outbox_ack(edit):
+                tally.pushed += 1

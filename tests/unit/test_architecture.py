@@ -1,0 +1,54 @@
+"""The layer rule, enforced: storage is UI-free; the UI reaches mail and files only via the service.
+
+Two guards: the import-linter contracts in pyproject.toml (run here and by `lint-imports` in the
+test command), and an AST scan that also catches the stdlib `sqlite3` in the UI.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FORBIDDEN_IN_TUI = {"imapclient", "tinydb", "sqlite3", "imaplib", "socket", "ssl"}
+FORBIDDEN_IN_STORAGE = {"textual", "rich", "tui"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_tui_never_imports_mail_or_file_backends() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN_IN_TUI)
+        for p in (ROOT / "tui").rglob("*.py")
+        if _imports(p) & FORBIDDEN_IN_TUI
+    }
+    assert offenders == {}
+
+
+def test_storage_never_imports_the_ui() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN_IN_STORAGE)
+        for p in (ROOT / "storage").rglob("*.py")
+        if _imports(p) & FORBIDDEN_IN_STORAGE
+    }
+    assert offenders == {}
+
+
+def test_import_linter_contracts_hold() -> None:
+    exe = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -1,0 +1,407 @@
+"""The ``supportmail`` command: the scriptable CLI over ``storage.service``.
+
+Exit codes: 0 success; 1 a runtime failure (server, lock, unknown thread); 2 bad usage or config.
+Every failure prints exactly one line on stderr. Human output is sanitised for the terminal (mail
+is untrusted); ``--json`` output holds the decoded text as valid UTF-8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NoReturn, TextIO
+
+from storage.dates import parse_when, relative_label, to_iso
+from storage.models import (
+    Address,
+    SyncProgress,
+    ThreadDetail,
+    ThreadQuery,
+    ThreadSummary,
+)
+from storage.service import Service, ServiceError
+from storage.settings import ConfigError, config_path, data_dir, load_settings
+
+PROG = "supportmail"
+DEMO_ACCOUNT = "demo"
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    common.add_argument(
+        "--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="local data directory"
+    )
+    common.add_argument(
+        "--account", metavar="NAME", default=argparse.SUPPRESS, help="account from the config"
+    )
+
+    parser = _Parser(
+        prog=PROG,
+        parents=[common],
+        description="Read and tag a team's shared customer-support mailbox.",
+        epilog="Run a command with --help for its options. See README.md for the config file.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser(
+        "sync",
+        parents=[common],
+        help="pull new mail and flag changes, push pending tag edits",
+    )
+
+    p = sub.add_parser("threads", parents=[common], help="list threads, newest activity first")
+    p.add_argument("--tag", action="append", default=[], metavar="T", help="only threads with T")
+    p.add_argument("--untagged", action="store_true", help="missing a team or a category tag")
+    p.add_argument("--unread", action="store_true", help="only threads with unread messages")
+    p.add_argument("--since", metavar="WHEN", help="e.g. 2026-11-01, yesterday, '3 days ago'")
+    p.add_argument("--search", metavar="TEXT", help="words in subject, people or fetched bodies")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N threads")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("show", parents=[common], help="show a thread's messages")
+    p.add_argument("thread", metavar="THREAD", help="short id, unique prefix or root Message-ID")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser(
+        "tag",
+        parents=[common],
+        help="add/remove tags: tag THREAD +team:billing -category:bug [--push]",
+    )
+    p.add_argument("thread", metavar="THREAD")
+    p.add_argument("edits", nargs=argparse.REMAINDER, metavar="+T/-T")
+
+    p = sub.add_parser("note", parents=[common], help="your private note on a thread")
+    p.add_argument("thread", metavar="THREAD")
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the note (replaces the old one)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--clear", action="store_true", help="delete the note")
+    group.add_argument("--show", action="store_true", help="print the note")
+
+    p = sub.add_parser("tags", parents=[common], help="the tag catalog with thread counts")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+# -- opening the service ---------------------------------------------------------------------
+
+
+def open_service(args: argparse.Namespace) -> Service:
+    cfg_path = config_path(getattr(args, "config", None))
+    base = data_dir(getattr(args, "data_dir", None))
+    settings = load_settings(cfg_path)
+    name = getattr(args, "account", None)
+    if name == DEMO_ACCOUNT and DEMO_ACCOUNT not in settings.accounts:
+        return Service.open_demo(base / "demo")
+    if not settings.accounts:
+        raise ConfigError(
+            f"{cfg_path}: no [accounts.NAME] table: write one (see README, Configuration), "
+            "or try `supportmail --account demo threads`"
+        )
+    account = settings.account(name)
+    return Service.open(settings, account, base / account.name)
+
+
+# -- output helpers --------------------------------------------------------------------------
+
+
+def _address_json(a: Address) -> dict[str, str]:
+    return {"name": a.name, "address": a.addr}
+
+
+def _customer(service: Service, summary: ThreadSummary) -> str:
+    for person in summary.participants:
+        if not service.is_team_address(person):
+            return person.display()
+    return summary.participants[0].display() if summary.participants else ""
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def thread_json(summary: ThreadSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "root_message_id": summary.root_message_id,
+        "subject": summary.subject,
+        "participants": [_address_json(p) for p in summary.participants],
+        "messages": summary.messages,
+        "first_date": to_iso(summary.first_date),
+        "last_date": to_iso(summary.last_date),
+        "tags": list(summary.tags),
+        "pending_tags": list(summary.pending_tags),
+        "unread": summary.unread,
+        "has_note": summary.has_note,
+    }
+
+
+def detail_json(detail: ThreadDetail) -> dict[str, Any]:
+    return {
+        "id": detail.summary.id,
+        "root_message_id": detail.summary.root_message_id,
+        "subject": detail.summary.subject,
+        "tags": list(detail.summary.tags),
+        "note": detail.note,
+        "messages": [
+            {
+                "message_id": m.message_id,
+                "folder": m.folder,
+                "from": _address_json(m.sender),
+                "to": [_address_json(a) for a in m.to],
+                "cc": [_address_json(a) for a in m.cc],
+                "date": to_iso(m.date) if m.date is not None else None,
+                "subject": m.subject,
+                "text": m.text,
+                "body_loaded": m.body_loaded,
+                "unread": m.unread,
+                "attachments": [
+                    {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                    for a in m.attachments
+                ],
+            }
+            for m in detail.messages
+        ],
+    }
+
+
+def _dump_json(value: object, out: TextIO) -> None:
+    # ensure_ascii=False keeps the customers' words readable; surrogates from broken mail are
+    # replaced so the output is always valid UTF-8.
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    out.write(text.encode("utf-8", "replace").decode("utf-8") + "\n")
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_sync(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    interactive = sys.stderr.isatty()
+
+    def progress(p: SyncProgress) -> None:
+        if interactive and p.phase == "headers" and p.total:
+            sys.stderr.write(f"\r{p.folder}: {p.done}/{p.total} headers")
+            sys.stderr.flush()
+
+    result = service.sync(progress)
+    if interactive:
+        sys.stderr.write("\r\x1b[K")
+    out.write(result.summary_line() + "\n")
+    return 0
+
+
+def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    since: datetime | None = None
+    if args.since:
+        try:
+            since = parse_when(args.since, service.now())
+        except ValueError as exc:
+            raise UsageError(f"--since: {exc}") from None
+    query = ThreadQuery(
+        tags=tuple(args.tag),
+        untagged=args.untagged,
+        unread=args.unread,
+        since=since,
+        search=args.search,
+        limit=args.limit,
+    )
+    if args.json:
+        _dump_json([thread_json(s) for s in service.list_threads(query, raw=True)], out)
+        return 0
+    now = service.now()
+    for s in service.list_threads(query):
+        marks = ("●" if s.unread else " ") + ("✎" if s.has_note else " ")
+        marks += "↑" if s.pending_tags else " "
+        tags = " ".join(s.tags)
+        line = (
+            f"{s.id}  {relative_label(s.last_date, now):>11}  {marks} "
+            f"{_clip(_customer(service, s), 22):<22}  {s.messages:>3}  {_clip(s.subject, 60)}"
+        )
+        if tags:
+            line += f"  [{tags}]"
+        out.write(line + "\n")
+    return 0
+
+
+def cmd_show(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    if args.json:
+        _dump_json(detail_json(service.thread(args.thread, raw=True)), out)
+        return 0
+    detail = service.thread(args.thread)
+    s = detail.summary
+    out.write(f"Thread {s.id}: {s.subject}\n")
+    out.write(f"Tags: {' '.join(s.tags) if s.tags else '(none)'}")
+    out.write(f"  (pending: {' '.join(s.pending_tags)})\n" if s.pending_tags else "\n")
+    if detail.note:
+        out.write("Note: " + detail.note.replace("\n", "\n      ") + "\n")
+    for n, m in enumerate(detail.messages, 1):
+        out.write("\n" + "─" * 72 + "\n")
+        out.write(f"[{n}/{len(detail.messages)}] From: {m.sender.formatted()}\n")
+        if m.to:
+            out.write("To: " + ", ".join(a.formatted() for a in m.to) + "\n")
+        if m.cc:
+            out.write("Cc: " + ", ".join(a.formatted() for a in m.cc) + "\n")
+        out.write("Date: " + (to_iso(m.date) if m.date else "(unknown)") + "\n")
+        out.write(f"Subject: {m.subject}\n\n")
+        if m.body_loaded:
+            out.write(m.text.rstrip("\n") + "\n")
+        else:
+            out.write("(body not available: not cached and the server could not be reached)\n")
+        for a in m.attachments:
+            out.write(f"📎 {a.filename or '(unnamed)'}  {a.content_type}  {_size(a.size)}\n")
+    return 0
+
+
+def cmd_tag(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    add: list[str] = []
+    remove: list[str] = []
+    push = False
+    for item in args.edits:
+        if item == "--push":
+            push = True
+        elif item == "--":
+            continue
+        elif item.startswith("+") and len(item) > 1:
+            add.append(item[1:])
+        elif item.startswith("-") and len(item) > 1 and not item.startswith("--"):
+            remove.append(item[1:])
+        else:
+            raise UsageError(f"tag: expected +TAG or -TAG, got '{item}'")
+    result = service.edit_tags(args.thread, add, remove, push=push)
+    state = "pushed" if result.pushed else f"{result.pending} edit(s) pending until the next sync"
+    if service.is_demo:
+        state = "demo: tags stay local"
+    tags = " ".join(result.tags) or "(no tags)"
+    out.write(f"{result.thread_id}: {tags} ({state})\n")
+    return 0
+
+
+def cmd_note(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    if args.show or (args.text is None and not args.clear):
+        note = service.note(args.thread)
+        if note is None:
+            out.write("(no note)\n")
+        else:
+            from storage.sanitize import sanitize_text
+
+            out.write(sanitize_text(note).rstrip("\n") + "\n")
+        return 0
+    if args.clear:
+        if args.text is not None:
+            raise UsageError("note: give TEXT or --clear, not both")
+        service.set_note(args.thread, "")
+        out.write("note cleared\n")
+        return 0
+    service.set_note(args.thread, args.text)
+    out.write("note saved (private: it never leaves this machine)\n")
+    return 0
+
+
+def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    tags = service.tags()
+    if args.json:
+        _dump_json(
+            [
+                {
+                    "name": t.name,
+                    "kind": t.kind,
+                    "keyword": t.keyword,
+                    "threads": t.threads,
+                    "in_catalog": t.in_catalog,
+                    "shortcut": t.shortcut,
+                }
+                for t in tags
+            ],
+            out,
+        )
+        return 0
+    for t in (t.sanitized() for t in tags):
+        key = f"[{t.shortcut}]" if t.shortcut else "   "
+        origin = "" if t.in_catalog else "  (on mail, not in your catalog)"
+        out.write(f"{key} {t.name:<32} {t.kind:<9} {t.threads:>6}{origin}\n")
+    return 0
+
+
+COMMANDS = {
+    "sync": cmd_sync,
+    "threads": cmd_threads,
+    "show": cmd_show,
+    "tag": cmd_tag,
+    "note": cmd_note,
+    "tags": cmd_tags,
+}
+
+
+def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code. Errors are one line on stderr."""
+    stdout = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(stdout)
+            return 0
+        service = open_service(args)
+        notice = service.take_notice()
+        if notice:
+            print(f"{PROG}: {notice}", file=sys.stderr)
+        try:
+            return COMMANDS[args.command](service, args, stdout)
+        finally:
+            service.close()
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"{PROG}: config error: {exc}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `supportmail threads | head`: the reader went away; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
