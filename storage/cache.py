@@ -369,12 +369,15 @@ class Cache:
     def set_flags(
         self, account: str, folder: str, changes: Sequence[tuple[int, tuple[str, ...], int | None]]
     ) -> set[str]:
-        """Store server flags for (uid, flags, modseq). Returns the thread roots whose flags changed."""
+        """Store server flags for (uid, flags, modseq).
+
+        Returns the thread roots whose flags changed."""
         roots: set[str] = set()
         with self.transaction() as db:
             for uid, flags, modseq in changes:
                 row = db.execute(
-                    "SELECT flags, thread_root FROM messages WHERE account=? AND folder=? AND uid=?",
+                    "SELECT flags, thread_root FROM messages"
+                    " WHERE account=? AND folder=? AND uid=?",
                     (account, folder, uid),
                 ).fetchone()
                 if row is None:
@@ -382,7 +385,8 @@ class Cache:
                 text = _flags_text(flags)
                 if row[0] != text:
                     db.execute(
-                        "UPDATE messages SET flags=?, modseq=? WHERE account=? AND folder=? AND uid=?",
+                        "UPDATE messages SET flags=?, modseq=?"
+                        " WHERE account=? AND folder=? AND uid=?",
                         (text, modseq, account, folder, uid),
                     )
                     if row[1]:
@@ -657,7 +661,10 @@ class Cache:
     ) -> list[ThreadRow]:
         """Threads matching ``query`` (tag filters given as keywords), newest activity first."""
         where, params = self._where(account, query, keywords)
-        sql = f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE {where} ORDER BY t.last_date DESC, t.root"
+        sql = (
+            f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE {where}"
+            " ORDER BY t.last_date DESC, t.root"
+        )
         if query.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([query.limit, query.offset])
@@ -752,9 +759,7 @@ class Cache:
                 date=_to_datetime(date, tz) if date else None,
             )
             out.append(
-                MessageRow(
-                    rowid, account, folder, uid, mid, env, size, _flags_tuple(flags), root
-                )
+                MessageRow(rowid, account, folder, uid, mid, env, size, _flags_tuple(flags), root)
             )
         return out
 

@@ -96,9 +96,7 @@ class Service:
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
-    def open(
-        cls, settings: Settings, account: AccountConfig, data_dir: Path
-    ) -> Service:
+    def open(cls, settings: Settings, account: AccountConfig, data_dir: Path) -> Service:
         """A service for a configured IMAP account. Connects lazily (the password too)."""
         password: list[str] = []
 
@@ -283,7 +281,7 @@ class Service:
         )
 
     def resolve(self, ref: str) -> str:
-        """The root Message-ID of the thread named by a short id, a unique prefix or a Message-ID."""
+        """The root Message-ID of the thread named by a short id, a prefix or a Message-ID."""
         ref = ref.strip()
         if not ref:
             raise ServiceError("no thread given")
@@ -291,9 +289,7 @@ class Service:
         if not roots:
             raise ServiceError(f"no thread matches '{ref}' (see `supportmail threads`)")
         if len(roots) > 1:
-            raise ServiceError(
-                f"'{ref}' matches {len(roots)} threads; type more of the id"
-            )
+            raise ServiceError(f"'{ref}' matches {len(roots)} threads; type more of the id")
         return roots[0]
 
     def thread(self, ref: str, *, fetch: bool = True, raw: bool = False) -> ThreadDetail:
@@ -466,7 +462,7 @@ class Service:
         return self.userdb.note(self.account, self.resolve(ref))
 
     def set_note(self, ref: str, text: str) -> None:
-        """Save (or with empty text, clear) the private note of a thread. Never leaves the machine."""
+        """Save (or with empty text, clear) the private note of a thread; it stays local."""
         root = self.resolve(ref)
         try:
             self.userdb.set_note(self.account, root, text)
@@ -488,4 +484,3 @@ class Service:
 
     def now(self) -> datetime:
         return self.clock()
-

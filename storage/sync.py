@@ -2,18 +2,18 @@
 
 One sync of an account, in order:
 
-1. **Pull** every configured folder: SELECT; on a UIDVALIDITY change drop the folder's cache rows
-   (notes and outbox edits are keyed by Message-ID, so nothing the user wrote is lost); drop UIDs that
-   vanished; fetch the headers of UIDs the cache lacks **newest first** in chunks, committing each chunk
-   (an interrupted first sync resumes where it stopped); fetch flag changes with CONDSTORE
-   (``CHANGEDSINCE``) when the server has it, else diff all flags.
-2. **Pending wins**: every edit still in the outbox is applied to the cache again, so a pulled keyword
-   never overrides a local edit the server has not confirmed.
+1. **Pull** every configured folder: SELECT; on a UIDVALIDITY change drop the folder's cache
+   rows (notes and outbox edits are keyed by Message-ID, so nothing the user wrote is lost); drop
+   UIDs that vanished; fetch the headers of UIDs the cache lacks **newest first** in chunks,
+   committing each chunk (an interrupted first sync resumes where it stopped); fetch flag changes
+   with CONDSTORE (``CHANGEDSINCE``) when the server has it, else diff all flags.
+2. **Pending wins**: every edit still in the outbox is applied to the cache again, so a pulled
+   keyword never overrides a local edit the server has not confirmed.
 3. **Thread** the account again when messages came or went, and refresh the changed threads' rows.
-4. **Push** the outbox: per edit and folder ``UID STORE +FLAGS.SILENT`` / ``-FLAGS.SILENT`` with the
-   one keyword (never a full flag replace, so teammates' tags survive); an edit leaves the outbox only
-   after the server said OK for every folder that holds the thread. Folders whose server cannot store
-   keywords keep their edits local.
+4. **Push** the outbox: per edit and folder ``UID STORE +FLAGS.SILENT`` / ``-FLAGS.SILENT`` with
+   the one keyword (never a full flag replace, so teammates' tags survive); an edit leaves the
+   outbox only after the server said OK for every folder that holds the thread. Folders whose
+   server cannot store keywords keep their edits local.
 
 A dropped connection is retried with backoff; every step is idempotent, so a retry resumes.
 Progress is reported through a plain callback; this module knows nothing of the UI.
@@ -21,6 +21,7 @@ Progress is reported through a plain callback; this module knows nothing of the 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -120,7 +121,7 @@ class SyncEngine:
         try:
             if pull:
                 for folder in self.folders:
-                    self._retrying(lambda folder=folder: self._pull_folder(folder, tally))
+                    self._retrying(functools.partial(self._pull_folder, folder, tally))
                 self.reapply_pending()
                 self._rethread(tally)
             if push:
@@ -254,7 +255,9 @@ class SyncEngine:
     def _targets(self, edit: OutboxEdit) -> set[str]:
         """The messages an edit applies to: those it named plus the thread's current messages."""
         targets = set(edit.message_ids)
-        targets.update(m.message_id for m in self.cache.thread_messages(self.account, edit.thread_root))
+        targets.update(
+            m.message_id for m in self.cache.thread_messages(self.account, edit.thread_root)
+        )
         return targets
 
     def _push(self, tally: _Tally) -> None:

@@ -1,0 +1,999 @@
+"""One IMAP connection: login, capabilities, folder status, bulk fetches, keyword stores, IDLE.
+
+Built on IMAPClient for connecting, TLS, LOGIN, SELECT, LIST and IDLE. The bulk commands (all UIDs,
+all flags, header batches, bodies, stores) go through the command layer of IMAPClient's underlying
+``imaplib`` connection and are parsed here, because IMAPClient cannot express ``1:*`` (its
+``fetch("1:*")`` raises ValueError) and its response parser is slow for tens of thousands of
+messages. ``fetch_headers`` is the single place that knows how header batches are fetched.
+
+Errors: every socket, TLS, ``imaplib`` and IMAPClient exception leaves this module as one of the
+``ImapError`` classes with a one-line message that never contains the password:
+
+* ``ImapConnectionLost`` - the socket closed, reset or timed out (or was never open): reconnect;
+* ``ImapAuthError`` - the server rejected the user name or password;
+* ``ImapRefused`` - we will not or cannot talk to this server safely (plaintext to a remote host,
+  an untrusted certificate, a failed TLS handshake, no STARTTLS);
+* ``ImapError`` - anything else the server said no to (the server's text is in the message).
+
+Nothing here ever sets ``\\Seen`` implicitly: headers and bodies are fetched with ``BODY.PEEK``.
+Flags are returned without the session flag ``\\Recent``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import ipaddress
+import re
+import selectors
+import socket
+import ssl
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, NoReturn, TypeAlias
+
+from imapclient import IMAPClient, SocketTimeout, imap_utf7
+
+__all__ = [
+    "FlagRecord",
+    "FolderStatus",
+    "HeaderRecord",
+    "ImapAuthError",
+    "ImapConnection",
+    "ImapConnectionLost",
+    "ImapError",
+    "ImapRefused",
+    "TlsMode",
+    "is_loopback",
+]
+
+TlsMode: TypeAlias = Literal["implicit", "starttls", "none"]
+
+_SEEN = "\\Seen"
+_RECENT = "\\RECENT"
+_MAX_SET_CHARS = 4000
+"""Longest UID set put in one command (servers cap command lines; Dovecot at 64 KiB)."""
+_ESEARCH_SINGLE_MAX = 50_000
+"""Up to this many messages one ``UID SEARCH RETURN (ALL)`` reply stays far below imaplib's 1 MB
+line limit even when no two UIDs are adjacent (11 bytes per UID)."""
+_ESEARCH_SPAN = 100_000
+"""UID span per ``UID SEARCH`` chunk in big folders: at most 50,000 isolated UIDs per reply."""
+_MESSAGE_MAX_CHARS = 300
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+
+class ImapError(Exception):
+    """The server refused a command, or talking to it failed; ``str(e)`` is one clear line."""
+
+
+class ImapAuthError(ImapError):
+    """LOGIN failed: wrong user name or password, or the server forbids this way of logging in."""
+
+
+class ImapConnectionLost(ImapError):
+    """The connection closed, reset or timed out (or is not open): reconnect and retry."""
+
+
+class ImapRefused(ImapError):
+    """We will not or cannot talk to this server safely (plaintext to a remote host, bad TLS)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FolderStatus:
+    """What SELECT reported about a folder."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+    exists: int
+    highestmodseq: int | None
+    """None when the server lacks CONDSTORE (or the folder has no mod-sequences)."""
+    permanent_keywords: bool
+    """Whether new keywords can be stored permanently (``\\*`` in PERMANENTFLAGS)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderRecord:
+    """One message's flags, metadata and the requested header fields (raw bytes)."""
+
+    uid: int
+    flags: tuple[str, ...]
+    modseq: int | None
+    internaldate: datetime | None
+    size: int
+    header: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRecord:
+    """One message's flags and mod-sequence."""
+
+    uid: int
+    flags: tuple[str, ...]
+    modseq: int | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Small pure helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine without asking DNS: ``localhost``, 127/8 or ::1."""
+    name = host.strip().rstrip(".").lower()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _uid_ranges(uids: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted, merged (first, last) runs of the distinct UIDs."""
+    runs: list[tuple[int, int]] = []
+    for uid in sorted(set(uids)):
+        if uid < 1:
+            raise ValueError(f"UIDs are positive integers, got {uid}")
+        if runs and uid == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], uid)
+        else:
+            runs.append((uid, uid))
+    return runs
+
+
+def uid_sets(uids: Iterable[int], max_chars: int = _MAX_SET_CHARS) -> list[str]:
+    """Compact IMAP UID sets (``1:5,7,9:12``), split so that none is longer than ``max_chars``."""
+    sets: list[str] = []
+    parts: list[str] = []
+    length = 0
+    for first, last in _uid_ranges(uids):
+        part = str(first) if first == last else f"{first}:{last}"
+        if parts and length + 1 + len(part) > max_chars:
+            sets.append(",".join(parts))
+            parts, length = [], 0
+        length += len(part) + (1 if parts else 0)
+        parts.append(part)
+    if parts:
+        sets.append(",".join(parts))
+    return sets
+
+
+def parse_uid_set(text: str) -> list[int]:
+    """Expand an IMAP set such as ``1:3,7,10:9`` into sorted distinct integers."""
+    result: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition(":")
+        low, high = int(first), int(last or first)
+        result.update(range(min(low, high), max(low, high) + 1))
+    return sorted(result)
+
+
+_ATOM_SPECIALS = re.compile(r'[(){ %*"\\\]\x00-\x1f\x7f-\U0010ffff]')
+_HEADER_FIELD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def _check_keyword(keyword: str) -> None:
+    """A keyword must be a 7-bit IMAP atom; anything else could break (or inject) the command."""
+    if not keyword or _ATOM_SPECIALS.search(keyword):
+        raise ImapError(
+            f"{keyword!r} is not a valid IMAP keyword (7-bit text without spaces, controls "
+            'or any of ( ) { % * " \\ ])'
+        )
+
+
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
+_INTERNALDATE = re.compile(
+    r"^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\s*$"
+)
+
+
+def parse_internaldate(text: str) -> datetime | None:
+    """``"24-Nov-2025 09:15:00 +0100"`` -> an aware datetime (locale-independent); None if bad."""
+    match = _INTERNALDATE.match(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
+    offset = timedelta(hours=int(off_h), minutes=int(off_m))
+    try:
+        return datetime(
+            int(year),
+            _MONTHS[month.upper()],
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=timezone(-offset if sign == "-" else offset),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def _one_line(text: str | bytes, secret: str = "") -> str:
+    """Server or library text as one short line: no CR/LF, no ``b'...'``, never the password."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = re.sub(r"\bb(['\"])(.*?)\1", r"\2", text)
+    text = re.sub(r"\s*\(\d+\.\d+ \+ [\d. +]+secs\)", "", text)  # Dovecot's timing suffix
+    text = " ".join(text.split())
+    if len(secret) >= 3:  # shorter ones would garble ordinary words and are never echoed
+        text = text.replace(secret, "***")
+    if len(text) > _MESSAGE_MAX_CHARS:
+        text = text[: _MESSAGE_MAX_CHARS - 3] + "..."
+    return text
+
+
+def _quoted_string(text: str) -> str:
+    """An IMAP quoted string (imaplib quotes the LOGIN password but not the user name)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _quote(text: str) -> bytes:
+    """A mailbox name as an IMAP quoted string in modified UTF-7."""
+    encoded: bytes = imap_utf7.encode(text)
+    return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+# ---------------------------------------------------------------------------------------------
+# FETCH response parsing
+# ---------------------------------------------------------------------------------------------
+
+
+class _String(bytes):
+    """A quoted string or literal (as opposed to an atom such as NIL)."""
+
+
+Value: TypeAlias = "bytes | list[Value]"
+
+_FETCH_START = re.compile(rb"\s*\d+ \(")
+_TOKEN = re.compile(
+    rb" *(?:(?P<open>\()|(?P<close>\))"
+    rb'|"(?P<quoted>(?:[^"\\]|\\.)*)"'
+    rb"|(?P<section>(?:BODY|BINARY)(?:\.PEEK)?\[[^\]]*\](?:<\d+>)?)"
+    rb"|\{(?P<literal>\d+)\+?\}$"
+    rb'|(?P<atom>[^ ()"{}\]]+))',
+    re.IGNORECASE,
+)
+_QUOTED_ESCAPE = re.compile(rb"\\(.)")
+_FLAGS_ONLY = re.compile(rb"^\d+ \((?:(?:UID (\d+)|FLAGS \(([^()]*)\)|MODSEQ \((\d+)\)) ?)+\)$")
+
+
+class _ParseError(ValueError):
+    pass
+
+
+def _tokens_into(stack: list[list[Value]], text: bytes, literal: bytes | None) -> list[Value]:
+    """Feed one piece of response text into ``stack``; returns the messages it completed."""
+    done: list[Value] = []
+    pos, end = 0, len(text.rstrip(b" "))
+    if not stack:
+        start = _FETCH_START.match(text)
+        if start is None:
+            raise _ParseError(text[:80])
+        stack.append([])
+        pos = start.end()
+    while pos < end:
+        match = _TOKEN.match(text, pos, end)
+        if match is None or not stack:
+            raise _ParseError(text[pos : pos + 80])
+        pos = match.end()
+        kind = match.lastgroup
+        if kind == "open":
+            stack.append([])
+        elif kind == "close":
+            item = stack.pop()
+            (stack[-1].append(item) if stack else done.append(item))
+        elif kind == "literal":
+            if literal is None:
+                raise _ParseError(b"literal without data")
+            stack[-1].append(_String(literal))
+        elif kind == "quoted":
+            stack[-1].append(_String(_QUOTED_ESCAPE.sub(rb"\1", match.group(kind))))
+        else:
+            stack[-1].append(match.group(kind or "atom"))
+    return done
+
+
+def parse_fetch(data: Sequence[Any]) -> list[dict[bytes, Value]]:
+    """imaplib's untagged FETCH data (bytes, and (text, literal) tuples) -> one dict of items per
+    message, keys upper-cased (``b"UID"``, ``b"FLAGS"``, ``b"BODY[HEADER.FIELDS (FROM)]"``)."""
+    stack: list[list[Value]] = []
+    messages: list[dict[bytes, Value]] = []
+    for element in data:
+        if isinstance(element, tuple):
+            text, literal = bytes(element[0]), bytes(element[1])
+        elif isinstance(element, bytes):
+            text, literal = element, None
+        else:
+            continue
+        for items in _tokens_into(stack, text, literal):
+            if not isinstance(items, list) or len(items) % 2:
+                raise _ParseError(b"odd FETCH item list")
+            messages.append(
+                {
+                    bytes(key).upper(): value
+                    for key, value in zip(items[::2], items[1::2], strict=True)
+                    if isinstance(key, bytes)
+                }
+            )
+    if stack:
+        raise _ParseError(b"unterminated FETCH response")
+    return messages
+
+
+def fetch_groups(data: Sequence[Any]) -> list[list[Any]]:
+    """Split imaplib's FETCH data into one list of elements per message: imaplib stores each
+    literal as a (text, literal) tuple and always ends a response with the trailing bytes."""
+    groups: list[list[Any]] = []
+    current: list[Any] = []
+    for element in data:
+        current.append(element)
+        if isinstance(element, bytes):
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
+
+
+_FAST_HEADER = re.compile(
+    rb"^\d+ \((?:(?:UID (\d+)|FLAGS \(([^()]*)\)|INTERNALDATE \"([^\"]*)\"|RFC822\.SIZE (\d+)"
+    rb"|MODSEQ \((\d+)\)|BODY\[HEADER[^\]]*\] (\{\})) ?)+\)$"
+)
+
+
+def _fast_header_record(group: Sequence[Any]) -> HeaderRecord | None:
+    """The common shape (one header literal, simple items in any order) by one regex; None
+    means "use the general parser"."""
+    if len(group) != 2 or not isinstance(group[0], tuple) or not isinstance(group[1], bytes):
+        return None
+    text, literal = group[0]
+    marker = text.rfind(b"{")
+    match = _FAST_HEADER.match(text[:marker] + b"{}" + group[1]) if marker > 0 else None
+    if match is None or None in (match.group(1), match.group(2), match.group(6)):
+        return None
+    uid, flags, date, size, modseq = match.group(1, 2, 3, 4, 5)
+    return HeaderRecord(
+        uid=int(uid),
+        flags=_split_flags(flags),
+        modseq=int(modseq) if modseq else None,
+        internaldate=parse_internaldate(date.decode("ascii", "replace")) if date else None,
+        size=int(size) if size else 0,
+        header=bytes(literal),
+    )
+
+
+def _header_record(item: dict[bytes, Value]) -> HeaderRecord | None:
+    """A HeaderRecord from generally parsed FETCH items; None without UID or header."""
+    uid = _as_int(item.get(b"UID"))
+    header: bytes | None = None
+    for key, value in item.items():
+        if key.startswith(b"BODY[HEADER"):
+            header = _as_bytes(value)
+    if uid is None or header is None:
+        return None
+    date = _as_bytes(item.get(b"INTERNALDATE"))
+    return HeaderRecord(
+        uid=uid,
+        flags=_as_flags(item.get(b"FLAGS")),
+        modseq=_as_int(item.get(b"MODSEQ")),
+        internaldate=parse_internaldate(date.decode("ascii", "replace")) if date else None,
+        size=_as_int(item.get(b"RFC822.SIZE")) or 0,
+        header=header,
+    )
+
+
+def _split_flags(raw: bytes) -> tuple[str, ...]:
+    """The inside of a FLAGS list (atoms only) without ``\\Recent``."""
+    return tuple(
+        flag for flag in raw.decode("utf-8", "surrogateescape").split() if flag.upper() != _RECENT
+    )
+
+
+def _as_int(value: Value | None) -> int | None:
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else None
+    if isinstance(value, bytes) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _as_flags(value: Value | None) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        flag.decode("utf-8", "surrogateescape")
+        for flag in value
+        if isinstance(flag, bytes) and flag.upper() != b"\\RECENT"
+    )
+
+
+def _as_bytes(value: Value | None) -> bytes | None:
+    """A string value; None for NIL."""
+    if isinstance(value, _String):
+        return bytes(value)
+    return None
+
+
+def _flag_record(line: bytes) -> FlagRecord | None:
+    """Fast path for ``* n FETCH (UID u FLAGS (...) MODSEQ (m))`` lines."""
+    match = _FLAGS_ONLY.match(line)
+    if match is None or match.group(1) is None or match.group(2) is None:
+        return None
+    modseq = match.group(3)
+    return FlagRecord(
+        int(match.group(1)), _split_flags(match.group(2)), int(modseq) if modseq else None
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The connection
+# ---------------------------------------------------------------------------------------------
+
+
+class ImapConnection:
+    """One authenticated IMAP session. ``connect()`` opens it; it is not thread-safe."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: TlsMode,
+        username: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        ca_file: str | None = None,
+    ) -> None:
+        if tls not in ("implicit", "starttls", "none"):
+            raise ValueError(f"tls must be 'implicit', 'starttls' or 'none', not {tls!r}")
+        self.host = host
+        self.port = port
+        self.tls: TlsMode = tls
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.ca_file = ca_file
+        self._client: Any = None  # IMAPClient (untyped library)
+        self._capabilities: frozenset[str] = frozenset()
+        self._condstore = False
+        self._qresync = False
+        self._selected: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ImapConnection({self.username}@{self.host}:{self.port}, tls={self.tls})"
+
+    def __enter__(self) -> ImapConnection:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- properties -----------------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The server's capabilities after login, upper-case (empty before ``connect``)."""
+        return self._capabilities
+
+    @property
+    def condstore(self) -> bool:
+        """CONDSTORE is available (mod-sequences in FETCH, CHANGEDSINCE)."""
+        return self._condstore
+
+    @property
+    def qresync(self) -> bool:
+        """QRESYNC was enabled on this connection."""
+        return self._qresync
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    @property
+    def selected(self) -> str | None:
+        """The currently selected folder, if any."""
+        return self._selected
+
+    # -- connecting -----------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Open the connection, secure it, log in and enable QRESYNC/CONDSTORE. Reconnects if
+        already connected. ``tls="none"`` to a non-loopback host raises ``ImapRefused`` before
+        any socket is opened."""
+        self.close()
+        if self.tls == "none" and not is_loopback(self.host):
+            raise ImapRefused(
+                f"refusing to send the password for {self.username} unencrypted to {self.host}: "
+                'tls = "none" is only allowed for localhost; use "implicit" (port 993) or '
+                '"starttls" (port 143)'
+            )
+        context = self._ssl_context()
+        with self._translated("connect", connecting=True):
+            self._client = IMAPClient(
+                self.host,
+                self.port,
+                ssl=self.tls == "implicit",
+                ssl_context=context,
+                timeout=SocketTimeout(connect=self.timeout, read=self.timeout),
+            )
+            self._wire().debug = 0  # no per-line debug formatting; never log the LOGIN line
+            if self.tls == "starttls":
+                self._starttls(context)
+            self._login()
+            self._enable_extensions()
+
+    def close(self) -> None:
+        """Log out and close the socket; never raises."""
+        client, self._client = self._client, None
+        self._selected = None
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            client.socket().settimeout(min(self.timeout, 5.0))
+            client.logout()
+        with contextlib.suppress(Exception):
+            client.shutdown()
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if self.tls == "none":
+            return None
+        try:
+            return ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise ImapRefused(
+                f"cannot use ca_file {self.ca_file}: {_one_line(str(reason))}"
+            ) from None
+
+    def _starttls(self, context: ssl.SSLContext | None) -> None:
+        if "STARTTLS" not in self._server_capabilities():
+            raise ImapRefused(
+                f'{self.host}:{self.port} does not offer STARTTLS; use tls = "implicit" '
+                "(usually port 993)"
+            )
+        self._client.starttls(context)
+
+    def _login(self) -> None:
+        try:
+            if self.username.isascii() and self._password.isascii():
+                self._client.login(_quoted_string(self.username), self._password)
+            elif "AUTH=PLAIN" in self._server_capabilities():
+                self._client.plain_login(self.username, self._password)
+            else:
+                raise ImapAuthError(
+                    f"login failed for user {self.username}: the server offers no way to send "
+                    "a non-ASCII user name or password (AUTH=PLAIN)"
+                )
+        except imaplib.IMAP4.error as exc:
+            cause = exc.__context__
+            if isinstance(cause, imaplib.IMAP4.abort | OSError):
+                raise cause from None
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise
+            hint = ""
+            if "LOGINDISABLED" in self._server_capabilities():
+                hint = " (the server refuses plaintext login; use TLS)"
+            reason = _one_line(str(exc), self._password).removeprefix("login failed: ")
+            raise ImapAuthError(f"login failed for user {self.username}: {reason}{hint}") from None
+
+    def _server_capabilities(self) -> frozenset[str]:
+        """Capabilities as the server currently advertises them (pre-login ones before LOGIN)."""
+        raw = self._client.capabilities()
+        return frozenset(
+            (c.decode("ascii", "replace") if isinstance(c, bytes) else str(c)).upper() for c in raw
+        )
+
+    def _enable_extensions(self) -> None:
+        self._capabilities = self._server_capabilities()
+        wanted = "QRESYNC" if "QRESYNC" in self._capabilities else "CONDSTORE"
+        enabled: set[str] = set()
+        if wanted in self._capabilities and "ENABLE" in self._capabilities:
+            enabled = {
+                (c.decode() if isinstance(c, bytes) else str(c)).upper()
+                for c in self._client.enable(wanted)
+            }
+        self._qresync = "QRESYNC" in enabled
+        self._condstore = self._qresync or "CONDSTORE" in self._capabilities
+
+    # -- error translation ----------------------------------------------------------------------
+
+    def _wire(self) -> Any:
+        """The ``imaplib.IMAP4`` object under IMAPClient (its command layer is used directly)."""
+        if self._client is None:
+            raise ImapConnectionLost(f"not connected to {self.host}:{self.port}")
+        return self._client._imap
+
+    @contextlib.contextmanager
+    def _translated(self, action: str, *, connecting: bool = False) -> Iterator[None]:
+        """Turn every library, socket and TLS exception into an ``ImapError``."""
+        try:
+            yield
+        except ImapError as exc:
+            if isinstance(exc, ImapConnectionLost | ImapRefused | ImapAuthError) or connecting:
+                self._drop()
+            raise
+        except (OSError, EOFError, imaplib.IMAP4.error, ValueError) as exc:
+            error = self._translate(exc, action, connecting)
+            if connecting or isinstance(error, ImapConnectionLost):
+                self._drop()
+            raise error from None
+
+    def _translate(self, exc: BaseException, action: str, connecting: bool) -> ImapError:
+        where = f"{self.host}:{self.port}"
+        detail = _one_line(str(exc), self._password)
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            reason = _one_line(exc.verify_message or exc.reason or detail)
+            return ImapRefused(
+                f"certificate for {self.host} not trusted: {reason}; set ca_file to the "
+                "server's certificate (PEM) to pin it"
+            )
+        if isinstance(exc, ssl.SSLError) and connecting:
+            return ImapRefused(
+                f"TLS handshake with {where} failed ({_one_line(exc.reason or detail)}); "
+                'check tls ("implicit" for port 993, "starttls" for 143)'
+            )
+        if isinstance(exc, TimeoutError):
+            return ImapConnectionLost(f"{action}: {where} did not answer within {self.timeout:g} s")
+        if isinstance(exc, socket.gaierror):
+            return ImapConnectionLost(f"cannot resolve host {self.host}: {exc.strerror}")
+        if isinstance(exc, ConnectionRefusedError):
+            return ImapConnectionLost(f"cannot connect to {where}: connection refused")
+        if isinstance(exc, OSError | EOFError | imaplib.IMAP4.abort):
+            reason = getattr(exc, "strerror", None) or detail or type(exc).__name__
+            reason = re.sub(r"^command: \S+ => |socket error: ", "", _one_line(reason))
+            if reason in ("EOF", ""):
+                reason = "closed by the server"
+            return ImapConnectionLost(f"{action}: connection to {where} lost ({reason})")
+        if isinstance(exc, ValueError):  # our parser, or IMAPClient choking on a reply
+            return ImapError(f"{action}: unexpected response from {where}: {detail}")
+        return ImapError(f"{action} failed: {detail}")
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        self._selected = None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+
+    # -- low-level commands ---------------------------------------------------------------------
+
+    def _command(self, action: str, *args: str | bytes) -> tuple[str, str]:
+        """Run one command; returns (OK|NO, server text). BAD raises ``ImapError``."""
+        wire = self._wire()
+        with self._translated(action):
+            tag = wire._command(*args)
+            typ, data = wire._command_complete(str(args[0]), tag)
+        text = data[-1] if data and data[-1] is not None else b""
+        return str(typ), _one_line(text, self._password)
+
+    def _untagged(self, name: str) -> list[Any]:
+        """Pop the untagged responses of one kind collected by the last command."""
+        data: list[Any] = self._wire().untagged_responses.pop(name, [])
+        return data
+
+    def _forget_untagged(self) -> None:
+        """Drop everything else the server volunteered, so nothing piles up in memory."""
+        if self._client is not None:
+            self._wire().untagged_responses.clear()
+
+    def _require_selected(self) -> str:
+        self._wire()
+        if self._selected is None:
+            raise ImapError("no folder selected; call select() first")
+        return self._selected
+
+    def _uid_fetch(self, action: str, uid_set: str, items: str, modifiers: str = "") -> list[Any]:
+        """Run ``UID FETCH``; returns the raw untagged FETCH data (NO raises, except for
+        messages expunged meanwhile, which are simply missing)."""
+        self._forget_untagged()
+        args = ["UID", "FETCH", uid_set, items] + ([modifiers] if modifiers else [])
+        typ, text = self._command(action, *args)
+        data = self._untagged("FETCH")
+        if typ != "OK" and "EXPUNGEISSUED" not in text.upper():
+            raise ImapError(f"{action} failed: {text}")
+        return data
+
+    def _check_ok(self, action: str, result: tuple[str, str]) -> None:
+        typ, text = result
+        if typ != "OK":
+            raise ImapError(f"{action} failed: {text}")
+
+    # -- folders --------------------------------------------------------------------------------
+
+    def list_folders(self) -> list[str]:
+        """Names of all selectable folders (``\\Noselect``/``\\NonExistent`` ones are left out)."""
+        client = self._client_or_fail()
+        with self._translated("LIST"):
+            entries = client.list_folders()
+        self._forget_untagged()
+        names: list[str] = []
+        for flags, _delimiter, name in entries:
+            upper = {(f.decode() if isinstance(f, bytes) else str(f)).upper() for f in flags}
+            if upper & {"\\NOSELECT", "\\NONEXISTENT"}:
+                continue
+            names.append(name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name))
+        return names
+
+    def _client_or_fail(self) -> Any:
+        if self._client is None:
+            raise ImapConnectionLost(f"not connected to {self.host}:{self.port}")
+        return self._client
+
+    def select(self, folder: str) -> FolderStatus:
+        """SELECT ``folder`` read-write (EXAMINE if the server only allows reading it)."""
+        client = self._client_or_fail()
+        self._selected = None
+        read_only = False
+        with self._translated(f"SELECT {folder}"):
+            try:
+                response = client.select_folder(folder)
+            except imaplib.IMAP4.readonly:
+                response = client.select_folder(folder, readonly=True)
+                read_only = True
+            except imaplib.IMAP4.error as exc:
+                if isinstance(exc, imaplib.IMAP4.abort):
+                    raise
+                self._raise_select_failed(folder, exc)
+        self._forget_untagged()
+        self._selected = folder
+        return self._folder_status(folder, response, read_only)
+
+    def _raise_select_failed(self, folder: str, exc: imaplib.IMAP4.error) -> NoReturn:
+        reason = _one_line(str(exc), self._password).removeprefix("select failed: ")
+        if not self._folder_exists(folder):
+            raise ImapError(f"folder '{folder}' does not exist") from None
+        raise ImapError(f"cannot select folder '{folder}': {reason}") from None
+
+    def _folder_exists(self, folder: str) -> bool:
+        typ, _text = self._command("LIST", "LIST", b'""', _quote(folder))
+        found = [line for line in self._untagged("LIST") if line]
+        return typ == "OK" and bool(found)
+
+    def _folder_status(
+        self, folder: str, response: dict[bytes, Any], read_only: bool
+    ) -> FolderStatus:
+        uidvalidity = response.get(b"UIDVALIDITY")
+        if uidvalidity is None:
+            raise ImapError(f"the server sent no UIDVALIDITY for folder '{folder}'")
+        uidnext = response.get(b"UIDNEXT")
+        if uidnext is None:
+            uidnext = self._status_uidnext(folder)
+        permanent = {bytes(f).upper() for f in response.get(b"PERMANENTFLAGS", ())}
+        highest = response.get(b"HIGHESTMODSEQ") if self._condstore else None
+        return FolderStatus(
+            name=folder,
+            uidvalidity=int(uidvalidity),
+            uidnext=int(uidnext),
+            exists=int(response.get(b"EXISTS", 0)),
+            highestmodseq=int(highest) if highest is not None else None,
+            permanent_keywords=b"\\*" in permanent and not read_only,
+        )
+
+    def _status_uidnext(self, folder: str) -> int:
+        self._check_ok("STATUS", self._command("STATUS", "STATUS", _quote(folder), "(UIDNEXT)"))
+        for line in self._untagged("STATUS"):
+            match = re.search(rb"UIDNEXT (\d+)", line if isinstance(line, bytes) else b"")
+            if match:
+                return int(match.group(1))
+        raise ImapError(f"the server sent no UIDNEXT for folder '{folder}'")
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def uids(self) -> list[int]:
+        """All UIDs of the selected folder, ascending (works on folders of any size)."""
+        self._require_selected()
+        if "ESEARCH" not in self._capabilities:
+            return self._uids_by_fetch()
+        count, low, high = self._esearch_bounds()
+        if count == 0:
+            return []
+        if count <= _ESEARCH_SINGLE_MAX:
+            return self._esearch_all("ALL")
+        found: list[int] = []
+        for start in range(low, high + 1, _ESEARCH_SPAN):
+            found += self._esearch_all(f"UID {start}:{min(start + _ESEARCH_SPAN - 1, high)}")
+        return sorted(set(found))
+
+    def _esearch(self, returns: str, criteria: str) -> bytes:
+        self._forget_untagged()
+        result = self._command("UID SEARCH", "UID", "SEARCH", "RETURN", returns, criteria)
+        self._check_ok("UID SEARCH", result)
+        lines = [line for line in self._untagged("ESEARCH") if isinstance(line, bytes)]
+        return lines[-1] if lines else b""
+
+    def _esearch_bounds(self) -> tuple[int, int, int]:
+        line = self._esearch("(MIN MAX COUNT)", "ALL")
+        values = dict(re.findall(rb"\b(MIN|MAX|COUNT) (\d+)", line.upper()))
+        count = int(values.get(b"COUNT", 0))
+        return count, int(values.get(b"MIN", 1)), int(values.get(b"MAX", 0))
+
+    def _esearch_all(self, criteria: str) -> list[int]:
+        match = re.search(rb"\bALL ([0-9:,]+)", self._esearch("(ALL)", criteria))
+        return parse_uid_set(match.group(1).decode()) if match else []
+
+    def _uids_by_fetch(self) -> list[int]:
+        """Without ESEARCH: one ``UID FETCH 1:* (UID)``; the reply has one short line per message,
+        so imaplib's 1 MB line limit never applies."""
+        data = self._uid_fetch("UID FETCH", "1:*", "(UID)")
+        found = {
+            int(match.group(1))
+            for line in data
+            if isinstance(line, bytes) and (match := re.search(rb"UID (\d+)", line))
+        }
+        return sorted(found)
+
+    def fetch_headers(self, uids: Sequence[int], fields: Sequence[str]) -> list[HeaderRecord]:
+        """Flags, INTERNALDATE, size and the named header fields (all headers if ``fields`` is
+        empty) of ``uids``, in the order given; UIDs that no longer exist are left out. Never
+        sets ``\\Seen``."""
+        self._require_selected()
+        for field in fields:
+            if not _HEADER_FIELD.match(field):
+                raise ImapError(f"{field!r} is not a header field name")
+        section = f"HEADER.FIELDS ({' '.join(f.upper() for f in fields)})" if fields else "HEADER"
+        items = f"(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[{section}]"
+        items += " MODSEQ)" if self._condstore else ")"
+        records: dict[int, HeaderRecord] = {}
+        for uid_set in uid_sets(uids):
+            data = self._uid_fetch("fetching headers", uid_set, items)
+            for group in fetch_groups(data):
+                for record in self._header_records(group):
+                    records[record.uid] = record
+        self._forget_untagged()
+        return [records[uid] for uid in dict.fromkeys(uids) if uid in records]
+
+    def _header_records(self, group: Sequence[Any]) -> list[HeaderRecord]:
+        fast = _fast_header_record(group)
+        if fast is not None:
+            return [fast]
+        parsed = (_header_record(item) for item in self._parsed("fetching headers", group))
+        return [record for record in parsed if record is not None]
+
+    def _parsed(self, action: str, data: Sequence[Any]) -> list[dict[bytes, Value]]:
+        with self._translated(action):
+            return parse_fetch(data)
+
+    def fetch_flags(self, changedsince: int | None = None) -> list[FlagRecord]:
+        """Flags (and mod-sequences) of every message in the selected folder, by UID; with
+        ``changedsince`` only of messages whose flags changed after that mod-sequence."""
+        self._require_selected()
+        if changedsince is not None and not self._condstore:
+            raise ImapError("the server does not support CONDSTORE, so CHANGEDSINCE is unavailable")
+        items = "(UID FLAGS MODSEQ)" if self._condstore else "(UID FLAGS)"
+        modifiers = f"(CHANGEDSINCE {int(changedsince)})" if changedsince is not None else ""
+        data = self._uid_fetch("fetching flags", "1:*", items, modifiers)
+        self._forget_untagged()
+        records: dict[int, FlagRecord] = {}
+        slow: list[Any] = []
+        for line in data:
+            record = _flag_record(line) if isinstance(line, bytes) else None
+            if record is None:
+                slow.append(line)
+            else:
+                records[record.uid] = record
+        for item in self._parsed("fetching flags", slow):
+            uid = _as_int(item.get(b"UID"))
+            if uid is not None and b"FLAGS" in item:
+                records[uid] = FlagRecord(
+                    uid, _as_flags(item[b"FLAGS"]), _as_int(item.get(b"MODSEQ"))
+                )
+        return [records[uid] for uid in sorted(records)]
+
+    def fetch_body(self, uid: int) -> bytes | None:
+        """The whole raw message (``BODY.PEEK[]``, so ``\\Seen`` is not set); None if it is gone."""
+        self._require_selected()
+        data = self._uid_fetch("fetching a message", str(int(uid)), "(UID BODY.PEEK[])")
+        self._forget_untagged()
+        for item in self._parsed("fetching a message", data):
+            if _as_int(item.get(b"UID")) == uid and b"BODY[]" in item:
+                return _as_bytes(item[b"BODY[]"])
+        return None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def store_keyword(self, uids: Sequence[int], keyword: str, add: bool) -> None:
+        """Add (``+FLAGS.SILENT``) or remove (``-FLAGS.SILENT``) one keyword on ``uids``; other
+        flags are never touched. The server's refusal raises ``ImapError`` with its text."""
+        _check_keyword(keyword)
+        self._store(uids, keyword, add, f"storing keyword {keyword}")
+
+    def set_seen(self, uids: Sequence[int], seen: bool) -> None:
+        """Mark messages read (``seen=True``) or unread."""
+        self._store(uids, _SEEN, seen, "marking messages read" if seen else "marking unread")
+
+    def _store(self, uids: Sequence[int], flag: str, add: bool, action: str) -> None:
+        self._require_selected()
+        command = "+FLAGS.SILENT" if add else "-FLAGS.SILENT"
+        for uid_set in uid_sets(uids):
+            result = self._command(action, "UID", "STORE", uid_set, command, f"({flag})")
+            self._forget_untagged()
+            self._check_ok(action, result)
+
+    # -- waiting --------------------------------------------------------------------------------
+
+    def noop(self) -> None:
+        """NOOP: keeps the connection alive and lets the server report changes."""
+        self._check_ok("NOOP", self._command("NOOP", "NOOP"))
+        self._forget_untagged()
+
+    def idle_wait(self, timeout: float) -> bool:
+        """IDLE until the server reports a change in the selected folder or ``timeout`` seconds
+        pass; True if something changed. Without IDLE: sleep, then NOOP."""
+        self._require_selected()
+        if "IDLE" not in self._capabilities:
+            time.sleep(max(timeout, 0.0))
+            return self._noop_reports_changes()
+        client = self._client_or_fail()
+        with self._translated("IDLE"):
+            client.idle()
+            changed = self._idle_until(time.monotonic() + max(timeout, 0.0))
+            _text, late = client.idle_done()
+        self._forget_untagged()
+        return changed or any(_is_change_response(response) for response in late)
+
+    def _idle_until(self, deadline: float) -> bool:
+        """Read IDLE's untagged lines until a change arrives (True) or the deadline passes.
+
+        Waits with a selector, never with a socket timeout: a read that times out leaves
+        the socket's file object unusable. Lines buffered behind a non-change line are seen
+        by ``idle_done`` at the latest."""
+        wire = self._wire()
+        with selectors.DefaultSelector() as selector:
+            selector.register(wire.sock, selectors.EVENT_READ)
+            while (remaining := deadline - time.monotonic()) > 0:
+                pending = getattr(wire.sock, "pending", None)
+                if not (pending and pending()) and not selector.select(remaining):
+                    return False
+                line: bytes = wire._get_line()
+                if _is_change_line(line):
+                    return True
+        return False
+
+    def _noop_reports_changes(self) -> bool:
+        self._forget_untagged()
+        self._check_ok("NOOP", self._command("NOOP", "NOOP"))
+        changed = any(
+            self._wire().untagged_responses.get(name)
+            for name in ("EXISTS", "EXPUNGE", "FETCH", "VANISHED")
+        )
+        self._forget_untagged()
+        return changed
+
+
+_CHANGE_LINE = re.compile(rb"^\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)\b|VANISHED\b)", re.IGNORECASE)
+
+
+def _is_change_line(line: bytes) -> bool:
+    return _CHANGE_LINE.match(line) is not None
+
+
+def _is_change_response(response: Any) -> bool:
+    """IMAPClient's parsed untagged responses, e.g. ``(3, b'EXISTS')``."""
+    if not isinstance(response, tuple) or len(response) < 2:
+        return False
+    kind = response[1]
+    return isinstance(kind, bytes) and kind.upper() in (
+        b"EXISTS",
+        b"EXPUNGE",
+        b"FETCH",
+        b"VANISHED",
+    )
