@@ -103,10 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tags", parents=[common], help="the tag catalog with thread counts")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub.add_parser(
+        "demo",
+        parents=[common],
+        help="open the app on the bundled demo mailbox (no server, nothing to configure)",
+    )
     return parser
 
 
 # -- opening the service ---------------------------------------------------------------------
+
+FIRST_RUN = """\
+Welcome to supportmail.
+
+No mailbox is configured yet. Write {path} like this:
+
+    [accounts.support]
+    host = "imap.example.com"
+    username = "support@example.com"
+    folders = ["INBOX", "Sent"]
+    password_command = "pass show mail/support"
+
+(password_keyring = true or password_env = "VAR" work too; see README, Configuration.)
+Then run `supportmail sync` once, and `supportmail` again.
+
+To look around first: `supportmail demo` opens a bundled demo mailbox.
+"""
 
 
 def open_service(args: argparse.Namespace) -> Service:
@@ -353,6 +376,48 @@ def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _keymap(settings_keymap: str) -> dict[str, str]:
+    from keymaps import KeymapError, load_keymap
+
+    try:
+        return load_keymap(settings_keymap)
+    except KeymapError as exc:
+        raise UsageError(f"keymap: {exc}") from None
+
+
+def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
+    """``supportmail`` (the configured account) or ``supportmail demo``: the terminal UI."""
+    from tui.app import run_app
+
+    cfg_path = config_path(getattr(args, "config", None))
+    settings = load_settings(cfg_path)
+    keymap = _keymap(settings.keymap)
+    if args.command == "demo":
+        service = Service.open_demo(data_dir(getattr(args, "data_dir", None)) / "demo")
+    elif not settings.accounts and getattr(args, "account", None) != DEMO_ACCOUNT:
+        out.write(FIRST_RUN.format(path=cfg_path))
+        if sys.stdin.isatty() and out.isatty():
+            out.write("\nOpen the demo now? [Y/n] ")
+            out.flush()
+            answer = sys.stdin.readline().strip().lower()
+            if answer in ("", "y", "yes"):
+                args.command = "demo"
+                return launch_tui(args, out)
+        return 0
+    else:
+        service = open_service(args)
+    try:
+        run_app(
+            service,
+            keymap,
+            keymap_name=settings.keymap,
+            poll_seconds=float(settings.poll_seconds),
+        )
+    finally:
+        service.close()
+    return 0
+
+
 COMMANDS = {
     "sync": cmd_sync,
     "threads": cmd_threads,
@@ -369,9 +434,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help(stdout)
-            return 0
+        if args.command in (None, "demo"):
+            return launch_tui(args, stdout)
         service = open_service(args)
         notice = service.take_notice()
         if notice:

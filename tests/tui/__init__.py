@@ -1,0 +1,1 @@
+"""Pilot and snapshot tests of the Textual UI, against an in-memory fake service."""

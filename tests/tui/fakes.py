@@ -1,0 +1,319 @@
+"""An in-memory stand-in for ``storage.service.Service``: the same methods, hand-made threads.
+
+The TUI tests and snapshots run against it so they are fast, deterministic and independent of
+the demo mailbox. It returns sanitised values like the real service, records every call, and
+includes hostile subjects (markup, actions, escape sequences) on purpose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+
+from storage.models import (
+    Address,
+    Attachment,
+    MessageView,
+    SyncProgress,
+    SyncResult,
+    TagEditResult,
+    TagInfo,
+    ThreadDetail,
+    ThreadQuery,
+    ThreadSummary,
+)
+
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+TEAM = Address("Acme Support", "support@acme.example")
+AGENT = Address("Dana Agent", "dana@acme.example")
+
+HOSTILE_SUBJECTS = (
+    "[bold]x[/] not bold",
+    "[@click=app.quit]click me[/]",
+    "\x1b[2Jcleared? \x1b]0;title\x07",
+    "closing [/] and [/foo] tags",
+)
+
+CATALOG = (
+    ("team:billing", None),
+    ("team:tech", None),
+    ("team:sales", None),
+    ("category:bug", "1"),
+    ("category:feature-request", "2"),
+    ("category:product-confusion", "3"),
+    ("category:didnt-know", "4"),
+    ("category:how-to", "5"),
+    ("category:billing", "6"),
+    ("category:account", "7"),
+    ("category:praise", "8"),
+    ("category:churn-risk", "9"),
+)
+
+_CUSTOMERS = (
+    Address("Grace Hopper", "grace@navy.example"),
+    Address("Jürgen Müller", "juergen@beispiel.example"),
+    Address("王小明", "xiaoming@example.cn"),
+    Address("", "anon@nowhere.example"),
+    Address("Ada Lovelace", "ada@engine.example"),
+)
+
+_SUBJECTS = (
+    "Invoice shows the wrong VAT number",
+    "Export to CSV crashes on large projects",
+    "Rechnung doppelt abgebucht",
+    "How do I invite a colleague?",
+    "无法登录账户",
+    "Feature idea: dark mode for the timeline view",
+    "Cancel my subscription",
+    "Love the new release!",
+)
+
+BODY = (
+    "Hello,\n\nthe export stops at 80% every time.\n> quoted inline line\n\n"
+    "Thanks,\nGrace\n-- \nGrace Hopper\nNavy Computing\n\n"
+    "On Mon, 23 Nov 2026 at 09:00, Acme Support <support@acme.example> wrote:\n"
+    "> Could you send us the log?\n> It is in Settings > Logs.\n> \n> Dana\n"
+)
+
+
+def canonical(name: str) -> str:
+    """Roughly what storage.tags.canonical_tag does (enough for the fake)."""
+    text = " ".join(unicodedata.normalize("NFC", name).split()).lower()
+    for prefix in ("team:", "category:"):
+        if text.startswith(prefix):
+            text = prefix + text[len(prefix) :].strip()
+    if not text or text in ("team:", "category:"):
+        raise FakeServiceError(f"bad tag name {name!r}")
+    return text
+
+
+class FakeServiceError(Exception):
+    """What the fake raises where the real service raises ServiceError."""
+
+
+def _kind(name: str) -> str:
+    if name.startswith("team:"):
+        return "team"
+    if name.startswith("category:"):
+        return "category"
+    return "label"
+
+
+def make_threads(count: int = 40) -> list[ThreadSummary]:
+    """``count`` threads, newest first, plus the hostile ones near the top."""
+    out: list[ThreadSummary] = []
+    for n in range(count):
+        customer = _CUSTOMERS[n % len(_CUSTOMERS)]
+        if n < len(HOSTILE_SUBJECTS):
+            subject = HOSTILE_SUBJECTS[n]
+        else:
+            subject = _SUBJECTS[n % len(_SUBJECTS)]
+        last = NOW - timedelta(hours=5 * n + 1, minutes=7 * n)
+        tags: tuple[str, ...] = ()
+        if n % 3 == 0:
+            tags = ("team:billing", "category:bug")
+        elif n % 3 == 1:
+            tags = ("team:tech",)
+        out.append(
+            ThreadSummary(
+                id=f"{n:04x}abcd",
+                root_message_id=f"<root{n}@example>",
+                subject=subject,
+                participants=(customer, TEAM) if n % 2 else (TEAM, customer),
+                messages=1 + n % 4,
+                first_date=last - timedelta(days=1),
+                last_date=last,
+                tags=tags,
+                unread=1 if n % 4 == 0 else 0,
+                has_note=n == 2,
+            )
+        )
+    out.append(
+        dataclasses.replace(
+            out[-1],
+            id="ffffabcd",
+            root_message_id="<old@example>",
+            subject="An old one from last year",
+            last_date=NOW - timedelta(days=400),
+            first_date=NOW - timedelta(days=401),
+        )
+    )
+    return out
+
+
+class FakeService:
+    """In-memory ``Service``: list, count, thread, edit_tags, notes, tags, sync."""
+
+    def __init__(self, threads: int = 40, *, demo: bool = True) -> None:
+        self.account = "fake"
+        self._demo = demo
+        self.threads = {s.id: s for s in make_threads(threads)}
+        self.order = list(self.threads)
+        self.notes: dict[str, str] = {"0002abcd": "Called her on Monday.\nWaiting for logs."}
+        self.catalog = [name for name, _ in CATALOG]
+        self.shortcuts = dict(CATALOG)
+        self.calls: list[tuple[str, object]] = []
+        self.fail_edits = False
+        self.fail_sync = False
+        self.thread_gate: threading.Event | None = None
+        self.pending = 0
+        self._lock = threading.Lock()
+
+    # -- the Service API ---------------------------------------------------------------------
+
+    @property
+    def is_demo(self) -> bool:
+        return self._demo
+
+    def now(self) -> datetime:
+        return NOW
+
+    def is_team_address(self, address: Address) -> bool:
+        return address.addr.endswith("@acme.example")
+
+    def close(self) -> None:
+        self.calls.append(("close", None))
+
+    def _matches(self, s: ThreadSummary, q: ThreadQuery) -> bool:
+        if any(t not in s.tags for t in q.tags):
+            return False
+        if (
+            q.untagged
+            and any(t.startswith("team:") for t in s.tags)
+            and any(t.startswith("category:") for t in s.tags)
+        ):
+            return False
+        if q.unread and not s.unread:
+            return False
+        if q.search:
+            hay = (s.subject + " " + " ".join(p.formatted() for p in s.participants)).lower()
+            return all(word in hay for word in q.search.lower().split())
+        return True
+
+    def _matching(self, q: ThreadQuery) -> list[ThreadSummary]:
+        found = [self._with_note(self.threads[i]) for i in self.order]
+        return [s for s in found if self._matches(s, q)]
+
+    def _with_note(self, s: ThreadSummary) -> ThreadSummary:
+        return dataclasses.replace(s, has_note=bool(self.notes.get(s.id)))
+
+    def list_threads(
+        self, query: ThreadQuery | None = None, *, raw: bool = False
+    ) -> list[ThreadSummary]:
+        q = query or ThreadQuery()
+        self.calls.append(("list_threads", q))
+        rows = self._matching(q)[q.offset :]
+        if q.limit is not None:
+            rows = rows[: q.limit]
+        return rows if raw else [s.sanitized() for s in rows]
+
+    def count_threads(self, query: ThreadQuery | None = None) -> int:
+        q = query or ThreadQuery()
+        self.calls.append(("count_threads", q))
+        return len(self._matching(q))
+
+    def _resolve(self, ref: str) -> str:
+        if ref not in self.threads:
+            raise FakeServiceError(f"no thread matches '{ref}'")
+        return ref
+
+    def thread(self, ref: str, *, fetch: bool = True, raw: bool = False) -> ThreadDetail:
+        self.calls.append(("thread", ref))
+        if self.thread_gate is not None:
+            self.thread_gate.wait(5)
+        s = self._with_note(self.threads[self._resolve(ref)])
+        customer = next((p for p in s.participants if not self.is_team_address(p)), TEAM)
+        messages = []
+        for n in range(s.messages):
+            from_customer = n % 2 == 0
+            messages.append(
+                MessageView(
+                    message_id=f"<m{n}.{s.id}@example>",
+                    folder="INBOX" if from_customer else "Sent",
+                    sender=customer if from_customer else AGENT,
+                    to=(TEAM,) if from_customer else (customer,),
+                    cc=(),
+                    date=s.first_date + timedelta(hours=n),
+                    subject=s.subject if n == 0 else "Re: " + s.subject,
+                    text=(BODY if from_customer else "Hi,\n\nplease try again now.\n\nDana")
+                    + ("\n[@click=app.quit]body link[/] \x1b[31mred\x1b[0m" if n == 0 else ""),
+                    attachments=(Attachment("export.log", "text/plain", 48_213),) if n == 0 else (),
+                    unread=bool(s.unread) and n == s.messages - 1,
+                    body_loaded=True,
+                )
+            )
+        detail = ThreadDetail(summary=s, messages=tuple(messages), note=self.notes.get(s.id))
+        return detail if raw else detail.sanitized()
+
+    def edit_tags(
+        self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = (), *, push: bool = False
+    ) -> TagEditResult:
+        with self._lock:
+            self.calls.append(("edit_tags", (ref, tuple(add), tuple(remove))))
+            if self.fail_edits:
+                raise FakeServiceError("the outbox is locked by another supportmail")
+            tid = self._resolve(ref)
+            adds = [canonical(t) for t in add]
+            removes = [canonical(t) for t in remove]
+            s = self.threads[tid]
+            tags = [t for t in s.tags if t not in removes]
+            tags += [t for t in adds if t not in tags]
+            for name in adds:
+                if name not in self.catalog:
+                    self.catalog.append(name)
+            order = {"team": 0, "category": 1, "label": 2}
+            tags.sort(key=lambda t: (order[_kind(t)], t))
+            self.threads[tid] = dataclasses.replace(s, tags=tuple(tags))
+            if not self._demo:
+                self.pending += len(adds) + len(removes)
+            return TagEditResult(tid, tuple(tags), tuple(adds), tuple(removes), self.pending)
+
+    def tags(self) -> list[TagInfo]:
+        counts: dict[str, int] = {}
+        for s in self.threads.values():
+            for t in s.tags:
+                counts[t] = counts.get(t, 0) + 1
+        return [
+            TagInfo(
+                name=name,
+                kind=_kind(name),  # type: ignore[arg-type]
+                keyword=name,
+                threads=counts.get(name, 0),
+                in_catalog=True,
+                shortcut=self.shortcuts.get(name),
+            )
+            for name in self.catalog
+        ]
+
+    def note(self, ref: str) -> str | None:
+        return self.notes.get(self._resolve(ref))
+
+    def set_note(self, ref: str, text: str) -> None:
+        self.calls.append(("set_note", (ref, text)))
+        tid = self._resolve(ref)
+        if text.strip():
+            self.notes[tid] = text
+        else:
+            self.notes.pop(tid, None)
+
+    def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
+        self.calls.append(("sync", None))
+        if self.fail_sync:
+            raise FakeServiceError("sync failed: connection refused")
+        if progress is not None:
+            for done in range(0, 101, 25):
+                progress(SyncProgress("INBOX", "headers", done, 100))
+        pushed, self.pending = self.pending, 0
+        return SyncResult(account=self.account, folders=1, new=0, pushed=pushed)
+
+    def pending_count(self) -> int:
+        return self.pending
+
+    # -- test helpers ------------------------------------------------------------------------
+
+    def called(self, name: str) -> list[object]:
+        """The arguments of every call of ``name`` so far."""
+        return [args for call, args in self.calls if call == name]

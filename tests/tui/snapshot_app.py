@@ -1,0 +1,18 @@
+"""The app the snapshot tests photograph: the fake mailbox, a fixed clock, the default keys."""
+
+from __future__ import annotations
+
+from keymaps import load_keymap
+from tests.tui.fakes import NOW, FakeService
+from tui.app import SupportMailApp
+
+
+def snapshot_app() -> SupportMailApp:
+    """A fresh app over a fresh fake service; dates relative to ``NOW`` (24 Nov 2026 10:30)."""
+    return SupportMailApp(
+        FakeService(),  # type: ignore[arg-type]
+        load_keymap(),
+        now=NOW,
+        preview_delay=0,
+        search_delay=0,
+    )

@@ -1,0 +1,133 @@
+"""Pilot: the note saves itself (pause, leaving, switching, quitting) and never loses text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import AppFactory, main_screen, settle
+from tests.tui.fakes import FakeService
+from tui.widgets import side_panel
+
+
+async def test_note_is_saved_when_leaving_the_editor(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.focused is screen.note_editor
+        await pilot.press(*"Refund promised")
+        assert service.called("set_note") == []
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.focused is screen.thread_list
+        assert service.notes["0000abcd"] == "Refund promised"
+        assert screen.thread_list.current.has_note  # type: ignore[union-attr]
+
+
+async def test_note_is_saved_after_typing_stops(
+    make_app: AppFactory, service: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(side_panel, "AUTOSAVE_DELAY", 0.01)
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"abc")
+        await pilot.pause(0.05)
+        await settle(pilot)
+        assert app.focused is screen.note_editor  # still typing: no blur was needed
+        assert service.notes["0000abcd"] == "abc"
+        assert not screen.note_editor.dirty
+
+
+async def test_existing_note_loads_and_edits_keep_it(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("j", "j")  # thread 2 has a note
+        await settle(pilot)
+        assert screen.note_editor.text.startswith("Called her on Monday.")
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("end", "!", "tab")
+        await settle(pilot)
+        assert service.notes["0002abcd"] == "Called her on Monday.!\nWaiting for logs."
+
+
+async def test_failed_save_keeps_the_text_and_quit_saves_it(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    app = make_app()
+    original = service.set_note
+    failures = {"left": 1}
+
+    def flaky(ref: str, text: str) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OSError("disk full")
+        original(ref, text)
+
+    service.set_note = flaky  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"keep me", "escape")
+        await settle(pilot)
+        assert "0000abcd" not in service.notes
+        assert "disk full" in screen.status.hint
+        assert screen.note_editor.dirty  # still unsaved, still in the editor
+        await pilot.press("j")  # switch threads: the text must survive
+        await settle(pilot)
+        await app.action_quit()
+    assert service.notes["0000abcd"] == "keep me"
+
+
+async def test_switching_threads_saves_the_note_of_the_old_one(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"first", "tab")  # tab moves focus on (a blur): saved
+        await settle(pilot)
+        app.set_focus(screen.thread_list)
+        await pilot.press("j")
+        await settle(pilot)
+        assert screen.note_editor.thread_id == "0001abcd"
+        assert screen.note_editor.text == ""
+        assert service.notes["0000abcd"] == "first"
+
+
+async def test_typing_before_the_thread_loads_goes_nowhere(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        service.thread_gate = threading.Event()  # the next thread load hangs until set
+        await pilot.press("j", "n", *"oops")
+        assert screen.note_editor.read_only
+        service.thread_gate.set()
+        await settle(pilot)
+        assert screen.note_editor.thread_id == "0001abcd"
+        assert "0000abcd" not in service.notes and "0001abcd" not in service.notes
+        await pilot.press(*"ok", "escape")
+        await settle(pilot)
+        assert service.notes["0001abcd"] == "ok"

@@ -1,0 +1,144 @@
+"""The Textual app: ``SupportMailApp`` wires a ``Service`` and a key map to the main screen.
+
+``run_app(service, keymap)`` is what ``tui.cli`` calls for ``supportmail`` and ``supportmail demo``.
+The app owns what is app-wide: the key map (``App.set_keymap`` on mount, with a notice when two
+bindings clash), the lock that serialises service writes from workers, the clock used for the
+list's relative dates, the command palette entries, and quitting (which first saves any unsaved
+note).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+
+from tui.commands import ActionCommands
+from tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from storage.service import Service
+
+__all__ = ["SupportMailApp", "binding_ids", "run_app"]
+
+
+class SupportMailApp(App[None]):
+    """A keyboard-driven reader and tagger for one shared support mailbox."""
+
+    TITLE = "supportmail"
+    CSS_PATH = "styles/app.tcss"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Command palette: every action by name",
+            id="palette",
+            show=False,
+            priority=True,
+        ),
+    ]
+
+    def __init__(
+        self,
+        service: Service,
+        keymap: Mapping[str, str],
+        *,
+        keymap_name: str = "default",
+        now: datetime | None = None,
+        poll_seconds: float = 60.0,
+        preview_delay: float = 0.15,
+        search_delay: float = 0.25,
+    ) -> None:
+        """``now`` fixes the clock (snapshots); the delays are debounce times in seconds."""
+        super().__init__()
+        self.service = service
+        self.keymap = dict(keymap)
+        self.keymap_name = keymap_name
+        self.fixed_now = now
+        self.service_lock = threading.Lock()
+        self.clashes: list[str] = []
+        self._screen_options = {
+            "poll_seconds": poll_seconds,
+            "preview_delay": preview_delay,
+            "search_delay": search_delay,
+        }
+        self._quit_despite_unsaved = False
+
+    def now(self) -> datetime:
+        """The moment relative dates are computed against."""
+        return self.fixed_now if self.fixed_now is not None else self.service.now()
+
+    def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
+        self.push_screen(
+            MainScreen(
+                self.service,
+                now=self.now,
+                service_lock=self.service_lock,
+                keymap_name=self.keymap_name,
+                **self._screen_options,
+            )
+        )
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """Say once, plainly, which binding lost its key to another one."""
+        for binding in sorted(clashed_bindings, key=lambda b: (b.key, b.id or b.action)):
+            line = (
+                f"keymap {self.keymap_name}: key '{binding.key}' of "
+                f"'{binding.id or binding.action}' clashes with another binding"
+            )
+            if line not in self.clashes:
+                self.clashes.append(line)
+                self.notify(line, title="Key clash", severity="warning", markup=False)
+
+    async def action_quit(self) -> None:
+        """Quit, saving any unsaved note first (a failing save keeps the app open once)."""
+        screen = self.main_screen
+        error = screen.flush_notes() if screen is not None else None
+        if error is not None and not self._quit_despite_unsaved:
+            self._quit_despite_unsaved = True
+            self.notify(
+                f"{error}. Quit again to leave without saving it.",
+                title="Note not saved",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.exit()
+
+
+def binding_ids() -> list[str]:
+    """Every binding id the app declares (app and main screen), in declaration order."""
+    ids: list[str] = []
+    for bindings in (SupportMailApp.BINDINGS, MainScreen.BINDINGS):
+        for binding in bindings:
+            if isinstance(binding, Binding) and binding.id is not None:
+                ids.append(binding.id)
+    return ids
+
+
+def run_app(
+    service: Service,
+    keymap: Mapping[str, str],
+    *,
+    keymap_name: str = "default",
+    poll_seconds: float = 60.0,
+    now: datetime | None = None,
+) -> None:
+    """Run the TUI until the user quits (blocks). The caller closes the service afterwards."""
+    SupportMailApp(
+        service, keymap, keymap_name=keymap_name, poll_seconds=poll_seconds, now=now
+    ).run()

@@ -1,0 +1,112 @@
+"""App-level messages: what the thread workers report back to the main screen.
+
+Workers never touch widgets; they call ``storage.service`` and post one of these (``post_message``
+is thread-safe). High-rate ones (``SyncProgressed``) replace an unprocessed predecessor in the
+queue (``can_replace``), so a long sync cannot flood the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.message import Message
+
+from storage.models import SyncProgress, SyncResult, TagEditResult, TagInfo, ThreadDetail
+from tui.screens.triage import EditBatch
+
+
+class ThreadLoaded(Message):
+    """A thread's messages are ready (``complete``: every body that can be had is in)."""
+
+    def __init__(self, detail: ThreadDetail, *, complete: bool = True) -> None:
+        super().__init__()
+        self.detail = detail
+        self.complete = complete
+
+
+class ThreadLoadFailed(Message):
+    """Opening a thread failed."""
+
+    def __init__(self, thread_id: str, error: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.error = error
+
+
+class TagsStored(Message):
+    """Every edit of ``batch`` is stored (in the cache and, unless demo, the outbox)."""
+
+    def __init__(
+        self, batch: EditBatch, results: Sequence[TagEditResult], pending: int, *, undo: bool
+    ) -> None:
+        super().__init__()
+        self.batch = batch
+        self.results = list(results)
+        self.pending = pending
+        self.undo = undo
+
+
+class TagsFailed(Message):
+    """Storing ``batch`` stopped at an error; ``results`` are the edits stored before it."""
+
+    def __init__(
+        self, batch: EditBatch, results: Sequence[TagEditResult], error: str, *, undo: bool
+    ) -> None:
+        super().__init__()
+        self.batch = batch
+        self.results = list(results)
+        self.error = error
+        self.undo = undo
+
+
+class CatalogLoaded(Message):
+    """The tag catalog with thread counts and shortcuts."""
+
+    def __init__(self, tags: Sequence[TagInfo]) -> None:
+        super().__init__()
+        self.tags = list(tags)
+
+
+class NoteStored(Message):
+    """``text`` is now the note of ``thread_id``."""
+
+    def __init__(self, thread_id: str, text: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.text = text
+
+
+class NoteFailed(Message):
+    """Saving a note failed; the editor keeps the text and tries again."""
+
+    def __init__(self, thread_id: str, error: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.error = error
+
+
+class SyncProgressed(Message):
+    """How far the running sync is. Replaces an older one still in the queue."""
+
+    def __init__(self, progress: SyncProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncProgressed)
+
+
+class SyncFinished(Message):
+    """A sync completed."""
+
+    def __init__(self, result: SyncResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class SyncFailed(Message):
+    """A sync failed (the server is unreachable, a login failed...)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error

@@ -1,0 +1,437 @@
+"""Models -> ``Content``: the only place that turns mail data into styled text.
+
+Everything here is pure (no widgets, no app): the widgets pass in the styles they resolved from
+CSS component classes, and get back ``Content`` built with ``Content.assemble`` from plain strings.
+Mail text is never parsed as markup, and every string is run through the storage sanitiser once
+more on the way in (it is idempotent), so neither ``[@click=...]`` nor an ESC byte can reach the
+terminal even if a caller forgot.
+
+==========================  ===============================================================
+function                    used by
+==========================  ===============================================================
+``thread_row``              ``widgets.thread_list`` (one row of the list)
+``tag_chips``               the thread list, the side panel
+``split_body``              ``body_content`` (and its tests)
+``body_content``            ``widgets.message_view`` (a message body, quotes folded/dimmed)
+``message_header``          ``widgets.message_view`` (the compact From/To/Date lines)
+``customer_name``           the thread list and the thread view title
+==========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from textual.content import Content
+from textual.style import Style
+
+from storage.dates import relative_label
+from storage.models import Address, Attachment, MessageView, ThreadSummary
+from storage.sanitize import sanitize_line, sanitize_text
+
+TagKind = Literal["team", "category", "label"]
+BlockKind = Literal["text", "quote", "attribution", "signature"]
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+UNREAD_MARK = "●"
+NOTE_MARK = "✎"
+PENDING_MARK = "↑"
+SELECTED_MARK = "▶"
+ATTACHMENT_MARK = "▣"
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def safe(text: str) -> str:
+    """One terminal line, control characters made visible (idempotent)."""
+    return sanitize_line(text)
+
+
+def tag_kind(name: str) -> TagKind:
+    """``team`` / ``category`` by prefix, else ``label`` (the storage rule, by name only)."""
+    if name.startswith("team:"):
+        return "team"
+    if name.startswith("category:"):
+        return "category"
+    return "label"
+
+
+def tag_label(name: str) -> str:
+    """The chip text: the name without its ``team:``/``category:`` prefix."""
+    kind = tag_kind(name)
+    return name[len(kind) + 1 :] if kind != "label" else name
+
+
+def canonical_guess(name: str) -> str:
+    """What ``storage.tags.canonical_tag`` will make of a typed name, for the optimistic row.
+
+    The service's answer replaces this guess as soon as the edit is stored.
+    """
+    text = " ".join(name.split()).lower()
+    for prefix in ("team:", "category:"):
+        if text.startswith(prefix):
+            text = prefix + text[len(prefix) :].strip()
+    return text
+
+
+def customer_name(summary: ThreadSummary, is_team: Callable[[Address], bool]) -> str:
+    """The first participant who is not on the team (else the first participant)."""
+    for person in summary.participants:
+        if not is_team(person):
+            return safe(person.display())
+    return safe(summary.participants[0].display()) if summary.participants else "(nobody)"
+
+
+def format_size(size: int) -> str:
+    """``512 B``, ``47.1 KB``, ``3.2 MB``."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def full_date(moment: datetime | None, now: datetime) -> str:
+    """``Mon 23 Nov 09:00`` this year, ``Mon 23 Nov 2025 09:00`` before (English names)."""
+    if moment is None:
+        return "(no date)"
+    local = moment.astimezone(now.tzinfo)
+    year = f" {local.year}" if local.year != now.year else ""
+    return (
+        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}{year} "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
+def date_column(moment: datetime, now: datetime, width: int) -> str:
+    """``relative_label`` fitted to ``width`` cells (an old date keeps its year when cut)."""
+    label = relative_label(moment, now)
+    if len(label) > width:
+        label = label.rsplit(" ", 1)[-1]
+    return label.rjust(width)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis, padded to exactly ``width``."""
+    if width <= 0:
+        return ""
+    return Content(text).truncate(width, ellipsis=True, pad=True).plain
+
+
+# --------------------------------------------------------------------------- thread rows
+
+
+@dataclass(frozen=True)
+class RowStyles:
+    """Styles for the parts of a thread row (resolved from CSS by the widget)."""
+
+    date: Style = field(default_factory=Style)
+    customer: Style = field(default_factory=Style)
+    subject: Style = field(default_factory=Style)
+    unread: Style = field(default_factory=Style)
+    count: Style = field(default_factory=Style)
+    marker: Style = field(default_factory=Style)
+    pending: Style = field(default_factory=Style)
+    selected: Style = field(default_factory=Style)
+    team: Style = field(default_factory=Style)
+    category: Style = field(default_factory=Style)
+    label: Style = field(default_factory=Style)
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """Column widths of a thread row for a given total width."""
+
+    width: int
+    date: int
+    customer: int
+
+    @classmethod
+    def for_width(cls, width: int) -> RowLayout:
+        if width >= 110:
+            return cls(width, 11, 24)
+        if width >= 76:
+            return cls(width, 6, 18)
+        return cls(width, 6, max(6, min(14, width // 5)))
+
+
+def tag_chip(
+    name: str, styles: RowStyles, *, pending: bool = False, full: bool = False
+) -> tuple[str, Style]:
+    """A chip: `` billing `` in the team style, `` bug `` in the category style (``↑`` pending)."""
+    kind = tag_kind(name)
+    style = {"team": styles.team, "category": styles.category, "label": styles.label}[kind]
+    text = safe(name if full else tag_label(name))
+    return f" {text}{PENDING_MARK if pending else ''} ", style
+
+
+def tag_chips(
+    tags: Sequence[str], styles: RowStyles, pending: Sequence[str] = ()
+) -> list[tuple[str, Style]]:
+    """Chips for ``tags``, one space apart."""
+    parts: list[tuple[str, Style]] = []
+    for name in tags:
+        if parts:
+            parts.append((" ", Style()))
+        parts.append(tag_chip(name, styles, pending=name in pending))
+    return parts
+
+
+def _chips_fitting(
+    tags: Sequence[str], pending: Sequence[str], styles: RowStyles, room: int
+) -> list[tuple[str, Style]]:
+    """As many chips as fit in ``room`` cells, then ``+N`` for the rest."""
+    out: list[tuple[str, Style]] = []
+    used = 0
+    for index, name in enumerate(tags):
+        chip = tag_chips([name], styles, pending)
+        size = sum(len(text) for text, _ in chip) + (1 if out else 0)
+        rest = len(tags) - index - 1
+        reserve = len(f" +{rest}") if rest else 0
+        if used + size + reserve > room:
+            more = f"+{len(tags) - index}"
+            if used + len(more) + 1 <= room:
+                out.append((" " + more if out else more, styles.marker))
+            break
+        if out:
+            out.append((" ", Style()))
+        out.extend(chip)
+        used += size
+    return out
+
+
+def thread_row(
+    summary: ThreadSummary,
+    *,
+    now: datetime,
+    customer: str,
+    layout: RowLayout,
+    styles: RowStyles,
+    selected: bool = False,
+) -> Content:
+    """One thread list row, exactly ``layout.width`` cells wide.
+
+    ``▶● 14:02 Grace Hopper     Export crashes on large…  billing  bug    3 ✎↑``
+    """
+    width = layout.width
+    unread = summary.unread > 0
+    head: list[tuple[str, Style]] = [
+        (SELECTED_MARK if selected else " ", styles.selected),
+        (UNREAD_MARK if unread else " ", styles.unread),
+        (" ", Style()),
+        (date_column(summary.last_date, now, layout.date), styles.date),
+        (" ", Style()),
+        (fit(customer, layout.customer), styles.customer),
+        (" ", Style()),
+    ]
+    count = str(summary.messages) if summary.messages > 1 else ""
+    tail: list[tuple[str, Style]] = [
+        (" ", Style()),
+        (count.rjust(3), styles.count),
+        (NOTE_MARK if summary.has_note else " ", styles.marker),
+        (PENDING_MARK if summary.pending_tags else " ", styles.pending),
+    ]
+    fixed = sum(len(t) for t, _ in head) + sum(len(t) for t, _ in tail)
+    room = max(0, width - fixed)
+    chips = _chips_fitting(summary.tags, summary.pending_tags, styles, max(0, room // 2))
+    chip_width = sum(len(t) for t, _ in chips)
+    subject_width = max(0, room - chip_width - (1 if chips else 0))
+    subject_style = styles.subject + styles.unread if unread else styles.subject
+    body: list[tuple[str, Style]] = [(fit(safe(summary.subject), subject_width), subject_style)]
+    if chips:
+        body.append((" ", Style()))
+    row = Content.assemble(*head, *body, *chips, *tail)
+    return row.truncate(width, pad=True)
+
+
+# --------------------------------------------------------------------------- bodies
+
+_ATTRIBUTION = re.compile(
+    r"""^(
+        on\s.{4,200}\swrote:\s*$                       # On Mon, 1 Jan 2026, X wrote:
+      | am\s.{4,200}\sschrieb.{0,100}:\s*$            # Am 01.01.2026 um 10:00 schrieb X:
+      | le\s.{4,200}\sa\sécrit\s?:\s*$                # Le 1 janv. 2026, X a écrit :
+      | 在.{2,200}写道[:：]\s*$                         # 在 2026年1月1日，X 写道：
+      | -{2,}\s*(original\smessage|ursprüngliche\snachricht|urspr\S*\snachricht)\s*-{2,}\s*$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_OUTLOOK_HEADER = re.compile(r"^(from|von|de):\s.+$", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^(sent|gesendet|date|datum|envoyé):\s", re.IGNORECASE)
+_MOBILE_SIGNATURE = re.compile(r"^(sent from my |von meinem \S+ gesendet)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyBlock:
+    """A run of body lines of one kind."""
+
+    kind: BlockKind
+    lines: tuple[str, ...]
+
+
+def _attribution_length(lines: Sequence[str], index: int) -> tuple[int, bool]:
+    """(lines, rest_is_quote) of a reply attribution starting at ``index``; (0, False) if none.
+
+    ``rest_is_quote`` is true for Outlook-style headers, below which the whole earlier message
+    follows without ``>`` marks.
+    """
+    line = lines[index].strip()
+    if _ATTRIBUTION.match(line):
+        return 1, line.startswith("-")
+    if index + 1 < len(lines):
+        nxt = lines[index + 1].strip()
+        joined = f"{line} {nxt}"
+        if len(joined) < 300 and _ATTRIBUTION.match(joined):
+            return 2, False
+        if _OUTLOOK_HEADER.match(line) and _OUTLOOK_NEXT.match(nxt):
+            return 1, True
+    return 0, False
+
+
+def _is_signature_start(lines: Sequence[str], index: int) -> bool:
+    line = lines[index]
+    if line == "-- ":
+        return True
+    if line.rstrip() == "--":
+        return len(lines) - index <= 12
+    return bool(_MOBILE_SIGNATURE.match(line.strip())) and len(lines) - index <= 3
+
+
+def split_body(text: str) -> list[BodyBlock]:
+    """The body as blocks: the customer's own words, quotes, attributions and the signature.
+
+    ``>`` lines are quotes (blank lines inside a quote stay in it); a reply attribution ("On …
+    wrote:", "Am … schrieb …:", "Le … a écrit :", "在 … 写道：") is its own block; below an
+    Outlook-style header ("-----Original Message-----", ``From:`` then ``Sent:``) the rest of the
+    message is quoted; a ``-- `` line starts the signature.
+    """
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    blocks: list[BodyBlock] = []
+    current: list[str] = []
+    kind: BlockKind = "text"
+
+    def flush(next_kind: BlockKind) -> None:
+        nonlocal current, kind
+        if current:
+            blocks.append(BodyBlock(kind, tuple(current)))
+        current, kind = [], next_kind
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        size, rest_is_quote = _attribution_length(lines, index)
+        if size:
+            flush("attribution")
+            current = list(lines[index : index + size])
+            flush("quote" if rest_is_quote else "text")
+            if rest_is_quote:
+                current = list(lines[index + size :])
+                break
+            index += size
+            continue
+        if line.startswith(">"):
+            if kind != "quote":
+                flush("quote")
+        elif kind == "quote" and line.strip():
+            flush("text")
+        if kind == "text" and _is_signature_start(lines, index):
+            flush("signature")
+        current.append(line)
+        index += 1
+    flush("text")
+    return blocks
+
+
+@dataclass(frozen=True)
+class BodyStyles:
+    """Styles for the parts of a message body."""
+
+    text: Style = field(default_factory=Style)
+    quote: Style = field(default_factory=Style)
+    attribution: Style = field(default_factory=Style)
+    signature: Style = field(default_factory=Style)
+    fold: Style = field(default_factory=Style)
+
+
+FOLD_AFTER = 3
+"""Quote blocks longer than this many lines are folded to one line (unless unfolded)."""
+
+
+def body_content(text: str, styles: BodyStyles, *, fold_quotes: bool = True) -> Content:
+    """A message body: own words plain, quotes/attribution/signature dimmed, long quotes folded."""
+    parts: list[tuple[str, Style]] = []
+    for block in split_body(sanitize_text(text)):
+        lines = block.lines
+        if block.kind == "quote" and fold_quotes and len(lines) > FOLD_AFTER:
+            parts.append((f"┆ {len(lines)} quoted lines folded\n", styles.fold))
+            continue
+        style = {
+            "text": styles.text,
+            "quote": styles.quote,
+            "attribution": styles.attribution,
+            "signature": styles.signature,
+        }[block.kind]
+        parts.append(("\n".join(lines) + "\n", style))
+    content = Content.assemble(*parts)
+    return content.rstrip("\n").expand_tabs(8)
+
+
+# --------------------------------------------------------------------------- message header
+
+
+@dataclass(frozen=True)
+class HeaderStyles:
+    """Styles for a message's header lines."""
+
+    sender: Style = field(default_factory=Style)
+    address: Style = field(default_factory=Style)
+    date: Style = field(default_factory=Style)
+    meta: Style = field(default_factory=Style)
+    unread: Style = field(default_factory=Style)
+
+
+def _addresses(people: Sequence[Address]) -> str:
+    return ", ".join(safe(p.display()) for p in people)
+
+
+def message_header(
+    message: MessageView, *, now: datetime, index: int, total: int, styles: HeaderStyles
+) -> Content:
+    """``Grace Hopper <grace@…>  ·  Mon 23 Nov 09:00  ·  2/3`` and a ``to … cc …`` line."""
+    sender = message.sender
+    first: list[tuple[str, Style]] = [
+        (safe(sender.name or sender.addr or "(unknown)"), styles.sender)
+    ]
+    if sender.name and sender.addr:
+        first.append((f" <{safe(sender.addr)}>", styles.address))
+    first.append((f"  {full_date(message.date, now)}", styles.date))
+    first.append((f"  {index}/{total}", styles.meta))
+    if message.unread:
+        first.append((f"  {UNREAD_MARK} unread", styles.unread))
+    second: list[tuple[str, Style]] = []
+    if message.to:
+        second.append((f"to {_addresses(message.to)}", styles.meta))
+    if message.cc:
+        second.append((f"  cc {_addresses(message.cc)}", styles.meta))
+    if not second:
+        return Content.assemble(*first)
+    return Content.assemble(*first, ("\n", Style()), *second)
+
+
+def attachments_content(attachments: Sequence[Attachment], style: Style) -> Content:
+    """One line per attachment: ``▣ export.log  text/plain  47.1 KB``."""
+    lines = [
+        f"{ATTACHMENT_MARK} {safe(a.filename) or '(unnamed)'}  {safe(a.content_type)}  "
+        f"{format_size(a.size)}"
+        for a in attachments
+    ]
+    return Content.assemble(("\n".join(lines), style))

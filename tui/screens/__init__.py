@@ -1,0 +1,1 @@
+"""Screens of the TUI: the main screen, the tag picker, help, and the triage logic."""

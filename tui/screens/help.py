@@ -1,0 +1,77 @@
+"""The help screen: the keys actually in force, read from the active bindings, plus pane notes.
+
+The main screen collects its ``active_bindings`` (what Textual will really do for each key, after
+the key map) into ``HelpEntry`` rows before pushing this screen, so remapped keys show as
+remapped and the help can never drift from the key map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.style import Style
+from textual.widgets import Static
+
+
+@dataclass(frozen=True, slots=True)
+class HelpEntry:
+    """One action with every key that runs it."""
+
+    binding_id: str
+    keys: tuple[str, ...]
+    description: str
+
+
+def help_content(entries: Sequence[HelpEntry], notes: Sequence[str], keymap_name: str) -> Content:
+    """The help text: a key column, the description and the binding id."""
+    width = max((len(", ".join(e.keys)) for e in entries), default=4)
+    lines: list[Content] = [
+        Content.assemble((f"Keys in force (keymap: {keymap_name})", Style(bold=True))),
+        Content(""),
+    ]
+    for entry in entries:
+        lines.append(
+            Content.assemble(
+                (", ".join(entry.keys).rjust(width), Style(bold=True)),
+                "  ",
+                entry.description,
+                (f"  {entry.binding_id}", Style(dim=True)),
+            )
+        )
+    if notes:
+        lines += [Content(""), Content.assemble(("The panes", Style(bold=True)))]
+        for note in notes:
+            lines += [Content(""), Content(note)]
+    return Content("\n").join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Active keys and a paragraph per pane; any of escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "close", "Close help", show=False),
+    ]
+
+    def __init__(
+        self, entries: Sequence[HelpEntry], notes: Sequence[str], keymap_name: str
+    ) -> None:
+        super().__init__()
+        self.entries = list(entries)
+        self.notes = list(notes)
+        self.keymap_name = keymap_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            with VerticalScroll(id="help-body"):
+                yield Static(help_content(self.entries, self.notes, self.keymap_name))
+            yield Static(Content("escape closes"), id="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

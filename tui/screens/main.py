@@ -1,0 +1,767 @@
+"""The main screen: three panes, every user action (by binding id), and the workers behind them.
+
+Layout: the thread list (with the search field above it) | the thread's messages | the side panel
+(tags and note), and the status bar. Below ``NARROW_WIDTH`` columns the screen gets the
+``-narrow`` class and shows the list *or* (``-reading``) the thread with the side panel under it.
+
+Who does what:
+
+========================  ==================================================================
+handler / worker          does
+========================  ==================================================================
+``BINDINGS``              every user action with its binding id (the key map rebinds them by id)
+``_load_thread``          thread worker: ``service.thread`` (cached bodies first, then server)
+``_store_batch``          thread worker: ``service.edit_tags`` for one queued batch, in order
+``_save_note``            thread worker: ``service.set_note`` (the newest text wins)
+``_load_catalog``         thread worker: ``service.tags()`` for the digits and the picker
+``_sync``                 thread worker: ``service.sync`` with progress; a timer polls
+========================  ==================================================================
+
+Blocking service calls run in thread workers that only post ``tui.messages``; the list's page
+reads (fast local sqlite) run on the UI thread inside ``ThreadList._fetch_page``. Workers that
+write through the service hold ``service_lock`` (the service's cache is one connection).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from keymaps import binding_catalog
+from storage.models import SyncProgress, TagInfo, ThreadQuery, ThreadSummary
+from tui.messages import (
+    CatalogLoaded,
+    NoteFailed,
+    NoteStored,
+    SyncFailed,
+    SyncFinished,
+    SyncProgressed,
+    TagsFailed,
+    TagsStored,
+    ThreadLoaded,
+    ThreadLoadFailed,
+)
+from tui.render import canonical_guess
+from tui.screens.help import HelpEntry, HelpScreen
+from tui.screens.tag_picker import TagPicker
+from tui.screens.triage import (
+    EditBatch,
+    TagState,
+    UndoStack,
+    apply_edit,
+    plan_toggle,
+    tag_state,
+)
+from tui.widgets.message_view import ThreadView
+from tui.widgets.search_bar import SearchBar
+from tui.widgets.side_panel import NoteEditor, SidePanel
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.thread_list import ThreadList
+
+if TYPE_CHECKING:
+    from storage.service import Service
+
+NARROW_WIDTH = 110
+"""Below this many columns the panes collapse to list -> thread."""
+
+ViewName = Literal["all", "untagged", "unread", "tag"]
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+@dataclass
+class _QueuedBatch:
+    """A tag edit batch waiting for (or in) the store worker, with the rows as they were."""
+
+    batch: EditBatch
+    originals: dict[str, ThreadSummary]
+    undo: bool
+
+
+@dataclass
+class _Options:
+    """Timing knobs of the screen (tests set the delays to 0)."""
+
+    preview_delay: float = 0.15
+    search_delay: float = 0.25
+    poll_seconds: float = 60.0
+    retry_seconds: float = 5.0
+    keymap_name: str = "default"
+
+
+class MainScreen(Screen[None]):
+    """List | thread | side panel, the status bar, and all triage actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "thread_next", "Next thread", id="thread.next", show=False),
+        Binding("up,k", "thread_prev", "Previous thread", id="thread.prev", show=False),
+        Binding(
+            "enter",
+            "thread_open",
+            "Open the thread under the cursor",
+            id="thread.open",
+            show=False,
+        ),
+        Binding("home", "thread_first", "First thread", id="thread.first", show=False),
+        Binding("end", "thread_last", "Last thread", id="thread.last", show=False),
+        Binding("escape", "thread_close", "Back to the thread list", id="thread.close", show=False),
+        Binding("f", "thread_quotes", "Show or fold quoted text", id="thread.quotes", show=False),
+        Binding("pagedown", "page(1)", "One page down", id="page.down", show=False),
+        Binding("pageup", "page(-1)", "One page up", id="page.up", show=False),
+        Binding(
+            "t",
+            "tag_pick",
+            "Tag picker: search, toggle or create tags",
+            id="tag.pick",
+            show=False,
+        ),
+        *(
+            Binding(
+                str(n),
+                f"tag_toggle({n})",
+                f"Toggle shortcut tag {n}",
+                id=f"tag.toggle.{n}",
+                show=False,
+            )
+            for n in range(1, 10)
+        ),
+        Binding(
+            "n", "note_edit", "Edit the private note of this thread", id="note.edit", show=False
+        ),
+        Binding("/", "search", "Search subject, people and bodies", id="search", show=False),
+        Binding("a", "view('all')", "View: all threads", id="view.all", show=False),
+        Binding(
+            "u",
+            "view('untagged')",
+            "View: threads missing a team or a category tag",
+            id="view.untagged",
+            show=False,
+        ),
+        Binding(
+            "U", "view('unread')", "View: threads with unread mail", id="view.unread", show=False
+        ),
+        Binding("v", "view_tag", "View: threads with one tag", id="view.tag", show=False),
+        Binding(
+            "x",
+            "select_toggle",
+            "Select or unselect the thread (for bulk tagging)",
+            id="select.toggle",
+            show=False,
+        ),
+        Binding("z,ctrl+z", "undo", "Undo the last tag edit", id="undo", show=False),
+        Binding("s", "sync", "Sync with the server now", id="sync", show=False),
+        Binding("?,f1", "help", "Show the active keys", id="help", show=False),
+        Binding("tab", "app.focus_next", "Next pane", id="focus.next", show=False),
+        Binding("q", "app.quit", "Quit", id="quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        service: Service,
+        *,
+        now: Callable[[], datetime],
+        service_lock: threading.Lock,
+        keymap_name: str = "default",
+        preview_delay: float = 0.15,
+        search_delay: float = 0.25,
+        poll_seconds: float = 60.0,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.now = now
+        self.service_lock = service_lock
+        self.options = _Options(
+            preview_delay=preview_delay,
+            search_delay=search_delay,
+            poll_seconds=poll_seconds,
+            keymap_name=keymap_name,
+        )
+        self.view_name: ViewName = "all"
+        self.view_tag: str | None = None
+        self.search_text = ""
+        self.catalog: list[TagInfo] = []
+        self.undo_stack = UndoStack()
+        self._queue: deque[_QueuedBatch] = deque()
+        self._storing = False
+        self._want_thread: str | None = None
+        self._shown_thread: str | None = None
+        self._preview_timer: Timer | None = None
+        self._search_timer: Timer | None = None
+        self._syncing = False
+        self._note_versions: dict[str, int] = {}
+        self._note_lock = threading.Lock()
+        self._unsaved_notes: dict[str, str] = {}
+
+    # -- composition -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with Vertical(id="list-pane"):
+                yield SearchBar(id="search")
+                yield ThreadList(self.service, now=self.now, id="threads")
+            with Container(id="reading"):
+                yield ThreadView(now=self.now, is_team=self.service.is_team_address, id="thread")
+                yield SidePanel(id="side")
+        yield StatusBar(id="status")
+
+    @property
+    def thread_list(self) -> ThreadList:
+        return self.query_one(ThreadList)
+
+    @property
+    def message_view(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    @property
+    def side_panel(self) -> SidePanel:
+        return self.query_one(SidePanel)
+
+    @property
+    def note_editor(self) -> NoteEditor:
+        return self.query_one(NoteEditor)
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def on_mount(self) -> None:
+        self._update_layout(self.app.size.width)
+        status = self.status
+        status.account = self.service.account
+        status.connection = "local" if self.service.is_demo else "online"
+        status.hint = "? for keys"
+        self.note_editor.load_note(None, "")
+        self._apply_query()
+        self.thread_list.focus()
+        self._load_catalog()
+        self.set_interval(self.options.retry_seconds, self._retry_unsaved_notes)
+        if not self.service.is_demo:
+            status.pending = self.service.pending_count()
+            self.set_interval(self.options.poll_seconds, self._poll)
+            self.call_after_refresh(self.action_sync)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_layout(event.size.width)
+
+    def _update_layout(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "-narrow")
+
+    # -- the list and the thread -------------------------------------------------------------
+
+    def _query(self) -> ThreadQuery:
+        return ThreadQuery(
+            tags=(self.view_tag,) if self.view_name == "tag" and self.view_tag else (),
+            untagged=self.view_name == "untagged",
+            unread=self.view_name == "unread",
+            search=self.search_text or None,
+        )
+
+    def _view_label(self) -> str:
+        label = f"tag {self.view_tag}" if self.view_name == "tag" else self.view_name
+        if self.search_text:
+            label += f' · search "{self.search_text}"'
+        return label
+
+    def _apply_query(self) -> None:
+        thread_list = self.thread_list
+        thread_list.clear_selection()
+        thread_list.set_query(self._query())
+        self.status.view = self._view_label()
+        self.status.count = thread_list.count
+
+    @on(ThreadList.CursorMoved)
+    def _cursor_moved(self, event: ThreadList.CursorMoved) -> None:
+        summary = event.summary
+        self.side_panel.show_tags(summary)
+        if summary is None:
+            self._want_thread = None
+            self.note_editor.load_note(None, "")
+            self.call_later(self.message_view.show_notice, "No thread selected.")
+            return
+        if summary.id == self._shown_thread:
+            return
+        # Until the new thread's note is loaded the editor is read-only: nothing typed can land
+        # in the previous thread's note (which is saved now if it changed).
+        self.note_editor.load_note(None, "")
+        if self.narrow and not self.has_class("-reading"):
+            self._want_thread = None
+            return
+        self._schedule_preview(summary.id)
+
+    def _schedule_preview(self, thread_id: str) -> None:
+        self._want_thread = thread_id
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        if self.options.preview_delay <= 0:
+            self._load_thread(thread_id)
+        else:
+            self._preview_timer = self.set_timer(
+                self.options.preview_delay, lambda: self._load_thread(thread_id)
+            )
+
+    @on(ThreadList.Opened)
+    def _opened(self, event: ThreadList.Opened) -> None:
+        self._open(event.summary)
+
+    def _open(self, summary: ThreadSummary) -> None:
+        if self.narrow:
+            self.add_class("-reading")
+        if summary.id != self._shown_thread and summary.id != self._want_thread:
+            self._schedule_preview(summary.id)
+        self.message_view.focus()
+
+    @on(ThreadList.LoadFailed)
+    def _list_failed(self, event: ThreadList.LoadFailed) -> None:
+        self.status.hint = f"could not list threads: {event.error}"
+
+    @work(thread=True, exclusive=True, group="thread", exit_on_error=False)
+    def _load_thread(self, thread_id: str) -> None:
+        worker = get_current_worker()
+        try:
+            detail = self.service.thread(thread_id, fetch=False)
+            if worker.is_cancelled:
+                return
+            missing = not self.service.is_demo and any(not m.body_loaded for m in detail.messages)
+            self.post_message(ThreadLoaded(detail, complete=not missing))
+            if not missing:
+                return
+            with self.service_lock:
+                if worker.is_cancelled:
+                    return
+                detail = self.service.thread(thread_id, fetch=True)
+        except Exception as exc:  # shown in the thread pane, never fatal
+            self.post_message(ThreadLoadFailed(thread_id, _error_text(exc)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ThreadLoaded(detail))
+
+    @on(ThreadLoaded)
+    async def _thread_loaded(self, message: ThreadLoaded) -> None:
+        detail = message.detail
+        if detail.summary.id != self._want_thread:
+            return
+        self._shown_thread = detail.summary.id
+        await self.message_view.show(detail)
+        known = self.thread_list.known_summary(detail.summary.id)
+        self.side_panel.show_tags(known or detail.summary)
+        thread_id = detail.summary.id
+        note = self._unsaved_notes.get(thread_id, detail.note or "")
+        if self.note_editor.thread_id != thread_id:
+            self.note_editor.load_note(thread_id, detail.note or "")
+            if note != (detail.note or ""):
+                self.note_editor.load_text(note)
+
+    @on(ThreadLoadFailed)
+    async def _thread_failed(self, message: ThreadLoadFailed) -> None:
+        if message.thread_id == self._want_thread:
+            await self.message_view.show_notice(f"Could not open the thread: {message.error}")
+
+    # -- navigation actions ------------------------------------------------------------------
+
+    def action_thread_next(self) -> None:
+        self.thread_list.move_cursor(1)
+
+    def action_thread_prev(self) -> None:
+        self.thread_list.move_cursor(-1)
+
+    def action_thread_first(self) -> None:
+        self.thread_list.cursor_to(0)
+
+    def action_thread_last(self) -> None:
+        self.thread_list.cursor_to(self.thread_list.count - 1)
+
+    def action_page(self, direction: int) -> None:
+        self.thread_list.page(direction)
+
+    def action_thread_open(self) -> None:
+        current = self.thread_list.current
+        if current is not None:
+            self._open(current)
+
+    def action_thread_close(self) -> None:
+        self.remove_class("-reading")
+        self.thread_list.focus()
+
+    async def action_thread_quotes(self) -> None:
+        await self.message_view.toggle_quotes()
+
+    def action_select_toggle(self) -> None:
+        self.thread_list.toggle_selected()
+        self.thread_list.move_cursor(1)
+        count = len(self.thread_list.selected)
+        self.status.hint = f"{count} selected" if count else "selection cleared"
+
+    # -- tags --------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
+    def _load_catalog(self) -> None:
+        try:
+            tags = self.service.tags()
+        except Exception as exc:  # the digits say so when pressed
+            self.post_message(SyncFailed(f"could not read the tag catalog: {_error_text(exc)}"))
+            return
+        self.post_message(CatalogLoaded(tags))
+
+    @on(CatalogLoaded)
+    def _catalog_loaded(self, message: CatalogLoaded) -> None:
+        self.catalog = message.tags
+
+    def _targets(self) -> list[ThreadSummary]:
+        return self.thread_list.targets()
+
+    def action_tag_toggle(self, number: int) -> None:
+        tag = next((t.name for t in self.catalog if t.shortcut == str(number)), None)
+        if tag is None:
+            self.status.hint = f"no tag has the shortcut {number} (see the tag picker)"
+            return
+        self.toggle_tag(tag)
+
+    def toggle_tag(self, tag: str) -> None:
+        """Toggle ``tag`` on the selection (or the cursor's thread), optimistically."""
+        targets = self._targets()
+        if not targets:
+            self.status.hint = "no thread to tag"
+            return
+        batch = plan_toggle(targets, tag)
+        self._submit(batch, undo=False)
+
+    def _submit(self, batch: EditBatch, *, undo: bool) -> None:
+        if not batch.edits:
+            return
+        thread_list = self.thread_list
+        originals: dict[str, ThreadSummary] = {}
+        pending = not self.service.is_demo
+        for edit in batch.edits:
+            summary = thread_list.known_summary(edit.thread_id)
+            if summary is None:
+                continue
+            originals[edit.thread_id] = summary
+            self._show_summary(apply_edit(summary, edit, pending=pending))
+        if not undo:
+            self.undo_stack.push(batch)
+        self.status.hint = ("undo: " if undo else "") + batch.describe()
+        self._queue.append(_QueuedBatch(batch, originals, undo))
+        self._store_next()
+
+    def _show_summary(self, summary: ThreadSummary) -> None:
+        self.thread_list.set_override(summary)
+        current = self.thread_list.current
+        if current is not None and current.id == summary.id:
+            self.side_panel.show_tags(summary)
+
+    def _store_next(self) -> None:
+        if self._storing or not self._queue:
+            return
+        self._storing = True
+        queued = self._queue[0]
+        self._store_batch(queued.batch, queued.undo)
+
+    @work(thread=True, group="tags", exit_on_error=False)
+    def _store_batch(self, batch: EditBatch, undo: bool) -> None:
+        results = []
+        try:
+            with self.service_lock:
+                for edit in batch.edits:
+                    results.append(
+                        self.service.edit_tags(edit.thread_id, list(edit.add), list(edit.remove))
+                    )
+                pending = self.service.pending_count()
+        except Exception as exc:  # reverted on screen and reported
+            self.post_message(TagsFailed(batch, results, _error_text(exc), undo=undo))
+            return
+        self.post_message(TagsStored(batch, results, pending, undo=undo))
+
+    @on(TagsStored)
+    def _tags_stored(self, message: TagsStored) -> None:
+        self._queue.popleft()
+        self._storing = False
+        for result in message.results:
+            summary = self.thread_list.known_summary(result.thread_id)
+            if summary is not None:
+                pending = () if self.service.is_demo else summary.pending_tags
+                # the service's answer replaces the optimistic guess
+                self._show_summary(replace(summary, tags=result.tags, pending_tags=pending))
+        self.status.pending = message.pending
+        self._load_catalog()
+        self._store_next()
+
+    @on(TagsFailed)
+    def _tags_failed(self, message: TagsFailed) -> None:
+        queued = self._queue.popleft()
+        self._storing = False
+        stored = {r.thread_id for r in message.results}
+        failed = [e.thread_id for e in message.batch.edits if e.thread_id not in stored]
+        for thread_id in failed:
+            original = queued.originals.get(thread_id)
+            if original is not None:
+                self._show_summary(original)
+        if not message.undo:
+            self.undo_stack.replace(message.batch, message.batch.without(failed))
+        self.status.hint = f"tag edit not stored: {message.error}"
+        self.notify(message.error, title="Tag edit failed", severity="error", markup=False)
+        self._store_next()
+
+    def action_undo(self) -> None:
+        batch = self.undo_stack.pop()
+        if batch is None:
+            self.status.hint = "nothing to undo"
+            return
+        self._submit(batch.inverse(), undo=True)
+
+    def action_tag_pick(self) -> None:
+        targets = self._targets()
+        if not targets:
+            self.status.hint = "no thread to tag"
+            return
+        names = [t.name for t in self.catalog]
+        state: dict[str, TagState] = {name: tag_state(targets, name) for name in names}
+        for target in targets:
+            for name in target.tags:
+                state.setdefault(name, tag_state(targets, name))
+        count = len(targets)
+        title = f"Toggle a tag on {count} thread{'s' if count != 1 else ''}"
+        self.app.push_screen(
+            TagPicker(self.catalog, mode="toggle", state=state, title=title), self._picked
+        )
+
+    def _picked(self, name: str | None) -> None:
+        if name:
+            self.toggle_tag(canonical_guess(name))
+
+    # -- views and search --------------------------------------------------------------------
+
+    def action_view(self, name: ViewName) -> None:
+        self.view_name = name
+        self.view_tag = None
+        self._apply_query()
+
+    def action_view_tag(self) -> None:
+        self.app.push_screen(
+            TagPicker(self.catalog, mode="filter", title="Show threads with the tag"),
+            self._view_tag_picked,
+        )
+
+    def _view_tag_picked(self, name: str | None) -> None:
+        if name:
+            self.view_name = "tag"
+            self.view_tag = name
+            self._apply_query()
+
+    def action_search(self) -> None:
+        self.add_class("-searching")
+        self.remove_class("-reading")
+        self.search_bar.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        if self.options.search_delay <= 0:
+            self._run_search(event.value)
+        else:
+            value = event.value
+            self._search_timer = self.set_timer(
+                self.options.search_delay, lambda: self._run_search(value)
+            )
+
+    def _run_search(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text != self.search_text:
+            self.search_text = text
+            self._apply_query()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._run_search(event.value)
+        self.thread_list.focus()
+
+    @on(SearchBar.Cancelled)
+    def _search_cancelled(self) -> None:
+        self.remove_class("-searching")
+        self._run_search("")
+        self.thread_list.focus()
+
+    # -- notes -------------------------------------------------------------------------------
+
+    async def action_note_edit(self) -> None:
+        current = self.thread_list.current
+        if current is None:
+            return
+        if self.narrow:
+            self.add_class("-reading")
+        if current.id not in (self._shown_thread, self._want_thread):
+            self._schedule_preview(current.id)
+        self.note_editor.focus()
+
+    @on(NoteEditor.SaveRequested)
+    def _note_save_requested(self, message: NoteEditor.SaveRequested) -> None:
+        version = self._note_versions.get(message.thread_id, 0) + 1
+        self._note_versions[message.thread_id] = version
+        self._unsaved_notes[message.thread_id] = message.text
+        self._save_note(message.thread_id, message.text, version)
+
+    @on(NoteEditor.Left)
+    def _note_left(self) -> None:
+        if self.narrow:
+            self.message_view.focus()
+        else:
+            self.thread_list.focus()
+
+    @work(thread=True, group="note", exit_on_error=False)
+    def _save_note(self, thread_id: str, text: str, version: int) -> None:
+        with self._note_lock:
+            if self._note_versions.get(thread_id) != version:
+                return  # a newer text of this note is queued behind us
+            try:
+                self.service.set_note(thread_id, text)
+            except Exception as exc:  # kept and retried, never lost
+                self.post_message(NoteFailed(thread_id, _error_text(exc)))
+                return
+        self.post_message(NoteStored(thread_id, text))
+
+    @on(NoteStored)
+    def _note_stored(self, message: NoteStored) -> None:
+        if self._unsaved_notes.get(message.thread_id) == message.text:
+            del self._unsaved_notes[message.thread_id]
+        self.note_editor.mark_saved(message.thread_id, message.text)
+        summary = self.thread_list.known_summary(message.thread_id)
+        has_note = bool(message.text.strip())
+        if summary is not None and summary.has_note != has_note:
+            self.thread_list.set_override(replace(summary, has_note=has_note))
+        self.status.hint = "note saved (private)"
+
+    @on(NoteFailed)
+    def _note_failed(self, message: NoteFailed) -> None:
+        self.status.hint = f"note not saved yet (will retry): {message.error}"
+
+    def _retry_unsaved_notes(self) -> None:
+        for thread_id, text in list(self._unsaved_notes.items()):
+            version = self._note_versions.get(thread_id, 0) + 1
+            self._note_versions[thread_id] = version
+            self._save_note(thread_id, text, version)
+
+    def flush_notes(self) -> str | None:
+        """Save every unsaved note now, on the UI thread (at quit). Returns an error or None."""
+        editor = self.note_editor
+        if editor.dirty and editor.thread_id is not None:
+            self._unsaved_notes[editor.thread_id] = editor.text
+        with self._note_lock:
+            for thread_id, text in list(self._unsaved_notes.items()):
+                try:
+                    self.service.set_note(thread_id, text)
+                except Exception as exc:  # the caller keeps the app open
+                    return _error_text(exc)
+                del self._unsaved_notes[thread_id]
+                self._note_versions[thread_id] = self._note_versions.get(thread_id, 0) + 1
+                editor.mark_saved(thread_id, text)
+        return None
+
+    # -- sync --------------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        if not self._syncing:
+            self.action_sync()
+
+    def action_sync(self) -> None:
+        if self._syncing:
+            self.status.hint = "a sync is already running"
+            return
+        self._syncing = True
+        if not self.service.is_demo:
+            self.status.connection = "syncing"
+        self.status.progress = ""
+        self._sync()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync(self) -> None:
+        def progress(step: SyncProgress) -> None:
+            self.post_message(SyncProgressed(step))
+
+        try:
+            with self.service_lock:
+                result = self.service.sync(progress)
+        except Exception as exc:  # offline is a state, not a crash
+            self.post_message(SyncFailed(_error_text(exc)))
+            return
+        self.post_message(SyncFinished(result))
+
+    @on(SyncProgressed)
+    def _sync_progressed(self, message: SyncProgressed) -> None:
+        step = message.progress
+        if step.total:
+            self.status.progress = f"{step.folder} {step.phase} {step.done}/{step.total}"
+        else:
+            self.status.progress = f"{step.folder} {step.phase}"
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self._syncing = False
+        result = message.result
+        self.status.connection = "local" if self.service.is_demo else "online"
+        self.status.pending = result.pending
+        self.status.hint = (
+            "demo: nothing to sync, tags stay local"
+            if self.service.is_demo
+            else f"synced: {result.new} new, {result.changed} changed, {result.pushed} pushed"
+        )
+        self.thread_list.reload()
+        self.status.count = self.thread_list.count
+        self._load_catalog()
+
+    @on(SyncFailed)
+    def _sync_failed(self, message: SyncFailed) -> None:
+        self._syncing = False
+        if not self.service.is_demo:
+            self.status.connection = "offline"
+        self.status.hint = message.error
+
+    # -- help and misc -----------------------------------------------------------------------
+
+    def help_entries(self) -> list[HelpEntry]:
+        """The keys in force now, one entry per binding id, in the reference order."""
+        keys: dict[str, list[str]] = {}
+        descriptions: dict[str, str] = {}
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if binding.id is None:
+                continue
+            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
+            descriptions[binding.id] = binding.description
+        order = list(binding_catalog())
+        ordered = [i for i in order if i in keys] + sorted(set(keys) - set(order))
+        return [HelpEntry(i, tuple(keys[i]), descriptions[i]) for i in ordered]
+
+    def action_help(self) -> None:
+        notes = [
+            widget.HELP
+            for widget in (self.thread_list, self.message_view, self.side_panel, self.note_editor)
+        ]
+        self.app.push_screen(HelpScreen(self.help_entries(), notes, self.options.keymap_name))
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.status.hint = f"{event.worker.name}: {_error_text(event.worker.error)}"

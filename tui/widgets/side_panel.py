@@ -1,0 +1,152 @@
+"""The side panel: the selected thread's tags and the private note editor.
+
+The note saves itself, with no save key: ``AUTOSAVE_DELAY`` seconds after typing stops, when the
+editor loses focus, and before it switches to another thread. It only *asks* for a save
+(``NoteEditor.SaveRequested`` with the thread id and the text at that moment); the main screen
+stores it in a worker and answers with ``mark_saved``. Until that answer the text counts as
+unsaved, so a failed save is retried on the next pause, blur or switch: typed text is not lost.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.style import Style
+from textual.timer import Timer
+from textual.widgets import Static, TextArea
+
+from storage.models import ThreadSummary
+from tui.render import RowStyles, tag_chip
+
+AUTOSAVE_DELAY = 1.0
+"""Seconds of quiet after the last keystroke before the note is saved."""
+
+
+class NoteEditor(TextArea):
+    """A multi-line private note for one thread, saved automatically."""
+
+    HELP = (
+        "Your private note on this thread: it never leaves this machine. It is saved a moment "
+        "after you stop typing and when you leave the editor (escape or the focus key)."
+    )
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back to the list", show=False),
+    ]
+
+    class SaveRequested(Message):
+        """Store ``text`` as the note of ``thread_id``."""
+
+        def __init__(self, thread_id: str, text: str) -> None:
+            super().__init__()
+            self.thread_id = thread_id
+            self.text = text
+
+    class Left(Message):
+        """The user left the editor with escape."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            "",
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            placeholder="Private note (saved automatically)",
+            id=id,
+        )
+        self.thread_id: str | None = None
+        self.saved_text = ""
+        self._timer: Timer | None = None
+
+    @property
+    def dirty(self) -> bool:
+        return self.thread_id is not None and self.text != self.saved_text
+
+    def load_note(self, thread_id: str | None, text: str) -> None:
+        """Show the note of another thread, asking to save the current one first if needed."""
+        if thread_id == self.thread_id and self.dirty:
+            return  # the same thread came back (a reload): keep what is being typed
+        self.flush()
+        self.thread_id = thread_id
+        self.saved_text = text
+        self.load_text(text)
+        self.read_only = thread_id is None
+
+    def flush(self) -> None:
+        """Ask for a save now if the text changed."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.dirty and self.thread_id is not None:
+            self.post_message(self.SaveRequested(self.thread_id, self.text))
+
+    def mark_saved(self, thread_id: str, text: str) -> None:
+        """The main screen stored ``text`` for ``thread_id``."""
+        if thread_id == self.thread_id:
+            self.saved_text = text
+
+    def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if not self.dirty:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(AUTOSAVE_DELAY, self.flush, name="note-autosave")
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.flush()
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+
+class SidePanel(Vertical):
+    """Tags and note of the selected thread."""
+
+    HELP = "The selected thread's tags (↑: not yet on the server) and your private note."
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "side-panel--team",
+        "side-panel--category",
+        "side-panel--label",
+        "side-panel--heading",
+        "side-panel--empty",
+    }
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Tags"), classes="heading")
+        yield Static(Content(""), id="tags")
+        yield Static(Content("Note · private"), classes="heading")
+        yield NoteEditor(id="note")
+
+    @property
+    def note(self) -> NoteEditor:
+        return self.query_one(NoteEditor)
+
+    def _style(self, name: str) -> Style:
+        return self.get_visual_style(f"side-panel--{name}", partial=name == "empty")
+
+    def show_tags(self, summary: ThreadSummary | None) -> None:
+        """Show the chips of ``summary``'s tags (full names), pending ones marked."""
+        tags = self.query_one("#tags", Static)
+        if summary is None:
+            tags.update(Content(""))
+            return
+        if not summary.tags:
+            tags.update(Content.assemble(("no tags", self._style("empty"))))
+            return
+        styles = RowStyles(
+            team=self._style("team"), category=self._style("category"), label=self._style("label")
+        )
+        chips = [
+            Content.assemble(
+                tag_chip(name, styles, pending=name in summary.pending_tags, full=True)
+            )
+            for name in summary.tags
+        ]
+        tags.update(Content("\n").join(chips))

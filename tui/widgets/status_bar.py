@@ -1,0 +1,80 @@
+"""The status bar: account, view, connection state, pending tag edits and a hint, on one line.
+
+State is shown by classes (``-offline``, ``-syncing``, ``-pending``) that the stylesheet colours;
+every value is plain text rendered as ``Content`` (a folder or error text is never markup).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.style import Style
+from textual.widget import Widget
+
+from tui.render import safe
+
+Connection = Literal["online", "offline", "syncing", "local"]
+
+
+class StatusBar(Widget):
+    """One line at the bottom of the main screen."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "status-bar--account",
+        "status-bar--view",
+        "status-bar--online",
+        "status-bar--offline",
+        "status-bar--syncing",
+        "status-bar--local",
+        "status-bar--pending",
+        "status-bar--hint",
+    }
+
+    account: reactive[str] = reactive("")
+    """The account name."""
+    view: reactive[str] = reactive("all")
+    """What the list shows: ``all``, ``untagged``, ``tag team:billing``, ``search "x"``..."""
+    count: reactive[int] = reactive(0)
+    """Threads in the view."""
+    connection: reactive[Connection] = reactive[Connection]("online")
+    """``online``, ``offline``, ``syncing`` or ``local`` (the demo: nothing to sync)."""
+    progress: reactive[str] = reactive("")
+    """Sync progress, e.g. ``INBOX 1200/5000``."""
+    pending: reactive[int] = reactive(0)
+    """Tag edits not yet on the server."""
+    hint: reactive[str] = reactive("")
+    """The last thing that happened, or how to get help."""
+
+    def _style(self, name: str) -> Style:
+        # A partial style drops an opaque background, which the account badge needs.
+        return self.get_visual_style(f"status-bar--{name}", partial=name != "account")
+
+    def watch_connection(self, value: Connection) -> None:
+        for state in ("online", "offline", "syncing", "local"):
+            self.set_class(value == state, f"-{state}")
+
+    def watch_pending(self, value: int) -> None:
+        self.set_class(value > 0, "-pending")
+
+    def render(self) -> Content:
+        state = self.connection
+        if state == "syncing" and self.progress:
+            state_text = f"syncing {safe(self.progress)}"
+        elif state == "local":
+            state_text = "demo · tags stay local"
+        else:
+            state_text = state
+        parts: list[tuple[str, Style] | str] = [
+            (f" {safe(self.account)} ", self._style("account")),
+            " ",
+            (f"{safe(self.view)} ({self.count})", self._style("view")),
+            " · ",
+            (state_text, self._style(self.connection)),
+        ]
+        if self.pending:
+            parts += [" · ", (f"{self.pending} pending", self._style("pending"))]
+        if self.hint:
+            parts += [" · ", (safe(self.hint), self._style("hint"))]
+        return Content.assemble(*parts)
