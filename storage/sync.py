@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from storage.cache import Cache, FolderState
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
 from storage.message import HEADER_FIELDS, parse_envelope
-from storage.models import SyncProgress, SyncResult
+from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.threads import thread_messages
 from storage.userdb import OutboxEdit, UserDB
 
-CHUNK = 500
-"""Headers fetched (and committed) per round trip."""
+FIRST_CHUNK = 500
+"""Headers in the first round trip of a folder: small, so the newest threads show at once."""
+CHUNK = 2000
+"""Headers fetched (and committed) per later round trip."""
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0)
 """Seconds to wait before each reconnect attempt after a dropped connection."""
@@ -57,8 +59,14 @@ class _Tally:
     errors: list[str] = field(default_factory=list)
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(items), size):
+_ALL = ThreadQuery()
+
+
+def _chunks(items: Sequence[int], first: int, size: int) -> Iterator[Sequence[int]]:
+    """``items`` in slices: one of ``first`` items, then slices of ``size``."""
+    if items:
+        yield items[:first]
+    for start in range(first, len(items), size):
         yield items[start : start + size]
 
 
@@ -188,7 +196,7 @@ class SyncEngine:
             tally.structure_changed = True
         missing = sorted(server - known, reverse=True)
         done = 0
-        for chunk in _chunks(missing, CHUNK):
+        for n, chunk in enumerate(_chunks(missing, FIRST_CHUNK, CHUNK)):
             records = imap.fetch_headers(chunk, HEADER_FIELDS)
             items = [
                 (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
@@ -200,6 +208,10 @@ class SyncEngine:
             self._progress(
                 SyncProgress(folder=folder, phase="headers", done=done, total=len(missing))
             )
+            if n == 0 and self.cache.count_threads(self.account, _ALL) == 0:
+                # A first sync: make the newest threads listable now, not after the last chunk.
+                self._thread_all()
+                self._progress(SyncProgress(folder=folder, phase="threads"))
 
         self._progress(SyncProgress(folder=folder, phase="flags"))
         if state is not None and not first_time and imap.condstore:
@@ -245,10 +257,17 @@ class SyncEngine:
         roots = set(tally.roots)
         roots |= self.reapply_pending()
         if tally.structure_changed:
-            mapping = thread_messages(self.cache.thread_inputs(self.account))
-            roots |= self.cache.set_thread_roots(self.account, mapping)
+            roots |= self._thread_roots()
         if roots:
             self.cache.rebuild_threads(self.account, roots)
+
+    def _thread_roots(self) -> set[str]:
+        mapping = thread_messages(self.cache.thread_inputs(self.account))
+        return self.cache.set_thread_roots(self.account, mapping)
+
+    def _thread_all(self) -> None:
+        self._thread_roots()
+        self.cache.rebuild_threads(self.account)
 
     # -- push --------------------------------------------------------------------------------
 

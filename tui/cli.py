@@ -138,14 +138,14 @@ def open_service(args: argparse.Namespace) -> Service:
     settings = load_settings(cfg_path)
     name = getattr(args, "account", None)
     if name == DEMO_ACCOUNT and DEMO_ACCOUNT not in settings.accounts:
-        return Service.open_demo(base / "demo")
+        return Service.open_demo(base)
     if not settings.accounts:
         raise ConfigError(
             f"{cfg_path}: no [accounts.NAME] table: write one (see README, Configuration), "
             "or try `supportmail --account demo threads`"
         )
     account = settings.account(name)
-    return Service.open(settings, account, base / account.name)
+    return Service.open(settings, account, base)
 
 
 # -- output helpers --------------------------------------------------------------------------
@@ -214,7 +214,8 @@ def detail_json(detail: ThreadDetail) -> dict[str, Any]:
 def _dump_json(value: object, out: TextIO) -> None:
     # ensure_ascii=False keeps the customers' words readable; surrogates from broken mail are
     # replaced so the output is always valid UTF-8.
-    text = json.dumps(value, ensure_ascii=False, indent=2)
+    # (No indent: that switches json to its slow pure-Python encoder; pipe through `jq`.)
+    text = json.dumps(value, ensure_ascii=False)
     out.write(text.encode("utf-8", "replace").decode("utf-8") + "\n")
 
 
@@ -327,6 +328,12 @@ def cmd_tag(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         state = "demo: tags stay local"
     tags = " ".join(result.tags) or "(no tags)"
     out.write(f"{result.thread_id}: {tags} ({state})\n")
+    if result.push_error:
+        print(
+            f"{PROG}: saved locally, not pushed: {result.push_error} (the next sync pushes it)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -393,7 +400,7 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     settings = load_settings(cfg_path)
     keymap = _keymap(settings.keymap)
     if args.command == "demo":
-        service = Service.open_demo(data_dir(getattr(args, "data_dir", None)) / "demo")
+        service = Service.open_demo(data_dir(getattr(args, "data_dir", None)))
     elif not settings.accounts and getattr(args, "account", None) != DEMO_ACCOUNT:
         out.write(FIRST_RUN.format(path=cfg_path))
         if sys.stdin.isatty() and out.isatty():

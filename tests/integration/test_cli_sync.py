@@ -340,3 +340,23 @@ def test_since_search_untagged_and_notes(mail_user: Any, cli: Cli) -> None:
     tags = {t["name"]: t for t in cli.json("tags")}
     assert tags["team:billing"]["threads"] == 1 and tags["category:bug"]["threads"] == 0
     assert tags["category:billing"]["keyword"] == "category:billing"
+
+
+def test_tag_push_while_offline_keeps_the_edit(mail_user: Any, cli: Cli, tmp_path: Path) -> None:
+    _seed(mail_user, 1)
+    cli("sync")
+    tid = cli.json("threads")[0]["id"]
+    offline_config = tmp_path / "offline.toml"
+    offline_config.write_text(
+        cli.config.read_text(encoding="utf-8").replace(f"port = {mail_user.port}", "port = 1"),
+        encoding="utf-8",
+    )
+    offline = Cli(offline_config, cli.data)
+    code, out, err = offline("tag", tid, "+team:billing", "--push", ok=False)
+    assert code == 1 and "saved locally, not pushed" in err and err.count("\n") == 1
+    assert offline.json("threads")[0]["pending_tags"] == ["team:billing"]
+    code, _, err = offline("sync", ok=False)
+    assert code == 1 and err.count("\n") == 1 and "sync failed" in err
+    _, out, _ = cli("sync")
+    assert "1 tag edit pushed" in out
+    assert any("team:billing" in f for f in mail_user.flags("INBOX").values())

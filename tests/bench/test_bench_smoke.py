@@ -1,0 +1,91 @@
+"""Smoke runs of the benchmark scripts: each must run to the end at its smallest size.
+
+No timing is asserted (the figures depend on the machine); only that every script exits 0 and
+prints its table. ``bench_sync.py --smoke`` needs Dovecot and is marked ``dovecot``; when Dovecot
+cannot run here it is skipped, except under ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.dovecot import dovecot_available
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parents[1]
+SYNC_TIMEOUT = 120.0
+SCRIPT_TIMEOUT = 60.0
+
+SYNC_ROWS = (
+    "== 500 messages ==",
+    "seed (MULTIAPPEND)",
+    "first sync, CLI (cold)",
+    "first sync, in-process (cold)",
+    "first 500 newest committed",
+    "first thread listable",
+    "sync, nothing new (warm)",
+    "sync, 1% flags changed",
+    "threads --json",
+    "threads --limit 50",
+    "threads --search",
+    "floor: imaplib UID FETCH 1:*",
+    "floor: IMAPClient fetch x500",
+    "ratio first sync / imaplib",
+    "| measurement | 500 msgs |",
+)
+
+
+def _run_script(args: list[str], timeout: float) -> tuple[int, str, str]:
+    """Run a bench script; on timeout send SIGTERM first (bench_sync then stops its Dovecot)."""
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        pytest.fail(f"{args[0]} did not finish within {timeout:.0f} s\n{out}\n{err}")
+    return proc.returncode, out, err
+
+
+@pytest.mark.dovecot
+def test_bench_sync_smoke() -> None:
+    reason = dovecot_available()
+    if reason is not None:
+        message = f"DOVECOT UNAVAILABLE - SYNC BENCHMARK NOT RUN: {reason}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    code, out, err = _run_script([str(BENCH / "bench_sync.py"), "--smoke"], SYNC_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    missing = [row for row in SYNC_ROWS if row not in out]
+    assert not missing, f"rows missing from the output: {missing}\n{out}"
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "expected"),
+    [
+        ("bench_parse.py", ["2000"], "parse_envelope"),
+        ("bench_threads.py", ["2000"], "messages/s"),
+        ("bench_userdb.py", ["--smoke"], "outbox_put ms"),
+    ],
+)
+def test_other_benchmarks_smoke(script: str, args: list[str], expected: str) -> None:
+    code, out, err = _run_script([str(BENCH / script), *args], SCRIPT_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    assert expected in out
