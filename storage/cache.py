@@ -361,11 +361,15 @@ class Cache:
             )
         ]
 
-    def folder_flags(self, account: str, folder: str) -> dict[int, tuple[str, ...]]:
+    def folder_flags_by_uid(
+        self, account: str, folder: str
+    ) -> dict[int, tuple[str, tuple[str, ...]]]:
+        """uid -> (message-id, flags) for every cached message of the folder."""
         return {
-            uid: _flags_tuple(flags)
-            for uid, flags in self._db.execute(
-                "SELECT uid, flags FROM messages WHERE account=? AND folder=?", (account, folder)
+            uid: (mid, _flags_tuple(flags))
+            for uid, mid, flags in self._db.execute(
+                "SELECT uid, message_id, flags FROM messages WHERE account=? AND folder=?",
+                (account, folder),
             )
         }
 

@@ -64,6 +64,12 @@ def _tag_sort_key(name: str) -> tuple[int, str]:
     return _KIND_ORDER[tag_kind(name)], name
 
 
+def _thread_tags(keywords: Sequence[str]) -> tuple[str, ...]:
+    """A thread's tags from its keywords: teams first, then categories, then labels."""
+    names = {t for kw in keywords if (t := keyword_to_tag(kw)) is not None}
+    return tuple(sorted(names, key=_tag_sort_key))
+
+
 class Service:
     """Everything the UI can do with one account."""
 
@@ -269,9 +275,6 @@ class Service:
     def _summary(
         self, row: ThreadRow, notes: dict[str, str], pending: dict[str, set[str]]
     ) -> ThreadSummary:
-        tags = sorted(
-            {t for kw in row.keywords if (t := keyword_to_tag(kw)) is not None}, key=_tag_sort_key
-        )
         return ThreadSummary(
             id=row.id,
             root_message_id=row.root,
@@ -280,7 +283,7 @@ class Service:
             messages=row.messages,
             first_date=row.first_date,
             last_date=row.last_date,
-            tags=tuple(tags),
+            tags=_thread_tags(row.keywords),
             unread=row.unread,
             has_note=row.root in notes,
             pending_tags=tuple(sorted(pending.get(row.root, ()), key=_tag_sort_key)),
@@ -423,16 +426,7 @@ class Service:
             except ServiceError as exc:
                 push_error = str(exc)
         row = self.cache.thread(self.account, root)
-        tags = (
-            tuple(
-                sorted(
-                    {t for kw in row.keywords if (t := keyword_to_tag(kw)) is not None},
-                    key=_tag_sort_key,
-                )
-            )
-            if row is not None
-            else ()
-        )
+        tags = _thread_tags(row.keywords) if row is not None else ()
         return TagEditResult(
             thread_id=row.id if row is not None else "",
             tags=tags,

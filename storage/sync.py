@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from storage.cache import Cache, FolderState
@@ -60,6 +60,15 @@ class _Tally:
 
 
 _ALL = ThreadQuery()
+
+
+def _overlay(flags: Sequence[str], edits: Mapping[str, bool]) -> tuple[str, ...]:
+    """``flags`` with pending keyword edits (keyword -> add?) applied, case-insensitively."""
+    if not edits:
+        return tuple(flags)
+    lowered = {kw.lower() for kw in edits}
+    kept = [f for f in flags if f.lower() not in lowered]
+    return (*kept, *(kw for kw, add in edits.items() if add))
 
 
 def _chunks(items: Sequence[int], first: int, size: int) -> Iterator[Sequence[int]]:
@@ -224,12 +233,17 @@ class SyncEngine:
         else:
             records_f = []
         if records_f:
-            current = self.cache.folder_flags(self.account, folder)
-            changes = [
-                (r.uid, r.flags, r.modseq)
-                for r in records_f
-                if r.uid in current and set(current[r.uid]) != set(r.flags)
-            ]
+            current = self.cache.folder_flags_by_uid(self.account, folder)
+            pending = self.userdb.pending_keywords(self.account)
+            changes = []
+            for r in records_f:
+                if r.uid not in current:
+                    continue
+                message_id, flags = current[r.uid]
+                # What the cache should hold: the server's flags with pending local edits on top.
+                effective = _overlay(r.flags, pending.get(message_id, {}))
+                if {f.lower() for f in effective} != {f.lower() for f in flags}:
+                    changes.append((r.uid, effective, r.modseq))
             if changes:
                 tally.roots |= self.cache.set_flags(self.account, folder, changes)
                 tally.changed += len(changes)

@@ -360,3 +360,26 @@ def test_tag_push_while_offline_keeps_the_edit(mail_user: Any, cli: Cli, tmp_pat
     _, out, _ = cli("sync")
     assert "1 tag edit pushed" in out
     assert any("team:billing" in f for f in mail_user.flags("INBOX").values())
+
+
+def test_sync_without_condstore_diffs_flags(
+    mail_user: Any, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server without CONDSTORE: every sync compares all flags and still sees every change."""
+    from storage.imap import ImapConnection
+
+    monkeypatch.setattr(ImapConnection, "condstore", property(lambda self: False))
+    _seed(mail_user, 3)
+    cli("sync")
+    uids = sorted(mail_user.flags("INBOX"))
+    mail_user.set_flags("INBOX", [uids[0]], ["category:praise"], add=True)
+    mail_user.set_flags("INBOX", [uids[1]], ["\\Seen"], add=True)
+    _, out, _ = cli("sync")
+    assert "2 changed" in out
+    threads = cli.json("threads")
+    assert sum(t["unread"] for t in threads) == len(uids) - 1
+    assert [t["tags"] for t in threads if t["tags"]] == [["category:praise"]]
+    tid = threads[-1]["id"]
+    cli("tag", tid, "+team:editor")
+    _, out, _ = cli("sync")
+    assert "0 changed" in out and "1 tag edit pushed" in out
