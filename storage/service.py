@@ -37,7 +37,7 @@ from storage.models import (
     ThreadSummary,
 )
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
-from storage.sync import ProgressCallback, SyncEngine
+from storage.sync import SEEN, ProgressCallback, SyncEngine
 from storage.tags import (
     TagError,
     canonical_tag,
@@ -436,6 +436,20 @@ class Service:
             pushed=pushed,
             push_error=push_error,
         )
+
+    def mark_read(self, ref: str, read: bool = True) -> int:
+        """Mark every message of a thread read (``\\Seen``) or unread. Reading a thread never
+        does this by itself. Durable in the outbox like a tag edit; returns edits pending."""
+        root = self.resolve(ref)
+        message_ids = sorted({m.message_id for m in self.cache.thread_messages(self.account, root)})
+        try:
+            if not self.is_demo:
+                self.userdb.outbox_put(self.account, root, message_ids, SEEN, read)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+        self.cache.apply_keyword(self.account, message_ids, SEEN, read)
+        self.cache.rebuild_threads(self.account, {root})
+        return self.pending_count()
 
     def tags(self) -> list[TagInfo]:
         """The tag catalog and every tag found on threads, with thread counts."""

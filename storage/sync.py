@@ -38,6 +38,9 @@ FIRST_CHUNK = 500
 CHUNK = 2000
 """Headers fetched (and committed) per later round trip."""
 
+SEEN = "\\Seen"
+"""The one system flag the outbox carries besides keywords: explicit mark read/unread."""
+
 BACKOFF = (0.5, 1.0, 2.0, 4.0)
 """Seconds to wait before each reconnect attempt after a dropped connection."""
 
@@ -301,16 +304,20 @@ class SyncEngine:
             if not locations:
                 continue  # not on the server (yet): the edit waits in the outbox
             local_only = False
+            seen = edit.keyword.lower() == SEEN.lower()
             for folder, uids in sorted(locations.items()):
                 state = self.cache.folder(self.account, folder)
-                if state is None or not state.permanent_keywords:
+                if state is None or not (seen or state.permanent_keywords):
                     local_only = True
                     if state is not None and folder not in tally.local_only:
                         tally.local_only.append(folder)
                     continue
                 self._select(folder)
                 try:
-                    self._conn().store_keyword(sorted(uids), edit.keyword, edit.add)
+                    if seen:
+                        self._conn().set_seen(sorted(uids), edit.add)
+                    else:
+                        self._conn().store_keyword(sorted(uids), edit.keyword, edit.add)
                 except ImapConnectionLost:
                     raise
                 except ImapError as exc:

@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--clear", action="store_true", help="delete the note")
     group.add_argument("--show", action="store_true", help="print the note")
 
+    for name, what in (("read", "read"), ("unread", "unread")):
+        p = sub.add_parser(
+            name, parents=[common], help=f"mark every message of a thread {what} on the server"
+        )
+        p.add_argument("thread", metavar="THREAD")
+
     p = sub.add_parser("tags", parents=[common], help="the tag catalog with thread counts")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -358,6 +364,15 @@ def cmd_note(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_mark(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    pending = service.mark_read(args.thread, read=args.command == "read")
+    where = (
+        "demo: stays local" if service.is_demo else f"{pending} edit(s) pending until the next sync"
+    )
+    out.write(f"marked {args.command} ({where})\n")
+    return 0
+
+
 def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     tags = service.tags()
     if args.json:
@@ -432,6 +447,8 @@ COMMANDS = {
     "tag": cmd_tag,
     "note": cmd_note,
     "tags": cmd_tags,
+    "read": cmd_mark,
+    "unread": cmd_mark,
 }
 
 

@@ -383,3 +383,21 @@ def test_sync_without_condstore_diffs_flags(
     cli("tag", tid, "+team:editor")
     _, out, _ = cli("sync")
     assert "0 changed" in out and "1 tag edit pushed" in out
+
+
+def test_mark_read_and_unread_are_explicit(mail_user: Any, cli: Cli) -> None:
+    _seed(mail_user, 2)
+    cli("sync")
+    tid = cli.json("threads")[0]["id"]
+    cli("show", tid)
+    assert all("\\Seen" not in f for f in mail_user.flags("INBOX").values())
+    cli("read", tid)
+    assert [t["unread"] for t in cli.json("threads") if t["id"] == tid] == [0]
+    _, out, _ = cli("sync")
+    assert "1 tag edit pushed" in out
+    seen = [uid for uid, f in mail_user.flags("INBOX").items() if "\\Seen" in f]
+    assert len(seen) >= 1
+    cli("unread", tid)
+    cli("sync")
+    assert all("\\Seen" not in f for f in mail_user.flags("INBOX").values())
+    assert [t["unread"] for t in cli.json("threads") if t["id"] == tid] != [0]
