@@ -92,7 +92,8 @@ class Service:
         if own_address:
             self.team_addresses |= {own_address.lower()}
         self.clock = clock or (lambda: datetime.now(UTC).astimezone())
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data_dir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data_dir.mkdir(exist_ok=True, mode=0o700)
         try:
             self.userdb = UserDB(data_dir / USERDB_FILE)
         except UserDBError as exc:
