@@ -10,6 +10,7 @@ Who calls what:
 ``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK``)
 ``edit_tags(ref, +, -)``    durable in the outbox, applied to the cache, pushed by the next sync
 ``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
+``note_file(ref)``          the note as a private temp file for ``$EDITOR``, saved back on exit
 ``tags()``                  the catalog plus tags found on the server, with thread counts
 ==========================  ====================================================================
 
@@ -19,22 +20,34 @@ Every method returns frozen values from ``storage.models``; errors a user can ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dateutil.relativedelta import relativedelta
+
+from storage import reports
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.imap import ImapConnection, ImapError
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import (
     Address,
+    BugReach,
+    Digest,
+    Granularity,
     MessageView,
+    Report,
     SyncResult,
     TagEditResult,
     TagInfo,
+    TagKind,
     ThreadDetail,
     ThreadQuery,
     ThreadSummary,
+    VoiceReport,
 )
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
 from storage.sync import SEEN, ProgressCallback, SyncEngine
@@ -493,6 +506,52 @@ class Service:
         except UserDBError as exc:
             raise ServiceError(str(exc)) from exc
 
+    def note_file(self, ref: str) -> AbstractContextManager[Path]:
+        """The note of a thread as a private file to edit outside (``with ... as path``).
+
+        The file (mode 0600, ``.txt``, in the data directory) holds the current note, ending in a
+        newline so editors and ``>>`` append whole lines. On a normal exit of the ``with`` block
+        the file is read back (UTF-8, undecodable bytes replaced), that one added newline is
+        dropped again, and the text is saved with ``set_note`` unless it is unchanged. An
+        exception inside the block saves nothing. The file is always deleted. The thread is
+        resolved at once, so an unknown ``ref`` raises ``ServiceError`` before any file exists.
+        """
+        root = self.resolve(ref)
+        return self._note_file(root, self.userdb.note(self.account, root) or "")
+
+    @contextmanager
+    def _note_file(self, root: str, current: str) -> Iterator[Path]:
+        added_newline = bool(current) and not current.endswith("\n")
+        path = self._write_note_file(current + "\n" if added_newline else current)
+        try:
+            yield path
+            try:
+                text = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError as exc:
+                raise ServiceError(f"cannot read the edited note: {exc.strerror or exc}") from exc
+            if added_newline or not current:
+                text = text.removesuffix("\n")
+            if text != current:
+                self.set_note(root, text)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def _write_note_file(self, text: str) -> Path:
+        """A new 0600 ``.txt`` file in the data directory holding ``text``."""
+        try:
+            fd, name = tempfile.mkstemp(prefix="note-", suffix=".txt", dir=self.data_dir)
+        except OSError as exc:
+            raise ServiceError(f"cannot create a file for the note: {exc.strerror or exc}") from exc
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise ServiceError(f"cannot write the note file: {exc.strerror or exc}") from exc
+        return path
+
     def orphan_notes(self) -> dict[str, str]:
         """Notes whose thread is not in the cache (kept, never deleted)."""
         return {
@@ -508,3 +567,128 @@ class Service:
 
     def now(self) -> datetime:
         return self.clock()
+
+    # -- reports (pure functions in storage.reports over rows from the cache) ---------------
+
+    def _report_team(self) -> reports.Team:
+        return reports.Team.from_addresses(self.team_addresses)
+
+    def _body_text(self, rowid: int) -> str | None:
+        body = self.cache.body(rowid)
+        return None if body is None else body.text
+
+    def _window(
+        self,
+        since: datetime | None,
+        until: datetime | None,
+        default: Callable[[datetime], datetime],
+    ) -> tuple[datetime, datetime]:
+        end = until or self.now()
+        begin = since or default(end)
+        if begin >= end:
+            raise ServiceError("the start of the report must be before its end (--since/--until)")
+        return begin, end
+
+    def report(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: Granularity = "week",
+        kind: TagKind | None = None,
+        *,
+        raw: bool = False,
+    ) -> Report:
+        """Threads and distinct customers per tag and period (day, ISO week or month), with a
+        spike test per period and a trend per tag (see ``storage.reports``). Periods are whole:
+        ``since`` rounds down to the start of its period; the default is 12 periods up to
+        ``until`` (default now). Threads from the 8 periods before feed the spike baselines."""
+        if by not in reports.GRANULARITIES:
+            raise ServiceError(f"unknown period '{by}': use day, week or month")
+
+        def twelve_periods(end: datetime) -> datetime:
+            last = reports.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
+            return reports.shift_period(last, by, 1 - reports.DEFAULT_PERIODS)
+
+        start, end = self._window(since, until, twelve_periods)
+        first = reports.period_start(start, by, end.tzinfo)
+        history = reports.shift_period(first, by, -reports.SPIKE_HISTORY)
+        result = reports.build_report(
+            self.cache.report_rows(self.account, history, end),
+            self._report_team(),
+            since=start,
+            until=end,
+            by=by,
+            kind=kind,
+            data_start=self.cache.first_thread_date(self.account),
+        )
+        return result if raw else result.sanitized()
+
+    def bugs_by_reach(
+        self, since: datetime | None = None, until: datetime | None = None, *, raw: bool = False
+    ) -> BugReach:
+        """``category:bug`` threads that started in the window (default: the last 12 weeks),
+        grouped by team and label tags, ranked by distinct customers."""
+        start, end = self._window(since, until, lambda e: e - timedelta(weeks=12))
+        rows = self.cache.report_rows(self.account, start, end)
+        result = reports.bugs_by_reach(rows, self._report_team(), since=start, until=end)
+        return result if raw else result.sanitized()
+
+    def voice(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        top: int = reports.VOICE_TOP,
+        raw: bool = False,
+    ) -> VoiceReport:
+        """The top feature requests of the window (default: the last 3 months) with the
+        customers' own words; quotes come from cached bodies only (never the network)."""
+        start, end = self._window(since, until, lambda e: e - relativedelta(months=3))
+        rows = self.cache.report_rows(self.account, start, end)
+        result = reports.voice(
+            rows, self._report_team(), self._body_text, since=start, until=end, top=top
+        )
+        return result if raw else result.sanitized()
+
+    def digest(
+        self, since: datetime | None = None, until: datetime | None = None, *, raw: bool = False
+    ) -> Digest:
+        """What customers wrote in the window (default: the last 24 hours), by category, with
+        the first lines of each thread's customer message (cached bodies only)."""
+        start, end = self._window(since, until, lambda e: e - timedelta(days=1))
+        rows = self.cache.report_rows(self.account, start, end, active=True)
+        result = reports.digest(rows, self._report_team(), self._body_text, since=start, until=end)
+        return result if raw else result.sanitized()
+
+    def quarter(self, text: str) -> tuple[datetime, datetime]:
+        """The start and end of a quarter named like ``2026Q3``, in the local time zone."""
+        try:
+            return reports.parse_quarter(text, self.now().tzinfo)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    def last_skim(self) -> datetime | None:
+        """When the morning skim last ran for this account (kept locally), or None."""
+        stored = self.userdb.get_setting(f"last_skim:{self.account}")
+        try:
+            when = datetime.fromisoformat(stored) if isinstance(stored, str) else None
+        except ValueError:
+            return None
+        return when if when is not None and when.tzinfo is not None else None
+
+    def skim(self, *, remember: bool = True, raw: bool = False) -> Digest:
+        """The digest of everything customers wrote since the last skim (the first time: the
+        last 24 hours). Remembers this moment as the last skim (locally, unless ``remember`` is
+        False); it marks nothing as read on the server."""
+        end = self.now()
+        since = self.last_skim() or end - timedelta(days=1)
+        if since >= end:
+            result = Digest(since=since, until=end, threads=0, groups=())
+        else:
+            result = self.digest(since, end, raw=True)
+        if remember:
+            try:
+                self.userdb.set_setting(f"last_skim:{self.account}", end.isoformat())
+            except UserDBError as exc:
+                raise ServiceError(str(exc)) from exc
+        return result if raw else result.sanitized()

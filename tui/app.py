@@ -96,6 +96,8 @@ class SupportMailApp(App[None]):
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
         """Say once, plainly, which binding lost its key to another one."""
         for binding in sorted(clashed_bindings, key=lambda b: (b.key, b.id or b.action)):
+            if self._self_clash(binding):
+                continue
             line = (
                 f"keymap {self.keymap_name}: key '{binding.key}' of "
                 f"'{binding.id or binding.action}' clashes with another binding"
@@ -103,6 +105,18 @@ class SupportMailApp(App[None]):
             if line not in self.clashes:
                 self.clashes.append(line)
                 self.notify(line, title="Key clash", severity="warning", markup=False)
+
+    def _self_clash(self, binding: Binding) -> bool:
+        """Textual reports a binding id with several default keys as clashing with itself when
+        it is remapped (each old key re-adds the new one). Only the keymap's own id owns the key:
+        not a clash. (Clashes between ids are refused earlier, when the keymap is loaded.)"""
+        key = binding.key
+        owners = [
+            binding_id
+            for binding_id, keys in self.keymap.items()
+            if key in (k.strip() for k in keys.split(","))
+        ]
+        return owners == [binding.id]
 
     async def action_quit(self) -> None:
         """Quit, saving any unsaved note first (a failing save keeps the app open once)."""

@@ -12,16 +12,20 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NoReturn, TextIO
 
 from storage.dates import parse_when, relative_label, to_iso
 from storage.models import (
     Address,
+    Digest,
+    Report,
     SyncProgress,
+    TagReport,
     ThreadDetail,
     ThreadQuery,
     ThreadSummary,
+    VoiceReport,
 )
 from storage.service import Service, ServiceError
 from storage.settings import ConfigError, config_path, data_dir, load_settings
@@ -115,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="open the app on the bundled demo mailbox (no server, nothing to configure)",
     )
+    _add_report_parsers(sub, common)
     return parser
 
 
@@ -440,6 +445,384 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+# -- reports: report, bugs, voice, digest --------------------------------------------------
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _add_report_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    when = "e.g. 2026-08-01, 'last month', '12 weeks ago'"
+    p = sub.add_parser(
+        "report", parents=[common], help="threads and customers per tag and period, with spikes"
+    )
+    p.add_argument("--since", metavar="WHEN", help=f"start (default: 12 periods back); {when}")
+    p.add_argument("--until", metavar="WHEN", help="end (default: now)")
+    p.add_argument("--by", choices=("day", "week", "month"), default="week")
+    p.add_argument("--kind", choices=("team", "category", "label"), help="only tags of this kind")
+    p.add_argument("--format", choices=("table", "md", "csv", "json"), default="table")
+
+    p = sub.add_parser(
+        "bugs", parents=[common], help="category:bug threads by team and label, by customers hit"
+    )
+    p.add_argument("--since", metavar="WHEN", help=f"start (default: 12 weeks ago); {when}")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
+    p = sub.add_parser(
+        "voice", parents=[common], help="the top 10 feature requests in the customers' own words"
+    )
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--quarter", metavar="YYYYQN", help="a calendar quarter, e.g. 2026Q3")
+    group.add_argument("--since", metavar="WHEN", help=f"start (default: 3 months ago); {when}")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+
+    p = sub.add_parser(
+        "digest", parents=[common], help="what customers wrote since WHEN, by category"
+    )
+    p.add_argument("--since", metavar="WHEN", help="start (default: 24 hours ago)")
+    p.add_argument("--format", choices=("md", "text"), default="md")
+
+    p = sub.add_parser(
+        "skim", parents=[common], help="what customers wrote since your last skim, by category"
+    )
+    p.add_argument("--format", choices=("text", "md"), default="text")
+    p.add_argument("--peek", action="store_true", help="do not remember this skim")
+
+
+def _when(service: Service, text: str | None, option: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return parse_when(text, service.now())
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def _day(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d")
+
+
+def _moment(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M") if (dt.hour, dt.minute) != (0, 0) else _day(dt)
+
+
+def _p_value(p: float) -> str:
+    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+
+
+def _sparkline(values: Sequence[int]) -> str:
+    top = max(values, default=0)
+    if top == 0:
+        return "·" * len(values)
+    return "".join("·" if v == 0 else _SPARK[min(7, (v * 7 + top - 1) // top)] for v in values)
+
+
+def _latest_text(tag: TagReport, by: str) -> str:
+    test = tag.latest
+    if test is None:
+        return "(too little history)"
+    so_far = " so far" if test.partial else ""
+    text = f"{test.latest}{so_far} vs {test.baseline:.1f}/{by}"
+    return f"SPIKE {text} ({_p_value(test.p)})" if test.flagged else text
+
+
+def _md(text: str) -> str:
+    """Text for a Markdown line or table cell: characters Markdown would act on are escaped."""
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return "\\" + text if text.startswith(("#", "+", "-", "=")) else text
+
+
+def _spike_json(tag: TagReport) -> dict[str, Any] | None:
+    spike = tag.spike
+    if spike is None:
+        return None
+    return {
+        "latest": spike.latest,
+        "baseline": spike.baseline,
+        "p": spike.p,
+        "history": spike.history,
+        "partial": spike.partial,
+    }
+
+
+def report_json(report: Report) -> list[dict[str, Any]]:
+    return [
+        {
+            "tag": t.tag,
+            "kind": t.kind,
+            "threads": t.threads,
+            "customers": t.customers,
+            "companies": t.companies,
+            "periods": [
+                {
+                    "start": to_iso(p.start),
+                    "threads": p.threads,
+                    "customers": p.customers,
+                    "companies": p.companies,
+                    "spike": p.spike,
+                }
+                for p in t.periods
+            ],
+            "spike": _spike_json(t),
+            "trend": t.trend,
+        }
+        for t in report.tags
+    ]
+
+
+def _report_title(report: Report) -> str:
+    n = len(report.period_starts)
+    return (
+        f"Tags by {report.by}, {_day(report.since)} to {_moment(report.until)} "
+        f"({n} {report.by}{'s' if n != 1 else ''}): {report.threads} threads, "
+        f"{report.customers} customers, {report.companies} companies"
+    )
+
+
+def _report_table(report: Report, out: TextIO) -> None:
+    out.write(_report_title(report) + "\n\n")
+    if not report.tags:
+        out.write("(no tagged threads in this window)\n")
+        return
+    width = max(24, *(len(t.tag) for t in report.tags))
+    n = len(report.period_starts)
+    out.write(
+        f"{'TAG':<{width}}  {'THREADS':>7} {'CUST':>5} {'COMP':>5}  {'TREND':<7}  "
+        f"{'PER ' + report.by.upper():<{max(n, 10)}}  LATEST {report.by.upper()}\n"
+    )
+    for t in report.tags:
+        spark = _sparkline([p.threads for p in t.periods])
+        out.write(
+            f"{t.tag:<{width}}  {t.threads:>7} {t.customers:>5} {t.companies:>5}  "
+            f"{t.trend or '-':<7}  {spark:<{max(n, 10)}}  {_latest_text(t, report.by)}\n"
+        )
+
+
+def _report_md(report: Report, out: TextIO) -> None:
+    out.write(f"### {_md(_report_title(report))}\n\n")
+    out.write(
+        f"| Tag | Threads | Customers | Companies | Trend | Threads per {report.by} "
+        f"(from {_day(report.since)}) | Latest {report.by} |\n"
+    )
+    out.write("|---|---:|---:|---:|---|---|---|\n")
+    for t in report.tags:
+        counts = " ".join(f"**{p.threads}**" if p.spike else str(p.threads) for p in t.periods)
+        latest = _latest_text(t, report.by)
+        if t.spike is not None:
+            latest = "**" + latest + "**"
+        out.write(
+            f"| {_md(t.tag)} | {t.threads} | {t.customers} | {t.companies} | {t.trend or '–'} | "
+            f"{counts} | {latest} |\n"
+        )
+    out.write(
+        "\nSpike: a one-sided Poisson test against the previous 8 periods (p < 0.01 and at "
+        "least 3 threads; bold counts). Trend: Mann-Kendall over the complete periods.\n"
+    )
+
+
+def _report_csv(report: Report, out: TextIO) -> None:
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["tag", "kind", "period_start", "threads", "customers", "companies", "spike"])
+    for t in report.tags:
+        for p in t.periods:
+            writer.writerow(
+                [t.tag, t.kind, _day(p.start), p.threads, p.customers, p.companies, int(p.spike)]
+            )
+
+
+def cmd_report(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    since = _when(service, args.since, "--since")
+    until = _when(service, args.until, "--until")
+    raw = args.format == "json"  # csv is read on terminals too: sanitised like the table
+    report = service.report(since, until, by=args.by, kind=args.kind, raw=raw)
+    if args.format == "json":
+        _dump_json(report_json(report), out)
+    elif args.format == "csv":
+        _report_csv(report, out)
+    elif args.format == "md":
+        _report_md(report, out)
+    else:
+        _report_table(report, out)
+    return 0
+
+
+def _who(sender: Address, company: str | None) -> str:
+    name = sender.name or sender.addr
+    return f"{name} ({company})" if company else name
+
+
+def cmd_bugs(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    since = _when(service, args.since, "--since")
+    if args.format == "json":
+        reach = service.bugs_by_reach(since, raw=True)
+        _dump_json(
+            [
+                {
+                    "tag": g.tag,
+                    "kind": g.kind,
+                    "threads": g.threads,
+                    "customers": g.customers,
+                    "companies": g.companies,
+                    "last_date": to_iso(g.last_date),
+                    "thread_ids": list(g.thread_ids),
+                }
+                for g in reach.groups
+            ],
+            out,
+        )
+        return 0
+    reach = service.bugs_by_reach(since)
+    out.write(
+        f"Bugs by reach, {_day(reach.since)} to {_moment(reach.until)}: "
+        f"{reach.threads} category:bug threads\n\n"
+    )
+    if not reach.groups:
+        out.write("(no category:bug threads in this window)\n")
+        return 0
+    width = max(24, *(len(g.tag or "") for g in reach.groups))
+    out.write(f" #  {'TEAM / LABEL':<{width}}  {'CUST':>5} {'COMP':>5} {'THREADS':>7}  NEWEST\n")
+    for n, g in enumerate(reach.groups, 1):
+        name = g.tag or "(no team or label)"
+        out.write(
+            f"{n:>2}  {name:<{width}}  {g.customers:>5} {g.companies:>5} {g.threads:>7}  "
+            f"{_day(g.last_date)}  {' '.join(g.thread_ids[:3])}\n"
+        )
+    return 0
+
+
+def _window_args(service: Service, args: argparse.Namespace) -> tuple[datetime | None, Any]:
+    if args.quarter:
+        try:
+            start, end = service.quarter(args.quarter)
+        except ServiceError as exc:
+            raise UsageError(f"--quarter: {exc}") from None
+        return start, end
+    return _when(service, args.since, "--since"), None
+
+
+def voice_json(voice: VoiceReport) -> dict[str, Any]:
+    return {
+        "since": to_iso(voice.since),
+        "until": to_iso(voice.until),
+        "threads": voice.threads,
+        "unlabelled": voice.unlabelled,
+        "requests": [
+            {
+                "tag": r.tag,
+                "kind": r.kind,
+                "customers": r.customers,
+                "companies": r.companies,
+                "threads": r.threads,
+                "thread_ids": list(r.thread_ids),
+                "quotes": [
+                    {
+                        "text": q.text,
+                        "from": _address_json(q.sender),
+                        "company": q.company,
+                        "date": to_iso(q.date),
+                        "thread_id": q.thread_id,
+                    }
+                    for q in r.quotes
+                ],
+            }
+            for r in voice.requests
+        ],
+    }
+
+
+def _voice_md(voice: VoiceReport, out: TextIO) -> None:
+    out.write(
+        f"## Top feature requests, {_day(voice.since)} to "
+        f"{_day(voice.until - timedelta(microseconds=1))}\n\n"
+        f"{voice.threads} feature requests; ranked by distinct customers.\n\n"
+    )
+    if not voice.requests:
+        out.write("No threads tagged category:feature-request in this window.\n")
+        return
+    out.write("| # | Request | Customers | Companies | Threads |\n|---:|---|---:|---:|---:|\n")
+    for n, r in enumerate(voice.requests, 1):
+        out.write(f"| {n} | {_md(r.tag)} | {r.customers} | {r.companies} | {r.threads} |\n")
+    for n, r in enumerate(voice.requests, 1):
+        people = f"{r.customers} customer{'s' if r.customers != 1 else ''}"
+        out.write(f"\n### {n}. {_md(r.tag)} ({people})\n\n")
+        for q in r.quotes:
+            out.write(
+                f"> {_md(q.text)}\n>\n> — {_md(_who(q.sender, q.company))}, {_day(q.date)}"
+                f" (thread {q.thread_id})\n\n"
+            )
+        out.write(f"Threads: {', '.join(r.thread_ids)}\n")
+    if voice.unlabelled:
+        out.write(f"\n{voice.unlabelled} feature requests carry no label or team tag yet.\n")
+
+
+def cmd_voice(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    since, until = _window_args(service, args)
+    if args.format == "json":
+        _dump_json(voice_json(service.voice(since, until, raw=True)), out)
+    else:
+        _voice_md(service.voice(since, until), out)
+    return 0
+
+
+def _digest_md(digest: Digest, out: TextIO) -> None:
+    out.write(
+        f"## Digest {_moment(digest.since)} to {_moment(digest.until)}: "
+        f"{digest.threads} thread{'s' if digest.threads != 1 else ''}\n\n"
+    )
+    counts = [f"{_md(g.category or 'not categorised')}: {len(g.items)}" for g in digest.groups]
+    out.write((" · ".join(counts) or "Nothing new from customers.") + "\n")
+    for g in digest.groups:
+        out.write(f"\n### {_md(g.category or 'not categorised')} ({len(g.items)})\n\n")
+        for item in g.items:
+            who = _who(item.customer, item.company) if item.customer else "?"
+            new = "" if item.new else " (follow-up)"
+            out.write(
+                f"- **{_md(item.subject or '(no subject)')}**{new} — {_md(who)}, "
+                f"{_moment(item.date)} · `{item.thread_id}`\n"
+            )
+            if item.text:
+                out.write(f"  > {_md(item.text)}\n")
+
+
+def _digest_text(digest: Digest, out: TextIO) -> None:
+    out.write(
+        f"Digest {_moment(digest.since)} to {_moment(digest.until)}: {digest.threads} threads\n"
+    )
+    for g in digest.groups:
+        out.write(f"\n{(g.category or 'not categorised').upper()} ({len(g.items)})\n")
+        for item in g.items:
+            who = _who(item.customer, item.company) if item.customer else "?"
+            new = "" if item.new else " (follow-up)"
+            out.write(f"  {item.thread_id}  {item.subject or '(no subject)'}{new} — {who}\n")
+            if item.text:
+                out.write(f"      {item.text}\n")
+
+
+def cmd_skim(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    last = service.last_skim()
+    digest = service.skim(remember=not args.peek)
+    if last is None:
+        out.write("First skim: showing the last 24 hours.\n")
+    if args.format == "md":
+        _digest_md(digest, out)
+    else:
+        _digest_text(digest, out)
+    if args.peek:
+        out.write("(peek: the last skim stays where it was)\n")
+    return 0
+
+
+def cmd_digest(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    digest = service.digest(_when(service, args.since, "--since"))
+    if args.format == "text":
+        _digest_text(digest, out)
+    else:
+        _digest_md(digest, out)
+    return 0
+
+
 COMMANDS = {
     "sync": cmd_sync,
     "threads": cmd_threads,
@@ -449,6 +832,11 @@ COMMANDS = {
     "tags": cmd_tags,
     "read": cmd_mark,
     "unread": cmd_mark,
+    "report": cmd_report,
+    "bugs": cmd_bugs,
+    "voice": cmd_voice,
+    "digest": cmd_digest,
+    "skim": cmd_skim,
 }
 
 

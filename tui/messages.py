@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from textual.message import Message
 
 from storage.models import SyncProgress, SyncResult, TagEditResult, TagInfo, ThreadDetail
-from tui.screens.triage import EditBatch
+from tui.screens.triage import EditBatch, ReadBatch
 
 
 class ThreadLoaded(Message):
@@ -57,6 +57,25 @@ class TagsFailed(Message):
         self.results = list(results)
         self.error = error
         self.undo = undo
+
+
+class ReadStored(Message):
+    """Every thread of ``batch`` is marked (in the cache and, unless demo, the outbox)."""
+
+    def __init__(self, batch: ReadBatch, pending: int) -> None:
+        super().__init__()
+        self.batch = batch
+        self.pending = pending
+
+
+class ReadFailed(Message):
+    """Marking ``batch`` stopped at an error; ``stored`` are the threads marked before it."""
+
+    def __init__(self, batch: ReadBatch, stored: Sequence[str], error: str) -> None:
+        super().__init__()
+        self.batch = batch
+        self.stored = list(stored)
+        self.error = error
 
 
 class CatalogLoaded(Message):

@@ -54,6 +54,11 @@ def safe(text: str) -> str:
     return sanitize_line(text)
 
 
+def safe_text(text: str) -> str:
+    """Multi-line text (a note), control characters made visible (idempotent)."""
+    return sanitize_text(text)
+
+
 def tag_kind(name: str) -> TagKind:
     """``team`` / ``category`` by prefix, else ``label`` (the storage rule, by name only)."""
     if name.startswith("team:"):

@@ -1,5 +1,9 @@
 """Fixtures for the UI tests: a fake service, an app factory with no debounce, and ``settle``.
 
+``demo_service`` is the real ``Service`` over the bundled demo mailbox (the path of
+``supportmail demo``), built once per session and copied for each test, so every test starts
+from the same untouched mailbox.
+
 ``async def`` tests run on a fresh event loop each (``pytest_pyfunc_call`` below), so the suite
 needs no asyncio plugin.
 
@@ -11,17 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Mapping
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from keymaps import load_keymap
+from storage.service import Service
 from tests.tui.fakes import NOW, FakeService
 from tui.app import SupportMailApp
 from tui.screens.main import MainScreen
 
 AppFactory = Callable[..., SupportMailApp]
+
+DEMO_NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+"""The fixed moment the demo mailbox is generated around in the UI tests."""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -60,6 +71,32 @@ def make_app(service: FakeService) -> AppFactory:
         )
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the loaded demo mailbox (built once: about a second)."""
+    root = tmp_path_factory.mktemp("demo-template")
+    Service.open_demo(root, now=DEMO_NOW).close()
+    return root
+
+
+@pytest.fixture
+def demo_service(demo_template: Path, tmp_path: Path) -> Iterator[Service]:
+    """The real service over a private copy of the demo mailbox."""
+    data_dir = tmp_path / "demo-data"
+    shutil.copytree(demo_template, data_dir)
+    service = Service.open_demo(data_dir, now=DEMO_NOW)
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def demo_app(demo_service: Service) -> SupportMailApp:
+    """The app as ``supportmail demo`` builds it, with a fixed clock and no debounce."""
+    return SupportMailApp(
+        demo_service, load_keymap(), now=DEMO_NOW, preview_delay=0, search_delay=0
+    )
 
 
 async def settle(pilot: Pilot[object], rounds: int = 3) -> None:

@@ -7,11 +7,14 @@ includes hostile subjects (markup, actions, escape sequences) on purpose.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from storage.models import (
     Address,
@@ -145,7 +148,7 @@ def make_threads(count: int = 40) -> list[ThreadSummary]:
 
 
 class FakeService:
-    """In-memory ``Service``: list, count, thread, edit_tags, notes, tags, sync."""
+    """In-memory ``Service``: list, count, thread, edit_tags, mark_read, notes, tags, sync."""
 
     def __init__(self, threads: int = 40, *, demo: bool = True) -> None:
         self.account = "fake"
@@ -157,6 +160,7 @@ class FakeService:
         self.shortcuts = dict(CATALOG)
         self.calls: list[tuple[str, object]] = []
         self.fail_edits = False
+        self.fail_reads = False
         self.fail_sync = False
         self.thread_gate: threading.Event | None = None
         self.pending = 0
@@ -271,6 +275,18 @@ class FakeService:
                 self.pending += len(adds) + len(removes)
             return TagEditResult(tid, tuple(tags), tuple(adds), tuple(removes), self.pending)
 
+    def mark_read(self, ref: str, read: bool = True) -> int:
+        with self._lock:
+            self.calls.append(("mark_read", (ref, read)))
+            if self.fail_reads:
+                raise FakeServiceError("the outbox is locked by another supportmail")
+            tid = self._resolve(ref)
+            s = self.threads[tid]
+            self.threads[tid] = dataclasses.replace(s, unread=0 if read else s.messages)
+            if not self._demo:
+                self.pending += 1
+            return self.pending
+
     def tags(self) -> list[TagInfo]:
         counts: dict[str, int] = {}
         for s in self.threads.values():
@@ -298,6 +314,19 @@ class FakeService:
             self.notes[tid] = text
         else:
             self.notes.pop(tid, None)
+
+    @contextlib.contextmanager
+    def note_file(self, ref: str) -> Iterator[Path]:
+        """Like the service: a temp file with the note, saved back on a normal exit."""
+        tid = self._resolve(ref)
+        current = self.notes.get(tid, "")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "note.txt"
+            path.write_text(current + "\n" if current else "", encoding="utf-8")
+            yield path
+            text = path.read_text(encoding="utf-8", errors="replace").removesuffix("\n")
+            if text != current:
+                self.set_note(tid, text)
 
     def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
         self.calls.append(("sync", None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 from textual.app import App
@@ -38,3 +39,10 @@ def screen_text(app: App[object]) -> str:
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
     return console.export_text()
+
+
+def raw_escapes(ansi: str) -> list[str]:
+    """Escape sequences in the output other than Textual's own colours (SGR) and cursor moves."""
+    sequences = re.findall(r"\x1b(?:\[[0-9;]*[A-Za-z]|\][^\x07\x1b]*|.)", ansi)
+    allowed = re.compile(r"\x1b\[[0-9;]*m|\x1b\[[0-9]+;[0-9]+H")
+    return [s for s in sequences if not allowed.fullmatch(s)]

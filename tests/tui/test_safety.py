@@ -6,16 +6,7 @@ from textual.markup import MarkupError
 
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import HOSTILE_SUBJECTS, FakeService
-from tests.tui.screen_text import screen_ansi, screen_text
-
-
-def _raw_escapes(ansi: str) -> list[str]:
-    """Escape sequences in the output other than Textual's own colours (SGR) and cursor moves."""
-    import re
-
-    sequences = re.findall(r"\x1b(?:\[[0-9;]*[A-Za-z]|\][^\x07\x1b]*|.)", ansi)
-    allowed = re.compile(r"\x1b\[[0-9;]*m|\x1b\[[0-9]+;[0-9]+H")
-    return [s for s in sequences if not allowed.fullmatch(s)]
+from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
 
 
 async def test_hostile_subjects_render_literally_everywhere(
@@ -36,7 +27,7 @@ async def test_hostile_subjects_render_literally_everywhere(
             assert app.is_running  # [@click=app.quit] did not quit
             text = screen_text(app)
             assert "\x1b" not in text
-            assert not _raw_escapes(screen_ansi(app))
+            assert not raw_escapes(screen_ansi(app))
         text = screen_text(app)
         assert "[bold]x[/] not bold" in text
         assert "[@click=app.quit]" in text
@@ -59,7 +50,7 @@ async def test_hostile_tag_and_note_text(make_app: AppFactory, service: FakeServ
         await settle(pilot)
         text = screen_text(app)
         assert "@click=app.quit]evil" in text
-        assert not _raw_escapes(screen_ansi(app))
+        assert not raw_escapes(screen_ansi(app))
         try:
             await pilot.press("question_mark")
             await settle(pilot)
@@ -68,4 +59,4 @@ async def test_hostile_tag_and_note_text(make_app: AppFactory, service: FakeServ
 
 
 def test_the_escape_check_would_catch_a_raw_sequence() -> None:
-    assert _raw_escapes("\x1b[1;1H\x1b[31mok\x1b[0m\x1b[2J\x1b]0;t\x07") == ["\x1b[2J", "\x1b]0;t"]
+    assert raw_escapes("\x1b[1;1H\x1b[31mok\x1b[0m\x1b[2J\x1b]0;t\x07") == ["\x1b[2J", "\x1b]0;t"]

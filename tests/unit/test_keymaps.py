@@ -38,8 +38,9 @@ def test_required_ids_are_present() -> None:
     required = {
         "thread.next", "thread.prev", "thread.open", "thread.first", "thread.last", "page.down",
         "page.up", "tag.pick", *(f"tag.toggle.{n}" for n in range(1, 10)), "note.edit",
-        "search", "view.all", "view.untagged", "view.unread", "view.tag", "select.toggle",
-        "undo", "sync", "help", "focus.next", "quit",
+        "note.external", "search", "view.all", "view.untagged", "view.unread", "view.tag",
+        "select.toggle", "mark.read", "mark.unread", "undo", "sync", "help", "focus.next",
+        "quit",
     }  # fmt: skip
     assert required <= ids
 

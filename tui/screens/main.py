@@ -12,9 +12,11 @@ handler / worker          does
 ``BINDINGS``              every user action with its binding id (the key map rebinds them by id)
 ``_load_thread``          thread worker: ``service.thread`` (cached bodies first, then server)
 ``_store_batch``          thread worker: ``service.edit_tags`` for one queued batch, in order
+``_store_read``           thread worker: ``service.mark_read`` for one queued batch (same queue)
 ``_save_note``            thread worker: ``service.set_note`` (the newest text wins)
 ``_load_catalog``         thread worker: ``service.tags()`` for the digits and the picker
 ``_sync``                 thread worker: ``service.sync`` with progress; a timer polls
+``action_note_external``  UI thread: ``service.note_file`` + ``$EDITOR`` with the app suspended
 ========================  ==================================================================
 
 Blocking service calls run in thread workers that only post ``tui.messages``; the list's page
@@ -24,9 +26,10 @@ write through the service hold ``service_lock`` (the service's cache is one conn
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -42,10 +45,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from keymaps import binding_catalog
 from storage.models import SyncProgress, TagInfo, ThreadQuery, ThreadSummary
+from tui.editor import EditorError, editor_command, run_editor
 from tui.messages import (
     CatalogLoaded,
     NoteFailed,
     NoteStored,
+    ReadFailed,
+    ReadStored,
     SyncFailed,
     SyncFinished,
     SyncProgressed,
@@ -54,14 +60,17 @@ from tui.messages import (
     ThreadLoaded,
     ThreadLoadFailed,
 )
-from tui.render import canonical_guess
+from tui.render import canonical_guess, safe_text
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.tag_picker import TagPicker
 from tui.screens.triage import (
     EditBatch,
+    ReadBatch,
     TagState,
     UndoStack,
     apply_edit,
+    apply_read,
+    plan_read,
     plan_toggle,
     tag_state,
 )
@@ -86,9 +95,9 @@ def _error_text(exc: BaseException) -> str:
 
 @dataclass
 class _QueuedBatch:
-    """A tag edit batch waiting for (or in) the store worker, with the rows as they were."""
+    """A tag or read batch waiting for (or in) the store worker, with the rows as they were."""
 
-    batch: EditBatch
+    batch: EditBatch | ReadBatch
     originals: dict[str, ThreadSummary]
     undo: bool
 
@@ -143,6 +152,13 @@ class MainScreen(Screen[None]):
         Binding(
             "n", "note_edit", "Edit the private note of this thread", id="note.edit", show=False
         ),
+        Binding(
+            "E",
+            "note_external",
+            "Edit the note in $EDITOR",
+            id="note.external",
+            show=False,
+        ),
         Binding("/", "search", "Search subject, people and bodies", id="search", show=False),
         Binding("a", "view('all')", "View: all threads", id="view.all", show=False),
         Binding(
@@ -164,6 +180,20 @@ class MainScreen(Screen[None]):
             show=False,
         ),
         Binding("z,ctrl+z", "undo", "Undo the last tag edit", id="undo", show=False),
+        Binding(
+            "r",
+            "mark_read(True)",
+            "Mark the thread (or the selection) read",
+            id="mark.read",
+            show=False,
+        ),
+        Binding(
+            "R",
+            "mark_read(False)",
+            "Mark the thread (or the selection) unread",
+            id="mark.unread",
+            show=False,
+        ),
         Binding("s", "sync", "Sync with the server now", id="sync", show=False),
         Binding("?,f1", "help", "Show the active keys", id="help", show=False),
         Binding("tab", "app.focus_next", "Next pane", id="focus.next", show=False),
@@ -206,6 +236,7 @@ class MainScreen(Screen[None]):
         self._note_versions: dict[str, int] = {}
         self._note_lock = threading.Lock()
         self._unsaved_notes: dict[str, str] = {}
+        self._edited_notes: dict[str, str] = {}
 
     # -- composition -------------------------------------------------------------------------
 
@@ -368,10 +399,12 @@ class MainScreen(Screen[None]):
         known = self.thread_list.known_summary(detail.summary.id)
         self.side_panel.show_tags(known or detail.summary)
         thread_id = detail.summary.id
-        note = self._unsaved_notes.get(thread_id, detail.note or "")
+        # A note saved from $EDITOR while this load was under way is newer than detail.note.
+        saved = self._edited_notes.pop(thread_id, detail.note or "")
+        note = self._unsaved_notes.get(thread_id, saved)
         if self.note_editor.thread_id != thread_id:
-            self.note_editor.load_note(thread_id, detail.note or "")
-            if note != (detail.note or ""):
+            self.note_editor.load_note(thread_id, saved)
+            if note != saved:
                 self.note_editor.load_text(note)
 
     @on(ThreadLoadFailed)
@@ -477,7 +510,10 @@ class MainScreen(Screen[None]):
             return
         self._storing = True
         queued = self._queue[0]
-        self._store_batch(queued.batch, queued.undo)
+        if isinstance(queued.batch, ReadBatch):
+            self._store_read(queued.batch)
+        else:
+            self._store_batch(queued.batch, queued.undo)
 
     @work(thread=True, group="tags", exit_on_error=False)
     def _store_batch(self, batch: EditBatch, undo: bool) -> None:
@@ -523,6 +559,79 @@ class MainScreen(Screen[None]):
         self.status.hint = f"tag edit not stored: {message.error}"
         self.notify(message.error, title="Tag edit failed", severity="error", markup=False)
         self._store_next()
+
+    # -- read state --------------------------------------------------------------------------
+
+    def action_mark_read(self, read: bool) -> None:
+        """Mark the selection (or the cursor's thread) read or unread, optimistically."""
+        targets = self._targets()
+        if not targets:
+            self.status.hint = "no thread to mark"
+            return
+        batch = plan_read(targets, read)
+        if not batch.thread_ids:
+            many = len(targets) != 1
+            self.status.hint = f"{'all ' if many else ''}already {'read' if read else 'unread'}"
+            return
+        originals: dict[str, ThreadSummary] = {}
+        for thread_id in batch.thread_ids:
+            summary = self.thread_list.known_summary(thread_id)
+            if summary is not None:
+                originals[thread_id] = summary
+                self._show_summary(apply_read(summary, read))
+        self.status.hint = batch.describe()
+        self._queue.append(_QueuedBatch(batch, originals, undo=False))
+        self._store_next()
+
+    @work(thread=True, group="tags", exit_on_error=False)
+    def _store_read(self, batch: ReadBatch) -> None:
+        stored: list[str] = []
+        try:
+            with self.service_lock:
+                for thread_id in batch.thread_ids:
+                    self.service.mark_read(thread_id, read=batch.read)
+                    stored.append(thread_id)
+                pending = self.service.pending_count()
+        except Exception as exc:  # reverted on screen and reported
+            self.post_message(ReadFailed(batch, stored, _error_text(exc)))
+            return
+        self.post_message(ReadStored(batch, pending))
+
+    @on(ReadStored)
+    async def _read_stored(self, message: ReadStored) -> None:
+        self._queue.popleft()
+        self._storing = False
+        self.status.pending = message.pending
+        await self._show_read_state(message.batch.thread_ids, message.batch.read)
+        self._store_next()
+
+    @on(ReadFailed)
+    async def _read_failed(self, message: ReadFailed) -> None:
+        queued = self._queue.popleft()
+        self._storing = False
+        batch = message.batch
+        await self._show_read_state(message.stored, batch.read)
+        for thread_id in batch.thread_ids:
+            original = queued.originals.get(thread_id)
+            summary = self.thread_list.known_summary(thread_id)
+            if thread_id not in message.stored and original is not None and summary:
+                self._show_summary(replace(summary, unread=original.unread))
+        state = "read" if batch.read else "unread"
+        self.status.hint = f"not marked {state}: {message.error}"
+        self.notify(message.error, title=f"Mark {state} failed", severity="error", markup=False)
+        self._store_next()
+
+    async def _show_read_state(self, thread_ids: Sequence[str], read: bool) -> None:
+        """Rows (again, in case a reload came between) and the open thread's unread markers."""
+        for thread_id in thread_ids:
+            summary = self.thread_list.known_summary(thread_id)
+            if summary is not None and summary != apply_read(summary, read):
+                self._show_summary(apply_read(summary, read))
+        detail = self.message_view.detail
+        if detail is not None and detail.summary.id in thread_ids:
+            messages = tuple(replace(m, unread=not read) for m in detail.messages)
+            summary = apply_read(detail.summary, read)
+            await self.message_view.show(replace(detail, summary=summary, messages=messages))
 
     def action_undo(self) -> None:
         batch = self.undo_stack.pop()
@@ -678,6 +787,45 @@ class MainScreen(Screen[None]):
                 self._note_versions[thread_id] = self._note_versions.get(thread_id, 0) + 1
                 editor.mark_saved(thread_id, text)
         return None
+
+    def action_note_external(self) -> None:
+        """Edit the cursor thread's note in ``$VISUAL``/``$EDITOR`` (the app is suspended)."""
+        current = self.thread_list.current
+        if current is None:
+            self.status.hint = "no thread to write a note on"
+            return
+        error = self.flush_notes()  # the editor must start from what was typed here
+        if error is not None:
+            self.status.hint = f"editor not opened, the note is not saved yet: {error}"
+            return
+        try:
+            argv = editor_command(os.environ)
+            before = self.service.note(current.id) or ""
+            with self._note_lock, self.service.note_file(current.id) as path:
+                run_editor(self.app, argv, path)
+            after = self.service.note(current.id) or ""
+        except EditorError as exc:
+            self.status.hint = str(exc)
+            return
+        except Exception as exc:  # a service error: one line, nothing lost
+            self.status.hint = f"note not saved from the editor: {_error_text(exc)}"
+            return
+        self._note_edited_outside(current.id, after)
+        self.status.hint = "note saved (private)" if after != before else "note unchanged"
+
+    def _note_edited_outside(self, thread_id: str, text: str) -> None:
+        """Show a note the service saved from ``$EDITOR``; drop older saves still queued."""
+        shown = safe_text(text)
+        self._note_versions[thread_id] = self._note_versions.get(thread_id, 0) + 1
+        self._unsaved_notes.pop(thread_id, None)
+        if self.note_editor.thread_id == thread_id:
+            self.note_editor.load_note(thread_id, shown)
+        else:
+            self._edited_notes[thread_id] = shown
+        summary = self.thread_list.known_summary(thread_id)
+        has_note = bool(text.strip())
+        if summary is not None and summary.has_note != has_note:
+            self.thread_list.set_override(replace(summary, has_note=has_note))
 
     # -- sync --------------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""Tag edits as values: what a toggle does to the target threads, its inverse, and the undo stack.
+"""Triage edits as values: tag toggles (with their inverse and the undo stack) and read marks.
 
 Pure logic, no widgets: the main screen plans an ``EditBatch`` (one ``ThreadEdit`` per thread
 whose tags really change), shows it at once with ``apply_edit`` (optimistic rows), stores it in
 a worker, and pushes it on the ``UndoStack``; ``undo`` stores the batch's ``inverse()``.
+Marking threads read or unread works the same way with a ``ReadBatch`` (``plan_read``,
+``apply_read``), without undo: the opposite key is the way back.
 
 Toggle rule for several threads: if every target carries the tag it is removed from all of them,
 otherwise it is added to those that lack it (so a mixed selection ends up all tagged).
@@ -84,6 +86,34 @@ def apply_edit(summary: ThreadSummary, edit: ThreadEdit, *, pending: bool) -> Th
     if pending:
         pending_tags |= set(edit.add) | set(edit.remove)
     return dataclasses.replace(summary, tags=sort_tags(tags), pending_tags=sort_tags(pending_tags))
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBatch:
+    """One user action: mark these threads read (every message ``\\Seen``) or unread."""
+
+    thread_ids: tuple[str, ...]
+    read: bool
+
+    def describe(self) -> str:
+        """``marked 3 threads read`` / ``marked 1 thread unread``."""
+        count = len(self.thread_ids)
+        state = "read" if self.read else "unread"
+        return f"marked {count} thread{'s' if count != 1 else ''} {state}"
+
+
+def plan_read(targets: Sequence[ThreadSummary], read: bool) -> ReadBatch:
+    """The threads whose read state changes (already read / all unread ones are left out)."""
+    if read:
+        ids = tuple(t.id for t in targets if t.unread > 0)
+    else:
+        ids = tuple(t.id for t in targets if t.unread < t.messages)
+    return ReadBatch(ids, read)
+
+
+def apply_read(summary: ThreadSummary, read: bool) -> ThreadSummary:
+    """``summary`` as it looks once every message is marked read (or unread)."""
+    return dataclasses.replace(summary, unread=0 if read else summary.messages)
 
 
 def tag_state(targets: Sequence[ThreadSummary], name: str) -> TagState:

@@ -33,7 +33,8 @@ class NoteEditor(TextArea):
 
     HELP = (
         "Your private note on this thread: it never leaves this machine. It is saved a moment "
-        "after you stop typing and when you leave the editor (escape or the focus key)."
+        "after you stop typing and when you leave the editor (escape or the focus key). The "
+        "note.external key opens it in $VISUAL or $EDITOR instead."
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -41,7 +41,8 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
 
     HELP = (
         "The thread list. Move with the thread keys, open a thread to read it, select several "
-        "threads to tag them at once. Markers: ● unread, ✎ note, ↑ tag edit not yet on the server."
+        "threads to tag them (or mark them read) at once. Markers: ● unread (opening a thread "
+        "does not change it; mark.read does), ✎ note, ↑ tag edit not yet on the server."
     )
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
