@@ -11,7 +11,11 @@ Who calls what:
 ``edit_tags(ref, +, -)``    durable in the outbox, applied to the cache, pushed by the next sync
 ``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
 ``note_file(ref)``          the note as a private temp file for ``$EDITOR``, saved back on exit
+``mark_read(ref, read)``    explicit ``\\Seen`` changes, through the outbox like tag edits
 ``tags()``                  the catalog plus tags found on the server, with thread counts
+``report`` / ``voice``      insight over the cache (``storage.reports``): counts, spikes, trends,
+``bugs_by_reach``           bugs ranked by customers, top feature requests with quotes,
+``digest`` / ``skim``       what customers wrote since a time (or since the last skim)
 ==========================  ====================================================================
 
 Every method returns frozen values from ``storage.models``; errors a user can cause come out as
