@@ -89,3 +89,19 @@ def test_other_benchmarks_smoke(script: str, args: list[str], expected: str) -> 
     code, out, err = _run_script([str(BENCH / script), *args], SCRIPT_TIMEOUT)
     assert code == 0, f"exit {code}\n{out}\n{err}"
     assert expected in out
+
+
+def test_bench_tui_smoke() -> None:
+    """``bench_tui.py --smoke``: 2,000 threads; the tmux rows need tmux (skipped loudly without
+    it, a failure under ``CI=true``)."""
+    import shutil
+
+    if shutil.which("tmux") is None:
+        message = "TMUX NOT INSTALLED - TUI BENCHMARK NOT RUN"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    code, out, err = _run_script([str(BENCH / "bench_tui.py"), "--smoke"], SCRIPT_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    for row in ("launch -> first rows, tmux", "tag key -> frame with chip", "frame render time"):
+        assert row in out, f"{row!r} missing from the output\n{out}"

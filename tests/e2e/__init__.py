@@ -1,0 +1,1 @@
+"""End-to-end tests: the real ``supportmail`` process in a real terminal (tmux)."""
