@@ -669,12 +669,11 @@ class Cache:
     def list_threads(
         self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()
     ) -> list[ThreadRow]:
-        """Threads matching ``query`` (tag filters given as keywords), newest activity first."""
+        """Threads matching ``query`` (tag filters given as keywords), newest activity first
+        (``query.oldest_first``: oldest first message first)."""
         where, params = self._where(account, query, keywords)
-        sql = (
-            f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE {where}"
-            " ORDER BY t.last_date DESC, t.root"
-        )
+        order = "t.first_date, t.root" if query.oldest_first else "t.last_date DESC, t.root"
+        sql = f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE {where} ORDER BY {order}"
         if query.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([query.limit, query.offset])

@@ -95,6 +95,7 @@ __all__ = [
     "build_report",
     "company_domain",
     "customer_paragraph",
+    "customer_paragraphs",
     "digest",
     "is_freemail",
     "mann_kendall",
@@ -625,20 +626,41 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     return text[:cut].rstrip(" ,;:-–—") + "…"
 
 
-def customer_paragraph(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """The first paragraph a customer wrote in a message, without greeting, quotes, signature
-    or reply headers, trimmed to about ``limit`` characters; '' when there is none."""
+def customer_paragraphs(text: str) -> list[str]:
+    """Every paragraph a customer wrote in a message, each on one line, in order: what comes
+    before the quoted text, reply headers and signature, without the greeting, up to the
+    sign-off ("Thanks, Anna"). Empty when there is none."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = lines[: _cut_point(lines)]
+    out: list[str] = []
     for para in _paragraphs(lines):
         if _is_greeting(para[0], alone=len(para) == 1):
             para = para[1:]
             if not para:
                 continue
         if _is_closing(para):
-            return ""
-        return shorten(" ".join(para), limit)
-    return ""
+            break
+        out.append(_SPACE.sub(" ", " ".join(para)).strip())
+    if len(out) > 1 and _is_bare_name(out[-1]):
+        out.pop()  # "Dmitri" alone at the end: the sign-off without a closing word
+    return out
+
+
+def _is_bare_name(line: str) -> bool:
+    """ "Dmitri", "Anna Schmidt": up to three capitalised words and no sentence punctuation."""
+    words = line.split()
+    return (
+        0 < len(words) <= 3
+        and all(w[0].isupper() and w.replace("-", "").replace(".", "").isalpha() for w in words)
+        and not line.endswith((".", "!", "?", ":"))
+    )
+
+
+def customer_paragraph(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """The first paragraph a customer wrote in a message, without greeting, quotes, signature
+    or reply headers, trimmed to about ``limit`` characters; '' when there is none."""
+    paragraphs = customer_paragraphs(text)
+    return shorten(paragraphs[0], limit) if paragraphs else ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ Who calls what:
 ``report`` / ``voice``      insight over the cache (``storage.reports``): counts, spikes, trends,
 ``bugs_by_reach``           bugs ranked by customers, top feature requests with quotes,
 ``digest`` / ``skim``       what customers wrote since a time (or since the last skim)
+``save_quote`` / ``quotes`` customers' words you keep (local only); ``voice`` shows them first
+``day_start`` / ``day_*``   the customer day: untagged threads oldest first, progress, summary
 ==========================  ====================================================================
 
 Every method returns frozen values from ``storage.models``; errors a user can cause come out as
@@ -24,26 +26,33 @@ Every method returns frozen values from ``storage.models``; errors a user can ca
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
-from storage import reports
+from storage import day, reports
+from storage import quotes as saved_quotes
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.imap import ImapConnection, ImapError
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import (
     Address,
     BugReach,
+    DayProgress,
+    DayShift,
+    DaySummary,
     Digest,
     Granularity,
     MessageView,
+    Quote,
     Report,
+    SavedQuote,
     SyncResult,
     TagEditResult,
     TagInfo,
@@ -53,6 +62,7 @@ from storage.models import (
     ThreadSummary,
     VoiceReport,
 )
+from storage.sanitize import sanitize_line
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
 from storage.sync import SEEN, ProgressCallback, SyncEngine
 from storage.tags import (
@@ -62,8 +72,8 @@ from storage.tags import (
     keyword_to_tag,
     tag_kind,
 )
-from storage.threads import thread_messages
-from storage.userdb import UserDB, UserDBError
+from storage.threads import thread_id, thread_messages
+from storage.userdb import StoredQuote, UserDB, UserDBError
 
 __all__ = ["Service", "ServiceError"]
 
@@ -431,6 +441,7 @@ class Service:
         except UserDBError as exc:
             raise ServiceError(str(exc)) from exc
         self.cache.rebuild_threads(self.account, {root})
+        self._log(root, [("tag", n) for n in adds] + [("untag", n) for n in removes])
         pushed = False
         push_error: str | None = None
         if push and not self.is_demo:
@@ -467,6 +478,7 @@ class Service:
             raise ServiceError(str(exc)) from exc
         self.cache.apply_keyword(self.account, message_ids, SEEN, read)
         self.cache.rebuild_threads(self.account, {root})
+        self._log(root, [("read" if read else "unread", None)])
         return self.pending_count()
 
     def tags(self) -> list[TagInfo]:
@@ -509,6 +521,7 @@ class Service:
             self.userdb.set_note(self.account, root, text)
         except UserDBError as exc:
             raise ServiceError(str(exc)) from exc
+        self._log(root, [("note", None)])
 
     def note_file(self, ref: str) -> AbstractContextManager[Path]:
         """The note of a thread as a private file to edit outside (``with ... as path``).
@@ -652,6 +665,7 @@ class Service:
         result = reports.voice(
             rows, self._report_team(), self._body_text, since=start, until=end, top=top
         )
+        result = saved_quotes.prefer_saved(result, self._voice_quotes())  # saved quotes first
         return result if raw else result.sanitized()
 
     def digest(
@@ -691,8 +705,345 @@ class Service:
         else:
             result = self.digest(since, end, raw=True)
         if remember:
-            try:
-                self.userdb.set_setting(f"last_skim:{self.account}", end.isoformat())
-            except UserDBError as exc:
-                raise ServiceError(str(exc)) from exc
+            self.remember_skim(end)
         return result if raw else result.sanitized()
+
+    def remember_skim(self, until: datetime) -> None:
+        """Remember ``until`` as the moment of the last skim (locally), e.g. the ``until`` of a
+        ``skim(remember=False)`` the user has now read: mail that arrived while they read it
+        stays new for the next skim. A moment earlier than the stored one is ignored."""
+        if until.tzinfo is None:
+            raise ServiceError("the skim moment needs a time zone")
+        last = self.last_skim()
+        if last is not None and until <= last:
+            return
+        try:
+            self.userdb.set_setting(f"last_skim:{self.account}", until.isoformat())
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    # -- saved quotes (local only, like notes) -----------------------------------------------
+
+    def _log(self, root: str, events: Sequence[tuple[str, str | None]]) -> None:
+        """Append to the activity log (what the customer-day summary reads)."""
+        try:
+            self.userdb.log_activity(self.account, root, events, at=self.now().timestamp())
+        except UserDBError as exc:
+            raise ServiceError(f"saved, but the activity log failed: {exc}") from exc
+
+    def _thread_rows(self, root: str) -> list[MessageRow]:
+        """The thread's messages oldest first, each once (numbered 1.. as ``show`` prints)."""
+        seen: set[str] = set()
+        rows = []
+        for row in self.cache.thread_messages(self.account, root):
+            if row.message_id not in seen:
+                seen.add(row.message_id)
+                rows.append(row)
+        return rows
+
+    def _first_customer_row(self, rows: Sequence[MessageRow]) -> MessageRow | None:
+        team = self._report_team()
+        for row in rows:
+            addr = row.envelope.sender.addr.strip()
+            if addr and not team.includes(addr):
+                return row
+        return None
+
+    def _pick_message(self, root: str, message: str | None) -> MessageRow:
+        """A message of the thread: a Message-ID (with or without ``<>``), its number as
+        ``show`` prints it, or (None) the first message a customer wrote."""
+        rows = self._thread_rows(root)
+        if not rows:
+            raise ServiceError("that thread has no messages in the cache")
+        if message is None:
+            return self._first_customer_row(rows) or rows[0]
+        ref = message.strip()
+        if ref.isdigit() and 1 <= int(ref) <= len(rows):
+            return rows[int(ref) - 1]
+        bare = ref.strip("<>")
+        exact = [row for row in rows if row.message_id == bare]
+        folded = [row for row in rows if row.message_id.casefold() == bare.casefold()]
+        if exact or folded:
+            return (exact or folded)[0]
+        raise ServiceError(
+            f"message '{sanitize_line(ref)[:60]}' is not in thread {thread_id(root)}: give its "
+            f"Message-ID or its number 1-{len(rows)} as `show` prints it"
+        )
+
+    def _text_of(self, row: MessageRow) -> str:
+        body = self._bodies([row], fetch=True).get(row.rowid)
+        return "" if body is None else body.text
+
+    def customer_paragraphs(
+        self, ref: str, message: str | None = None, *, raw: bool = False
+    ) -> tuple[str, ...]:
+        """The paragraphs a customer wrote in one message of a thread (``message``: a
+        Message-ID, a number as ``show`` prints it, default the first customer message),
+        without greeting, quoted text, reply headers and signature; each on one line."""
+        row = self._pick_message(self.resolve(ref), message)
+        paragraphs = reports.customer_paragraphs(self._text_of(row))
+        return tuple(paragraphs if raw else map(sanitize_line, paragraphs))
+
+    def first_customer_words(self, ref: str, *, raw: bool = False) -> Quote | None:
+        """The first paragraph of the first message a customer wrote in the thread (about 280
+        characters), with who and when; None without a customer message or its body."""
+        root = self.resolve(ref)
+        row = self._first_customer_row(self._thread_rows(root))
+        if row is None:
+            return None
+        text = reports.customer_paragraph(self._text_of(row))
+        if not text:
+            return None
+        env = row.envelope
+        thread = self.cache.thread(self.account, root)
+        when = env.date or (thread.first_date if thread is not None else self.now())
+        quote = Quote(
+            text=text,
+            sender=env.sender,
+            company=reports.company_domain(env.sender.addr),
+            date=when.astimezone(self.now().tzinfo),
+            thread_id=thread_id(root),
+        )
+        return quote if raw else quote.sanitized()
+
+    def _quote_root(self, stored: StoredQuote) -> str:
+        """The root of the thread the quoted message is in now (threads merge), else the root
+        stored with the quote."""
+        roots = self.cache.find_roots(self.account, stored.message_id)
+        return roots[0] if len(roots) == 1 else stored.root
+
+    def _saved_quote(self, stored: StoredQuote, root: str | None = None) -> SavedQuote:
+        tid = thread_id(root or self._quote_root(stored))
+        return saved_quotes.saved_quote(stored, tid, self.now().tzinfo)
+
+    def save_quote(
+        self, ref: str, message_id: str | None, text: str, *, raw: bool = False
+    ) -> SavedQuote:
+        """Keep ``text`` (a passage of a message of the thread) as a quote: local only, like a
+        note. Who and when come from the message (``message_id``: a Message-ID, a number as
+        ``show`` prints it, or None for the first customer message). The text becomes one line
+        of at most 1000 characters; blank text is a ``ServiceError``."""
+        root = self.resolve(ref)
+        row = self._pick_message(root, message_id)
+        clean = saved_quotes.clean_quote(text)
+        if not clean:
+            raise ServiceError("a quote needs some text")
+        env = row.envelope
+        try:
+            stored = self.userdb.add_quote(
+                self.account,
+                root,
+                row.message_id,
+                clean,
+                env.sender.name,
+                env.sender.addr,
+                "" if env.date is None else env.date.isoformat(),
+                created=self.now().timestamp(),
+            )
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+        self._log(root, [("quote", None)])
+        saved = self._saved_quote(stored, root)
+        return saved if raw else saved.sanitized()
+
+    def quotes(self, ref: str | None = None, *, raw: bool = False) -> list[SavedQuote]:
+        """Your saved quotes, in the order saved; of one thread when ``ref`` is given (also
+        quotes of messages that joined the thread later)."""
+        stored = self.userdb.quotes(self.account)
+        if ref is None:
+            out = [self._saved_quote(q) for q in stored]
+        else:
+            root = self.resolve(ref)
+            ids = {row.message_id for row in self._thread_rows(root)}
+            out = [
+                self._saved_quote(q, root) for q in stored if q.root == root or q.message_id in ids
+            ]
+        return out if raw else [q.sanitized() for q in out]
+
+    def remove_quote(self, quote_id: int) -> None:
+        """Delete a saved quote by its id."""
+        try:
+            removed = self.userdb.remove_quote(self.account, quote_id)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+        if not removed:
+            raise ServiceError(f"no saved quote {quote_id} (see `supportmail quotes`)")
+
+    def quote_with_attribution(self, quote: SavedQuote) -> str:
+        """The line to copy to the clipboard:
+        ``"…" — Name, company.example, 2026-11-20 (thread 3f9c2a1b04de)``; terminal-safe."""
+        return saved_quotes.attribution(quote)
+
+    def _voice_quotes(self) -> dict[str, list[Quote]]:
+        """Saved quotes for the voice of the customer, by the thread id they belong to now."""
+        out: dict[str, list[Quote]] = {}
+        for stored in self.userdb.quotes(self.account):
+            saved = self._saved_quote(stored)
+            out.setdefault(saved.thread_id, []).append(saved_quotes.to_quote(saved))
+        return out
+
+    # -- the customer day (storage.day) ------------------------------------------------------
+
+    def _day_key(self) -> str:
+        return f"day:{self.account}"
+
+    def _shifts(self) -> list[day.Shift]:
+        return day.load_shifts(self.userdb.get_setting(self._day_key()))
+
+    def _change_shifts(self, change: Callable[[list[day.Shift]], list[day.Shift]]) -> None:
+        now = self.now()
+
+        def apply(value: object) -> object:
+            return day.dump_shifts(change(day.load_shifts(value)), now)
+
+        try:
+            self.userdb.update_setting(self._day_key(), apply)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    def _running_shift(self) -> day.Shift:
+        shift = day.current_shift(self._shifts(), self.now())
+        if shift is None:
+            raise ServiceError("no customer day is running: start one with `supportmail day`")
+        return shift
+
+    def _queue_remaining(self, start: datetime) -> int:
+        """Threads missing a team or a category tag whose first message is not after ``start``."""
+        total = self.cache.count_threads(self.account, ThreadQuery(untagged=True))
+        later = self.cache.list_threads(self.account, ThreadQuery(untagged=True, since=start))
+        return total - sum(1 for row in later if row.first_date > start)
+
+    def _needs_tags(self, root: str) -> bool:
+        row = self.cache.thread(self.account, root)
+        if row is None:
+            return False
+        kinds = {tag_kind(t) for t in _thread_tags(row.keywords)}
+        return not {"team", "category"} <= kinds
+
+    def _queue_rows(self, shift: day.Shift, limit: int | None) -> list[ThreadRow]:
+        query = ThreadQuery(untagged=True, oldest_first=True, limit=limit)
+        rows = self.cache.list_threads(self.account, query)
+        return [row for row in rows if row.first_date <= shift.start]
+
+    def _next_row(self, shift: day.Shift) -> ThreadRow | None:
+        skipped = set(shift.skipped)
+        rows = self._queue_rows(shift, len(skipped) + 1)
+        return next((row for row in rows if row.root not in skipped), None)
+
+    def _done(self, shift: day.Shift) -> int:
+        return min(shift.queue, max(0, shift.queue - self._queue_remaining(shift.start)))
+
+    def day_start(self) -> DayShift:
+        """Start a customer-day shift over the threads missing a team or a category tag (oldest
+        first), or resume today's unfinished one. Kept in the userdb settings."""
+        now = self.now()
+        shifts = self._shifts()
+        running = day.current_shift(shifts, now)
+        if running is not None:
+            return DayShift(started=running.start, queue_size=running.queue, resumed=True)
+        since = shifts[-1].start.timestamp() if shifts else now.timestamp()
+        times = [a.at for a in self.userdb.activity(self.account, since=since)]
+        new = day.Shift(start=now, queue=self._queue_remaining(now))
+        chosen: list[day.Shift] = []
+
+        def change(stored: list[day.Shift]) -> list[day.Shift]:
+            other = day.current_shift(stored, now)  # another process started one meanwhile
+            if other is not None:
+                chosen.append(other)
+                return stored
+            chosen.append(new)
+            return [*day.close_abandoned(stored, times, now), new]
+
+        self._change_shifts(change)
+        shift = chosen[0]
+        return DayShift(started=shift.start, queue_size=shift.queue, resumed=shift is not new)
+
+    def day_status(self) -> DayProgress:
+        """Progress of today's running shift (``ServiceError`` when none is running)."""
+        shift = self._running_shift()
+        remaining = self._queue_remaining(shift.start)
+        row = self._next_row(shift)
+        return DayProgress(
+            started=shift.start,
+            done=min(shift.queue, max(0, shift.queue - remaining)),
+            queue_size=shift.queue,
+            remaining=remaining,
+            skipped=sum(1 for root in shift.skipped if self._needs_tags(root)),
+            elapsed=max(self.now() - shift.start, timedelta()),
+            next_thread_id=None if row is None else row.id,
+        )
+
+    def _summaries(self, rows: Sequence[ThreadRow]) -> list[ThreadSummary]:
+        notes = self.userdb.notes(self.account)
+        pending = self._pending_by_root()
+        return [self._summary(row, notes, pending).sanitized() for row in rows]
+
+    def day_queue(self, limit: int | None = None) -> list[ThreadSummary]:
+        """The running shift's threads still missing a tag, oldest first (skipped ones too)."""
+        return self._summaries(self._queue_rows(self._running_shift(), limit))
+
+    def day_next(self) -> ThreadSummary | None:
+        """The oldest thread of the running shift's queue still missing a tag and not skipped;
+        None when the queue is through."""
+        row = self._next_row(self._running_shift())
+        return None if row is None else self._summaries([row])[0]
+
+    def day_skip(self, ref: str) -> ThreadSummary | None:
+        """Skip a thread for the rest of today's shift; returns the next one (``day_next``)."""
+        root = self.resolve(ref)
+        start = self._running_shift().start
+
+        def change(stored: list[day.Shift]) -> list[day.Shift]:
+            return [
+                dataclasses.replace(s, skipped=(*s.skipped, root))
+                if s.start == start and root not in s.skipped
+                else s
+                for s in stored
+            ]
+
+        self._change_shifts(change)
+        return self.day_next()
+
+    def day_end(self) -> DaySummary:
+        """End today's running shift (its progress is recorded) and return the day's summary."""
+        now = self.now()
+        shift = self._running_shift()
+        done = self._done(shift)
+
+        def change(stored: list[day.Shift]) -> list[day.Shift]:
+            return [
+                dataclasses.replace(s, end=max(now, s.start), done=done)
+                if s.start == shift.start
+                else s
+                for s in stored
+            ]
+
+        self._change_shifts(change)
+        return self.day_summary(day.shift_day(shift, now.tzinfo))
+
+    def _thread_info(self, root: str) -> tuple[str, str, tuple[str, ...]]:
+        row = self.cache.thread(self.account, root)
+        if row is None:
+            return thread_id(root), "", ()
+        return row.id, row.subject, _thread_tags(row.keywords)
+
+    def day_summary(self, on: date | None = None, *, raw: bool = False) -> DaySummary:
+        """The summary of the customer-day shifts of ``on`` (default today): threads handled,
+        tags added and removed by kind, notes and quotes saved, time spent."""
+        now = self.now()
+        wanted = on or now.date()
+        shifts = [s for s in self._shifts() if day.shift_day(s, now.tzinfo) == wanted]
+        if not shifts:
+            raise ServiceError(f"no customer day on {wanted.isoformat()}")
+        running = day.current_shift(shifts, now)
+        summary = day.summarize(
+            wanted,
+            shifts,
+            self.userdb.activity(self.account, since=shifts[0].start.timestamp()),
+            notes=self.userdb.notes(self.account),
+            quotes=self.quotes(raw=True),
+            thread_info=self._thread_info,
+            now=now,
+            live_done=None if running is None else self._done(running),
+        )
+        return summary if raw else summary.sanitized()

@@ -20,7 +20,11 @@ JSON file with a storage that is safe against crashes and against a second suppo
 
 Tables: ``catalog`` (name, kind, shortcut, color), ``notes`` (account, root, text, updated),
 ``outbox`` (account, thread_root, keyword, add, message_ids, seq, created), ``settings``
-(key, value) and ``meta`` (schema version, next outbox sequence number).
+(key, value), ``quotes`` (id, account, root, message_id, text, who_name, who_addr, when, created:
+passages of customers' messages you kept), ``activity`` (account, root, what, tag, kind, at: what
+you did, for the customer-day summary; the last :data:`ACTIVITY_DAYS` days and at most
+:data:`ACTIVITY_MAX` entries) and ``meta`` (schema version, next outbox sequence number, next
+quote id).
 """
 
 from __future__ import annotations
@@ -42,13 +46,29 @@ from tinydb.table import Document, Table
 
 from storage.tags import SEED_CATEGORIES, canonical_tag, tag_kind
 
-__all__ = ["AtomicJSONStorage", "CatalogTag", "OutboxEdit", "UserDB", "UserDBError"]
+__all__ = [
+    "ACTIVITY_WHAT",
+    "Activity",
+    "AtomicJSONStorage",
+    "CatalogTag",
+    "OutboxEdit",
+    "StoredQuote",
+    "UserDB",
+    "UserDBError",
+]
 
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 10.0
 """Seconds a call waits for another supportmail process to release the database."""
 _COURTESY = 0.1
 """Longest a caller that just released the database waits for a waiting peer to take it."""
+ACTIVITY_DAYS = 90
+"""Activity entries older than this (relative to the newest one) are dropped."""
+ACTIVITY_MAX = 2000
+"""At most this many activity entries are kept (the newest), so the file stays small."""
+ACTIVITY_WHAT = frozenset({"tag", "untag", "note", "quote", "read", "unread"})
+"""What an activity entry records: a tag added or removed, a note saved, a quote kept, a
+thread marked read or unread."""
 
 _Data = dict[str, dict[str, Any]]
 _T = TypeVar("_T")
@@ -72,6 +92,40 @@ class OutboxEdit:
     """Monotonically increasing across the database; a newer edit of the same key gets a new one."""
     created: float
     """Epoch seconds of the newest edit folded into this entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuote:
+    """A passage of a customer's message the user kept, as stored (local only)."""
+
+    id: int
+    """Unique within the database, never reused."""
+    account: str
+    root: str
+    """Root Message-ID of the thread when the quote was saved."""
+    message_id: str
+    text: str
+    who_name: str
+    who_addr: str
+    when: str
+    """ISO 8601 date of the message ('' when unknown)."""
+    created: float
+    """Epoch seconds when it was saved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One thing the user did to a thread (see :data:`ACTIVITY_WHAT`)."""
+
+    account: str
+    root: str
+    what: str
+    tag: str | None
+    """The tag for ``tag``/``untag`` entries, else None."""
+    kind: str | None
+    """The tag's kind (``team``, ``category``, ``label``), else None."""
+    at: float
+    """Epoch seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +463,8 @@ class _Tables:
         self.outbox = Table(storage, "outbox", cache_size=0)
         self.settings = Table(storage, "settings", cache_size=0)
         self.meta = Table(storage, "meta", cache_size=0)
+        self.quotes = Table(storage, "quotes", cache_size=0)
+        self.activity = Table(storage, "activity", cache_size=0)
 
 
 def _edit_from(doc: Mapping[str, Any]) -> OutboxEdit:
@@ -429,6 +485,32 @@ def _tag_from(doc: Mapping[str, Any]) -> CatalogTag:
         kind=str(doc["kind"]),
         shortcut=doc.get("shortcut"),
         color=doc.get("color"),
+    )
+
+
+def _quote_from(doc: Mapping[str, Any]) -> StoredQuote:
+    return StoredQuote(
+        id=int(doc["id"]),
+        account=str(doc["account"]),
+        root=str(doc["root"]),
+        message_id=str(doc["message_id"]),
+        text=str(doc["text"]),
+        who_name=str(doc["who_name"]),
+        who_addr=str(doc["who_addr"]),
+        when=str(doc["when"]),
+        created=float(doc["created"]),
+    )
+
+
+def _activity_from(doc: Mapping[str, Any]) -> Activity:
+    tag, kind = doc.get("tag"), doc.get("kind")
+    return Activity(
+        account=str(doc["account"]),
+        root=str(doc["root"]),
+        what=str(doc["what"]),
+        tag=None if tag is None else str(tag),
+        kind=None if kind is None else str(kind),
+        at=float(doc["at"]),
     )
 
 
@@ -706,3 +788,154 @@ class UserDB:
         except (TypeError, ValueError) as error:
             raise UserDBError(f"setting {key!r} cannot be stored: {error}") from None
         self._run(lambda t: t.settings.upsert({"key": key, "value": stored}, Q.key == key))
+
+    def update_setting(self, key: str, change: Callable[[object], object]) -> object:
+        """Read, change and store a setting in one locked call (no other writer in between).
+
+        ``change`` gets the stored value (None when there is none) and returns the new one;
+        returns what was stored.
+        """
+
+        def action(t: _Tables) -> object:
+            doc = t.settings.get(Q.key == key)
+            new = change(None if doc is None else doc["value"])
+            try:
+                stored = json.loads(json.dumps(new))
+            except (TypeError, ValueError) as error:
+                raise UserDBError(f"setting {key!r} cannot be stored: {error}") from None
+            t.settings.upsert({"key": key, "value": stored}, Q.key == key)
+            return stored
+
+        return self._run(action)
+
+    # Saved quotes --------------------------------------------------------------------------
+
+    @staticmethod
+    def _next_quote_id(t: _Tables) -> int:
+        meta = t.meta.get(doc_id=1)
+        stored = meta.get("next_quote") if isinstance(meta, Mapping) else None
+        highest = max((int(d["id"]) for d in t.quotes.all()), default=0)
+        quote_id = max(stored if isinstance(stored, int) else 1, highest + 1)
+        if isinstance(meta, Document):
+            t.meta.update({"next_quote": quote_id + 1}, doc_ids=[meta.doc_id])
+        else:
+            t.meta.upsert(
+                Document({"schema": SCHEMA_VERSION, "next_quote": quote_id + 1}, doc_id=1)
+            )
+        return quote_id
+
+    def add_quote(
+        self,
+        account: str,
+        root: str,
+        message_id: str,
+        text: str,
+        who_name: str,
+        who_addr: str,
+        when_iso: str,
+        *,
+        created: float | None = None,
+    ) -> StoredQuote:
+        """Keep a passage of a message; durable when it returns. Blank text is an error."""
+        if not text.strip():
+            raise UserDBError("a quote needs some text")
+        fields: dict[str, Any] = {
+            "account": account,
+            "root": root,
+            "message_id": message_id,
+            "text": text,
+            "who_name": who_name,
+            "who_addr": who_addr,
+            "when": when_iso,
+            "created": time.time() if created is None else float(created),
+        }
+
+        def action(t: _Tables) -> StoredQuote:
+            doc = {"id": self._next_quote_id(t), **fields}
+            t.quotes.insert(doc)
+            return _quote_from(doc)
+
+        return self._run(action)
+
+    def quotes(self, account: str, root: str | None = None) -> list[StoredQuote]:
+        """The saved quotes of ``account`` (of one thread root when given), oldest first."""
+
+        def action(t: _Tables) -> list[StoredQuote]:
+            found = t.quotes.search(
+                lambda d: d["account"] == account and (root is None or d["root"] == root)
+            )
+            return sorted((_quote_from(d) for d in found), key=lambda q: q.id)
+
+        return self._run(action)
+
+    def remove_quote(self, account: str, quote_id: int) -> bool:
+        """Delete a saved quote; False when ``account`` has no quote with that id."""
+
+        def action(t: _Tables) -> bool:
+            return bool(t.quotes.remove(lambda d: d["account"] == account and d["id"] == quote_id))
+
+        return self._run(action)
+
+    # Activity ------------------------------------------------------------------------------
+
+    def log_activity(
+        self,
+        account: str,
+        root: str,
+        events: Sequence[tuple[str, str | None]],
+        *,
+        at: float | None = None,
+    ) -> list[Activity]:
+        """Append ``(what, tag)`` events on one thread at one moment; durable when it returns.
+
+        ``what`` is one of :data:`ACTIVITY_WHAT`; ``tag`` is the tag for ``tag``/``untag`` and
+        None otherwise. Entries older than :data:`ACTIVITY_DAYS` before ``at`` go, and only the
+        newest :data:`ACTIVITY_MAX` stay.
+        """
+        moment = time.time() if at is None else float(at)
+        docs: list[dict[str, Any]] = []
+        for what, tag in events:
+            if what not in ACTIVITY_WHAT:
+                raise UserDBError(f"unknown activity {what!r}")
+            if (tag is None) != (what not in ("tag", "untag")):
+                raise UserDBError(f"activity {what!r} {'needs' if tag is None else 'takes no'} tag")
+            kind = None if tag is None else tag_kind(tag)
+            entry = {"account": account, "root": root, "what": what, "tag": tag, "kind": kind}
+            docs.append({**entry, "at": round(moment, 3)})
+
+        def action(t: _Tables) -> list[Activity]:
+            t.activity.insert_multiple(docs)
+            self._trim_activity(t, moment - ACTIVITY_DAYS * 86400.0)
+            return [_activity_from(d) for d in docs]
+
+        return self._run(action) if docs else []
+
+    @staticmethod
+    def _trim_activity(t: _Tables, oldest: float) -> None:
+        entries = t.activity.all()
+        stale = [d.doc_id for d in entries if float(d["at"]) < oldest]
+        kept = len(entries) - len(stale)
+        if kept > ACTIVITY_MAX:
+            young = sorted(
+                (d for d in entries if float(d["at"]) >= oldest),
+                key=lambda d: (float(d["at"]), d.doc_id),
+            )
+            stale.extend(d.doc_id for d in young[: kept - ACTIVITY_MAX])
+        if stale:
+            t.activity.remove(doc_ids=stale)
+
+    def activity(
+        self, account: str, since: float | None = None, until: float | None = None
+    ) -> list[Activity]:
+        """The activity of ``account`` with ``since <= at <= until``, oldest first."""
+
+        def action(t: _Tables) -> list[Activity]:
+            found = [
+                _activity_from(d)
+                for d in t.activity.search(lambda d: d["account"] == account)
+                if (since is None or float(d["at"]) >= since)
+                and (until is None or float(d["at"]) <= until)
+            ]
+            return sorted(found, key=lambda a: a.at)
+
+        return self._run(action)

@@ -55,6 +55,7 @@ class SupportMailApp(App[None]):
         poll_seconds: float = 60.0,
         preview_delay: float = 0.15,
         search_delay: float = 0.25,
+        push_delay: float = 0.3,
     ) -> None:
         """``now`` fixes the clock (snapshots); the delays are debounce times in seconds."""
         super().__init__()
@@ -68,6 +69,7 @@ class SupportMailApp(App[None]):
             "poll_seconds": poll_seconds,
             "preview_delay": preview_delay,
             "search_delay": search_delay,
+            "push_delay": push_delay,
         }
         self._quit_despite_unsaved = False
 

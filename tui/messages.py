@@ -123,6 +123,22 @@ class SyncFinished(Message):
         self.result = result
 
 
+class PushFinished(Message):
+    """A background push of the outbox (after tag edits) completed."""
+
+    def __init__(self, result: SyncResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class PushFailed(Message):
+    """A background push failed: the edits wait in the outbox for the next try."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
 class SyncFailed(Message):
     """A sync failed (the server is unreachable, a login failed...)."""
 

@@ -338,6 +338,14 @@ class FakeService:
         pushed, self.pending = self.pending, 0
         return SyncResult(account=self.account, folders=1, new=0, pushed=pushed)
 
+    def push(self) -> SyncResult:
+        """Like the service's push: the outbox goes to the server (or fails when offline)."""
+        self.calls.append(("push", None))
+        if self.fail_sync:
+            raise FakeServiceError("push failed: connection refused")
+        pushed, self.pending = self.pending, 0
+        return SyncResult(account=self.account, pushed=pushed)
+
     def pending_count(self) -> int:
         return self.pending
 

@@ -15,6 +15,7 @@ def _app(service: FakeService, poll_seconds: float = 60.0) -> SupportMailApp:
         now=NOW,
         preview_delay=0,
         poll_seconds=poll_seconds,
+        push_delay=3600,  # these tests push with `s`; push-behind has its own tests
     )
 
 

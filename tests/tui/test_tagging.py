@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from keymaps import load_keymap
 from tests.tui.conftest import AppFactory, main_screen, settle
-from tests.tui.fakes import FakeService
+from tests.tui.fakes import NOW, FakeService
+from tui.app import SupportMailApp
 from tui.screens.tag_picker import TagPicker, rank_tags
 
 
@@ -168,3 +170,45 @@ def test_rank_tags_is_fuzzy_and_keeps_order_when_empty() -> None:
     ranked = [n for n, _ in rank_tags("cbil", names)]
     assert ranked[0] == "category:billing"
     assert rank_tags("zzz", names) == []
+
+
+def _online_app(service: FakeService) -> SupportMailApp:
+    return SupportMailApp(
+        service,  # type: ignore[arg-type]
+        load_keymap(),
+        now=NOW,
+        preview_delay=0,
+        push_delay=0.05,
+    )
+
+
+async def test_stored_edits_are_pushed_behind_without_a_key() -> None:
+    """The sync runs behind: shortly after a stored edit the outbox is pushed, no key needed."""
+    service = FakeService(demo=False)
+    app = _online_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert service.called("push")
+        assert service.pending == 0 and screen.status.pending == 0
+
+
+async def test_a_failed_push_keeps_the_edit_and_says_offline() -> None:
+    service = FakeService(demo=False)
+    app = _online_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        service.fail_sync = True
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert service.called("push")
+        assert service.pending == 1 and screen.status.pending == 1
+        assert screen.status.connection == "offline"
+        assert "edits kept" in screen.status.hint

@@ -50,6 +50,8 @@ from tui.messages import (
     CatalogLoaded,
     NoteFailed,
     NoteStored,
+    PushFailed,
+    PushFinished,
     ReadFailed,
     ReadStored,
     SyncFailed,
@@ -62,6 +64,8 @@ from tui.messages import (
 )
 from tui.render import canonical_guess, safe_text
 from tui.screens.help import HelpEntry, HelpScreen
+from tui.screens.report import ReportScreen, ReportState
+from tui.screens.skim import SkimOutcome, SkimScreen, SkimSession
 from tui.screens.tag_picker import TagPicker
 from tui.screens.triage import (
     EditBatch,
@@ -85,6 +89,9 @@ if TYPE_CHECKING:
 
 NARROW_WIDTH = 110
 """Below this many columns the panes collapse to list -> thread."""
+
+FIND_LIMIT = 2000
+"""How many rows ``show_thread`` searches for a thread (20 page queries at most)."""
 
 ViewName = Literal["all", "untagged", "unread", "tag"]
 
@@ -111,6 +118,8 @@ class _Options:
     poll_seconds: float = 60.0
     retry_seconds: float = 5.0
     keymap_name: str = "default"
+    push_delay: float = 0.3
+    """Seconds after the last stored edit before the outbox is pushed (a burst goes together)."""
 
 
 class MainScreen(Screen[None]):
@@ -173,6 +182,20 @@ class MainScreen(Screen[None]):
         ),
         Binding("v", "view_tag", "View: threads with one tag", id="view.tag", show=False),
         Binding(
+            "M",
+            "skim",
+            "Morning skim: what customers wrote since your last skim",
+            id="view.skim",
+            show=False,
+        ),
+        Binding(
+            "I",
+            "report",
+            "Report: threads, customers, spikes and trends per tag",
+            id="report.open",
+            show=False,
+        ),
+        Binding(
             "x",
             "select_toggle",
             "Select or unselect the thread (for bulk tagging)",
@@ -210,6 +233,7 @@ class MainScreen(Screen[None]):
         preview_delay: float = 0.15,
         search_delay: float = 0.25,
         poll_seconds: float = 60.0,
+        push_delay: float = 0.3,
     ) -> None:
         super().__init__()
         self.service = service
@@ -220,6 +244,7 @@ class MainScreen(Screen[None]):
             search_delay=search_delay,
             poll_seconds=poll_seconds,
             keymap_name=keymap_name,
+            push_delay=push_delay,
         )
         self.view_name: ViewName = "all"
         self.view_tag: str | None = None
@@ -232,11 +257,14 @@ class MainScreen(Screen[None]):
         self._shown_thread: str | None = None
         self._preview_timer: Timer | None = None
         self._search_timer: Timer | None = None
+        self._push_timer: Timer | None = None
         self._syncing = False
         self._note_versions: dict[str, int] = {}
         self._note_lock = threading.Lock()
         self._unsaved_notes: dict[str, str] = {}
         self._edited_notes: dict[str, str] = {}
+        self.report_state = ReportState()
+        self.skim_session: SkimSession | None = None
 
     # -- composition -------------------------------------------------------------------------
 
@@ -333,6 +361,10 @@ class MainScreen(Screen[None]):
             self.call_later(self.message_view.show_notice, "No thread selected.")
             return
         if summary.id == self._shown_thread:
+            # back on the shown thread: a preview still pending for another one is stale
+            self._want_thread = summary.id
+            if self._preview_timer is not None:
+                self._preview_timer.stop()
             return
         # Until the new thread's note is loaded the editor is read-only: nothing typed can land
         # in the previous thread's note (which is saved now if it changed).
@@ -543,6 +575,7 @@ class MainScreen(Screen[None]):
         self.status.pending = message.pending
         self._load_catalog()
         self._store_next()
+        self._push_soon()
 
     @on(TagsFailed)
     def _tags_failed(self, message: TagsFailed) -> None:
@@ -604,6 +637,7 @@ class MainScreen(Screen[None]):
         self.status.pending = message.pending
         await self._show_read_state(message.batch.thread_ids, message.batch.read)
         self._store_next()
+        self._push_soon()
 
     @on(ReadFailed)
     async def _read_failed(self, message: ReadFailed) -> None:
@@ -829,6 +863,47 @@ class MainScreen(Screen[None]):
 
     # -- sync --------------------------------------------------------------------------------
 
+    def _push_soon(self) -> None:
+        """The sync runs behind: push stored edits shortly, without a key press."""
+        if self.service.is_demo or self.status.pending == 0:
+            return
+        if self._push_timer is not None:
+            self._push_timer.stop()
+        # The edit is already durable locally; this only decides when the server hears of it.
+        self._push_timer = self.set_timer(self.options.push_delay, self._push_now)
+
+    def _push_now(self) -> None:
+        self._push_timer = None
+        if self._syncing or self._storing:
+            return  # a running sync pushes too; a store in flight calls _push_soon again
+        self._push()
+
+    @work(thread=True, exclusive=True, group="push", exit_on_error=False)
+    def _push(self) -> None:
+        try:
+            with self.service_lock:
+                result = self.service.push()
+        except Exception as exc:  # offline: the edits wait in the outbox
+            self.post_message(PushFailed(_error_text(exc)))
+            return
+        self.post_message(PushFinished(result))
+
+    @on(PushFinished)
+    def _push_finished(self, message: PushFinished) -> None:
+        result = message.result
+        self.status.pending = result.pending
+        if self.status.connection == "offline":
+            self.status.connection = "online"
+        if result.pushed:
+            self.thread_list.reload()
+        if result.local_only_folders:
+            self.status.hint = "tags stay local: the server does not store keywords"
+
+    @on(PushFailed)
+    def _push_failed(self, message: PushFailed) -> None:
+        self.status.connection = "offline"
+        self.status.hint = f"{message.error} (edits kept; they go with the next sync)"
+
     def _poll(self) -> None:
         if not self._syncing:
             self.action_sync()
@@ -885,6 +960,67 @@ class MainScreen(Screen[None]):
         if not self.service.is_demo:
             self.status.connection = "offline"
         self.status.hint = message.error
+
+    # -- report and morning skim (tui/screens/report.py, tui/screens/skim.py) -----------------
+
+    def action_report(self) -> None:
+        self.app.push_screen(ReportScreen(self.service, self.report_state), self._report_closed)
+
+    def _report_closed(self, tag: str | None) -> None:
+        if tag:
+            self.show_tag(tag)
+
+    def action_skim(self) -> None:
+        screen = SkimScreen(self.service, now=self.now, session=self.skim_session)
+        self.app.push_screen(screen, self._skim_closed)
+
+    def _skim_closed(self, outcome: SkimOutcome | None) -> None:
+        self.skim_session = outcome.session if outcome is not None else None
+        if outcome is None:
+            return
+        if outcome.thread_id is not None:
+            self.show_thread(outcome.thread_id)
+            self.status.hint = "M goes back to the skim; escape there finishes it"
+        elif outcome.error is not None:
+            self.status.hint = f"skim not remembered (M, then escape, retries): {outcome.error}"
+        elif outcome.remembered is not None:
+            self.status.hint = "skim done: the next one starts from here"
+
+    def _clear_search(self) -> None:
+        if self.search_text or self.search_bar.value:
+            self.search_text = ""
+            self.search_bar.value = ""
+        self.remove_class("-searching")
+
+    def show_tag(self, tag: str) -> None:
+        """List every thread carrying ``tag`` (the tag view, no search narrowing it)."""
+        self._clear_search()
+        self._view_tag_picked(tag)
+        self.thread_list.focus()
+
+    def show_thread(self, thread_id: str) -> None:
+        """Put the cursor on ``thread_id`` and open it; switch to all threads if the view
+        hides it. Only the first ``FIND_LIMIT`` rows are searched (a skim's threads are recent)."""
+        index = self._index_of(thread_id)
+        if index is None and (self.view_name != "all" or self.search_text):
+            self._clear_search()
+            self.action_view("all")
+            index = self._index_of(thread_id)
+        if index is None:
+            self.status.hint = "that thread is not among the recent threads of the list"
+            return
+        self.thread_list.cursor_to(index)
+        current = self.thread_list.current
+        if current is not None:
+            self._open(current)
+
+    def _index_of(self, thread_id: str) -> int | None:
+        thread_list = self.thread_list
+        for index in range(min(thread_list.count, FIND_LIMIT)):
+            summary = thread_list.summary_at(index)
+            if summary is not None and summary.id == thread_id:
+                return index
+        return None
 
     # -- help and misc -----------------------------------------------------------------------
 

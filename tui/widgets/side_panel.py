@@ -73,6 +73,8 @@ class NoteEditor(TextArea):
         """Show the note of another thread, asking to save the current one first if needed."""
         if thread_id == self.thread_id and self.dirty:
             return  # the same thread came back (a reload): keep what is being typed
+        if thread_id is None and self.thread_id is None and self.read_only and self.text == text:
+            return  # already blank and locked: scrolling the list must not redraw the editor
         self.flush()
         self.thread_id = thread_id
         self.saved_text = text
