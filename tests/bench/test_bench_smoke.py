@@ -83,6 +83,8 @@ def test_bench_sync_smoke() -> None:
         ("bench_parse.py", ["2000"], "parse_envelope"),
         ("bench_threads.py", ["2000"], "messages/s"),
         ("bench_userdb.py", ["--smoke"], "outbox_put ms"),
+        ("bench_reports.py", ["--smoke"], "voice"),
+        ("bench_day.py", ["--smoke"], "day_summary"),
     ],
 )
 def test_other_benchmarks_smoke(script: str, args: list[str], expected: str) -> None:
