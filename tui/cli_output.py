@@ -1,0 +1,67 @@
+"""Shared pieces of the ``supportmail`` command line: errors, the argument parser class, and
+output helpers (JSON, clipping, sizes). Used by ``tui.cli`` and ``tui.cli_insight``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import NoReturn, TextIO
+
+from storage.models import (
+    Address,
+    ThreadSummary,
+)
+from storage.service import Service
+
+PROG = "supportmail"
+DEMO_ACCOUNT = "demo"
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def address_json(a: Address) -> dict[str, str]:
+    return {"name": a.name, "address": a.addr}
+
+
+def customer_name(service: Service, summary: ThreadSummary) -> str:
+    for person in summary.participants:
+        if not service.is_team_address(person):
+            return person.display()
+    return summary.participants[0].display() if summary.participants else ""
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def dump_json(value: object, out: TextIO) -> None:
+    # ensure_ascii=False keeps the customers' words readable; surrogates from broken mail are
+    # replaced so the output is always valid UTF-8.
+    # (No indent: that switches json to its slow pure-Python encoder; pipe through `jq`.)
+    text = json.dumps(value, ensure_ascii=False)
+    out.write(text.encode("utf-8", "replace").decode("utf-8") + "\n")
+
+
+def size_text(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
