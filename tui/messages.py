@@ -11,7 +11,16 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from storage.models import SyncProgress, SyncResult, TagEditResult, TagInfo, ThreadDetail
+from storage.models import (
+    DayProgress,
+    DaySummary,
+    SavedQuote,
+    SyncProgress,
+    SyncResult,
+    TagEditResult,
+    TagInfo,
+    ThreadDetail,
+)
 from tui.screens.triage import EditBatch, ReadBatch
 
 
@@ -141,6 +150,68 @@ class PushFailed(Message):
 
 class SyncFailed(Message):
     """A sync failed (the server is unreachable, a login failed...)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ParagraphsLoaded(Message):
+    """The customer-written paragraphs of a thread: ``(message_id, text)`` in reading order."""
+
+    def __init__(self, thread_id: str, paragraphs: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.paragraphs = tuple(paragraphs)
+
+
+class QuotesLoaded(Message):
+    """The saved quotes of a thread (for the side panel)."""
+
+    def __init__(self, thread_id: str, quotes: Sequence[SavedQuote]) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.quotes = tuple(quotes)
+
+
+class QuoteSaved(Message):
+    """A paragraph is kept as a quote; ``copy_text`` is its attributed line when a copy was
+    asked for too."""
+
+    def __init__(self, quote: SavedQuote, copy_text: str | None) -> None:
+        super().__init__()
+        self.quote = quote
+        self.copy_text = copy_text
+
+
+class QuoteFailed(Message):
+    """Finding paragraphs, saving or copying a quote failed."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class DayUpdated(Message):
+    """Where the customer-day shift stands; ``open_next``: open its next thread now."""
+
+    def __init__(self, progress: DayProgress, *, open_next: bool, started: bool = False) -> None:
+        super().__init__()
+        self.progress = progress
+        self.open_next = open_next
+        self.started = started
+
+
+class DayEnded(Message):
+    """The shift is ended; its day's summary."""
+
+    def __init__(self, summary: DaySummary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+class DayFailed(Message):
+    """A customer-day call failed."""
 
     def __init__(self, error: str) -> None:
         super().__init__()

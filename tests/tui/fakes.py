@@ -20,6 +20,7 @@ from storage.models import (
     Address,
     Attachment,
     MessageView,
+    SavedQuote,
     SyncProgress,
     SyncResult,
     TagEditResult,
@@ -314,6 +315,10 @@ class FakeService:
             self.notes[tid] = text
         else:
             self.notes.pop(tid, None)
+
+    def quotes(self, ref: str | None = None) -> list[SavedQuote]:
+        """No saved quotes (the quote flows are tested on the demo service)."""
+        return []
 
     @contextlib.contextmanager
     def note_file(self, ref: str) -> Iterator[Path]:

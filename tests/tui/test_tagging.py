@@ -150,11 +150,14 @@ async def test_failed_edit_is_reverted_and_reported(
 
 async def test_pending_marker_and_count_for_a_real_account() -> None:
     service = FakeService(demo=False)
-    from keymaps import load_keymap
-    from tests.tui.fakes import NOW
-    from tui.app import SupportMailApp
-
-    app = SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)  # type: ignore[arg-type]
+    # The edit is pending until the push-behind runs; keep that from racing the assertions.
+    app = SupportMailApp(
+        service,  # type: ignore[arg-type]
+        load_keymap(),
+        now=NOW,
+        preview_delay=0,
+        push_delay=3600,
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = main_screen(app)

@@ -16,6 +16,10 @@ handler / worker          does
 ``_save_note``            thread worker: ``service.set_note`` (the newest text wins)
 ``_load_catalog``         thread worker: ``service.tags()`` for the digits and the picker
 ``_sync``                 thread worker: ``service.sync`` with progress; a timer polls
+``_load_paragraphs``      thread worker: ``service.customer_paragraphs`` per customer message
+``_load_quotes``          thread worker: ``service.quotes`` of the open thread (side panel)
+``_save_quote``           thread worker: ``service.save_quote`` (+ the attributed line to copy)
+``_day_start`` ...        thread workers: ``service.day_start/day_status/day_skip/day_end``
 ``action_note_external``  UI thread: ``service.note_file`` + ``$EDITOR`` with the app suspended
 ========================  ==================================================================
 
@@ -44,14 +48,28 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from keymaps import binding_catalog
-from storage.models import SyncProgress, TagInfo, ThreadQuery, ThreadSummary
+from storage.models import (
+    SavedQuote,
+    SyncProgress,
+    TagEditResult,
+    TagInfo,
+    ThreadQuery,
+    ThreadSummary,
+)
 from tui.editor import EditorError, editor_command, run_editor
 from tui.messages import (
     CatalogLoaded,
+    DayEnded,
+    DayFailed,
+    DayUpdated,
     NoteFailed,
     NoteStored,
+    ParagraphsLoaded,
     PushFailed,
     PushFinished,
+    QuoteFailed,
+    QuoteSaved,
+    QuotesLoaded,
     ReadFailed,
     ReadStored,
     SyncFailed,
@@ -62,7 +80,8 @@ from tui.messages import (
     ThreadLoaded,
     ThreadLoadFailed,
 )
-from tui.render import canonical_guess, safe_text
+from tui.render import canonical_guess, safe_text, tag_kind
+from tui.screens.day import DayBar, DaySummaryScreen
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.report import ReportScreen, ReportState
 from tui.screens.skim import SkimOutcome, SkimScreen, SkimSession
@@ -217,10 +236,45 @@ class MainScreen(Screen[None]):
             id="mark.unread",
             show=False,
         ),
+        Binding(
+            "right_square_bracket",
+            "quote_step(1)",
+            "Select the customer's next paragraph (for a quote)",
+            id="quote.next",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "quote_step(-1)",
+            "Select the customer's previous paragraph",
+            id="quote.prev",
+            show=False,
+        ),
+        Binding(
+            "Q", "quote_save", "Save the selected paragraph as a quote", id="quote.save", show=False
+        ),
+        Binding(
+            "C,y",
+            "quote_copy",
+            "Copy the selected paragraph with attribution to the clipboard",
+            id="quote.copy",
+            show=False,
+        ),
+        Binding(
+            "D",
+            "day_start",
+            "Customer day: work through the threads missing a tag, oldest first",
+            id="day.start",
+            show=False,
+        ),
+        Binding("N", "day_skip", "Customer day: skip this thread", id="day.skip", show=False),
+        Binding(
+            "e", "day_end", "Customer day: end it and show the summary", id="day.end", show=False
+        ),
         Binding("s", "sync", "Sync with the server now", id="sync", show=False),
         Binding("?,f1", "help", "Show the active keys", id="help", show=False),
         Binding("tab", "app.focus_next", "Next pane", id="focus.next", show=False),
-        Binding("q", "app.quit", "Quit", id="quit", show=False),
+        Binding("q", "quit", "Quit", id="quit", show=False),
     ]
 
     def __init__(
@@ -265,10 +319,21 @@ class MainScreen(Screen[None]):
         self._edited_notes: dict[str, str] = {}
         self.report_state = ReportState()
         self.skim_session: SkimSession | None = None
+        self.paragraphs: tuple[tuple[str, str], ...] = ()
+        """The open thread's customer paragraphs (message id, text), once a quote key asked."""
+        self.paragraph_index: int | None = None
+        self._paragraphs_of: str | None = None
+        self._paragraph_step = 0
+        self.thread_quotes: tuple[SavedQuote, ...] = ()
+        self.day_running = False
+        """A customer-day shift runs (the day bar shows; ``quit`` ends the shift first)."""
+        self.day_thread: str | None = None
+        """The queue thread the day opened last."""
 
     # -- composition -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield DayBar(id="day-bar")
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
                 yield SearchBar(id="search")
@@ -285,6 +350,10 @@ class MainScreen(Screen[None]):
     @property
     def message_view(self) -> ThreadView:
         return self.query_one(ThreadView)
+
+    @property
+    def day_bar(self) -> DayBar:
+        return self.query_one(DayBar)
 
     @property
     def side_panel(self) -> SidePanel:
@@ -355,6 +424,8 @@ class MainScreen(Screen[None]):
     def _cursor_moved(self, event: ThreadList.CursorMoved) -> None:
         summary = event.summary
         self.side_panel.show_tags(summary)
+        if summary is None or summary.id != self._shown_thread:
+            self.side_panel.show_quotes(())
         if summary is None:
             self._want_thread = None
             self.note_editor.load_note(None, "")
@@ -363,6 +434,7 @@ class MainScreen(Screen[None]):
         if summary.id == self._shown_thread:
             # back on the shown thread: a preview still pending for another one is stale
             self._want_thread = summary.id
+            self.side_panel.show_quotes(self.thread_quotes)
             if self._preview_timer is not None:
                 self._preview_timer.stop()
             return
@@ -426,8 +498,12 @@ class MainScreen(Screen[None]):
         detail = message.detail
         if detail.summary.id != self._want_thread:
             return
+        if self._shown_thread != detail.summary.id:
+            self._forget_paragraphs()
+            self._load_quotes(detail.summary.id)
         self._shown_thread = detail.summary.id
         await self.message_view.show(detail)
+        self._reselect_paragraph()
         known = self.thread_list.known_summary(detail.summary.id)
         self.side_panel.show_tags(known or detail.summary)
         thread_id = detail.summary.id
@@ -576,6 +652,8 @@ class MainScreen(Screen[None]):
         self._load_catalog()
         self._store_next()
         self._push_soon()
+        if self.day_running:
+            self._day_after_tagging(message.results)
 
     @on(TagsFailed)
     def _tags_failed(self, message: TagsFailed) -> None:
@@ -693,6 +771,274 @@ class MainScreen(Screen[None]):
     def _picked(self, name: str | None) -> None:
         if name:
             self.toggle_tag(canonical_guess(name))
+
+    # -- quotes: a paragraph cursor over the customer's own words -----------------------------
+
+    def _forget_paragraphs(self) -> None:
+        self.paragraphs = ()
+        self.paragraph_index = None
+        self._paragraphs_of = None
+        self._paragraph_step = 0
+        self.thread_quotes = ()
+
+    def _reselect_paragraph(self) -> None:
+        """Keep the highlight when the open thread is shown again (a reload, quotes unfolded)."""
+        if self.paragraph_index is not None:
+            self.message_view.select_paragraph(*self.paragraphs[self.paragraph_index])
+
+    def action_quote_step(self, step: int) -> None:
+        """Move the paragraph cursor; the first press finds the paragraphs (in a worker)."""
+        detail = self.message_view.detail
+        if detail is None:
+            self.status.hint = "open a thread to pick a paragraph"
+            return
+        thread_id = detail.summary.id
+        if self._paragraphs_of != thread_id:
+            if self._paragraph_step == 0:
+                customers = [
+                    m for m in detail.messages if not self.service.is_team_address(m.sender)
+                ]
+                self._load_paragraphs(thread_id, tuple(m.message_id for m in customers))
+            self._paragraph_step = step
+            return
+        self._move_paragraph(step)
+
+    def _move_paragraph(self, step: int) -> None:
+        if not self.paragraphs:
+            self.status.hint = "no paragraph written by a customer in this thread"
+            return
+        count = len(self.paragraphs)
+        if self.paragraph_index is None:
+            index = 0 if step > 0 else count - 1
+        else:
+            index = max(0, min(count - 1, self.paragraph_index + step))
+        self.paragraph_index = index
+        message_id, text = self.paragraphs[index]
+        self.message_view.select_paragraph(message_id, text)
+        self.status.hint = f"paragraph {index + 1}/{count}: Q saves it, C copies it"
+
+    @work(thread=True, exclusive=True, group="paragraphs", exit_on_error=False)
+    def _load_paragraphs(self, thread_id: str, message_ids: tuple[str, ...]) -> None:
+        found: list[tuple[str, str]] = []
+        try:
+            with self.service_lock:
+                for message_id in message_ids:
+                    texts = self.service.customer_paragraphs(thread_id, message_id)
+                    found += [(message_id, text) for text in texts]
+        except Exception as exc:  # one line in the status bar
+            self.post_message(QuoteFailed(f"paragraphs not found: {_error_text(exc)}"))
+            return
+        self.post_message(ParagraphsLoaded(thread_id, found))
+
+    @on(ParagraphsLoaded)
+    def _paragraphs_loaded(self, message: ParagraphsLoaded) -> None:
+        step, self._paragraph_step = self._paragraph_step, 0
+        if message.thread_id != self._shown_thread:
+            return
+        self._paragraphs_of = message.thread_id
+        self.paragraphs = message.paragraphs
+        self.paragraph_index = None
+        self._move_paragraph(step or 1)
+
+    def _selected_paragraph(self) -> tuple[str, str, str] | None:
+        """(thread id, message id, text) of the highlighted paragraph."""
+        if self.paragraph_index is None or self._paragraphs_of is None:
+            self.status.hint = "pick a paragraph first (quote.next / quote.prev)"
+            return None
+        return (self._paragraphs_of, *self.paragraphs[self.paragraph_index])
+
+    def action_quote_save(self) -> None:
+        selected = self._selected_paragraph()
+        if selected is not None:
+            self._save_quote(*selected, copy=False)
+
+    def action_quote_copy(self) -> None:
+        """Copy the paragraph with who and when (OSC 52); it is saved as a quote too if needed."""
+        selected = self._selected_paragraph()
+        if selected is None:
+            return
+        _thread_id, message_id, text = selected
+        saved = next(
+            (q for q in self.thread_quotes if q.message_id == message_id and q.text == text), None
+        )
+        if saved is None:
+            self._save_quote(*selected, copy=True)
+        else:
+            self._copy_quote(saved)
+
+    @work(thread=True, group="quote", exit_on_error=False)
+    def _save_quote(self, thread_id: str, message_id: str, text: str, *, copy: bool) -> None:
+        try:
+            with self.service_lock:
+                quote = self.service.save_quote(thread_id, message_id, text)
+            line = self.service.quote_with_attribution(quote) if copy else None
+        except Exception as exc:  # one line in the status bar
+            self.post_message(QuoteFailed(f"quote not saved: {_error_text(exc)}"))
+            return
+        self.post_message(QuoteSaved(quote, line))
+
+    @work(thread=True, group="quote", exit_on_error=False)
+    def _copy_quote(self, quote: SavedQuote) -> None:
+        try:
+            line = self.service.quote_with_attribution(quote)
+        except Exception as exc:  # one line in the status bar
+            self.post_message(QuoteFailed(f"quote not copied: {_error_text(exc)}"))
+            return
+        self.post_message(QuoteSaved(quote, line))
+
+    @on(QuoteSaved)
+    def _quote_saved(self, message: QuoteSaved) -> None:
+        quote = message.quote
+        known = any(q.id == quote.id for q in self.thread_quotes)
+        if message.copy_text is not None:
+            self.app.copy_to_clipboard(message.copy_text)
+            extra = "" if known else " (and saved as a quote)"
+            self.status.hint = f"quote copied to the clipboard with attribution{extra}"
+        else:
+            self.status.hint = f"quote saved (private, {len(quote.text)} characters)"
+        if not known and quote.thread_id == self._shown_thread:
+            self.thread_quotes = (*self.thread_quotes, quote)
+            self.side_panel.show_quotes(self.thread_quotes)
+
+    @work(thread=True, exclusive=True, group="quotes", exit_on_error=False)
+    def _load_quotes(self, thread_id: str) -> None:
+        try:
+            quotes = self.service.quotes(thread_id)
+        except Exception as exc:  # the panel just shows none
+            self.post_message(QuoteFailed(f"saved quotes not read: {_error_text(exc)}"))
+            return
+        self.post_message(QuotesLoaded(thread_id, quotes))
+
+    @on(QuotesLoaded)
+    def _quotes_loaded(self, message: QuotesLoaded) -> None:
+        if message.thread_id == self._shown_thread:
+            self.thread_quotes = message.quotes
+            current = self.thread_list.current
+            if current is not None and current.id == message.thread_id:
+                self.side_panel.show_quotes(message.quotes)
+
+    @on(QuoteFailed)
+    def _quote_failed(self, message: QuoteFailed) -> None:
+        self._paragraph_step = 0
+        self.status.hint = message.error
+
+    # -- the customer day (tui/screens/day.py) -----------------------------------------------
+
+    def action_day_start(self) -> None:
+        if self.day_running:
+            self.status.hint = "a customer day is running: N skips a thread, e ends the day"
+            return
+        self.day_running = True
+        self.add_class("-day")
+        self._day_start()
+
+    @work(thread=True, exclusive=True, group="day", exit_on_error=False)
+    def _day_start(self) -> None:
+        try:
+            with self.service_lock:
+                self.service.day_start()
+                progress = self.service.day_status()
+        except Exception as exc:  # one line; the mode is left
+            self.post_message(DayFailed(f"customer day not started: {_error_text(exc)}"))
+            return
+        self.post_message(DayUpdated(progress, open_next=True, started=True))
+
+    def _day_after_tagging(self, results: Sequence[TagEditResult]) -> None:
+        """Refresh the bar; when the day's thread now has a team and a category, go on."""
+        finished = any(
+            r.thread_id == self.day_thread and {"team", "category"} <= {tag_kind(t) for t in r.tags}
+            for r in results
+        )
+        self._day_status(open_next=finished)
+
+    @work(thread=True, exclusive=True, group="day", exit_on_error=False)
+    def _day_status(self, *, open_next: bool) -> None:
+        try:
+            with self.service_lock:
+                progress = self.service.day_status()
+        except Exception as exc:  # one line in the status bar
+            self.post_message(DayFailed(f"customer day: {_error_text(exc)}"))
+            return
+        self.post_message(DayUpdated(progress, open_next=open_next))
+
+    def action_day_skip(self) -> None:
+        if not self.day_running or self.day_thread is None:
+            self.status.hint = "no customer day thread to skip (D starts a day)"
+            return
+        self._day_skip(self.day_thread)
+
+    @work(thread=True, exclusive=True, group="day", exit_on_error=False)
+    def _day_skip(self, thread_id: str) -> None:
+        try:
+            with self.service_lock:
+                self.service.day_skip(thread_id)
+                progress = self.service.day_status()
+        except Exception as exc:  # one line in the status bar
+            self.post_message(DayFailed(f"not skipped: {_error_text(exc)}"))
+            return
+        self.post_message(DayUpdated(progress, open_next=True))
+
+    @on(DayUpdated)
+    def _day_updated(self, message: DayUpdated) -> None:
+        if not self.day_running:
+            return
+        progress = message.progress
+        self.day_bar.show(progress)
+        if not message.open_next:
+            return
+        next_id = progress.next_thread_id
+        if next_id is None:
+            self.day_thread = None
+            self.status.hint = "customer day: the queue is through (e ends the day)"
+            return
+        if message.started and self.view_name != "untagged":
+            self._clear_search()
+            self.action_view("untagged")
+        self.day_thread = next_id
+        self.show_thread(next_id)
+        done = f"{progress.done}/{progress.queue_size}"
+        self.status.hint = f"customer day {done}: tag a team and a category · N skips · e ends"
+
+    def action_day_end(self) -> None:
+        if not self.day_running:
+            self.status.hint = "no customer day is running (D starts one)"
+            return
+        self._day_end()
+
+    @work(thread=True, exclusive=True, group="day", exit_on_error=False)
+    def _day_end(self) -> None:
+        try:
+            with self.service_lock:
+                summary = self.service.day_end()
+        except Exception as exc:  # the day keeps running
+            self.post_message(DayFailed(f"customer day not ended: {_error_text(exc)}"))
+            return
+        self.post_message(DayEnded(summary))
+
+    @on(DayEnded)
+    def _day_ended(self, message: DayEnded) -> None:
+        self._leave_day()
+        self.status.hint = "customer day ended"
+        self.app.push_screen(DaySummaryScreen(message.summary))
+
+    @on(DayFailed)
+    def _day_failed(self, message: DayFailed) -> None:
+        if self.day_bar.progress is None:
+            self._leave_day()  # it never started
+        self.status.hint = message.error
+
+    def _leave_day(self) -> None:
+        self.day_running = False
+        self.day_thread = None
+        self.day_bar.progress = None
+        self.remove_class("-day")
+
+    async def action_quit(self) -> None:
+        """Quit; in a customer day, end the day (and show its summary) first."""
+        if self.day_running:
+            self.action_day_end()
+            return
+        await self.app.run_action("quit")
 
     # -- views and search --------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 Each message is one ``Static``: a compact header (sender, date, position, recipients), the body
 with the customer's own words in full and quotes, attributions and signatures dimmed (long
 quotes folded to one line until ``thread.quotes`` unfolds them), then its attachments with sizes.
+The paragraph the quote keys selected (``select_paragraph``) is highlighted in its message.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -29,6 +31,20 @@ from tui.render import (
 
 class MessageCard(Static):
     """One message of the thread."""
+
+    def __init__(self, content: Content, message: MessageView, *, classes: str) -> None:
+        super().__init__(content, classes=classes)
+        self.message = message
+
+
+def paragraph_span(plain: str, paragraph: str, start: int = 0) -> tuple[int, int] | None:
+    """Where ``paragraph`` (its words joined on one line) sits in ``plain`` from ``start`` on
+    (wrapped text: any whitespace between the words); None when it is not there."""
+    words = paragraph.split()
+    if not words:
+        return None
+    found = re.compile(r"\s+".join(map(re.escape, words))).search(plain, start)
+    return None if found is None else found.span()
 
 
 class ThreadView(VerticalScroll, can_focus=True):
@@ -53,6 +69,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         "thread-view--fold",
         "thread-view--attachment",
         "thread-view--notice",
+        "thread-view--selected",
     }
 
     def __init__(
@@ -69,6 +86,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         self._is_team = is_team
         self.detail: ThreadDetail | None = None
         self.fold_quotes = True
+        self.selected: tuple[str, str] | None = None
+        """The highlighted paragraph: (message id, its text on one line)."""
 
     def _style(self, name: str) -> Style:
         return self.get_visual_style(f"thread-view--{name}", partial=True)
@@ -83,10 +102,24 @@ class ThreadView(VerticalScroll, can_focus=True):
         """Show ``detail``; scroll to the top when it is another thread."""
         same = self.detail is not None and self.detail.summary.id == detail.summary.id
         self.detail = detail
+        if not same:
+            self.selected = None
         await self.remove_children()
         await self.mount_all(self._cards(detail))
         if not same:
             self.scroll_home(animate=False)
+
+    def select_paragraph(self, message_id: str, text: str) -> bool:
+        """Highlight ``text`` in the message ``message_id`` and scroll to it; False when that
+        message is not shown (then nothing is highlighted)."""
+        self.selected = (message_id, text)
+        shown = False
+        for card in self.query(MessageCard):
+            card.update(self._message(card.message))
+            if card.message.message_id == message_id:
+                self.scroll_to_widget(card, animate=False, top=True)
+                shown = True
+        return shown
 
     async def toggle_quotes(self) -> None:
         self.fold_quotes = not self.fold_quotes
@@ -100,13 +133,26 @@ class ThreadView(VerticalScroll, can_focus=True):
              self._style("meta")),
         )  # fmt: skip
         cards: list[Static] = [Static(title, classes="thread-title")]
-        total = len(detail.messages)
-        for index, message in enumerate(detail.messages, 1):
+        for message in detail.messages:
             classes = "message -team" if self._is_team(message.sender) else "message"
-            cards.append(MessageCard(self._message(message, index, total), classes=classes))
+            content = self._message(message)
+            cards.append(MessageCard(content, message, classes=classes))
         return cards
 
-    def _message(self, message: MessageView, index: int, total: int) -> Content:
+    def _message(self, message: MessageView) -> Content:
+        detail = self.detail
+        messages = detail.messages if detail is not None else (message,)
+        index = next((i for i, m in enumerate(messages, 1) if m is message), 1)
+        content = self._plain_message(message, index, len(messages))
+        if self.selected is None or self.selected[0] != message.message_id:
+            return content
+        body_start = content.plain.find("\n\n")  # after the header
+        span = paragraph_span(content.plain, self.selected[1], max(body_start, 0))
+        if span is None:
+            return content
+        return content.stylize(self._style("selected"), *span)
+
+    def _plain_message(self, message: MessageView, index: int, total: int) -> Content:
         team = self._is_team(message.sender)
         header = message_header(
             message,

@@ -1,4 +1,4 @@
-"""The side panel: the selected thread's tags and the private note editor.
+"""The side panel: the selected thread's tags, the private note editor and your saved quotes.
 
 The note saves itself, with no save key: ``AUTOSAVE_DELAY`` seconds after typing stops, when the
 editor loses focus, and before it switches to another thread. It only *asks* for a save
@@ -9,6 +9,7 @@ unsaved, so a failed save is retried on the next pause, blur or switch: typed te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import events
@@ -21,8 +22,11 @@ from textual.style import Style
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
-from storage.models import ThreadSummary
-from tui.render import RowStyles, tag_chip
+from storage.models import SavedQuote, ThreadSummary
+from tui.render import RowStyles, safe, tag_chip
+
+QUOTE_CHARS = 70
+"""How much of a saved quote the panel shows."""
 
 AUTOSAVE_DELAY = 1.0
 """Seconds of quiet after the last keystroke before the note is saved."""
@@ -109,9 +113,12 @@ class NoteEditor(TextArea):
 
 
 class SidePanel(Vertical):
-    """Tags and note of the selected thread."""
+    """Tags, note and saved quotes of the selected thread."""
 
-    HELP = "The selected thread's tags (↑: not yet on the server) and your private note."
+    HELP = (
+        "The selected thread's tags (↑: not yet on the server), your private note and the "
+        "quotes you saved from it (quote.next/quote.prev pick a paragraph, quote.save keeps it)."
+    )
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "side-panel--team",
@@ -126,6 +133,8 @@ class SidePanel(Vertical):
         yield Static(Content(""), id="tags")
         yield Static(Content("Note · private"), classes="heading")
         yield NoteEditor(id="note")
+        yield Static(Content("Quotes · private"), classes="heading", id="quotes-heading")
+        yield Static(Content(""), id="quotes")
 
     @property
     def note(self) -> NoteEditor:
@@ -153,3 +162,15 @@ class SidePanel(Vertical):
             for name in summary.tags
         ]
         tags.update(Content("\n").join(chips))
+
+    def show_quotes(self, quotes: Sequence[SavedQuote]) -> None:
+        """List the thread's saved quotes (shortened), or hide the section when there are none."""
+        lines = []
+        for quote in quotes:
+            text = safe(quote.text)
+            if len(text) > QUOTE_CHARS:
+                text = text[: QUOTE_CHARS - 1] + "…"
+            who = safe(quote.sender.name or quote.sender.addr)
+            lines.append(Content.assemble(f"“{text}”", (f" — {who}", self._style("empty"))))
+        self.query_one("#quotes", Static).update(Content("\n").join(lines))
+        self.set_class(bool(quotes), "-has-quotes")
