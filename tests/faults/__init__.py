@@ -1,0 +1,1 @@
+"""Fault-injection tests: a loopback TCP proxy between the app and the test Dovecot."""
