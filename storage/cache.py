@@ -731,6 +731,17 @@ class Cache:
         ).fetchone()
         return [row[0]] if row is not None and row[0] else []
 
+    def thread_message_ids(self, account: str, root: str) -> list[str]:
+        """The distinct Message-IDs of a thread's cached messages, sorted."""
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT message_id FROM messages WHERE account=? AND thread_root=?"
+                " ORDER BY message_id",
+                (account, root),
+            )
+        ]
+
     def thread_messages(self, account: str, root: str) -> list[MessageRow]:
         rows = self._db.execute(
             "SELECT id, folder, uid, message_id, in_reply_to, refs, subject, from_name, from_addr,"

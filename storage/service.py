@@ -420,7 +420,7 @@ class Service:
             raise ServiceError(str(exc)) from exc
         if not adds and not removes:
             raise ServiceError("nothing to do: give +TAG to add or -TAG to remove")
-        message_ids = sorted({m.message_id for m in self.cache.thread_messages(self.account, root)})
+        message_ids = self.cache.thread_message_ids(self.account, root)
         catalog = {t.name for t in self.userdb.catalog()}
         current = self.cache.thread(self.account, root)
         on_thread = current.keywords if current is not None else ()
@@ -470,7 +470,7 @@ class Service:
         """Mark every message of a thread read (``\\Seen``) or unread. Reading a thread never
         does this by itself. Durable in the outbox like a tag edit; returns edits pending."""
         root = self.resolve(ref)
-        message_ids = sorted({m.message_id for m in self.cache.thread_messages(self.account, root)})
+        message_ids = self.cache.thread_message_ids(self.account, root)
         try:
             if not self.is_demo:
                 self.userdb.outbox_put(self.account, root, message_ids, SEEN, read)

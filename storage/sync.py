@@ -291,9 +291,7 @@ class SyncEngine:
     def _targets(self, edit: OutboxEdit) -> set[str]:
         """The messages an edit applies to: those it named plus the thread's current messages."""
         targets = set(edit.message_ids)
-        targets.update(
-            m.message_id for m in self.cache.thread_messages(self.account, edit.thread_root)
-        )
+        targets.update(self.cache.thread_message_ids(self.account, edit.thread_root))
         return targets
 
     def _push(self, tally: _Tally) -> None:
