@@ -47,6 +47,7 @@ from tui.render_insight import (
     report_header,
     report_row,
 )
+from tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
     from storage.service import Service
@@ -117,12 +118,7 @@ class ReportScreen(Screen[str | None]):
     """Tags over time: counts, customers, spikes and trends; enter lists a tag's threads."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "move(1)", "Next tag", id="thread.next", show=False),
-        Binding("up,k", "move(-1)", "Previous tag", id="thread.prev", show=False),
-        Binding("home", "edge(0)", "First tag", id="thread.first", show=False),
-        Binding("end", "edge(-1)", "Last tag", id="thread.last", show=False),
-        Binding("pagedown", "page(1)", "One page down", id="page.down", show=False),
-        Binding("pageup", "page(-1)", "One page up", id="page.up", show=False),
+        *list_navigation("tag"),
         Binding("enter", "open", "Show the threads of the tag", id="thread.open", show=False),
         Binding("escape", "close", "Close the report", id="thread.close", show=False),
         Binding("q", "close", "Close the report", show=False),

@@ -38,6 +38,7 @@ from textual.worker import get_current_worker
 from storage.models import Digest, DigestItem
 from tui.render import safe
 from tui.render_insight import InsightStyles, skim_heading, skim_item, skim_title
+from tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
     from storage.service import Service
@@ -109,12 +110,7 @@ class SkimScreen(Screen[SkimOutcome]):
     """Everything customers wrote since the last skim; escape remembers it as read through."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "move(1)", "Next thread", id="thread.next", show=False),
-        Binding("up,k", "move(-1)", "Previous thread", id="thread.prev", show=False),
-        Binding("home", "edge(0)", "First thread", id="thread.first", show=False),
-        Binding("end", "edge(-1)", "Last thread", id="thread.last", show=False),
-        Binding("pagedown", "page(1)", "One page down", id="page.down", show=False),
-        Binding("pageup", "page(-1)", "One page up", id="page.up", show=False),
+        *list_navigation("thread"),
         Binding("enter", "open", "Open the thread", id="thread.open", show=False),
         Binding("escape", "done", "Done: remember this skim", id="thread.close", show=False),
         Binding("q", "done", "Done: remember this skim", show=False),
