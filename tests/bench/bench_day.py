@@ -15,20 +15,15 @@ what a userdb write costs then.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
-import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage import userdb
 from storage.service import Service
-from tests.bench.bench_reports import _median, build
-from tests.mailgen import TEAM
+from tests.bench.bench_reports import _median, size_and_runs, warm_service
 
 
 def _step(service: Service) -> object:
@@ -52,27 +47,8 @@ def _fill_activity(service: Service) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", type=int, default=50_000, help="messages (default 50,000)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per operation (median)")
-    parser.add_argument("--smoke", action="store_true", help="2,000 messages, 2 runs")
-    args = parser.parse_args()
-    size, runs = (2_000, 2) if args.smoke else (args.size, args.runs)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        clock: list[datetime] = []
-        service = Service(
-            account="bench",
-            data_dir=Path(tmp) / "bench",
-            folders=("INBOX", "Sent"),
-            connector=None,
-            own_address=TEAM,
-            clock=lambda: clock[0],
-        )
-        start = time.perf_counter()
-        threads, last = build(service, size)
-        clock.append(last + timedelta(hours=1))
-        built = time.perf_counter() - start
+    size, runs = size_and_runs(__doc__.split("\n")[0])
+    with warm_service(size) as (service, threads, _last, built):
         shift = service.day_start()
         print(
             f"== {size:,} messages, {threads:,} threads, queue of {shift.queue_size:,} "
@@ -92,7 +68,6 @@ def main() -> None:
             print(f"{name:<34} {seconds:>8.3f}")
         note = _fill_activity(service)
         print(f"{f'set_note, {userdb.ACTIVITY_MAX:,} activity entries':<34} {note:>8.3f}")
-        service.close()
 
 
 if __name__ == "__main__":

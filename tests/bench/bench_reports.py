@@ -21,7 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -100,14 +101,20 @@ def _median(runs: int, call: Callable[[], object]) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def size_and_runs(description: str) -> tuple[int, int]:
+    """``--size``/``--runs``/``--smoke`` as every cache benchmark takes them."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--size", type=int, default=50_000, help="messages (default 50,000)")
     parser.add_argument("--runs", type=int, default=5, help="runs per operation (median)")
     parser.add_argument("--smoke", action="store_true", help="2,000 messages, 2 runs")
     args = parser.parse_args()
-    size, runs = (2_000, 2) if args.smoke else (args.size, args.runs)
+    return (2_000, 2) if args.smoke else (args.size, args.runs)
 
+
+@contextmanager
+def warm_service(size: int) -> Iterator[tuple[Service, int, datetime, float]]:
+    """A server-less service over ``size`` generated messages in a temp dir, its clock one hour
+    after the newest message: (service, threads, newest date, seconds it took to build)."""
     with tempfile.TemporaryDirectory() as tmp:
         clock: list[datetime] = []
         service = Service(
@@ -121,7 +128,15 @@ def main() -> None:
         start = time.perf_counter()
         threads, last = build(service, size)
         clock.append(last + timedelta(hours=1))
-        built = time.perf_counter() - start
+        try:
+            yield service, threads, last, time.perf_counter() - start
+        finally:
+            service.close()
+
+
+def main() -> None:
+    size, runs = size_and_runs(__doc__.split("\n")[0])
+    with warm_service(size) as (service, threads, last, built):
         print(f"== {size:,} messages, {threads:,} threads, warm cache (built in {built:.1f} s) ==")
         quarter = (last - timedelta(days=91), last + timedelta(hours=1))
         operations: list[tuple[str, Callable[[], object], Callable[[object], str]]] = [
@@ -145,7 +160,6 @@ def main() -> None:
         for name, call, note in operations:
             seconds, result = _median(runs, call)
             print(f"{name:<34} {seconds:>8.3f}  {note(result)}")
-        service.close()
 
 
 def _report_note(result: object) -> str:
