@@ -12,7 +12,8 @@ Errors: every socket, TLS, ``imaplib`` and IMAPClient exception leaves this modu
 * ``ImapConnectionLost`` - the socket closed, reset or timed out (or was never open): reconnect;
 * ``ImapAuthError`` - the server rejected the user name or password;
 * ``ImapRefused`` - we will not or cannot talk to this server safely (plaintext to a remote host,
-  an untrusted certificate, a failed TLS handshake, no STARTTLS);
+  an untrusted certificate, a certificate that does not match the pinned fingerprint, a failed
+  TLS handshake, no STARTTLS);
 * ``ImapError`` - anything else the server said no to (the server's text is in the message).
 
 Nothing here ever sets ``\\Seen`` implicitly: headers and bodies are fetched with ``BODY.PEEK``.
@@ -35,6 +36,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, NoReturn, TypeAlias
 
 from imapclient import IMAPClient, SocketTimeout, imap_utf7
+
+from storage import tlspin
 
 __all__ = [
     "FlagRecord",
@@ -461,9 +464,17 @@ class ImapConnection:
         *,
         timeout: float = 30.0,
         ca_file: str | None = None,
+        tls_fingerprint: str | None = None,
+        account: str | None = None,
     ) -> None:
+        """``ca_file``: PEM certificates to trust instead of the system's CAs. ``tls_fingerprint``:
+        trust exactly the server certificate with this SHA-256 (no CA or host name check; see
+        ``storage.tlspin``); not together with ``ca_file``. ``account`` names the config section
+        in the hint of an untrusted-certificate error."""
         if tls not in ("implicit", "starttls", "none"):
             raise ValueError(f"tls must be 'implicit', 'starttls' or 'none', not {tls!r}")
+        if tls_fingerprint is not None and (ca_file is not None or tls == "none"):
+            raise ValueError("tls_fingerprint needs TLS and excludes ca_file")
         self.host = host
         self.port = port
         self.tls: TlsMode = tls
@@ -471,6 +482,8 @@ class ImapConnection:
         self._password = password
         self.timeout = timeout
         self.ca_file = ca_file
+        self.tls_fingerprint = tls_fingerprint
+        self.account = account
         self._client: Any = None  # IMAPClient (untyped library)
         self._capabilities: frozenset[str] = frozenset()
         self._condstore = False
@@ -528,18 +541,32 @@ class ImapConnection:
             )
         context = self._ssl_context()
         with self._translated("connect", connecting=True):
-            self._client = IMAPClient(
-                self.host,
-                self.port,
-                ssl=self.tls == "implicit",
-                ssl_context=context,
-                timeout=SocketTimeout(connect=self.timeout, read=self.timeout),
-            )
-            self._wire().debug = 0  # no per-line debug formatting; never log the LOGIN line
-            if self.tls == "starttls":
-                self._starttls(context)
+            try:
+                self._client = self._open(context)
+            except ssl.SSLCertVerificationError as exc:
+                raise self._untrusted(exc) from None
             self._login()
             self._enable_extensions()
+
+    def _open(self, context: ssl.SSLContext | None) -> Any:
+        """A new IMAPClient, connected and (with TLS) secured; not logged in. With a pinned
+        fingerprint the handshake itself fails on another certificate, before any IMAP byte."""
+        client = IMAPClient(
+            self.host,
+            self.port,
+            ssl=self.tls == "implicit",
+            ssl_context=context,
+            timeout=SocketTimeout(connect=self.timeout, read=self.timeout),
+        )
+        client._imap.debug = 0  # no per-line debug formatting; never log the LOGIN line
+        try:
+            if self.tls == "starttls":
+                self._starttls(client, context)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
+        return client
 
     def close(self) -> None:
         """Log out and close the socket; never raises."""
@@ -556,6 +583,8 @@ class ImapConnection:
     def _ssl_context(self) -> ssl.SSLContext | None:
         if self.tls == "none":
             return None
+        if self.tls_fingerprint is not None:
+            return tlspin.pinned_context(self.tls_fingerprint)
         try:
             return ssl.create_default_context(cafile=self.ca_file)
         except (OSError, ssl.SSLError) as exc:
@@ -564,13 +593,53 @@ class ImapConnection:
                 f"cannot use ca_file {self.ca_file}: {_one_line(str(reason))}"
             ) from None
 
-    def _starttls(self, context: ssl.SSLContext | None) -> None:
-        if "STARTTLS" not in self._server_capabilities():
+    def _starttls(self, client: Any, context: ssl.SSLContext | None) -> None:
+        if "STARTTLS" not in _capability_set(client):
             raise ImapRefused(
                 f'{self.host}:{self.port} does not offer STARTTLS; use tls = "implicit" '
                 "(usually port 993)"
             )
-        self._client.starttls(context)
+        client.starttls(context)
+
+    def _untrusted(self, exc: ssl.SSLCertVerificationError) -> ImapRefused:
+        """The refusal of an unverifiable certificate, naming the fingerprint the server
+        presented so the user can check it out of band and pin it (as ``ssh`` does)."""
+        reason = _one_line(exc.verify_message or exc.reason or str(exc))
+        where = f"{self.host}:{self.port}"
+        presented = self._presented_fingerprint()
+        if presented is None:
+            return ImapRefused(
+                f"{where}: certificate not trusted ({reason}); set ca_file or tls_fingerprint "
+                "to trust it"
+            )
+        return ImapRefused(
+            f"{where}: certificate not trusted ({reason}); if you trust it, add "
+            f'tls_fingerprint = "{presented}" to {self._section()}'
+        )
+
+    def _section(self) -> str:
+        """Where the account's keys go in the config file, for hints."""
+        if not self.account:
+            return "the account's config"
+        bare = re.fullmatch(r"[A-Za-z0-9_-]+", self.account)
+        return f"[accounts.{self.account}]" if bare else f'[accounts."{self.account}"]'
+
+    def _presented_fingerprint(self) -> str | None:
+        """The SHA-256 of the certificate the server presents, read over a second connection
+        that verifies nothing and sends no credentials (at most CAPABILITY and STARTTLS); None
+        if that fails too."""
+        try:
+            probe = self._open(tlspin.unverified_context())
+        except (OSError, EOFError, imaplib.IMAP4.error, ValueError, ImapError):
+            return None
+        try:
+            der = probe.socket().getpeercert(binary_form=True)
+        except (OSError, ValueError):
+            der = None
+        finally:
+            with contextlib.suppress(Exception):
+                probe.shutdown()
+        return tlspin.certificate_fingerprint(der) if der else None
 
     def _login(self) -> None:
         try:
@@ -597,10 +666,7 @@ class ImapConnection:
 
     def _server_capabilities(self) -> frozenset[str]:
         """Capabilities as the server currently advertises them (pre-login ones before LOGIN)."""
-        raw = self._client.capabilities()
-        return frozenset(
-            (c.decode("ascii", "replace") if isinstance(c, bytes) else str(c)).upper() for c in raw
-        )
+        return _capability_set(self._client)
 
     def _enable_extensions(self) -> None:
         self._capabilities = self._server_capabilities()
@@ -640,12 +706,15 @@ class ImapConnection:
     def _translate(self, exc: BaseException, action: str, connecting: bool) -> ImapError:
         where = f"{self.host}:{self.port}"
         detail = _one_line(str(exc), self._password)
+        if isinstance(exc, tlspin.FingerprintMismatch):
+            return ImapRefused(
+                f"{where}: certificate does not match tls_fingerprint in {self._section()} "
+                f"(the server presented {exc.presented or 'none'}); not logging in (if it was "
+                "renewed, check the new one out of band and update the pin)"
+            )
         if isinstance(exc, ssl.SSLCertVerificationError):
             reason = _one_line(exc.verify_message or exc.reason or detail)
-            return ImapRefused(
-                f"certificate for {self.host} not trusted: {reason}; set ca_file to the "
-                "server's certificate (PEM) to pin it"
-            )
+            return ImapRefused(f"{where}: certificate not trusted ({reason})")
         if isinstance(exc, ssl.SSLError) and connecting:
             return ImapRefused(
                 f"TLS handshake with {where} failed ({_one_line(exc.reason or detail)}); "
@@ -980,6 +1049,14 @@ class ImapConnection:
 
 
 _CHANGE_LINE = re.compile(rb"^\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)\b|VANISHED\b)", re.IGNORECASE)
+
+
+def _capability_set(client: Any) -> frozenset[str]:
+    """An IMAPClient's current capabilities, upper-case."""
+    raw = client.capabilities()
+    return frozenset(
+        (c.decode("ascii", "replace") if isinstance(c, bytes) else str(c)).upper() for c in raw
+    )
 
 
 def _is_change_line(line: bytes) -> bool:

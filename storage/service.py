@@ -11,6 +11,8 @@ Who calls what:
 ``edit_tags(ref, +, -)``    durable in the outbox, applied to the cache, pushed by the next sync
 ``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
 ``note_file(ref)``          the note as a private temp file for ``$EDITOR``, saved back on exit
+``notes()``                 every note, then the unmatched ones (thread not in the cache): kept
+``claim_window()``          the TUI's one-window-per-account lock (``storage.instance``)
 ``mark_read(ref, read)``    explicit ``\\Seen`` changes, through the outbox like tag edits
 ``tags()``                  the catalog plus tags found on the server, with thread counts
 ``report`` / ``voice``      insight over the cache (``storage.reports``): counts, spikes, trends,
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -40,6 +43,7 @@ from storage import day, reports
 from storage import quotes as saved_quotes
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.imap import ImapConnection, ImapError
+from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import (
     Address,
@@ -62,7 +66,7 @@ from storage.models import (
     ThreadSummary,
     VoiceReport,
 )
-from storage.sanitize import sanitize_line
+from storage.sanitize import sanitize_line, sanitize_text
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
 from storage.sync import SEEN, ProgressCallback, SyncEngine
 from storage.tags import (
@@ -75,7 +79,7 @@ from storage.tags import (
 from storage.threads import thread_id, thread_messages
 from storage.userdb import StoredQuote, UserDB, UserDBError
 
-__all__ = ["Service", "ServiceError"]
+__all__ = ["NoteEntry", "Service", "ServiceError"]
 
 CACHE_FILE = "cache.sqlite3"
 USERDB_FILE = "userdb.json"
@@ -85,6 +89,26 @@ _KIND_ORDER = {"team": 0, "category": 1, "label": 2}
 
 class ServiceError(Exception):
     """Something the user can fix or should know, as one line."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One private note as ``Service.notes`` lists it. ``orphan``: its thread is not in the
+    cache (``subject`` is then empty); the note is kept and re-attaches when the thread returns."""
+
+    thread_id: str
+    root_message_id: str
+    subject: str
+    text: str
+    orphan: bool
+
+    def sanitized(self) -> NoteEntry:
+        return dataclasses.replace(
+            self,
+            root_message_id=sanitize_line(self.root_message_id),
+            subject=sanitize_line(self.subject),
+            text=sanitize_text(self.text),
+        )
 
 
 def _tag_sort_key(name: str) -> tuple[int, str]:
@@ -125,7 +149,12 @@ class Service:
             self.userdb = UserDB(data_dir / USERDB_FILE)
         except UserDBError as exc:
             raise ServiceError(str(exc)) from exc
-        self.cache = Cache(data_dir / CACHE_FILE)
+        try:
+            self.cache = Cache(data_dir / CACHE_FILE)
+        except (sqlite3.Error, OSError) as exc:  # a full disk, an unreadable file
+            self.userdb.close()
+            raise ServiceError(f"cannot open the cache {data_dir / CACHE_FILE}: {exc}") from exc
+        self._window_lock = WindowLock(data_dir)
 
     # -- construction ------------------------------------------------------------------------
 
@@ -149,6 +178,8 @@ class Service:
                 password[0],
                 timeout=account.timeout,
                 ca_file=account.ca_file,
+                tls_fingerprint=account.tls_fingerprint,
+                account=account.name,
             )
             conn.connect()
             return conn
@@ -214,9 +245,20 @@ class Service:
     def is_demo(self) -> bool:
         return self._connector is None
 
+    def claim_window(self) -> None:
+        """Claim this account's data directory for one terminal window (the TUI calls this
+        before it opens). Held until ``close()`` or the process ends; a second window gets a
+        ``ServiceError`` naming the directory and the first window's pid. CLI commands need no
+        claim: they share the directory with a window through the userdb lock."""
+        try:
+            self._window_lock.acquire()
+        except WindowLockError as exc:
+            raise ServiceError(str(exc)) from exc
+
     def close(self) -> None:
         self.cache.close()
         self.userdb.close()
+        self._window_lock.release()
 
     def __enter__(self) -> Service:
         return self
@@ -512,11 +554,13 @@ class Service:
     # -- notes -------------------------------------------------------------------------------
 
     def note(self, ref: str) -> str | None:
-        return self.userdb.note(self.account, self.resolve(ref))
+        """The note of a thread (also of one no longer in the cache: see ``notes``)."""
+        return self.userdb.note(self.account, self._note_root(ref))
 
     def set_note(self, ref: str, text: str) -> None:
-        """Save (or with empty text, clear) the private note of a thread; it stays local."""
-        root = self.resolve(ref)
+        """Save (or with empty text, clear) the private note of a thread; it stays local.
+        A note whose thread left the cache is named by its thread id or root Message-ID."""
+        root = self._note_root(ref)
         try:
             self.userdb.set_note(self.account, root, text)
         except UserDBError as exc:
@@ -533,7 +577,7 @@ class Service:
         exception inside the block saves nothing. The file is always deleted. The thread is
         resolved at once, so an unknown ``ref`` raises ``ServiceError`` before any file exists.
         """
-        root = self.resolve(ref)
+        root = self._note_root(ref)
         return self._note_file(root, self.userdb.note(self.account, root) or "")
 
     @contextmanager
@@ -576,6 +620,44 @@ class Service:
             for root, text in self.userdb.notes(self.account).items()
             if self.cache.thread(self.account, root) is None
         }
+
+    def notes(self, *, orphans_only: bool = False, raw: bool = False) -> list[NoteEntry]:
+        """Your notes: those on threads in the cache (newest activity first), then the
+        unmatched ones, whose thread is not in the cache (its messages were expunged, the
+        folder was recreated or left the config). Unmatched notes are kept, never deleted:
+        they re-attach when a message with that root Message-ID is cached again."""
+        matched: list[tuple[datetime, NoteEntry]] = []
+        unmatched: list[NoteEntry] = []
+        for root, text in self.userdb.notes(self.account).items():
+            row = self.cache.thread(self.account, root)
+            if row is None:
+                unmatched.append(NoteEntry(thread_id(root), root, "", text, orphan=True))
+            elif not orphans_only:
+                entry = NoteEntry(row.id, root, row.subject, text, orphan=False)
+                matched.append((row.last_date, entry))
+        matched.sort(key=lambda pair: pair[0], reverse=True)
+        unmatched.sort(key=lambda e: e.root_message_id)
+        out = [entry for _when, entry in matched] + unmatched
+        return out if raw else [e.sanitized() for e in out]
+
+    def _note_root(self, ref: str) -> str:
+        """The root of the thread ``ref`` names; when no cached thread matches, the root of the
+        one unmatched note whose thread id starts with ``ref`` or whose root Message-ID is it."""
+        try:
+            return self.resolve(ref)
+        except ServiceError:
+            if not ref.strip() or self.cache.find_roots(self.account, ref.strip()):
+                raise  # no ref, or several cached threads match: not a question of orphans
+            bare = ref.strip().strip("<>")
+            prefix = ref.strip().lower()
+            found = [
+                root
+                for root in self.orphan_notes()
+                if root == bare or (len(prefix) >= 4 and thread_id(root).startswith(prefix))
+            ]
+            if len(found) == 1:
+                return found[0]
+            raise
 
     # -- misc --------------------------------------------------------------------------------
 

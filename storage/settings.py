@@ -64,6 +64,12 @@ key                  type        default     meaning
 ``ca_file``          string      (none)      a PEM file of certificates to trust (self-signed
                                              servers); ``~`` is expanded and a relative path is
                                              relative to the config file's directory
+``tls_fingerprint``  string      (none)      pin the server's certificate by its SHA-256:
+                                             ``"sha256:AB:CD:..."`` (64 hex digits, colons and
+                                             the ``sha256:`` prefix optional, any case); the
+                                             connection is trusted iff the certificate matches
+                                             (no CA or host name check); needs TLS; not
+                                             together with ``ca_file``
 ``timeout``          number      30          connect/read timeout in seconds (0-3600, exclusive
                                              of 0)
 ==================== =========== =========== ===================================================
@@ -89,6 +95,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 import platformdirs
+
+from storage.tlspin import FINGERPRINT_EXAMPLE, parse_fingerprint
 
 __all__ = [
     "PASSWORD_COMMAND_TIMEOUT",
@@ -121,6 +129,7 @@ _ACCOUNT_KEYS = (
     "password_env",
     "address",
     "ca_file",
+    "tls_fingerprint",
     "timeout",
 )
 _PASSWORD_KEYS = ("password_command", "password_keyring", "password_env")
@@ -185,6 +194,8 @@ class AccountConfig:
     address: str | None
     ca_file: str | None
     timeout: float
+    tls_fingerprint: str | None = None
+    """The pinned certificate's SHA-256 in the canonical ``sha256:AB:CD:...`` form."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +398,7 @@ class _Validator:
         timeout = self.get(where, data, "timeout", _timeout, "a number of seconds 0-3600", 30.0)
         address = self.get(where, data, "address", _string, "a non-empty string", None)
         ca_file = self.get(where, data, "ca_file", _string, "a non-empty path", None)
+        fingerprint = self.fingerprint(where, data, tls, ca_file)
         command, keyring, env = self.password_sources(where, data)
         return AccountConfig(
             name=name,
@@ -401,7 +413,22 @@ class _Validator:
             address=address,
             ca_file=self.resolve(ca_file) if ca_file is not None else None,
             timeout=timeout,
+            tls_fingerprint=fingerprint,
         )
+
+    def fingerprint(
+        self, where: tuple[str, str], data: Mapping[str, Any], tls: TlsMode, ca_file: str | None
+    ) -> str | None:
+        expected = f"a SHA-256 certificate fingerprint ({FINGERPRINT_EXAMPLE})"
+        value = self.get(where, data, "tls_fingerprint", _fingerprint, expected, None)
+        if value is None:
+            return None
+        if tls == "none":
+            raise self.error(where, "tls_fingerprint", 'needs tls = "implicit" or "starttls"')
+        if ca_file is not None:
+            problem = "set either ca_file or tls_fingerprint, not both (the pin replaces the CA)"
+            raise self.error(where, "tls_fingerprint", problem)
+        return value
 
     def password_sources(
         self, where: tuple[str, str], data: Mapping[str, Any]
@@ -476,6 +503,10 @@ def _host(value: Any) -> str | None:
     if ":" in value and not _is_ip(value):
         return None  # "imap.example.com:993": the port goes in `port`
     return value
+
+
+def _fingerprint(value: Any) -> str | None:
+    return parse_fingerprint(value) if isinstance(value, str) else None
 
 
 def _is_ip(host: str) -> bool:

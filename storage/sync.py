@@ -168,11 +168,13 @@ class SyncEngine:
 
     def _select(self, folder: str) -> None:
         if self._selected != folder:
+            self._selected = None  # a failed SELECT leaves no folder selected
             self._conn().select(folder)
             self._selected = folder
 
     def _pull_folder(self, folder: str, tally: _Tally) -> None:
         imap = self._conn()
+        self._selected = None  # a failed SELECT leaves no folder selected
         try:
             status = imap.select(folder)
         except ImapConnectionLost:
@@ -184,6 +186,8 @@ class SyncEngine:
         self._selected = folder
         state = self.cache.folder(self.account, folder)
         if state is not None and state.uidvalidity != status.uidvalidity:
+            dropped = self.cache.folder_uids(self.account, folder)
+            tally.roots |= self.cache.remove_uids(self.account, folder, dropped)
             self.cache.reset_folder(self.account, folder)
             tally.reset.append(folder)
             tally.structure_changed = True
@@ -225,6 +229,13 @@ class SyncEngine:
                 self._thread_all()
                 self._progress(SyncProgress(folder=folder, phase="threads"))
 
+        if missing:
+            # Another client may have expunged some of them while we fetched (the server can
+            # still answer a FETCH for them from its own cache).
+            gone = set(self.cache.folder_uids(self.account, folder)) - set(imap.uids())
+            if gone:
+                tally.roots |= self.cache.remove_uids(self.account, folder, gone)
+                tally.vanished += len(gone)
         self._progress(SyncProgress(folder=folder, phase="flags"))
         if state is not None and not first_time and imap.condstore:
             if status.highestmodseq is not None and status.highestmodseq != state.highestmodseq:
@@ -310,8 +321,8 @@ class SyncEngine:
                     if state is not None and folder not in tally.local_only:
                         tally.local_only.append(folder)
                     continue
-                self._select(folder)
                 try:
+                    self._select(folder)
                     if seen:
                         self._conn().set_seen(sorted(uids), edit.add)
                     else:

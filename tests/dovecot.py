@@ -518,6 +518,14 @@ class Dovecot:
         self._write_users()
         return MailUser(self.host, self.port, name, password, server=self)
 
+    def set_keyword_rights(self, name: str, allowed: bool) -> None:
+        """Grant or revoke ``name``'s right to store keywords on INBOX while the server runs
+        (the global ACL is read without caching): new sessions see PERMANENTFLAGS with or
+        without ``\\*``; keywords already on messages stay and are still fetched."""
+        password, _keywords = self._users[name]
+        self._users[name] = (password, allowed)
+        self._write_users()
+
     def _write_users(self) -> None:
         """One passwd-file per user (``users/<name>``): Dovecot stats a passwd-file at most once
         a second, so a shared file would hide users added within the same second; a new
@@ -741,6 +749,10 @@ class MailUser:
         if match is None:
             raise DovecotError(f"no UIDVALIDITY in {data!r}")
         return int(match.group(1))
+
+    def set_keyword_rights(self, allowed: bool) -> None:
+        """Let this user store keywords on INBOX or not (see ``Dovecot.set_keyword_rights``)."""
+        self.server.set_keyword_rights(self.username, allowed)
 
     def kill_imap_processes(self) -> int:
         """Drop every IMAP connection of this user (see ``Dovecot.kill_imap_processes``)."""

@@ -24,6 +24,7 @@ from storage.models import (
 from storage.service import Service, ServiceError
 from storage.settings import ConfigError, config_path, data_dir, load_settings
 from tui.cli_insight import INSIGHT_COMMANDS, add_day_parsers, add_report_parsers
+from tui.cli_notes import NOTES_COMMANDS, add_notes_parser
 from tui.cli_output import (
     DEMO_ACCOUNT,
     PROG,
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--clear", action="store_true", help="delete the note")
     group.add_argument("--show", action="store_true", help="print the note")
+    add_notes_parser(sub, common)
 
     for name, what in (("read", "read"), ("unread", "unread")):
         p = sub.add_parser(
@@ -320,7 +322,10 @@ def cmd_note(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         service.set_note(args.thread, "")
         out.write("note cleared\n")
         return 0
-    service.set_note(args.thread, args.text)
+    try:
+        service.set_note(args.thread, args.text)
+    except ServiceError as exc:  # a full disk, a lock: the previous note is kept
+        raise ServiceError(f"note not saved: {exc}") from exc
     out.write("note saved (private: it never leaves this machine)\n")
     return 0
 
@@ -390,6 +395,7 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     else:
         service = open_service(args)
     try:
+        service.claim_window()  # one window per account; CLI commands share the data dir
         run_app(
             service,
             keymap,
@@ -413,6 +419,7 @@ COMMANDS = {
     "tags": cmd_tags,
     "read": cmd_mark,
     "unread": cmd_mark,
+    **NOTES_COMMANDS,
     **INSIGHT_COMMANDS,
 }
 
