@@ -271,6 +271,8 @@ class _Threader:
         self.index: dict[str, int] = {}
         self.messages: dict[str, _Message] = {}
         self.merged: dict[int, int] = {}
+        self.strings: dict[str, str] = {}
+        """Each id string once: 250k messages repeat their thread's ids in every References."""
 
     def node(self, message_id: str) -> int:
         node = self.index.get(message_id)
@@ -280,18 +282,24 @@ class _Threader:
             self.ids.append(message_id)
         return node
 
-    def add(self, msg: ThreadInput) -> None:
-        """Register one input; of several copies of a Message-ID the richest chain wins."""
-        chain = _parent_chain(msg)
+    def add(self, msg: ThreadInput) -> str:
+        """Register one input; of several copies of a Message-ID the richest chain wins.
+        Returns the canonical (shared) string of the input's Message-ID."""
+        canon = self.strings.setdefault
+        message_id = canon(msg.message_id, msg.message_id)
+        chain = tuple(canon(c, c) for c in _parent_chain(msg))
         date = _clean_date(msg.date)
-        current = self.messages.get(msg.message_id)
+        current = self.messages.get(message_id)
         if current is not None:
             mine = (-len(chain), chain, date, msg.subject)
             theirs = (-len(current.chain), current.chain, current.date, current.subject)
             if mine >= theirs:
-                return
-        node = self.node(msg.message_id)
-        self.messages[msg.message_id] = _Message(node, msg.message_id, chain, date, msg.subject)
+                return message_id
+        node = self.node(message_id)
+        # Only reference-less roots are grouped by subject: replies need not keep theirs.
+        subject = "" if chain else msg.subject
+        self.messages[message_id] = _Message(node, message_id, chain, date, subject)
+        return message_id
 
     def link(self) -> None:
         """Own parents first (latest message first, so a cycle keeps its earliest), then claims."""
@@ -376,17 +384,16 @@ def thread_messages(messages: Iterable[ThreadInput]) -> dict[int, str]:
     an id that only appears in other messages' References (see the module docstring).
     """
     with _gc_paused():
-        inputs = list(messages)
         threader = _Threader()
-        for msg in inputs:
-            threader.add(msg)
+        keys: list[tuple[int, str]] = [(msg.key, threader.add(msg)) for msg in messages]
+        threader.strings.clear()
         threader.link()
         threader.merge_subjects()
         roots: dict[str, str] = {}
         result: dict[int, str] = {}
-        for msg in inputs:
-            root = roots.get(msg.message_id)
+        for key, message_id in keys:
+            root = roots.get(message_id)
             if root is None:
-                root = roots[msg.message_id] = threader.root_of(msg.message_id)
-            result[msg.key] = root
+                root = roots[message_id] = threader.root_of(message_id)
+            result[key] = root
         return result

@@ -54,8 +54,8 @@ class SupportMailApp(App[None]):
         now: datetime | None = None,
         poll_seconds: float = 60.0,
         preview_delay: float = 0.15,
-        search_delay: float = 0.25,
-        push_delay: float = 0.3,
+        search_delay: float = 0.08,
+        push_delay: float = 0.02,
     ) -> None:
         """``now`` fixes the clock (snapshots); the delays are debounce times in seconds."""
         super().__init__()

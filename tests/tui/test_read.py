@@ -110,7 +110,13 @@ async def test_marks_and_tag_edits_share_one_ordered_queue(
 
 async def test_pending_count_for_a_real_account() -> None:
     service = FakeService(demo=False)
-    app = SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)  # type: ignore[arg-type]
+    app = SupportMailApp(
+        service,  # type: ignore[arg-type]
+        load_keymap(),
+        now=NOW,
+        preview_delay=0,
+        push_delay=3600,  # the count before the push-behind runs
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = main_screen(app)

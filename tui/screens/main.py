@@ -133,11 +133,11 @@ class _Options:
     """Timing knobs of the screen (tests set the delays to 0)."""
 
     preview_delay: float = 0.15
-    search_delay: float = 0.25
+    search_delay: float = 0.08
     poll_seconds: float = 60.0
     retry_seconds: float = 5.0
     keymap_name: str = "default"
-    push_delay: float = 0.3
+    push_delay: float = 0.02
     """Seconds after the last stored edit before the outbox is pushed (a burst goes together)."""
 
 
@@ -285,9 +285,9 @@ class MainScreen(Screen[None]):
         service_lock: threading.Lock,
         keymap_name: str = "default",
         preview_delay: float = 0.15,
-        search_delay: float = 0.25,
+        search_delay: float = 0.08,
         poll_seconds: float = 60.0,
-        push_delay: float = 0.3,
+        push_delay: float = 0.02,
     ) -> None:
         super().__init__()
         self.service = service
