@@ -292,6 +292,10 @@ class Cache:
         self.path = path
         # One connection is shared by the UI thread and workers: writes take turns.
         self._write_lock = threading.RLock()
+        self._generation = 0
+        """Bumped by every write transaction of this process (PRAGMA data_version counts the
+        other processes' commits)."""
+        self._hits: tuple[tuple[str, int, int], str] | None = None
         if isinstance(path, Path):
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
@@ -344,8 +348,10 @@ class Cache:
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._generation += 1
                 raise
             self._db.execute("COMMIT")
+            self._generation += 1
 
     # -- folders -----------------------------------------------------------------------------
 
@@ -694,6 +700,33 @@ class Cache:
         " t.unread, t.keywords, t.participants_json"
     )
 
+    def _search_hits(self, match: str) -> str:
+        """The thread roots whose messages match an FTS query, as a JSON array, remembered
+        until the cache changes: search-as-you-type asks for the count and then for pages of
+        the same query (at 250k messages the mapping costs ~35 ms; a page after it ~10 ms)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        key = (match, self._generation, version)
+        memo = self._hits
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        rows = self._db.execute(
+            "SELECT DISTINCT m.thread_root FROM (SELECT rowid AS r FROM fts WHERE fts MATCH ?) f"
+            " JOIN messages m INDEXED BY messages_root_by_id ON m.id = f.r"
+            " WHERE m.thread_root IS NOT NULL",
+            (match,),
+        )
+        hits = json.dumps([r[0] for r in rows], ensure_ascii=False)
+        self._hits = (key, hits)
+        return hits
+
+    def _source(self, account: str, query: ThreadQuery) -> tuple[str, list[object]]:
+        """FROM clause: a full-text search drives the query from its hits (a few thousand
+        primary-key lookups) instead of walking every thread and testing membership."""
+        match = fts_query(query.search) if query.search else None
+        if match is None:
+            return "threads t", []
+        return "json_each(?) h CROSS JOIN threads t ON t.root = h.value", [self._search_hits(match)]
+
     def _where(
         self, account: str, query: ThreadQuery, keywords: Sequence[str]
     ) -> tuple[str, list[object]]:
@@ -709,26 +742,16 @@ class Cache:
         if query.since is not None:
             clauses.append("t.last_date >= ?")
             params.append(_epoch(query.since)[0])
-        if query.search:
-            match = fts_query(query.search)
-            if match is not None:
-                # Run the full-text query once, then map its rows to threads (a join would make
-                # SQLite evaluate the MATCH per message row: 12.9 s instead of 0.03 s at 50k).
+        if query.search and fts_query(query.search) is None:  # else _source joins the hits
+            for term in query.search.split():
+                like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                like += "%"
                 clauses.append(
-                    "t.root IN (SELECT m.thread_root FROM messages m WHERE m.account=? AND m.id IN"
-                    " (SELECT rowid FROM fts WHERE fts MATCH ?))"
+                    "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\'"
+                    " OR t.root IN (SELECT m.thread_root FROM messages m WHERE m.account=?"
+                    " AND m.id IN (SELECT rowid FROM fts WHERE fts.body LIKE ? ESCAPE '\\')))"
                 )
-                params.extend([account, match])
-            else:
-                for term in query.search.split():
-                    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                    like += "%"
-                    clauses.append(
-                        "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\'"
-                        " OR t.root IN (SELECT m.thread_root FROM messages m WHERE m.account=?"
-                        " AND m.id IN (SELECT rowid FROM fts WHERE fts.body LIKE ? ESCAPE '\\')))"
-                    )
-                    params.extend([like, like, account, like])
+                params.extend([like, like, account, like])
         return " AND ".join(clauses), params
 
     def list_threads(
@@ -736,9 +759,11 @@ class Cache:
     ) -> list[ThreadRow]:
         """Threads matching ``query`` (tag filters given as keywords), newest activity first
         (``query.oldest_first``: oldest first message first)."""
-        where, params = self._where(account, query, keywords)
+        source, params = self._source(account, query)
+        where, where_params = self._where(account, query, keywords)
+        params.extend(where_params)
         order = "t.first_date, t.root" if query.oldest_first else "t.last_date DESC, t.root"
-        sql = f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE {where} ORDER BY {order}"
+        sql = f"SELECT {self._THREAD_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}"
         if query.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([query.limit, query.offset])
@@ -748,8 +773,10 @@ class Cache:
         return [self._thread_row(r) for r in self._db.execute(sql, params)]
 
     def count_threads(self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()) -> int:
-        where, params = self._where(account, query, keywords)
-        row = self._db.execute(f"SELECT count(*) FROM threads t WHERE {where}", params).fetchone()
+        source, params = self._source(account, query)
+        where, where_params = self._where(account, query, keywords)
+        params.extend(where_params)
+        row = self._db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()
         return int(row[0])
 
     @staticmethod

@@ -33,7 +33,7 @@ from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.threads import thread_messages
 from storage.userdb import OutboxEdit, UserDB
 
-FIRST_CHUNK = 500
+FIRST_CHUNK = 250
 """Headers in the first round trip of a folder: small, so the newest threads show at once."""
 CHUNK = 2000
 """Headers fetched (and committed) per later round trip."""

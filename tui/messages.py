@@ -113,6 +113,11 @@ class NoteFailed(Message):
         self.error = error
 
 
+def _lists_threads(progress: SyncProgress) -> bool:
+    """A first sync threaded its first chunk: the newest threads can be listed now."""
+    return progress.phase == "threads" and bool(progress.folder)
+
+
 class SyncProgressed(Message):
     """How far the running sync is. Replaces an older one still in the queue."""
 
@@ -121,7 +126,8 @@ class SyncProgressed(Message):
         self.progress = progress
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, SyncProgressed)
+        # "threads" of a folder means new threads are listable: the screen must see that one.
+        return isinstance(message, SyncProgressed) and not _lists_threads(message.progress)
 
 
 class SyncFinished(Message):

@@ -61,14 +61,15 @@ from storage.message import HEADER_FIELDS  # noqa: E402
 from storage.models import SyncProgress  # noqa: E402
 from storage.service import Service  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
+from storage.sync import FIRST_CHUNK  # noqa: E402
 from tests.dovecot import Dovecot, MailUser, dovecot_available  # noqa: E402
 from tests.mailgen import support_mailbox  # noqa: E402
 
 SUPPORTMAIL = ROOT / ".venv" / "bin" / "supportmail"
 FOLDERS = ("INBOX", "Sent")
 USER, PASSWORD = "bench", "bench-pw"
-FIRST_SCREEN = 500
-"""Headers that make the first screen (one sync chunk)."""
+FIRST_SCREEN = FIRST_CHUNK
+"""Headers that make the first screen (the first sync chunk)."""
 IMAPCLIENT_CHUNK = 500
 SEARCH_WORD = "charged"
 """In one subject of ten (``I was charged twice for November``)."""
@@ -101,7 +102,7 @@ ROW_SEED = "seed (MULTIAPPEND)"
 ROW_PRIME = "prime Dovecot's header cache"
 ROW_CLI_COLD = "first sync, CLI (cold)"
 ROW_INPROC_COLD = "first sync, in-process (cold)"
-ROW_FIRST_CHUNK = "  first 500 newest committed"
+ROW_FIRST_CHUNK = f"  first {FIRST_CHUNK} newest committed"
 ROW_HEADERS_DONE = "  all headers committed"
 ROW_LISTABLE = "  first thread listable"
 ROW_WARM = "sync, nothing new (warm)"

@@ -154,7 +154,7 @@ def test_expunge_during_the_batch_fetch_of_a_first_sync(
     mail_user: Any, config: Path, data: Path
 ) -> None:
     """The cache is deleted (a rebuild: the same as a first sync); while the sync commits its
-    first chunk of headers (500 newest), another client expunges 5 of those and 5 of the older
+    first chunk of headers (the newest), another client expunges 5 of those and 5 of the older
     ones not fetched yet. The sync completes without an error. Dovecot may still answer the
     headers of expunged messages from its own cache until it tells this session, so up to all
     10 can be cached when the sync ends; the next sync drops every one of them, and the one

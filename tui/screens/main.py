@@ -1284,6 +1284,10 @@ class MainScreen(Screen[None]):
             self.status.progress = f"{step.folder} {step.phase} {step.done}/{step.total}"
         else:
             self.status.progress = f"{step.folder} {step.phase}"
+        if step.phase == "threads" and step.folder:
+            # A first sync made the newest threads listable: show them while the rest loads.
+            self.thread_list.reload()
+            self.status.count = self.thread_list.count
 
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
