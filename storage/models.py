@@ -213,7 +213,8 @@ class SyncProgress:
     """Progress of a running sync, reported through a callback."""
 
     folder: str
-    phase: Literal["connect", "headers", "flags", "push", "threads", "done"]
+    phase: Literal["connect", "headers", "flags", "push", "threads", "reconnect", "done"]
+    """``reconnect``: the connection dropped; ``done`` of ``total`` retries is about to run."""
     done: int = 0
     total: int = 0
 

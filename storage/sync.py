@@ -131,6 +131,9 @@ class SyncEngine:
                 self.close()
                 if attempt == len(BACKOFF):
                     raise
+                self._progress(
+                    SyncProgress(folder="", phase="reconnect", done=attempt + 1, total=len(BACKOFF))
+                )
                 self._sleep(BACKOFF[attempt])
 
     # -- the whole sync ----------------------------------------------------------------------

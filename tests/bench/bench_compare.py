@@ -407,6 +407,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--clients", default="aerc,neomutt", help="other clients to measure ('' for none)"
     )
     parser.add_argument("--smoke", action="store_true", help="2,000 messages, 1 run (CI)")
+    parser.add_argument(
+        "--no-install", action="store_true", help="measure only the clients already installed"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
     try:
@@ -430,7 +433,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reason is not None:
         print(f"bench_compare: {reason}", file=sys.stderr)
         return 2
-    versions = other_clients.ensure_installed(args.clients) if args.clients else {}
+    if args.no_install:
+        versions = {c: other_clients.client_version(c) for c in args.clients}
+    else:
+        versions = other_clients.ensure_installed(args.clients)
     clients = [c for c in args.clients if versions.get(c)]
     for missing in sorted(set(args.clients) - set(clients)):
         print(f"bench_compare: {missing} is not installed; its rows are left out", file=sys.stderr)

@@ -27,7 +27,7 @@ SYNC_ROWS = (
     "seed (MULTIAPPEND)",
     "first sync, CLI (cold)",
     "first sync, in-process (cold)",
-    "first 500 newest committed",
+    "first 250 newest committed",
     "first thread listable",
     "sync, nothing new (warm)",
     "sync, 1% flags changed",
@@ -107,3 +107,31 @@ def test_bench_tui_smoke() -> None:
     assert code == 0, f"exit {code}\n{out}\n{err}"
     for row in ("launch -> first rows, tmux", "tag key -> frame with chip", "frame render time"):
         assert row in out, f"{row!r} missing from the output\n{out}"
+
+
+@pytest.mark.dovecot
+def test_bench_compare_smoke() -> None:
+    """``bench_compare.py --smoke --no-install``: 2,000 messages; the supportmail rows always,
+    aerc and NeoMutt where installed (``scripts/test.sh`` installs them as root)."""
+    import shutil
+
+    reason = dovecot_available() or (None if shutil.which("tmux") else "tmux is not installed")
+    if reason is not None:
+        message = f"COMPARISON BENCHMARK NOT RUN: {reason}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    args = [str(BENCH / "bench_compare.py"), "--smoke", "--no-install"]
+    code, out, err = _run_script(args, SYNC_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    rows = [
+        "| | 2,000 |",
+        "supportmail full cold index",
+        "supportmail first screen, cold",
+        "supportmail first screen, warm",
+        "search, new word",
+        "tag edit until the server has it",
+    ]
+    rows += [f"{c} first screen, warm" for c in ("aerc", "neomutt") if shutil.which(c)]
+    missing = [row for row in rows if row not in out]
+    assert not missing, f"rows missing from the output: {missing}\n{out}\n{err}"

@@ -1280,6 +1280,16 @@ class MainScreen(Screen[None]):
     @on(SyncProgressed)
     def _sync_progressed(self, message: SyncProgressed) -> None:
         step = message.progress
+        if step.phase == "reconnect":
+            # The sync keeps trying behind; say so now, not when the last retry gave up.
+            self.status.connection = "offline"
+            self.status.hint = (
+                f"connection lost; reconnecting ({step.done}/{step.total}), edits are kept"
+            )
+            return
+        if self.status.connection == "offline":
+            self.status.connection = "syncing"
+            self.status.hint = ""
         if step.total:
             self.status.progress = f"{step.folder} {step.phase} {step.done}/{step.total}"
         else:
