@@ -28,11 +28,13 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import email.utils
 import imaplib
 import itertools
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import sqlite3
@@ -108,8 +110,17 @@ def seed(user: MailUser, size: int) -> str:
     user.seed("INBOX", raw[:split], flags=["\\Seen"])
     user.seed("INBOX", raw[split:])
     subject = f"BENCH-NEWEST-{size}"
-    user.seed("INBOX", [other_clients.newest_message(raw[-1], subject)])
+    # Replies are dated after later tickets: the newest message comes after the latest Date.
+    latest = max(raw, key=_date_of)
+    user.seed("INBOX", [other_clients.newest_message(latest, subject)])
     return subject
+
+
+def _date_of(raw: bytes) -> dt.datetime:
+    match = re.search(rb"^Date: (.+?)\r?$", raw, re.MULTILINE)
+    if match is None:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return email.utils.parsedate_to_datetime(match.group(1).decode())
 
 
 def write_config(path: Path, user: MailUser) -> None:
@@ -262,14 +273,17 @@ def measure_size(size: int, runs: int, clients: Sequence[str], workdir: Path) ->
         result.no_change = median_of(runs, lambda: cli(config, warm, "sync")[0])
         print(f"[{size:,}] supportmail CLI done", file=sys.stderr)
 
-        tui_launch(workdir, config, fresh(), subject, until_synced=True)  # warm-up
-        cold = tui_launch(workdir, config, fresh(), subject, until_synced=True)
-        result.tui_cold, result.tui_cold_rss = cold
-        warms = [
-            tui_launch(workdir, config, warm, subject, until_synced=False) for _ in range(runs)
-        ]
-        result.tui_warm = statistics.median(w[0] for w in warms)
-        result.tui_warm_rss = max((w[1] or 0.0) for w in warms) or None
+        try:
+            tui_launch(workdir, config, fresh(), subject, until_synced=True)  # warm-up
+            cold = tui_launch(workdir, config, fresh(), subject, until_synced=True)
+            result.tui_cold, result.tui_cold_rss = cold
+            warms = [
+                tui_launch(workdir, config, warm, subject, until_synced=False) for _ in range(runs)
+            ]
+            result.tui_warm = statistics.median(w[0] for w in warms)
+            result.tui_warm_rss = max((w[1] or 0.0) for w in warms) or None
+        except other_clients.LaunchError as exc:
+            result.notes.append(f"supportmail TUI: {exc}")
         print(f"[{size:,}] supportmail TUI done", file=sys.stderr)
 
         result.search_ms, result.search_first_page_ms, result.threads = search_ms(config, warm)
@@ -445,11 +459,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(tempfile.mkdtemp(prefix=f"bench-compare-{size}-"))
         try:
             results.append(measure_size(size, args.runs, clients, work))
+            print(json.dumps(dataclasses.asdict(results[-1]), default=str), file=sys.stderr)
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     print_tables(results, args.runs, clients)
-    print(json.dumps([dataclasses.asdict(r) for r in results], default=str), file=sys.stderr)
     return 0
 
 
