@@ -53,6 +53,7 @@ from storage.models import ThreadQuery  # noqa: E402
 from storage.service import Service  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
 from tests.bench import other_clients  # noqa: E402
+from tests.bench.bench_sync import LAUNCHER  # noqa: E402
 from tests.dovecot import Dovecot, MailUser, dovecot_available  # noqa: E402
 from tests.mailgen import support_mailbox  # noqa: E402
 
@@ -63,19 +64,6 @@ SEARCH_WORDS = ("charged", "teammate", "timeline", "cancelling", "password")
 query is answered from the previous one's memo."""
 TAG_EDITS = 15
 TUI_TIMEOUT = 600.0
-LAUNCHER = """
-import os, sys, time
-start = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_pid, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as report:
-    report.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-"""Runs one CLI command and reports wall time and peak RSS (a child forked from this small
-process, so its ``ru_maxrss`` is its own, not inherited from the benchmark)."""
 
 
 @dataclasses.dataclass
