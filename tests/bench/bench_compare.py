@@ -93,7 +93,10 @@ class Result:
 def seed(user: MailUser, size: int) -> str:
     """``size`` generated messages in INBOX (old ones ``\\Seen``), then one newest with a unique
     subject (highest UID and latest date), which is returned."""
-    raw = [m.raw for m in itertools.islice(support_mailbox(size), size)]
+    # Dated from 2020 so that even 250k messages (two years of tickets) lie in the past: a Date
+    # more than a year ahead is not believed (the arrival time is used), which would reorder.
+    start = dt.datetime(2020, 1, 1, 9, 0, tzinfo=dt.UTC)
+    raw = [m.raw for m in itertools.islice(support_mailbox(size, start=start), size)]
     split = int(len(raw) * 0.9)
     user.seed("INBOX", raw[:split], flags=["\\Seen"])
     user.seed("INBOX", raw[split:])
