@@ -308,11 +308,29 @@ class SyncEngine:
         targets.update(self.cache.thread_message_ids(self.account, edit.thread_root))
         return targets
 
+    def _first_pull_done(self, tally: _Tally) -> bool:
+        """Every configured folder (that the server has) finished its first pull. Until then
+        the cache may know a thread only in part, and an edit must stay in the outbox so the
+        next complete sync reaches the rest of the thread."""
+        for folder in self.folders:
+            if folder in tally.missing:
+                continue
+            state = self.cache.folder(self.account, folder)
+            if state is None or state.highestmodseq is None:
+                return False
+        return True
+
     def _push(self, tally: _Tally) -> None:
         edits = self.userdb.outbox(self.account)
+        complete = self._first_pull_done(tally)
+        touched: set[str] = set()
         for n, edit in enumerate(edits, 1):
             self._progress(SyncProgress(folder="", phase="push", done=n - 1, total=len(edits)))
-            locations = self.cache.locations(self.account, self._targets(edit))
+            targets = self._targets(edit)
+            # The thread may have grown since the edit (its reply in Sent arrived): the cache
+            # shows the edit on every message the server is about to get it on.
+            touched |= self.cache.apply_keyword(self.account, targets, edit.keyword, edit.add)
+            locations = self.cache.locations(self.account, targets)
             if not locations:
                 continue  # not on the server (yet): the edit waits in the outbox
             local_only = False
@@ -335,5 +353,7 @@ class SyncEngine:
                 except ImapError as exc:
                     local_only = True
                     tally.errors.append(f"{edit.keyword} in {folder}: {exc}")
-            if not local_only and self.userdb.outbox_ack(edit):
+            if not local_only and complete and self.userdb.outbox_ack(edit):
                 tally.pushed += 1
+        if touched:
+            self.cache.rebuild_threads(self.account, touched)

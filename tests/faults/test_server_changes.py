@@ -33,6 +33,7 @@ from storage.imap import ImapConnection
 from storage.models import SyncProgress, ThreadSummary
 from storage.service import CACHE_FILE, Service
 from storage.settings import load_settings
+from storage.sync import FIRST_CHUNK
 from storage.threads import thread_id
 from tests.mailgen import GenMessage, support_mailbox
 from tui.cli import run
@@ -180,7 +181,7 @@ def test_expunge_during_the_batch_fetch_of_a_first_sync(
 
     with _open(config, data) as service:
         result = service.sync(expunge_after_first_chunk)
-        assert expunged == [500], "the expunge did not happen between two header chunks"
+        assert expunged == [FIRST_CHUNK], "the expunge did not happen between two header chunks"
         assert result.errors == () and result.pushed == 1
         stale = set(_by_root(service)) & gone_ids
         assert service.count_threads() == 1490 + len(stale)
@@ -214,7 +215,7 @@ def test_messages_expunged_mid_first_sync_are_gone_when_it_ends(
 
     with _open(config, data) as service:
         service.sync(expunge_after_first_chunk)
-        assert done == [500]
+        assert done == [FIRST_CHUNK]
         assert service.count_threads() == 797
 
 
