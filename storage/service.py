@@ -445,6 +445,45 @@ class Service:
 
     # -- tags --------------------------------------------------------------------------------
 
+    def _plan_tag_edits(
+        self, ref: str, add: Sequence[str], remove: Sequence[str]
+    ) -> tuple[str, list[str], list[str], list[tuple[str, str, bool]]]:
+        """(root, tags added, tags removed, [(tag, keyword, on)]) for a tag edit."""
+        root = self.resolve(ref)
+        try:
+            adds = [canonical_tag(t) for t in add]
+            removes = [canonical_tag(t) for t in remove]
+        except TagError as exc:
+            raise ServiceError(str(exc)) from exc
+        if not adds and not removes:
+            raise ServiceError("nothing to do: give +TAG to add or -TAG to remove")
+        current = self.cache.thread(self.account, root)
+        on_thread = current.keywords if current is not None else ()
+        edits: list[tuple[str, str, bool]] = [(n, encode_keyword(n), True) for n in adds]
+        for name in removes:
+            # Another client may have stored the same tag under a differently spelled keyword.
+            spellings = {encode_keyword(name)}
+            spellings.update(k for k in on_thread if keyword_to_tag(k) == name)
+            edits.extend((name, kw, False) for kw in sorted(spellings))
+        return root, adds, removes, edits
+
+    def queue_tag_edits(
+        self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Make a tag edit durable in the outbox now, before the UI shows it; ``edit_tags``
+        (which a UI runs later, in a worker) applies it to the cache and stores it again
+        (idempotent: one outbox entry per thread and keyword). Only reads the cache and
+        writes the userdb, so it never waits for a sync that holds the service."""
+        if self.is_demo:
+            return
+        root, _adds, _removes, edits = self._plan_tag_edits(ref, add, remove)
+        message_ids = self.cache.thread_message_ids(self.account, root)
+        try:
+            for _name, keyword, on in edits:
+                self.userdb.outbox_put(self.account, root, message_ids, keyword, on)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+
     def edit_tags(
         self,
         ref: str,
@@ -454,24 +493,9 @@ class Service:
         push: bool = False,
     ) -> TagEditResult:
         """Add/remove tags on a thread: durable in the outbox first, then applied to the cache."""
-        root = self.resolve(ref)
-        try:
-            adds = [canonical_tag(t) for t in add]
-            removes = [canonical_tag(t) for t in remove]
-        except TagError as exc:
-            raise ServiceError(str(exc)) from exc
-        if not adds and not removes:
-            raise ServiceError("nothing to do: give +TAG to add or -TAG to remove")
+        root, adds, removes, edits = self._plan_tag_edits(ref, add, remove)
         message_ids = self.cache.thread_message_ids(self.account, root)
         catalog = {t.name for t in self.userdb.catalog()}
-        current = self.cache.thread(self.account, root)
-        on_thread = current.keywords if current is not None else ()
-        edits: list[tuple[str, str, bool]] = [(n, encode_keyword(n), True) for n in adds]
-        for name in removes:
-            # Another client may have stored the same tag under a differently spelled keyword.
-            spellings = {encode_keyword(name)}
-            spellings.update(k for k in on_thread if keyword_to_tag(k) == name)
-            edits.extend((name, kw, False) for kw in sorted(spellings))
         try:
             for name, keyword, on in edits:
                 if not self.is_demo:

@@ -253,6 +253,11 @@ class FakeService:
         detail = ThreadDetail(summary=s, messages=tuple(messages), note=self.notes.get(s.id))
         return detail if raw else detail.sanitized()
 
+    def queue_tag_edits(
+        self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """The real service writes the outbox here; the fake keeps everything in edit_tags."""
+
     def edit_tags(
         self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = (), *, push: bool = False
     ) -> TagEditResult:

@@ -592,6 +592,14 @@ class MainScreen(Screen[None]):
     def _submit(self, batch: EditBatch, *, undo: bool) -> None:
         if not batch.edits:
             return
+        try:
+            # Durable before it is drawn: the store below may wait for a sync that holds the
+            # service (minutes when the server stalls), and a kill then must not lose it.
+            for edit in batch.edits:
+                self.service.queue_tag_edits(edit.thread_id, list(edit.add), list(edit.remove))
+        except Exception as exc:  # nothing is shown that was not stored
+            self.status.hint = f"tag edit not stored: {_error_text(exc)}"
+            return
         thread_list = self.thread_list
         originals: dict[str, ThreadSummary] = {}
         pending = not self.service.is_demo
