@@ -96,6 +96,11 @@ CREATE TABLE IF NOT EXISTS threads (
 CREATE INDEX IF NOT EXISTS threads_newest ON threads (account, last_date DESC, root);
 CREATE INDEX IF NOT EXISTS threads_oldest ON threads (account, first_date, root);
 CREATE INDEX IF NOT EXISTS threads_id ON threads (account, id);
+CREATE TABLE IF NOT EXISTS dirty_threads (
+    account TEXT NOT NULL,
+    root TEXT NOT NULL,
+    PRIMARY KEY (account, root)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
     subject, people, body, tokenize = 'trigram case_sensitive 0'
 );
@@ -387,12 +392,11 @@ class Cache:
     def reset_folder(self, account: str, name: str) -> int:
         """Forget a folder's messages (UIDVALIDITY changed or folder gone). Returns rows dropped."""
         with self.transaction() as db:
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM messages WHERE account=? AND folder=?", (account, name)
-                )
-            ]
+            rows = db.execute(
+                "SELECT id, thread_root FROM messages WHERE account=? AND folder=?", (account, name)
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            self._mark_dirty(db, account, {r[1] for r in rows if r[1]})
             self._delete_rows(db, ids)
             db.execute("DELETE FROM folders WHERE account=? AND name=?", (account, name))
         return len(ids)
@@ -500,6 +504,7 @@ class Cache:
                     )
                     if row[1]:
                         roots.add(row[1])
+            self._mark_dirty(db, account, roots)
         return roots
 
     def remove_uids(self, account: str, folder: str, uids: Iterable[int]) -> set[str]:
@@ -516,8 +521,30 @@ class Cache:
                     ids.append(row[0])
                     if row[1]:
                         roots.add(row[1])
+            self._mark_dirty(db, account, roots)
             self._delete_rows(db, ids)
         return roots
+
+    @staticmethod
+    def _mark_dirty(db: sqlite3.Connection, account: str, roots: Iterable[str]) -> None:
+        """Within the transaction that changes message rows: these threads' rows must be
+        rebuilt. ``rebuild_threads`` clears the mark in its own transaction, so a kill between
+        the two leaves the mark for the next sync instead of a stale thread row for good."""
+        db.executemany(
+            "INSERT OR IGNORE INTO dirty_threads VALUES (?, ?)", ((account, r) for r in roots)
+        )
+
+    def dirty_roots(self, account: str) -> set[str]:
+        """Threads whose rows were not rebuilt after their messages changed (a crash)."""
+        rows = self._db.execute("SELECT root FROM dirty_threads WHERE account=?", (account,))
+        return {r[0] for r in rows}
+
+    def has_unthreaded(self, account: str) -> bool:
+        """Messages stored but never threaded (a first sync killed before threading)."""
+        row = self._db.execute(
+            "SELECT 1 FROM messages WHERE account=? AND thread_root IS NULL LIMIT 1", (account,)
+        ).fetchone()
+        return row is not None
 
     @staticmethod
     def _delete_rows(db: sqlite3.Connection, ids: Sequence[int]) -> None:
@@ -551,6 +578,7 @@ class Cache:
                         )
                         if root:
                             roots.add(root)
+            self._mark_dirty(db, account, roots)
         return roots
 
     def locations(self, account: str, message_ids: Iterable[str]) -> dict[str, list[int]]:
@@ -638,6 +666,7 @@ class Cache:
                         changed.add(old)
         with self.transaction() as db:
             db.executemany("UPDATE messages SET thread_root=? WHERE id=?", updates)
+            self._mark_dirty(db, account, changed)
         return changed
 
     def rebuild_threads(self, account: str, roots: set[str] | None = None) -> None:
@@ -651,6 +680,7 @@ class Cache:
                     db.execute("DELETE FROM threads")  # no WHERE: SQLite truncates, no index work
                 else:
                     db.execute("DELETE FROM threads WHERE account=?", (account,))
+                db.execute("DELETE FROM dirty_threads WHERE account=?", (account,))
                 rows = db.execute(
                     "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags "
                     "FROM messages WHERE account=? AND thread_root IS NOT NULL "
@@ -665,6 +695,10 @@ class Cache:
                 marks = ",".join("?" * len(chunk))
                 db.execute(
                     f"DELETE FROM threads WHERE account=? AND root IN ({marks})", (account, *chunk)
+                )
+                db.execute(
+                    f"DELETE FROM dirty_threads WHERE account=? AND root IN ({marks})",
+                    (account, *chunk),
                 )
                 rows = db.execute(
                     "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags "

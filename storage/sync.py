@@ -287,7 +287,9 @@ class SyncEngine:
         self._progress(SyncProgress(folder="", phase="threads"))
         roots = set(tally.roots)
         roots |= self.reapply_pending()
-        if tally.structure_changed:
+        # What an earlier run changed but was killed before it rebuilt (see Cache._mark_dirty).
+        roots |= self.cache.dirty_roots(self.account)
+        if tally.structure_changed or self.cache.has_unthreaded(self.account):
             roots |= self._thread_roots()
         if roots:
             self.cache.rebuild_threads(self.account, roots)
@@ -318,7 +320,8 @@ class SyncEngine:
             state = self.cache.folder(self.account, folder)
             if state is None or state.highestmodseq is None:
                 return False
-        return True
+        # Messages stored but not threaded yet (a killed sync) may belong to the edited thread.
+        return not self.cache.has_unthreaded(self.account)
 
     def _push(self, tally: _Tally) -> None:
         edits = self.userdb.outbox(self.account)
