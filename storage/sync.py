@@ -145,7 +145,6 @@ class SyncEngine:
             if pull:
                 for folder in self.folders:
                     self._retrying(functools.partial(self._pull_folder, folder, tally))
-                self.reapply_pending()
                 self._rethread(tally)
             if push:
                 self._retrying(lambda: self._push(tally))
@@ -189,8 +188,7 @@ class SyncEngine:
         self._selected = folder
         state = self.cache.folder(self.account, folder)
         if state is not None and state.uidvalidity != status.uidvalidity:
-            dropped = self.cache.folder_uids(self.account, folder)
-            tally.roots |= self.cache.remove_uids(self.account, folder, dropped)
+            # reset_folder marks the dropped messages' threads dirty: _rethread rebuilds them.
             self.cache.reset_folder(self.account, folder)
             tally.reset.append(folder)
             tally.structure_changed = True
@@ -286,11 +284,13 @@ class SyncEngine:
     def _rethread(self, tally: _Tally) -> None:
         self._progress(SyncProgress(folder="", phase="threads"))
         roots = set(tally.roots)
+        if tally.structure_changed or self.cache.has_unthreaded(self.account):
+            roots |= self._thread_roots()
+        # After threading: a pending edit also reaches the messages that just joined its thread
+        # (a reply in Sent fetched after the edit), as the push will on the server.
         roots |= self.reapply_pending()
         # What an earlier run changed but was killed before it rebuilt (see Cache._mark_dirty).
         roots |= self.cache.dirty_roots(self.account)
-        if tally.structure_changed or self.cache.has_unthreaded(self.account):
-            roots |= self._thread_roots()
         if roots:
             self.cache.rebuild_threads(self.account, roots)
 
@@ -326,14 +326,9 @@ class SyncEngine:
     def _push(self, tally: _Tally) -> None:
         edits = self.userdb.outbox(self.account)
         complete = self._first_pull_done(tally)
-        touched: set[str] = set()
         for n, edit in enumerate(edits, 1):
             self._progress(SyncProgress(folder="", phase="push", done=n - 1, total=len(edits)))
-            targets = self._targets(edit)
-            # The thread may have grown since the edit (its reply in Sent arrived): the cache
-            # shows the edit on every message the server is about to get it on.
-            touched |= self.cache.apply_keyword(self.account, targets, edit.keyword, edit.add)
-            locations = self.cache.locations(self.account, targets)
+            locations = self.cache.locations(self.account, self._targets(edit))
             if not locations:
                 continue  # not on the server (yet): the edit waits in the outbox
             local_only = False
@@ -358,5 +353,3 @@ class SyncEngine:
                     tally.errors.append(f"{edit.keyword} in {folder}: {exc}")
             if not local_only and complete and self.userdb.outbox_ack(edit):
                 tally.pushed += 1
-        if touched:
-            self.cache.rebuild_threads(self.account, touched)
