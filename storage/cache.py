@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,13 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from storage import threadstore
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
 from storage.tags import keyword_to_tag
 from storage.threads import ThreadInput, thread_id
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,11 +67,17 @@ CREATE TABLE IF NOT EXISTS messages (
     flags TEXT NOT NULL,
     modseq INTEGER,
     thread_root TEXT,
+    link_root TEXT,
+    subj_key TEXT,
+    subj_reply INTEGER NOT NULL DEFAULT 0,
     UNIQUE (account, folder, uid)
 );
 CREATE INDEX IF NOT EXISTS messages_thread ON messages (account, thread_root);
 CREATE INDEX IF NOT EXISTS messages_msgid ON messages (account, message_id);
 CREATE INDEX IF NOT EXISTS messages_root_by_id ON messages (id, thread_root);
+CREATE INDEX IF NOT EXISTS messages_link ON messages (account, link_root);
+CREATE INDEX IF NOT EXISTS messages_subject ON messages (account, subj_key)
+    WHERE subj_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS bodies (
     message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
     text TEXT NOT NULL,
@@ -191,9 +199,17 @@ def _to_datetime(epoch: int, tz_minutes: int) -> datetime:
         return datetime.fromtimestamp(0, UTC)
 
 
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+"""What ``json.dumps(..., ensure_ascii=False)`` would escape inside a string."""
+
+
 def _addresses_json(addresses: Sequence[Address]) -> str:
+    """``[[name, addr], ...]`` as JSON, exactly as ``json.dumps`` writes it (ensure_ascii off);
+    formatted directly when nothing needs escaping (4x faster, and it runs per message)."""
     if not addresses:
         return "[]"
+    if not any(_JSON_ESCAPED.search(a.name) or _JSON_ESCAPED.search(a.addr) for a in addresses):
+        return "[" + ", ".join(f'["{a.name}", "{a.addr}"]' for a in addresses) + "]"
     return json.dumps([[a.name, a.addr] for a in addresses], ensure_ascii=False)
 
 
@@ -335,6 +351,7 @@ class Cache:
                 ).fetchall():
                     db.execute(f'DROP TABLE IF EXISTS "{name}"')
         db.executescript(_SCHEMA)
+        db.executescript(threadstore.SCHEMA)
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
         )
@@ -396,7 +413,8 @@ class Cache:
                 "SELECT id, thread_root FROM messages WHERE account=? AND folder=?", (account, name)
             ).fetchall()
             ids = [r[0] for r in rows]
-            self._mark_dirty(db, account, {r[1] for r in rows if r[1]})
+            roots = {r[1] for r in rows if r[1]} | threadstore.unthread(db, account, ids)
+            self._mark_dirty(db, account, roots)
             self._delete_rows(db, ids)
             db.execute("DELETE FROM folders WHERE account=? AND name=?", (account, name))
         return len(ids)
@@ -521,6 +539,7 @@ class Cache:
                     ids.append(row[0])
                     if row[1]:
                         roots.add(row[1])
+            roots |= threadstore.unthread(db, account, ids)
             self._mark_dirty(db, account, roots)
             self._delete_rows(db, ids)
         return roots
@@ -540,11 +559,9 @@ class Cache:
         return {r[0] for r in rows}
 
     def has_unthreaded(self, account: str) -> bool:
-        """Messages stored but never threaded (a first sync killed before threading)."""
-        row = self._db.execute(
-            "SELECT 1 FROM messages WHERE account=? AND thread_root IS NULL LIMIT 1", (account,)
-        ).fetchone()
-        return row is not None
+        """Messages stored but not threaded yet (new ones, a killed sync, the rest of a thread
+        that lost a message), or a subject group waiting to be merged again."""
+        return threadstore.needs_threading(self._db, account)
 
     @staticmethod
     def _delete_rows(db: sqlite3.Connection, ids: Sequence[int]) -> None:
@@ -649,25 +666,25 @@ class Cache:
                     date=float(date),
                 )
 
-    def set_thread_roots(self, account: str, roots: dict[int, str]) -> set[str]:
-        """Store each row's thread root; returns every root touched (old and new)."""
-        changed: set[str] = set()
-        updates: list[tuple[str, int]] = []
-        cursor = self._db.execute(
-            "SELECT id, thread_root FROM messages WHERE account=?", (account,)
-        )
-        while batch := cursor.fetchmany(5000):
-            for rowid, old in batch:
-                root = roots.get(rowid)
-                if root is not None and root != old:
-                    updates.append((root, rowid))
-                    changed.add(root)
-                    if old:
-                        changed.add(old)
+    def thread_pending(self, account: str) -> set[str]:
+        """Thread every unthreaded message incrementally (see :mod:`storage.threadstore`), in
+        batches, each in one transaction with its dirty marks. Returns the roots touched; the
+        caller rebuilds their thread rows."""
+        touched: set[str] = set()
+        while True:
+            with self.transaction() as db:
+                count, roots = threadstore.thread_pending(db, account, threadstore.BATCH)
+                self._mark_dirty(db, account, roots)
+            touched |= roots
+            if count < threadstore.BATCH:
+                return touched
+
+    def rethread_all(self, account: str) -> None:
+        """Thread the whole account from scratch and rebuild every thread row."""
         with self.transaction() as db:
-            db.executemany("UPDATE messages SET thread_root=? WHERE id=?", updates)
-            self._mark_dirty(db, account, changed)
-        return changed
+            threadstore.forget_all(db, account)
+        self.thread_pending(account)
+        self.rebuild_threads(account)
 
     def rebuild_threads(self, account: str, roots: set[str] | None = None) -> None:
         """Recompute the ``threads`` rows of the given roots (all of the account when None)."""

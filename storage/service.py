@@ -76,7 +76,7 @@ from storage.tags import (
     keyword_to_tag,
     tag_kind,
 )
-from storage.threads import thread_id, thread_messages
+from storage.threads import thread_id
 from storage.userdb import StoredQuote, UserDB, UserDBError
 
 __all__ = ["NoteEntry", "Service", "ServiceError"]
@@ -234,8 +234,7 @@ class Service:
             rowid = rowids.get((folder, uid))
             if rowid is not None:
                 self.cache.save_body(rowid, body)
-        mapping = thread_messages(self.cache.thread_inputs(self.account))
-        self.cache.set_thread_roots(self.account, mapping)
+        self.cache.thread_pending(self.account)
         self.cache.rebuild_threads(self.account)
         for root, text in notes.items():
             if self.userdb.note(self.account, root) is None:

@@ -24,13 +24,15 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from storage.cache import Cache, FolderState
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
-from storage.message import HEADER_FIELDS, parse_envelope
+from storage.message import HEADER_FIELDS, Envelope, parse_envelope
 from storage.models import SyncProgress, SyncResult, ThreadQuery
-from storage.threads import thread_messages
 from storage.userdb import OutboxEdit, UserDB
 
 FIRST_CHUNK = 250
@@ -54,7 +56,6 @@ class _Tally:
     changed: int = 0
     vanished: int = 0
     pushed: int = 0
-    structure_changed: bool = False
     roots: set[str] = field(default_factory=set)
     local_only: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)
@@ -80,6 +81,36 @@ def _chunks(items: Sequence[int], first: int, size: int) -> Iterator[Sequence[in
         yield items[:first]
     for start in range(first, len(items), size):
         yield items[start : start + size]
+
+
+class _Writer:
+    """One background thread that runs cache writes in order, at most one at a time; the caller
+    collects each result (or its exception) with :meth:`wait` before it submits the next."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
+        self._pending: Future[int] | None = None
+
+    def submit(self, write: Callable[..., int], *args: object) -> None:
+        if self._pending is not None:
+            raise RuntimeError("a cache write is still in flight")
+        self._pending = self._pool.submit(write, *args)
+
+    def wait(self) -> int:
+        """The pending write's result (0 when none); re-raises its exception."""
+        pending, self._pending = self._pending, None
+        return pending.result() if pending is not None else 0
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Even when the fetch failed: the write in flight finishes before anything else runs.
+        try:
+            if self._pending is not None:
+                futures_wait([self._pending])
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 class SyncEngine:
@@ -191,7 +222,6 @@ class SyncEngine:
             # reset_folder marks the dropped messages' threads dirty: _rethread rebuilds them.
             self.cache.reset_folder(self.account, folder)
             tally.reset.append(folder)
-            tally.structure_changed = True
             state = None
         first_time = state is None or state.highestmodseq is None
         if state is None:
@@ -210,25 +240,9 @@ class SyncEngine:
         if vanished:
             tally.roots |= self.cache.remove_uids(self.account, folder, vanished)
             tally.vanished += len(vanished)
-            tally.structure_changed = True
         missing = sorted(server - known, reverse=True)
-        done = 0
-        for n, chunk in enumerate(_chunks(missing, FIRST_CHUNK, CHUNK)):
-            records = imap.fetch_headers(chunk, HEADER_FIELDS)
-            items = [
-                (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
-                for r in records
-            ]
-            tally.new += self.cache.add_messages(self.account, folder, items)
-            tally.structure_changed = True
-            done += len(chunk)
-            self._progress(
-                SyncProgress(folder=folder, phase="headers", done=done, total=len(missing))
-            )
-            if n == 0 and self.cache.count_threads(self.account, _ALL) == 0:
-                # A first sync: make the newest threads listable now, not after the last chunk.
-                self._thread_all()
-                self._progress(SyncProgress(folder=folder, phase="threads"))
+        if missing:
+            self._fetch_missing(folder, missing, tally)
 
         if missing:
             # Another client may have expunged some of them while we fetched (the server can
@@ -272,6 +286,49 @@ class SyncEngine:
             )
         )
 
+    def _fetch_missing(self, folder: str, missing: Sequence[int], tally: _Tally) -> None:
+        """Fetch, parse and store the headers of ``missing`` (newest first), in chunks.
+
+        The cache writes run on a writer thread, one chunk behind: SQLite does its part (the
+        B-tree and FTS5 work, the commit) without the GIL, so it overlaps the next chunk's
+        network wait and parsing. At most one chunk is in flight, and it is always finished
+        (stored or failed) before this returns, so nothing after it sees a half-written cache."""
+        imap = self._conn()
+        done = 0
+        with _Writer() as writer:
+            for n, chunk in enumerate(_chunks(missing, FIRST_CHUNK, CHUNK)):
+                items = [
+                    (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
+                    for r in imap.fetch_headers(chunk, HEADER_FIELDS)
+                ]
+                tally.new += writer.wait()
+                if n == 0:
+                    first_sync = self.cache.count_threads(self.account, _ALL) == 0
+                    tally.new += self._store(folder, items)
+                    if first_sync:
+                        # The newest threads are listable now, not after the last chunk.
+                        self._progress(SyncProgress(folder=folder, phase="threads"))
+                else:
+                    writer.submit(self._store, folder, items)
+                done += len(chunk)
+                self._progress(
+                    SyncProgress(folder=folder, phase="headers", done=done, total=len(missing))
+                )
+            tally.new += writer.wait()
+
+    def _store(
+        self,
+        folder: str,
+        items: Sequence[tuple[int, Envelope, tuple[str, ...], int, int | None, datetime | None]],
+    ) -> int:
+        """Store one chunk of new messages, thread them into what is cached (incrementally:
+        only the threads they touch) and rebuild those thread rows. Returns rows added."""
+        added = self.cache.add_messages(self.account, folder, items)
+        roots = self.cache.thread_pending(self.account)
+        if roots:
+            self.cache.rebuild_threads(self.account, roots)
+        return added
+
     def reapply_pending(self) -> set[str]:
         """Apply every outbox edit to the cache again: a pending local edit beats a pulled flag."""
         roots: set[str] = set()
@@ -284,8 +341,9 @@ class SyncEngine:
     def _rethread(self, tally: _Tally) -> None:
         self._progress(SyncProgress(folder="", phase="threads"))
         roots = set(tally.roots)
-        if tally.structure_changed or self.cache.has_unthreaded(self.account):
-            roots |= self._thread_roots()
+        # New messages were threaded chunk by chunk; what is left: the rest of threads that
+        # lost a message, and rows a killed sync stored but never threaded.
+        roots |= self.cache.thread_pending(self.account)
         # After threading: a pending edit also reaches the messages that just joined its thread
         # (a reply in Sent fetched after the edit), as the push will on the server.
         roots |= self.reapply_pending()
@@ -293,14 +351,6 @@ class SyncEngine:
         roots |= self.cache.dirty_roots(self.account)
         if roots:
             self.cache.rebuild_threads(self.account, roots)
-
-    def _thread_roots(self) -> set[str]:
-        mapping = thread_messages(self.cache.thread_inputs(self.account))
-        return self.cache.set_thread_roots(self.account, mapping)
-
-    def _thread_all(self) -> None:
-        self._thread_roots()
-        self.cache.rebuild_threads(self.account)
 
     # -- push --------------------------------------------------------------------------------
 

@@ -59,9 +59,12 @@ from dataclasses import dataclass
 
 __all__ = [
     "SUBJECT_MERGE_WINDOW",
+    "SubjectRoot",
     "ThreadInput",
     "is_reply_subject",
+    "link_messages",
     "normalize_subject",
+    "subject_merges",
     "thread_id",
     "thread_messages",
 ]
@@ -86,6 +89,21 @@ class ThreadInput:
     """Decoded subject."""
     date: float
     """Epoch seconds, 0.0 if unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRoot:
+    """A reference-less real message at the top of its tree: what the subject fallback sees."""
+
+    message_id: str
+    key: str
+    """Its :func:`normalize_subject` (never empty)."""
+    replied: bool
+    """The subject carries a reply/forward prefix (:func:`is_reply_subject`)."""
+    date: float
+
+    def order(self) -> tuple[float, str]:
+        return (self.date, self.message_id)
 
 
 # -- subjects ---------------------------------------------------------------------------------
@@ -253,6 +271,7 @@ class _Message:
     """The chosen copy of one Message-ID, as the threader sees it."""
 
     node: int
+    key: int
     message_id: str
     chain: tuple[str, ...]
     date: float
@@ -270,7 +289,6 @@ class _Threader:
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
         self.messages: dict[str, _Message] = {}
-        self.merged: dict[int, int] = {}
         self.strings: dict[str, str] = {}
         """Each id string once: 250k messages repeat their thread's ids in every References."""
 
@@ -298,7 +316,7 @@ class _Threader:
         node = self.node(message_id)
         # Only reference-less roots are grouped by subject: replies need not keep theirs.
         subject = "" if chain else msg.subject
-        self.messages[message_id] = _Message(node, message_id, chain, date, subject)
+        self.messages[message_id] = _Message(node, msg.key, message_id, chain, date, subject)
         return message_id
 
     def link(self) -> None:
@@ -316,9 +334,10 @@ class _Threader:
                 if child not in has_own and not forest.has_parent(child):
                     forest.attach(child, node(chain[i]))
 
-    def merge_subjects(self) -> None:
-        """JWZ step 5, narrowed to reply-by-subject roots (see the module docstring)."""
-        groups: dict[str, list[tuple[_Message, bool]]] = defaultdict(list)
+    def subject_roots(self) -> dict[int, SubjectRoot]:
+        """The chosen copies of reference-less real-message tops, by the caller's key: the
+        only messages the subject fallback considers."""
+        found: dict[int, SubjectRoot] = {}
         top = self.forest.top
         for msg in self.messages.values():
             if msg.chain or not msg.subject or top(msg.node) != msg.node:
@@ -327,33 +346,47 @@ class _Threader:
             base, replied = _strip_prefixes(subject)
             key = " ".join(base.split()).casefold()
             if key:
-                groups[key].append((msg, replied))
-        for group in groups.values():
-            if len(group) > 1 and any(replied for _, replied in group):
-                group.sort(key=lambda item: item[0].order())
-                self._merge_group(group)
+                found[msg.key] = SubjectRoot(msg.message_id, key, replied, msg.date)
+        return found
 
-    def _merge_group(self, group: list[tuple[_Message, bool]]) -> None:
-        tickets = [msg for msg, replied in group if not replied]
-        ticket_keys = [t.order() for t in tickets]
-        anchor: _Message | None = None
-        for reply in (msg for msg, replied in group if replied):
-            ticket = _nearest_ticket(tickets, ticket_keys, reply)
-            if ticket is not None:
-                self.merged[reply.node] = ticket.node
-            elif anchor is not None and reply.date - anchor.date <= SUBJECT_MERGE_WINDOW:
-                self.merged[reply.node] = anchor.node
-            else:
-                anchor = reply
+    def top_of(self, message_id: str) -> str:
+        return self.ids[self.forest.top(self.index[message_id])]
 
-    def root_of(self, message_id: str) -> str:
-        top = self.forest.top(self.index[message_id])
-        return self.ids[self.merged.get(top, top)]
+
+def subject_merges(roots: Iterable[SubjectRoot]) -> dict[str, str]:
+    """JWZ step 5, narrowed (see the module docstring): which reference-less tops join which.
+
+    Returns top Message-ID -> the Message-ID of the top it joins; tops that stay on their own
+    are absent. Only roots with the same ``key`` interact, so a caller may pass just the
+    groups it cares about, each group complete."""
+    groups: dict[str, list[SubjectRoot]] = defaultdict(list)
+    for root in roots:
+        groups[root.key].append(root)
+    merged: dict[str, str] = {}
+    for group in groups.values():
+        if len(group) > 1 and any(root.replied for root in group):
+            group.sort(key=SubjectRoot.order)
+            _merge_group(group, merged)
+    return merged
+
+
+def _merge_group(group: list[SubjectRoot], merged: dict[str, str]) -> None:
+    tickets = [root for root in group if not root.replied]
+    ticket_keys = [t.order() for t in tickets]
+    anchor: SubjectRoot | None = None
+    for reply in (root for root in group if root.replied):
+        ticket = _nearest_ticket(tickets, ticket_keys, reply)
+        if ticket is not None:
+            merged[reply.message_id] = ticket.message_id
+        elif anchor is not None and reply.date - anchor.date <= SUBJECT_MERGE_WINDOW:
+            merged[reply.message_id] = anchor.message_id
+        else:
+            anchor = reply
 
 
 def _nearest_ticket(
-    tickets: list[_Message], keys: list[tuple[float, str]], reply: _Message
-) -> _Message | None:
+    tickets: list[SubjectRoot], keys: list[tuple[float, str]], reply: SubjectRoot
+) -> SubjectRoot | None:
     """The non-reply root a reply-by-subject belongs to: the latest before it, else the next."""
     pos = bisect.bisect_left(keys, reply.order())
     if pos > 0 and reply.date - tickets[pos - 1].date <= SUBJECT_MERGE_WINDOW:
@@ -376,6 +409,27 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def link_messages(messages: Iterable[ThreadInput]) -> tuple[dict[int, str], dict[int, SubjectRoot]]:
+    """Steps 1-4 (the reference links) without the subject fallback.
+
+    Returns (key -> the Message-ID of its tree's top, which may be a ghost) and the subject
+    candidates: the chosen copy's key -> :class:`SubjectRoot` for every reference-less
+    real-message top with a non-empty subject (see :func:`subject_merges`)."""
+    with _gc_paused():
+        threader = _Threader()
+        keys: list[tuple[int, str]] = [(msg.key, threader.add(msg)) for msg in messages]
+        threader.strings.clear()
+        threader.link()
+        tops: dict[str, str] = {}
+        result: dict[int, str] = {}
+        for key, message_id in keys:
+            top = tops.get(message_id)
+            if top is None:
+                top = tops[message_id] = threader.top_of(message_id)
+            result[key] = top
+        return result, threader.subject_roots()
+
+
 def thread_messages(messages: Iterable[ThreadInput]) -> dict[int, str]:
     """Map every input ``key`` to the bare Message-ID of its thread's root.
 
@@ -383,17 +437,8 @@ def thread_messages(messages: Iterable[ThreadInput]) -> dict[int, str]:
     terminates (References loops, self references, very long chains). The root may be a ghost:
     an id that only appears in other messages' References (see the module docstring).
     """
-    with _gc_paused():
-        threader = _Threader()
-        keys: list[tuple[int, str]] = [(msg.key, threader.add(msg)) for msg in messages]
-        threader.strings.clear()
-        threader.link()
-        threader.merge_subjects()
-        roots: dict[str, str] = {}
-        result: dict[int, str] = {}
-        for key, message_id in keys:
-            root = roots.get(message_id)
-            if root is None:
-                root = roots[message_id] = threader.root_of(message_id)
-            result[key] = root
-        return result
+    tops, candidates = link_messages(messages)
+    merged = subject_merges(candidates.values())
+    if not merged:
+        return tops
+    return {key: merged.get(top, top) for key, top in tops.items()}

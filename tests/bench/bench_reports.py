@@ -32,7 +32,6 @@ from storage.cache import FolderState
 from storage.message import parse_body, parse_envelope
 from storage.service import Service
 from storage.tags import encode_keyword
-from storage.threads import thread_messages
 from tests.mailgen import _TOPICS, TEAM, support_mailbox
 
 _TEAMS = {
@@ -83,8 +82,7 @@ def build(service: Service, size: int) -> tuple[int, datetime]:
     rowids = service.cache.rowids(service.account)
     for folder, uid, raw in raws:
         service.cache.save_body(rowids[(folder, uid)], parse_body(raw))
-    roots = thread_messages(service.cache.thread_inputs(service.account))
-    service.cache.set_thread_roots(service.account, roots)
+    service.cache.thread_pending(service.account)
     service.cache.rebuild_threads(service.account)
     if last is None:
         raise SystemExit("no dated messages generated")

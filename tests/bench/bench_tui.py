@@ -200,7 +200,6 @@ def build_mailbox(data: Path, threads: int) -> Built:
     """Fill ``data/demo`` with ``threads`` threads, as a finished first sync would leave it."""
     from storage.cache import FolderState
     from storage.service import Service
-    from storage.threads import thread_messages
     from tests.mailgen import TEAM
 
     started = time.perf_counter()
@@ -214,7 +213,7 @@ def build_mailbox(data: Path, threads: int) -> Built:
             cache.save_folder(FolderState(ACCOUNT, folder, 1, 0, False))
             for first in range(0, len(rows), 5000):
                 cache.add_messages(ACCOUNT, folder, rows[first : first + 5000])
-        cache.set_thread_roots(ACCOUNT, thread_messages(cache.thread_inputs(ACCOUNT)))
+        cache.thread_pending(ACCOUNT)
         cache.rebuild_threads(ACCOUNT)
         count = service.count_threads()
     finally:

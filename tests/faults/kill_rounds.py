@@ -786,8 +786,13 @@ def rethread(path: Path) -> None:
     """Compute every thread root and thread row of the cache at ``path`` afresh."""
     cache = Cache(path)
     try:
+        # The reference: the whole-mailbox threader, not the cache's incremental one.
         mapping = thread_messages(cache.thread_inputs(ACCOUNT))
-        cache.set_thread_roots(ACCOUNT, mapping)
+        with cache.transaction() as db:
+            db.executemany(
+                "UPDATE messages SET thread_root=? WHERE id=?",
+                [(root, key) for key, root in mapping.items()],
+            )
         cache.rebuild_threads(ACCOUNT)
     finally:
         cache.close()

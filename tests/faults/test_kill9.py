@@ -696,7 +696,7 @@ def _die_at(config: Path, data: Path, method: str, nth: int, *args: str) -> None
     ("case", "method", "nth"),
     [
         ("tag: keyword stored, thread row not yet", "rebuild_threads", 1),
-        ("first sync: both folders stored, not threaded yet", "set_thread_roots", 2),
+        ("first sync: both folders stored, not threaded yet", "thread_pending", 2),
         ("first sync: threaded, thread rows not written yet", "rebuild_threads", 2),
         ("a teammate's keywords pulled, thread rows not rebuilt yet", "rebuild_threads", 1),
     ],
@@ -761,7 +761,7 @@ def test_a_tag_removed_from_a_thread_the_cache_knows_in_part_stays_removed(
     if case.endswith("before Sent was fetched"):
         _die_at(config, data, "add_messages", 2, "sync")  # INBOX stored and threaded, not Sent
     else:
-        _die_at(config, data, "set_thread_roots", 2, "sync")  # Sent stored, never threaded
+        _die_at(config, data, "thread_pending", 2, "sync")  # Sent stored, never threaded
     out = _cli(config, data, "tag", root, "-team:web", "--push")
     assert TAGGED.search(out) and "team:web" not in out, out
     box.arrive()  # new mail: the next sync threads everything again

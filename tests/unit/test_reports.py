@@ -23,7 +23,6 @@ from storage.models import Address
 from storage.reports import ReportMessage, ReportThread, Team
 from storage.service import Service
 from storage.tags import encode_keyword
-from storage.threads import thread_messages
 from tests.mailgen import message
 
 # Friday 6 November 2026, 17:00 UTC: the current ISO week started Monday 2 November.
@@ -621,8 +620,7 @@ def _load(service: Service, mail: Sequence[tuple[str, bytes, tuple[str, ...]]]) 
     rowids = service.cache.rowids(service.account)
     for folder, uid, body in bodies:
         service.cache.save_body(rowids[(folder, uid)], body)
-    roots = thread_messages(service.cache.thread_inputs(service.account))
-    service.cache.set_thread_roots(service.account, roots)
+    service.cache.thread_pending(service.account)
     service.cache.rebuild_threads(service.account)
 
 
