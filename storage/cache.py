@@ -24,6 +24,7 @@ import json
 import re
 import sqlite3
 import threading
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -476,26 +477,36 @@ class Cache:
                 )
         return inserted
 
-    def folder_uids(self, account: str, folder: str) -> list[int]:
-        return [
-            r[0]
-            for r in self._db.execute(
-                "SELECT uid FROM messages WHERE account=? AND folder=? ORDER BY uid",
-                (account, folder),
-            )
-        ]
+    def folder_uids(self, account: str, folder: str) -> array[int]:
+        """The folder's cached UIDs, ascending (8 bytes each: 180k of them as a list of ints
+        would take 7 MB, as a set 12 MB more)."""
+        return array(
+            "q",
+            (
+                r[0]
+                for r in self._db.execute(
+                    "SELECT uid FROM messages WHERE account=? AND folder=? ORDER BY uid",
+                    (account, folder),
+                )
+            ),
+        )
 
     def folder_flags_by_uid(
-        self, account: str, folder: str
+        self, account: str, folder: str, uids: Iterable[int]
     ) -> dict[int, tuple[str, tuple[str, ...]]]:
-        """uid -> (message-id, flags) for every cached message of the folder."""
-        return {
-            uid: (mid, _flags_tuple(flags))
+        """uid -> (message-id, flags) for those of ``uids`` the cache holds (looked up in slices:
+        a CHANGEDSINCE answer names a few UIDs, and 180k cached rows would cost 60 MB)."""
+        found: dict[int, tuple[str, tuple[str, ...]]] = {}
+        wanted = list(uids)
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
             for uid, mid, flags in self._db.execute(
-                "SELECT uid, message_id, flags FROM messages WHERE account=? AND folder=?",
-                (account, folder),
-            )
-        }
+                "SELECT uid, message_id, flags FROM messages WHERE account=? AND folder=?"
+                f" AND uid IN ({','.join('?' * len(part))})",
+                (account, folder, *part),
+            ):
+                found[uid] = (mid, _flags_tuple(flags))
+        return found
 
     def set_flags(
         self, account: str, folder: str, changes: Sequence[tuple[int, tuple[str, ...], int | None]]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import time
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -73,6 +74,19 @@ def _overlay(flags: Sequence[str], edits: Mapping[str, bool]) -> tuple[str, ...]
     lowered = {kw.lower() for kw in edits}
     kept = [f for f in flags if f.lower() not in lowered]
     return (*kept, *(kw for kw, add in edits.items() if add))
+
+
+def _minus(a: Sequence[int], b: Sequence[int]) -> list[int]:
+    """The values of ascending ``a`` that are not in ascending ``b``, ascending; one merge pass,
+    no sets (a folder of 180k UIDs as two sets of ints costs ~25 MB)."""
+    out: list[int] = []
+    j, n = 0, len(b)
+    for value in a:
+        while j < n and b[j] < value:
+            j += 1
+        if j == n or b[j] != value:
+            out.append(value)
+    return out
 
 
 def _chunks(items: Sequence[int], first: int, size: int) -> Iterator[Sequence[int]]:
@@ -234,20 +248,21 @@ class SyncEngine:
         if not status.permanent_keywords and folder not in tally.local_only:
             tally.local_only.append(folder)
 
-        known = set(self.cache.folder_uids(self.account, folder))
-        server = set(imap.uids())
-        vanished = known - server
+        known = self.cache.folder_uids(self.account, folder)
+        server = array("q", sorted(imap.uids()))
+        vanished = _minus(known, server)
         if vanished:
             tally.roots |= self.cache.remove_uids(self.account, folder, vanished)
             tally.vanished += len(vanished)
-        missing = sorted(server - known, reverse=True)
+        missing = _minus(server, known)
+        del known, server
         if missing:
+            missing.reverse()  # newest first
             self._fetch_missing(folder, missing, tally)
-
-        if missing:
             # Another client may have expunged some of them while we fetched (the server can
             # still answer a FETCH for them from its own cache).
-            gone = set(self.cache.folder_uids(self.account, folder)) - set(imap.uids())
+            server = array("q", sorted(imap.uids()))
+            gone = _minus(self.cache.folder_uids(self.account, folder), server)
             if gone:
                 tally.roots |= self.cache.remove_uids(self.account, folder, gone)
                 tally.vanished += len(gone)
@@ -262,7 +277,9 @@ class SyncEngine:
         else:
             records_f = []
         if records_f:
-            current = self.cache.folder_flags_by_uid(self.account, folder)
+            current = self.cache.folder_flags_by_uid(
+                self.account, folder, (r.uid for r in records_f)
+            )
             pending = self.userdb.pending_keywords(self.account)
             changes = []
             for r in records_f:
