@@ -75,6 +75,8 @@ class Result:
     cold_index: float | None = None
     cold_index_rss: float | None = None
     no_change: float | None = None
+    new_mail: float | None = None
+    new_mail_rss: float | None = None
     tui_cold: float | None = None
     tui_cold_rss: float | None = None
     tui_warm: float | None = None
@@ -126,6 +128,19 @@ def write_config(path: Path, user: MailUser) -> None:
         f'password_command = "printf {user.password}"\n'
         'folders = ["INBOX"]\n'
     )
+
+
+def new_mail(user: MailUser, config: Path, data: Path, n: int) -> tuple[float, float]:
+    """One message arrives (dated in the past, so the newest subject stays on top), then
+    ``supportmail sync``: (seconds, peak RSS MiB). Threading is incremental, so this costs
+    about the same at any mailbox size."""
+    raw = (
+        "From: Late Customer <late@example.org>\r\nTo: support@example.com\r\n"
+        f"Subject: a late question {n}\r\nMessage-ID: <late-{n}-{time.time_ns()}@example.org>\r\n"
+        "Date: Wed, 01 Jan 2020 08:00:00 +0000\r\n\r\nHello?\r\n"
+    ).encode()
+    user.seed("INBOX", [raw])
+    return cli(config, data, "sync")
 
 
 # -- the floor ----------------------------------------------------------------------------------
@@ -262,6 +277,9 @@ def measure_size(size: int, runs: int, clients: Sequence[str], workdir: Path) ->
         warm = fresh()
         cli(config, warm, "sync")
         result.no_change = median_of(runs, lambda: cli(config, warm, "sync")[0])
+        arrivals = [new_mail(user, config, warm, n) for n in range(runs)]
+        result.new_mail = statistics.median(a[0] for a in arrivals)
+        result.new_mail_rss = max(a[1] for a in arrivals)
         print(f"[{size:,}] supportmail CLI done", file=sys.stderr)
 
         try:
@@ -367,6 +385,8 @@ def print_tables(results: Sequence[Result], runs: int, clients: Sequence[str]) -
     row("  peak RSS of that sync", lambda r: _mib(r.cold_index_rss))
     row("supportmail no-change sync", lambda r: _s(r.no_change))
     row("  ratio to the floor", lambda r: _ratio(r.no_change, r.floor))
+    row("supportmail sync after one new message", lambda r: _s(r.new_mail))
+    row("  peak RSS of that sync", lambda r: _mib(r.new_mail_rss))
     row("supportmail first screen, cold", lambda r: _s(r.tui_cold))
     row("supportmail first screen, warm", lambda r: _s(r.tui_warm))
     row("supportmail TUI peak RSS (cold, full sync done)", lambda r: _mib(r.tui_cold_rss))
