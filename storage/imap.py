@@ -4,7 +4,9 @@ Built on IMAPClient for connecting, TLS, LOGIN, SELECT, LIST and IDLE. The bulk 
 all flags, header batches, bodies, stores) go through the command layer of IMAPClient's underlying
 ``imaplib`` connection and are parsed here, because IMAPClient cannot express ``1:*`` (its
 ``fetch("1:*")`` raises ValueError) and its response parser is slow for tens of thousands of
-messages. ``fetch_headers`` is the single place that knows how header batches are fetched.
+messages. ``fetch_headers`` is the single place that knows how header batches are fetched; it
+reads their reply off the socket itself (``_HeaderStream``), a few calls per message, and hands
+any response of an unusual shape to the general FETCH parser.
 
 Errors: every socket, TLS, ``imaplib`` and IMAPClient exception leaves this module as one of the
 ``ImapError`` classes with a one-line message that never contains the password:
@@ -23,6 +25,7 @@ Flags are returned without the session flag ``\\Recent``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import ipaddress
 import re
@@ -214,7 +217,6 @@ def parse_internaldate(text: str) -> datetime | None:
     if match is None:
         return None
     day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
-    offset = timedelta(hours=int(off_h), minutes=int(off_m))
     try:
         return datetime(
             int(year),
@@ -223,10 +225,43 @@ def parse_internaldate(text: str) -> datetime | None:
             int(hour),
             int(minute),
             int(second),
-            tzinfo=timezone(-offset if sign == "-" else offset),
+            tzinfo=_zone(sign, off_h, off_m),
         )
     except (KeyError, ValueError):
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _zone(sign: str, hours: str, minutes: str) -> timezone:
+    """The fixed zone of ``+hhmm``/``-hhmm`` (ValueError when out of range); one object each."""
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-offset if sign == "-" else offset)
+
+
+_CACHE_MAX = 4096
+_DATES: dict[bytes, datetime | None] = {}
+_FLAGS: dict[bytes, tuple[str, ...]] = {}
+
+
+def _internaldate(raw: bytes) -> datetime | None:
+    """``parse_internaldate`` of a quoted INTERNALDATE's bytes, remembered: a bulk import gives
+    thousands of messages the same arrival second."""
+    if raw in _DATES:
+        return _DATES[raw]
+    if len(_DATES) >= _CACHE_MAX:
+        _DATES.clear()
+    parsed = _DATES[raw] = parse_internaldate(raw.decode("ascii", "replace"))
+    return parsed
+
+
+def _flags(raw: bytes) -> tuple[str, ...]:
+    """``_split_flags``, remembered: a folder has few distinct flag sets."""
+    if raw in _FLAGS:
+        return _FLAGS[raw]
+    if len(_FLAGS) >= _CACHE_MAX:
+        _FLAGS.clear()
+    flags = _FLAGS[raw] = _split_flags(raw)
+    return flags
 
 
 def _one_line(text: str | bytes, secret: str = "") -> str:
@@ -341,30 +376,16 @@ def parse_fetch(data: Sequence[Any]) -> list[dict[bytes, Value]]:
     return messages
 
 
-def fetch_groups(data: Sequence[Any]) -> list[list[Any]]:
-    """Split imaplib's FETCH data into one list of elements per message: imaplib stores each
-    literal as a (text, literal) tuple and always ends a response with the trailing bytes."""
-    groups: list[list[Any]] = []
-    current: list[Any] = []
-    for element in data:
-        current.append(element)
-        if isinstance(element, bytes):
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
-    return groups
-
-
 _FAST_HEADER = re.compile(
     rb"^\d+ \((?:(?:UID (\d+)|FLAGS \(([^()]*)\)|INTERNALDATE \"([^\"]*)\"|RFC822\.SIZE (\d+)"
     rb"|MODSEQ \((\d+)\)|BODY\[HEADER[^\]]*\] (\{\})) ?)+\)$"
 )
 
 
-def _fast_header_record(group: Sequence[Any]) -> HeaderRecord | None:
-    """The common shape (one header literal, simple items in any order) by one regex; None
-    means "use the general parser"."""
+def _group_header_record(group: Sequence[Any]) -> HeaderRecord | None:
+    """The common shape of one response in imaplib's form (``[(text, literal), trailer]``: one
+    header literal, simple items in any order) by one regex; None means "use the general
+    parser"."""
     if len(group) != 2 or not isinstance(group[0], tuple) or not isinstance(group[1], bytes):
         return None
     text, literal = group[0]
@@ -380,6 +401,52 @@ def _fast_header_record(group: Sequence[Any]) -> HeaderRecord | None:
         internaldate=parse_internaldate(date.decode("ascii", "replace")) if date else None,
         size=int(size) if size else 0,
         header=bytes(literal),
+    )
+
+
+# The same grammar as ``_FAST_HEADER``, split at the literal and applied to the raw lines.
+_WIRE_ITEM = (
+    rb"(?:UID (\d+)|FLAGS \(([^()]*)\)|INTERNALDATE \"([^\"]*)\"|RFC822\.SIZE (\d+)"
+    rb"|MODSEQ \((\d+)\))"
+)
+_WIRE_HEAD = re.compile(
+    rb"\* \d+ FETCH \((?:" + _WIRE_ITEM + rb" ?)*BODY\[HEADER[^\]]*\] \{\d+\}\r\n"
+)
+_WIRE_TAIL = re.compile(rb" ?(?:" + _WIRE_ITEM + rb" ?)*\)\r\n")
+_SIMPLE_TAIL = b")\r\n"
+
+_RawFetch: TypeAlias = tuple[bytes, bytes, bytes]
+"""One FETCH response with one literal as read off the wire: the first line, the literal and
+the line after it, line ends included."""
+
+
+def _fast_header_record(raw: _RawFetch) -> HeaderRecord | None:
+    """A HeaderRecord from one response read off the wire, for the shapes ``_group_header_record``
+    accepts with nothing after the literal but simple items; None: use the imaplib-form parsers.
+    Same values as they give, with INTERNALDATE and FLAGS parsed once per distinct value."""
+    line, literal, trailer = raw
+    head = _WIRE_HEAD.fullmatch(line)
+    if head is None:
+        return None
+    uid, flags, date, size, modseq = head.groups()
+    if trailer != _SIMPLE_TAIL:
+        tail = _WIRE_TAIL.fullmatch(trailer)
+        if tail is None:
+            return None
+        later = tail.groups()
+        uid, flags, date, size, modseq = (
+            new if new is not None else old
+            for new, old in zip(later, (uid, flags, date, size, modseq), strict=True)
+        )
+    if uid is None or flags is None:
+        return None
+    return HeaderRecord(
+        uid=int(uid),
+        flags=_flags(flags),
+        modseq=int(modseq) if modseq else None,
+        internaldate=_internaldate(date) if date else None,
+        size=int(size) if size else 0,
+        header=literal,
     )
 
 
@@ -444,6 +511,117 @@ def _flag_record(line: bytes) -> FlagRecord | None:
     return FlagRecord(
         int(match.group(1)), _split_flags(match.group(2)), int(modseq) if modseq else None
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a header fetch off the wire
+# ---------------------------------------------------------------------------------------------
+
+# imaplib's response grammar (``imaplib.IMAP4._get_response``), for the lines read here.
+_UNTAGGED_RESPONSE = re.compile(rb"\* (?P<type>[A-Z-]+)( (?P<data>.*))?", re.ASCII)
+_UNTAGGED_STATUS = re.compile(rb"\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?", re.ASCII)
+_CONTINUATION = re.compile(rb"\+( (?P<data>.*))?")
+_LITERAL = re.compile(rb".*{(?P<size>\d+)}$", re.ASCII)
+_FETCH_WITH_LITERAL = re.compile(rb"\* \d+ FETCH .*\{(\d+)\}\r\n")
+"""The first line of a FETCH response that carries a literal (imaplib reads it as one)."""
+_LINE_END = b"\r\n"
+_LITERAL_END = b"}\r\n"
+
+
+class _HeaderStream:
+    """Reads the reply to one ``UID FETCH`` of headers through imaplib's ``readline``/``read``,
+    doing what imaplib's ``_command_complete`` would do but with a few calls per message instead
+    of imaplib's per-line regexes, logging and bookkeeping: the messages' FETCH responses go to
+    :attr:`entries` (a record for the common shape, imaplib's element list for any other); other
+    untagged responses are dropped (the caller forgets them anyway) except BYE, which aborts,
+    as imaplib does. Errors are imaplib's exceptions with imaplib's texts."""
+
+    def __init__(self, wire: Any, tag: bytes) -> None:
+        self.wire = wire
+        self.tag = tag
+        self.entries: list[HeaderRecord | list[Any]] = []
+
+    def checked(self, line: bytes) -> bytes:
+        """A line as read, after imaplib's checks of ``_get_line`` (EOF, no CRLF)."""
+        if not line:
+            raise self.wire.abort("socket error: EOF")
+        if not line.endswith(_LINE_END):
+            raise self.wire.abort(f"socket error: unterminated line: {line!r}")
+        return line
+
+    def run(self) -> tuple[str, bytes]:
+        """Read up to the tagged completion; returns its type (OK, NO, BAD) and text."""
+        read, readline, checked = self.wire.read, self.wire.readline, self.checked
+        entries, fast = self.entries, _fast_header_record
+        while True:
+            line = readline()
+            start = _FETCH_WITH_LITERAL.match(line)
+            if start is None:
+                done = self.other(checked(line))
+                if done is not None:
+                    return done
+                continue
+            literal = read(int(start.group(1)))
+            trailer = readline()
+            if trailer == _SIMPLE_TAIL or not checked(trailer).endswith(_LITERAL_END):
+                record = fast((line, literal, trailer))
+                if record is not None:
+                    entries.append(record)
+                    continue
+            status = _UNTAGGED_STATUS.match(line[:-2])
+            if status is None:  # cannot happen after _FETCH_WITH_LITERAL; keeps the types honest
+                raise self.wire.abort(f"unexpected response: {line[:-2]!r}")
+            first = status.group("data") + b" " + status.group("data2")
+            entries.append(self.rest([(first, literal)], trailer[:-2]))
+
+    def rest(self, elements: list[Any], data: bytes) -> list[Any]:
+        """Finish one untagged response in imaplib's form: literals while ``data`` ends with
+        one, then the last line's text."""
+        while (match := _LITERAL.match(data)) is not None:
+            literal = self.wire.read(int(match.group("size")))
+            elements.append((data, literal))
+            data = self.checked(self.wire.readline())[:-2]
+        elements.append(data)
+        return elements
+
+    def other(self, line: bytes) -> tuple[str, bytes] | None:
+        """Any line but the start of a common FETCH response: the tagged completion (returned),
+        another untagged response (read whole; a FETCH kept in imaplib's form, BYE raised), a
+        continuation (ignored), or anything else (abort, as imaplib does)."""
+        resp = line[:-2]
+        tagged = self.wire.tagre.match(resp)
+        if tagged is not None:
+            return self.tagged(
+                resp, tagged.group("tag"), tagged.group("type"), tagged.group("data")
+            )
+        match = _UNTAGGED_RESPONSE.match(resp)
+        if match is not None:
+            kind, data = match.group("type"), match.group("data") or b""
+        elif (match := _UNTAGGED_STATUS.match(resp)) is not None:
+            kind, data = match.group("type"), match.group("data")
+            if match.group("data2"):
+                data = data + b" " + match.group("data2")
+        elif _CONTINUATION.match(resp) is not None:
+            return None
+        else:
+            raise self.wire.abort(f"unexpected response: {resp!r}")
+        elements = self.rest([], data)
+        if kind == b"FETCH":
+            self.entries.append(elements)
+        elif kind == b"BYE":
+            raise self.wire.abort(elements[-1].decode("ascii", "replace"))
+        return None
+
+    def tagged(self, resp: bytes, tag: bytes, kind: bytes, data: bytes) -> tuple[str, bytes] | None:
+        """A command's completion: ours ends the reply; another pending one's is stored."""
+        commands = self.wire.tagged_commands
+        if tag not in commands:
+            raise self.wire.abort(f"unexpected tagged response: {resp!r}")
+        if tag != self.tag:
+            commands[tag] = (kind.decode("ascii"), [data])
+            return None
+        del commands[tag]
+        return kind.decode("ascii"), data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -923,15 +1101,40 @@ class ImapConnection:
         items += " MODSEQ)" if self._condstore else ")"
         records: dict[int, HeaderRecord] = {}
         for uid_set in uid_sets(uids):
-            data = self._uid_fetch("fetching headers", uid_set, items)
-            for group in fetch_groups(data):
-                for record in self._header_records(group):
+            for entry in self._stream_headers(uid_set, items):
+                if isinstance(entry, HeaderRecord):
+                    records[entry.uid] = entry
+                    continue
+                for record in self._header_records(entry):
                     records[record.uid] = record
         self._forget_untagged()
         return [records[uid] for uid in dict.fromkeys(uids) if uid in records]
 
+    def _stream_headers(self, uid_set: str, items: str) -> list[HeaderRecord | list[Any]]:
+        """Run one header ``UID FETCH`` and read its reply straight off the socket: a record per
+        message of the common shape, imaplib's ``[(text, literal), ..., trailer]`` for any
+        other FETCH response (NO raises, except for messages expunged meanwhile)."""
+        action = "fetching headers"
+        wire = self._wire()
+        self._forget_untagged()
+        with self._translated(action):
+            tag = wire._command("UID", "FETCH", uid_set, items)
+            stream = _HeaderStream(wire, tag)
+            try:
+                typ, text = stream.run()
+            except imaplib.IMAP4.abort as exc:
+                raise imaplib.IMAP4.abort(f"command: UID => {exc}") from None
+            except imaplib.IMAP4.error as exc:
+                raise imaplib.IMAP4.error(f"command: UID => {exc}") from None
+            if typ == "BAD":
+                raise imaplib.IMAP4.error(f"UID command error: {typ} {[text]}")
+        message = _one_line(text, self._password)
+        if typ != "OK" and "EXPUNGEISSUED" not in message.upper():
+            raise ImapError(f"{action} failed: {message}")
+        return stream.entries
+
     def _header_records(self, group: Sequence[Any]) -> list[HeaderRecord]:
-        fast = _fast_header_record(group)
+        fast = _group_header_record(group)
         if fast is not None:
             return [fast]
         parsed = (_header_record(item) for item in self._parsed("fetching headers", group))
