@@ -28,11 +28,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from storage.cache import Cache, FolderState
+from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
-from storage.message import HEADER_FIELDS, Envelope, parse_envelope
+from storage.message import HEADER_FIELDS, parse_envelope
 from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.userdb import OutboxEdit, UserDB
 
@@ -314,33 +313,33 @@ class SyncEngine:
         done = 0
         with _Writer() as writer:
             for n, chunk in enumerate(_chunks(missing, FIRST_CHUNK, CHUNK)):
-                items = [
-                    (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
-                    for r in imap.fetch_headers(chunk, HEADER_FIELDS)
-                ]
+                prepared = prepare_rows(
+                    self.account,
+                    folder,
+                    [
+                        (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
+                        for r in imap.fetch_headers(chunk, HEADER_FIELDS)
+                    ],
+                )
                 tally.new += writer.wait()
                 if n == 0:
                     first_sync = self.cache.count_threads(self.account, _ALL) == 0
-                    tally.new += self._store(folder, items)
+                    tally.new += self._store(prepared)
                     if first_sync:
                         # The newest threads are listable now, not after the last chunk.
                         self._progress(SyncProgress(folder=folder, phase="threads"))
                 else:
-                    writer.submit(self._store, folder, items)
+                    writer.submit(self._store, prepared)
                 done += len(chunk)
                 self._progress(
                     SyncProgress(folder=folder, phase="headers", done=done, total=len(missing))
                 )
             tally.new += writer.wait()
 
-    def _store(
-        self,
-        folder: str,
-        items: Sequence[tuple[int, Envelope, tuple[str, ...], int, int | None, datetime | None]],
-    ) -> int:
+    def _store(self, prepared: PreparedRows) -> int:
         """Store one chunk of new messages, thread them into what is cached (incrementally:
         only the threads they touch) and rebuild those thread rows. Returns rows added."""
-        added = self.cache.add_messages(self.account, folder, items)
+        added = self.cache.insert_rows(prepared)
         roots = self.cache.thread_pending(self.account)
         if roots:
             self.cache.rebuild_threads(self.account, roots)

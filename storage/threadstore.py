@@ -255,8 +255,10 @@ def _merge_groups(
             new = merged.get(root.message_id, root.message_id)
             if old is not None and old != new:
                 db.execute(
-                    "UPDATE messages SET thread_root=? WHERE account=? AND link_root=?",
-                    (new, account, root.message_id),
+                    # Through the thread_root index: no index on link_root to keep up per row.
+                    "UPDATE messages SET thread_root=? WHERE account=? AND thread_root=?"
+                    " AND link_root=?",
+                    (new, account, old, root.message_id),
                 )
                 moved.update((old, new))
     return targets, moved
