@@ -899,13 +899,35 @@ class Cache:
                 "SELECT root FROM threads WHERE account=? AND id >= ? AND id < ? LIMIT 10",
                 (account, lowered, lowered + "g"),
             ).fetchall()
-            return [r[0] for r in rows]
+            return [r[0] for r in rows] or self._moved_roots(account, lowered)
         # A message-id of a non-root message of the thread also names its thread.
         row = self._db.execute(
             "SELECT thread_root FROM messages WHERE account=? AND message_id=? LIMIT 1",
             (account, bare),
         ).fetchone()
         return [row[0]] if row is not None and row[0] else []
+
+    def _moved_roots(self, account: str, prefix: str) -> list[str]:
+        """Current roots of threads whose id starting with ``prefix`` was replaced by threading
+        (new mail gave their messages another root), following each move to today's root."""
+        found: list[str] = []
+        for (root,) in self._db.execute(
+            "SELECT root FROM thread_aliases WHERE account=? AND id >= ? AND id < ? LIMIT 10",
+            (account, prefix, prefix + "g"),
+        ).fetchall():
+            for _hop in range(16):
+                if self.thread(account, root) is not None:
+                    if root not in found:
+                        found.append(root)
+                    break
+                alias = self._db.execute(
+                    "SELECT root FROM thread_aliases WHERE account=? AND id=?",
+                    (account, thread_id(root)),
+                ).fetchone()
+                if alias is None:
+                    break
+                root = alias[0]
+        return found
 
     def thread_message_ids(self, account: str, root: str) -> list[str]:
         """The distinct Message-IDs of a thread's cached messages, sorted."""

@@ -14,6 +14,7 @@ the cache keeps what it needs to re-thread just the affected part, exactly as
   ``subj_reply`` are set on the chosen copy of each reference-less real-message top (the only
   rows the subject fallback looks at). The subject fallback only relates tops with the same
   key, so a changed key group is merged again on its own, from an indexed query.
+* ``thread_aliases`` maps the id of a root that threading replaced to the root that replaced it.
 * ``dirty_subjects`` remembers the keys of removed tops until their groups are merged again.
 
 A message is *unthreaded* while ``thread_root`` is NULL: new rows, and the remaining rows of a
@@ -29,7 +30,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from storage.threads import SubjectRoot, ThreadInput, link_messages, subject_merges
+from storage.threads import SubjectRoot, ThreadInput, link_messages, subject_merges, thread_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread_ids (
@@ -39,6 +40,12 @@ CREATE TABLE IF NOT EXISTS thread_ids (
     PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS thread_ids_comp ON thread_ids (account, comp);
+CREATE TABLE IF NOT EXISTS thread_aliases (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    root TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dirty_subjects (
     account TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -183,7 +190,7 @@ def thread_pending(
             old_keys.add(links[2])
     tops, candidates = link_messages(_input(row) for row in rows)
     _store_ids(db, account, comps, rows)
-    targets, touched = _merge_groups(db, account, old_keys, before, candidates)
+    targets, touched, moves = _merge_groups(db, account, old_keys, before, candidates)
     no_key = SubjectRoot("", "", False, 0.0)
     updates: list[_Links | tuple[str | None, str | None, str | None, int, int]] = []
     for row in rows:
@@ -197,10 +204,13 @@ def thread_pending(
             touched.add(root)
             if old is not None and old[0] is not None:
                 touched.add(old[0])
+                if old[0] != root:
+                    moves.setdefault(old[0], root)
     db.executemany(
         "UPDATE messages SET thread_root=?, link_root=?, subj_key=?, subj_reply=? WHERE id=?",
         updates,
     )
+    _remember_moves(db, account, moves)
     db.execute("DELETE FROM dirty_subjects WHERE account=?", (account,))
     return len(pending), touched
 
@@ -224,12 +234,13 @@ def _merge_groups(
     old_keys: set[str],
     batch: dict[int, _Links],
     fresh: dict[int, SubjectRoot],
-) -> tuple[dict[str, str], set[str]]:
+) -> tuple[dict[str, str], set[str], dict[str, str]]:
     """Merge again every subject group this batch had or has a top in.
 
     A group is read whole from the index, except the rows of this batch (``batch``: their
     stored values are the old ones), which take part as ``fresh`` says. Returns (top -> the
-    top it joins, for tops that join another) and the roots of the threads that moved. Tops
+    top it joins, for tops that join another), the roots of the threads that moved and where
+    each moved root went. Tops
     outside the batch whose root changed are re-rooted here with every message linked under
     them (a message linked under such a top is in its component, so outside the batch too)."""
     groups: dict[str, list[tuple[SubjectRoot, str | None]]] = {}
@@ -248,6 +259,7 @@ def _merge_groups(
                 )
     targets: dict[str, str] = {}
     moved: set[str] = set()
+    moves: dict[str, str] = {}
     for members in groups.values():
         merged = subject_merges(root for root, _old in members)
         targets.update(merged)
@@ -261,7 +273,18 @@ def _merge_groups(
                     (new, account, old, root.message_id),
                 )
                 moved.update((old, new))
-    return targets, moved
+                moves.setdefault(old, new)
+    return targets, moved, moves
+
+
+def _remember_moves(db: sqlite3.Connection, account: str, moves: dict[str, str]) -> None:
+    """Where the messages of a thread went when threading gave them another root (the newest
+    messages arrived first and named a ghost, the subject fallback found a nearer ticket): a
+    thread id shown a moment ago still finds its thread (see ``Cache.find_roots``)."""
+    db.executemany(
+        "INSERT OR REPLACE INTO thread_aliases VALUES (?, ?, ?)",
+        ((account, thread_id(old), new) for old, new in moves.items()),
+    )
 
 
 def unthread(db: sqlite3.Connection, account: str, rowids: Sequence[int]) -> set[str]:

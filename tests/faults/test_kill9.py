@@ -759,7 +759,7 @@ def test_a_tag_removed_from_a_thread_the_cache_knows_in_part_stays_removed(
     _cli(config, data, "tag", root, "+team:web", "--push")
     delete_cache(data)
     if case.endswith("before Sent was fetched"):
-        _die_at(config, data, "add_messages", 2, "sync")  # INBOX stored and threaded, not Sent
+        _die_at(config, data, "insert_rows", 2, "sync")  # INBOX stored and threaded, not Sent
     else:
         _die_at(config, data, "thread_pending", 2, "sync")  # Sent stored, never threaded
     out = _cli(config, data, "tag", root, "-team:web", "--push")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from storage.cache import Cache
 from storage.message import Envelope
 from storage.models import Address
-from storage.threads import thread_messages
+from storage.threads import thread_id, thread_messages
 
 ACCOUNT = "a"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -172,5 +172,29 @@ def test_small_batches_give_the_same_threads(
         cache.rebuild_threads(ACCOUNT, cache.thread_pending(ACCOUNT))
         assert not cache.has_unthreaded(ACCOUNT)
         _assert_same_as_full(cache)
+    finally:
+        cache.close()
+
+
+def test_a_thread_id_shown_before_its_root_moved_still_finds_the_thread() -> None:
+    cache = Cache(":memory:")
+    try:
+        reply = _envelope("r@x", ("t@x",), ("t@x",), "Re: Export", 5)
+        cache.add_messages(ACCOUNT, "INBOX", [(1, reply, (), 1, None, None)])  # type: ignore[list-item]
+        cache.rebuild_threads(ACCOUNT, cache.thread_pending(ACCOUNT))
+        shown = thread_id("t@x")
+        assert cache.find_roots(ACCOUNT, shown) == ["t@x"]
+        # The ticket arrives and turns out to answer an older conversation: the root moves.
+        ticket = _envelope("t@x", ("o@x",), ("o@x",), "Export", 4)
+        cache.add_messages(ACCOUNT, "INBOX", [(2, ticket, (), 1, None, None)])  # type: ignore[list-item]
+        cache.rebuild_threads(ACCOUNT, cache.thread_pending(ACCOUNT))
+        assert cache.thread(ACCOUNT, "t@x") is None
+        assert cache.find_roots(ACCOUNT, shown) == ["o@x"]
+        assert cache.find_roots(ACCOUNT, shown[:8]) == ["o@x"]
+        # And on again: the oldest message arrives with a parent of its own.
+        old = _envelope("o@x", ("p@x",), ("p@x",), "Export", 3)
+        cache.add_messages(ACCOUNT, "INBOX", [(3, old, (), 1, None, None)])  # type: ignore[list-item]
+        cache.rebuild_threads(ACCOUNT, cache.thread_pending(ACCOUNT))
+        assert cache.find_roots(ACCOUNT, shown) == ["p@x"]
     finally:
         cache.close()
