@@ -104,6 +104,7 @@ CREATE TABLE IF NOT EXISTS threads (
 CREATE INDEX IF NOT EXISTS threads_newest ON threads (account, last_date DESC, root);
 CREATE INDEX IF NOT EXISTS threads_oldest ON threads (account, first_date, root);
 CREATE INDEX IF NOT EXISTS threads_id ON threads (account, id);
+CREATE INDEX IF NOT EXISTS threads_tagged ON threads (account, keywords) WHERE keywords != '';
 CREATE TABLE IF NOT EXISTS dirty_threads (
     account TEXT NOT NULL,
     root TEXT NOT NULL,
