@@ -36,11 +36,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-
-from dateutil import parser as date_parser
-from dateutil.relativedelta import MO, relativedelta
+from functools import cache
+from typing import TYPE_CHECKING
 
 from storage.sanitize import sanitize_line
+
+if TYPE_CHECKING:
+    from dateutil import parser as date_parser
+    from dateutil.relativedelta import relativedelta
 
 __all__ = ["parse_when", "relative_label", "to_iso"]
 
@@ -50,15 +53,6 @@ _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_ABBR = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
-_UNITS = {
-    "minute": relativedelta(minutes=1),
-    "min": relativedelta(minutes=1),
-    "hour": relativedelta(hours=1),
-    "day": relativedelta(days=1),
-    "week": relativedelta(weeks=1),
-    "month": relativedelta(months=1),
-    "year": relativedelta(years=1),
-}
 _AGO = re.compile(
     r"(?P<n>[0-9]{1,6}|an?|one)\s(?P<unit>minute|min|hour|day|week|month|year)s?\sago",
     re.ASCII,
@@ -72,7 +66,30 @@ _MONTH_DAY = re.compile(
     r"(?P<month>[a-z]{3,9})\.?\s(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?(?:,?\s(?P<year>[0-9]{4}))?",
     re.ASCII,
 )
-_PARSER_INFO = date_parser.parserinfo()
+
+
+@cache
+def _units() -> dict[str, relativedelta]:
+    """One of each unit "N units ago" understands (dateutil is imported on first use)."""
+    from dateutil.relativedelta import relativedelta
+
+    return {
+        "minute": relativedelta(minutes=1),
+        "min": relativedelta(minutes=1),
+        "hour": relativedelta(hours=1),
+        "day": relativedelta(days=1),
+        "week": relativedelta(weeks=1),
+        "month": relativedelta(months=1),
+        "year": relativedelta(years=1),
+    }
+
+
+@cache
+def _parser_info() -> date_parser.parserinfo:
+    """dateutil's month names (dateutil is imported on first use: the TUI starts without it)."""
+    from dateutil import parser as date_parser
+
+    return date_parser.parserinfo()
 
 
 def parse_when(text: str, now: datetime) -> datetime:
@@ -138,6 +155,8 @@ def _normalise(text: str) -> str | None:
 
 
 def _parse(words: str, now: datetime) -> datetime | None:
+    from dateutil.relativedelta import relativedelta
+
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     fixed = _named(midnight)
     if words == "now":
@@ -156,6 +175,8 @@ def _parse(words: str, now: datetime) -> datetime | None:
 
 
 def _named(midnight: datetime) -> dict[str, Callable[[], datetime]]:
+    from dateutil.relativedelta import MO, relativedelta
+
     week = midnight + relativedelta(weekday=MO(-1))
     month = midnight.replace(day=1)
     year = month.replace(month=1)
@@ -185,7 +206,7 @@ def _ago(words: str, now: datetime) -> datetime | None:
         return None
     raw = match["n"]
     count = int(raw) if raw.isdigit() else 1
-    return now - _UNITS[match["unit"]] * count
+    return now - _units()[match["unit"]] * count
 
 
 def _iso(words: str, now: datetime) -> datetime | None:
@@ -198,8 +219,10 @@ def _iso(words: str, now: datetime) -> datetime | None:
 
 
 def _day_and_month(words: str, now: datetime) -> datetime | None:
+    from dateutil import parser as date_parser
+
     match = _DAY_MONTH.fullmatch(words) or _MONTH_DAY.fullmatch(words)
-    if match is None or _PARSER_INFO.month(match["month"]) is None:
+    if match is None or _parser_info().month(match["month"]) is None:
         return None
     start_of_year = datetime(now.year, 1, 1)
     parsed = date_parser.parse(words, default=start_of_year)
@@ -211,6 +234,8 @@ def _day_and_month(words: str, now: datetime) -> datetime | None:
 
 def _same_day_last_year(when: datetime) -> datetime:
     """The same calendar day a year earlier; 29 February has none, which is not understood."""
+    from dateutil.relativedelta import relativedelta
+
     earlier = when - relativedelta(years=1)
     if (earlier.month, earlier.day) != (when.month, when.day):
         raise ValueError("no such day last year")

@@ -36,13 +36,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dateutil.relativedelta import relativedelta
-
-from storage import day, reports
 from storage import quotes as saved_quotes
+from storage import reports
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
-from storage.imap import ImapConnection, ImapError
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import (
@@ -68,7 +66,6 @@ from storage.models import (
 )
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
-from storage.sync import SEEN, ProgressCallback, SyncEngine
 from storage.tags import (
     TagError,
     canonical_tag,
@@ -78,6 +75,11 @@ from storage.tags import (
 )
 from storage.threads import thread_id
 from storage.userdb import StoredQuote, UserDB, UserDBError
+
+if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP or day code
+    from storage import day
+    from storage.imap import ImapConnection
+    from storage.sync import ProgressCallback, SyncEngine
 
 __all__ = ["NoteEntry", "Service", "ServiceError"]
 
@@ -165,6 +167,8 @@ class Service:
         password: list[str] = []
 
         def connect() -> ImapConnection:
+            from storage.imap import ImapConnection
+
             if not password:
                 try:
                     password.append(get_password(account))
@@ -268,6 +272,8 @@ class Service:
     # -- sync --------------------------------------------------------------------------------
 
     def _engine(self, progress: ProgressCallback | None) -> SyncEngine:
+        from storage.sync import SyncEngine
+
         if self._connector is None:
             raise ServiceError("the demo mailbox has no server to sync with")
         return SyncEngine(
@@ -278,6 +284,8 @@ class Service:
         """Pull new mail and flag changes from every folder, then push pending tag edits."""
         if self._connector is None:
             return SyncResult(account=self.account, folders=len(self.folders))
+        from storage.imap import ImapError
+
         try:
             return self._engine(progress).run()
         except ImapError as exc:
@@ -289,6 +297,8 @@ class Service:
         """Push the outbox now (no pull)."""
         if self._connector is None:
             return SyncResult(account=self.account)
+        from storage.imap import ImapError
+
         try:
             return self._engine(None).run(pull=False, push=True)
         except ImapError as exc:
@@ -420,6 +430,8 @@ class Service:
                 missing.append(msg)
         if not missing or not fetch or self._connector is None:
             return found
+        from storage.imap import ImapError
+
         try:
             conn = self._connector()
         except (ImapError, ServiceError):
@@ -534,6 +546,8 @@ class Service:
     def mark_read(self, ref: str, read: bool = True) -> int:
         """Mark every message of a thread read (``\\Seen``) or unread. Reading a thread never
         does this by itself. Durable in the outbox like a tag edit; returns edits pending."""
+        from storage.sync import SEEN
+
         root = self.resolve(ref)
         message_ids = self.cache.thread_message_ids(self.account, root)
         try:
@@ -765,6 +779,8 @@ class Service:
     ) -> VoiceReport:
         """The top feature requests of the window (default: the last 3 months) with the
         customers' own words; quotes come from cached bodies only (never the network)."""
+        from dateutil.relativedelta import relativedelta
+
         start, end = self._window(since, until, lambda e: e - relativedelta(months=3))
         rows = self.cache.report_rows(self.account, start, end)
         result = reports.voice(
@@ -993,9 +1009,13 @@ class Service:
         return f"day:{self.account}"
 
     def _shifts(self) -> list[day.Shift]:
+        from storage import day
+
         return day.load_shifts(self.userdb.get_setting(self._day_key()))
 
     def _change_shifts(self, change: Callable[[list[day.Shift]], list[day.Shift]]) -> None:
+        from storage import day
+
         now = self.now()
 
         def apply(value: object) -> object:
@@ -1007,6 +1027,8 @@ class Service:
             raise ServiceError(str(exc)) from exc
 
     def _running_shift(self) -> day.Shift:
+        from storage import day
+
         shift = day.current_shift(self._shifts(), self.now())
         if shift is None:
             raise ServiceError("no customer day is running: start one with `supportmail day`")
@@ -1041,6 +1063,8 @@ class Service:
     def day_start(self) -> DayShift:
         """Start a customer-day shift over the threads missing a team or a category tag (oldest
         first), or resume today's unfinished one. Kept in the userdb settings."""
+        from storage import day
+
         now = self.now()
         shifts = self._shifts()
         running = day.current_shift(shifts, now)
@@ -1111,6 +1135,8 @@ class Service:
 
     def day_end(self) -> DaySummary:
         """End today's running shift (its progress is recorded) and return the day's summary."""
+        from storage import day
+
         now = self.now()
         shift = self._running_shift()
         done = self._done(shift)
@@ -1135,6 +1161,8 @@ class Service:
     def day_summary(self, on: date | None = None, *, raw: bool = False) -> DaySummary:
         """The summary of the customer-day shifts of ``on`` (default today): threads handled,
         tags added and removed by kind, notes and quotes saved, time spent."""
+        from storage import day
+
         now = self.now()
         wanted = on or now.date()
         shifts = [s for s in self._shifts() if day.shift_day(s, now.tzinfo) == wanted]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -373,15 +374,39 @@ def _keymap(settings_keymap: str) -> dict[str, str]:
         raise UsageError(f"keymap: {exc}") from None
 
 
+def _open_in_background(open_service: Callable[[], Service]) -> Callable[[], Service]:
+    """Start ``open_service`` in a thread; the returned function waits for the service (or
+    raises what opening raised). Opening is mostly sqlite work, which releases the GIL, so it
+    overlaps the import of Textual and the screens that follows it."""
+    opened: list[Service] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            opened.append(open_service())
+        except BaseException as exc:  # handed to the waiting thread as it is
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="open-service", daemon=True)
+    thread.start()
+
+    def wait() -> Service:
+        thread.join()
+        if failed:
+            raise failed[0]
+        return opened[0]
+
+    return wait
+
+
 def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     """``supportmail`` (the configured account) or ``supportmail demo``: the terminal UI."""
-    from tui.app import run_app
-
     cfg_path = config_path(getattr(args, "config", None))
     settings = load_settings(cfg_path)
     keymap = _keymap(settings.keymap)
     if args.command == "demo":
-        service = Service.open_demo(data_dir(getattr(args, "data_dir", None)))
+        base = data_dir(getattr(args, "data_dir", None))
+        opening = _open_in_background(lambda: Service.open_demo(base))
     elif not settings.accounts and getattr(args, "account", None) != DEMO_ACCOUNT:
         out.write(FIRST_RUN.format(path=cfg_path))
         if sys.stdin.isatty() and out.isatty():
@@ -393,7 +418,10 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
                 return launch_tui(args, out)
         return 0
     else:
-        service = open_service(args)
+        opening = _open_in_background(lambda: open_service(args))
+    from tui.app import run_app  # Textual: imported while the service opens
+
+    service = opening()
     try:
         service.claim_window()  # one window per account; CLI commands share the data dir
         run_app(

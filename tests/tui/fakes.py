@@ -164,6 +164,8 @@ class FakeService:
         self.fail_reads = False
         self.fail_sync = False
         self.thread_gate: threading.Event | None = None
+        self.edit_gate: threading.Semaphore | None = None
+        """When set: each edit_tags takes one release of it (a slow store, as behind a sync)."""
         self.pending = 0
         self._lock = threading.Lock()
 
@@ -261,6 +263,8 @@ class FakeService:
     def edit_tags(
         self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = (), *, push: bool = False
     ) -> TagEditResult:
+        if self.edit_gate is not None:
+            self.edit_gate.acquire(timeout=5)
         with self._lock:
             self.calls.append(("edit_tags", (ref, tuple(add), tuple(remove))))
             if self.fail_edits:

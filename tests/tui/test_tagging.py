@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from keymaps import load_keymap
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import NOW, FakeService
@@ -215,3 +217,32 @@ async def test_a_failed_push_keeps_the_edit_and_says_offline() -> None:
         assert service.pending == 1 and screen.status.pending == 1
         assert screen.status.connection == "offline"
         assert "edits kept" in screen.status.hint
+
+
+async def test_toggles_pressed_faster_than_they_are_stored_end_as_pressed(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    """A stored result must not overwrite a newer edit of the same thread that is still queued
+    (the chip flipped back and the next toggle worked from the stale state)."""
+    gate = threading.Semaphore(0)
+    service.edit_gate = gate
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        threads = main_screen(app).thread_list
+        await pilot.press("j")  # thread 1: team:tech only
+        first = threads.current
+        assert first is not None and first.tags == ("team:tech",)
+        await pilot.press("1", "1", "1")  # on, off, on: stored one batch at a time
+        assert threads.current is not None
+        assert threads.current.tags == ("team:tech", "category:bug")
+        for stored in range(1, 4):
+            gate.release()  # one store completes; the later presses are still queued
+            for _ in range(100):
+                await pilot.pause(0.01)
+                if len(service.called("edit_tags")) == stored:
+                    break
+            await pilot.pause(0.05)
+            assert threads.current.tags == ("team:tech", "category:bug"), stored
+        await settle(pilot)
+        assert service.threads[first.id].tags == ("team:tech", "category:bug")

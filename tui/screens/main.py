@@ -14,7 +14,7 @@ handler / worker          does
 ``_store_batch``          thread worker: ``service.edit_tags`` for one queued batch, in order
 ``_store_read``           thread worker: ``service.mark_read`` for one queued batch (same queue)
 ``_save_note``            thread worker: ``service.set_note`` (the newest text wins)
-``_load_catalog``         thread worker: ``service.tags()`` for the digits and the picker
+``_load_catalog``         thread worker: ``service.tags()`` for digits and picker, after frame 1
 ``_sync``                 thread worker: ``service.sync`` with progress; a timer polls
 ``_load_paragraphs``      thread worker: ``service.customer_paragraphs`` per customer message
 ``_load_quotes``          thread worker: ``service.quotes`` of the open thread (side panel)
@@ -56,7 +56,6 @@ from storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
-from tui.editor import EditorError, editor_command, run_editor
 from tui.messages import (
     CatalogLoaded,
     DayEnded,
@@ -82,10 +81,6 @@ from tui.messages import (
 )
 from tui.render import canonical_guess, safe_text, tag_kind
 from tui.screens.day import DayBar, DaySummaryScreen
-from tui.screens.help import HelpEntry, HelpScreen
-from tui.screens.report import ReportScreen, ReportState
-from tui.screens.skim import SkimOutcome, SkimScreen, SkimSession
-from tui.screens.tag_picker import TagPicker
 from tui.screens.triage import (
     EditBatch,
     ReadBatch,
@@ -105,6 +100,13 @@ from tui.widgets.thread_list import ThreadList
 
 if TYPE_CHECKING:
     from storage.service import Service
+    from tui.screens.help import HelpEntry
+    from tui.screens.report import ReportState
+    from tui.screens.skim import SkimOutcome, SkimSession
+    from tui.screens.tag_picker import PickerMode, TagPicker
+
+# The help, report, skim and tag picker screens and the editor are imported when first opened:
+# the first screen never needs them, and each import is start-up time.
 
 NARROW_WIDTH = 110
 """Below this many columns the panes collapse to list -> thread."""
@@ -317,7 +319,8 @@ class MainScreen(Screen[None]):
         self._note_lock = threading.Lock()
         self._unsaved_notes: dict[str, str] = {}
         self._edited_notes: dict[str, str] = {}
-        self.report_state = ReportState()
+        self.report_state: ReportState | None = None
+        """What the report showed last (made when the report first opens)."""
         self.skim_session: SkimSession | None = None
         self.paragraphs: tuple[tuple[str, str], ...] = ()
         """The open thread's customer paragraphs (message id, text), once a quote key asked."""
@@ -384,7 +387,9 @@ class MainScreen(Screen[None]):
         self.note_editor.load_note(None, "")
         self._apply_query()
         self.thread_list.focus()
-        self._load_catalog()
+        # After the first frame: the catalog's counts (a scan of every thread, ~0.1-0.5 s in a
+        # worker holding the GIL in turns) would otherwise delay the first rows.
+        self.call_after_refresh(self._load_catalog)
         self.set_interval(self.options.retry_seconds, self._retry_unsaved_notes)
         if not self.service.is_demo:
             status.pending = self.service.pending_count()
@@ -650,12 +655,20 @@ class MainScreen(Screen[None]):
     def _tags_stored(self, message: TagsStored) -> None:
         self._queue.popleft()
         self._storing = False
+        demo = self.service.is_demo
         for result in message.results:
             summary = self.thread_list.known_summary(result.thread_id)
             if summary is not None:
-                pending = () if self.service.is_demo else summary.pending_tags
+                pending = () if demo else summary.pending_tags
                 # the service's answer replaces the optimistic guess
-                self._show_summary(replace(summary, tags=result.tags, pending_tags=pending))
+                shown = replace(summary, tags=result.tags, pending_tags=pending)
+                # ... except for edits of the thread still queued: they are drawn already
+                for later in self._queue:
+                    if isinstance(later.batch, EditBatch):
+                        for edit in later.batch.edits:
+                            if edit.thread_id == result.thread_id:
+                                shown = apply_edit(shown, edit, pending=not demo)
+                self._show_summary(shown)
         self.status.pending = message.pending
         self._load_catalog()
         self._store_next()
@@ -773,8 +786,15 @@ class MainScreen(Screen[None]):
         count = len(targets)
         title = f"Toggle a tag on {count} thread{'s' if count != 1 else ''}"
         self.app.push_screen(
-            TagPicker(self.catalog, mode="toggle", state=state, title=title), self._picked
+            self._tag_picker(mode="toggle", state=state, title=title), self._picked
         )
+
+    def _tag_picker(
+        self, *, mode: PickerMode, title: str, state: dict[str, TagState] | None = None
+    ) -> TagPicker:
+        from tui.screens.tag_picker import TagPicker
+
+        return TagPicker(self.catalog, mode=mode, state=state, title=title)
 
     def _picked(self, name: str | None) -> None:
         if name:
@@ -1057,7 +1077,7 @@ class MainScreen(Screen[None]):
 
     def action_view_tag(self) -> None:
         self.app.push_screen(
-            TagPicker(self.catalog, mode="filter", title="Show threads with the tag"),
+            self._tag_picker(mode="filter", title="Show threads with the tag"),
             self._view_tag_picked,
         )
 
@@ -1182,6 +1202,8 @@ class MainScreen(Screen[None]):
         if current is None:
             self.status.hint = "no thread to write a note on"
             return
+        from tui.editor import EditorError, editor_command, run_editor
+
         error = self.flush_notes()  # the editor must start from what was typed here
         if error is not None:
             self.status.hint = f"editor not opened, the note is not saved yet: {error}"
@@ -1332,6 +1354,10 @@ class MainScreen(Screen[None]):
     # -- report and morning skim (tui/screens/report.py, tui/screens/skim.py) -----------------
 
     def action_report(self) -> None:
+        from tui.screens.report import ReportScreen, ReportState
+
+        if self.report_state is None:
+            self.report_state = ReportState()
         self.app.push_screen(ReportScreen(self.service, self.report_state), self._report_closed)
 
     def _report_closed(self, tag: str | None) -> None:
@@ -1339,6 +1365,8 @@ class MainScreen(Screen[None]):
             self.show_tag(tag)
 
     def action_skim(self) -> None:
+        from tui.screens.skim import SkimScreen
+
         screen = SkimScreen(self.service, now=self.now, session=self.skim_session)
         self.app.push_screen(screen, self._skim_closed)
 
@@ -1394,6 +1422,8 @@ class MainScreen(Screen[None]):
 
     def help_entries(self) -> list[HelpEntry]:
         """The keys in force now, one entry per binding id, in the reference order."""
+        from tui.screens.help import HelpEntry
+
         keys: dict[str, list[str]] = {}
         descriptions: dict[str, str] = {}
         for active in self.active_bindings.values():
@@ -1407,6 +1437,8 @@ class MainScreen(Screen[None]):
         return [HelpEntry(i, tuple(keys[i]), descriptions[i]) for i in ordered]
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         notes = [
             widget.HELP
             for widget in (self.thread_list, self.message_view, self.side_panel, self.note_editor)
