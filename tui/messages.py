@@ -126,8 +126,9 @@ class SyncProgressed(Message):
         self.progress = progress
 
     def can_replace(self, message: Message) -> bool:
-        # "threads" of a folder means new threads are listable: the screen must see that one.
-        return isinstance(message, SyncProgressed) and not _lists_threads(message.progress)
+        # Textual asks the queued message whether the one behind it supersedes it (True drops
+        # this one). "threads" of a folder means new threads are listable: never dropped.
+        return isinstance(message, SyncProgressed) and not _lists_threads(self.progress)
 
 
 class SyncFinished(Message):

@@ -77,3 +77,17 @@ async def test_the_demo_has_nothing_to_sync() -> None:
         await settle(pilot)
         assert screen.status.connection == "local"
         assert "demo" in screen.status.hint
+
+
+def test_a_threads_progress_is_never_superseded_by_the_headers_behind_it() -> None:
+    """Textual's pump asks the queued message ``can_replace(next)``: True drops the queued one.
+    The first chunk's "threads" step is followed at once by "headers"; the list must see it."""
+    from storage.models import SyncProgress
+    from tui.messages import SyncProgressed
+
+    threads = SyncProgressed(SyncProgress(folder="INBOX", phase="threads"))
+    headers = SyncProgressed(SyncProgress(folder="INBOX", phase="headers", done=250, total=900))
+    later = SyncProgressed(SyncProgress(folder="INBOX", phase="headers", done=2250, total=900))
+    assert not threads.can_replace(headers)
+    assert headers.can_replace(later)
+    assert headers.can_replace(threads)
