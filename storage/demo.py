@@ -45,10 +45,10 @@ from html.entities import codepoint2name
 from importlib import resources
 from typing import Any
 
+from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS
+
 __all__ = ["DEMO_ACCOUNT", "DEMO_ADDRESS", "DemoMessage", "demo_messages", "demo_notes"]
 
-DEMO_ACCOUNT = "demo"
-DEMO_ADDRESS = "support@plotline.example"
 
 _SEED = "plotline-demo-v1"
 _SEEN = "\\Seen"

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from storage import quotes as saved_quotes
 from storage import reports
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
+from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import (
@@ -201,18 +202,18 @@ class Service:
     def open_demo(cls, data_dir: Path, now: datetime | None = None) -> Service:
         """The bundled demo mailbox in ``data_dir / "demo"``: no network; tags stay local.
         Loaded once into the cache."""
-        from storage import demo
-
         moment = now or datetime.now(UTC).astimezone()
         service = cls(
-            account=demo.DEMO_ACCOUNT,
-            data_dir=data_dir / demo.DEMO_ACCOUNT,
+            account=DEMO_ACCOUNT,
+            data_dir=data_dir / DEMO_ACCOUNT,
             folders=("INBOX", "Sent"),
             connector=None,
-            own_address=demo.DEMO_ADDRESS,
+            own_address=DEMO_ADDRESS,
             clock=(lambda: moment) if now is not None else None,
         )
-        if service.cache.message_count(demo.DEMO_ACCOUNT) == 0:
+        if not service.cache.has_messages(DEMO_ACCOUNT):
+            from storage import demo  # builds the mail: imported only to load it
+
             service._load_demo(demo.demo_messages(moment), demo.demo_notes(moment))
         return service
 

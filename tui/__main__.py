@@ -1,5 +1,5 @@
 """``python -m tui``: the same as the ``supportmail`` command."""
 
-from tui.cli import main
+from tui.launch import main
 
 main()

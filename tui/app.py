@@ -33,10 +33,12 @@ def _settle_garbage_collector() -> None:
     """After the first frame: move everything alive so far (Textual, the screens, the first
     pages) out of the collector's sight and collect less often. Held keys through 250k threads
     otherwise stalled 40-80 ms whenever a full collection rescanned those objects (86 full
-    collections in a 4,000-key run; 14 after this, and no frame over 50 ms)."""
+    collections in a 4,000-key run; 14 after this, and no frame over 50 ms). ``tui.launch``
+    starts the app with the collector off; it is on from here."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+    gc.enable()
 
 
 class SupportMailApp(App[None]):

@@ -8,6 +8,7 @@ is untrusted); ``--json`` output holds the decoded text as valid UTF-8.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import threading
@@ -459,7 +460,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command in (None, "demo"):
-            return launch_tui(args, stdout)
+            return launch_tui(args, stdout)  # the UI enables the collector after a frame
+        gc.enable()  # off while ``tui.launch`` started up; a long sync needs it
         service = open_service(args)
         notice = service.take_notice()
         if notice:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +91,19 @@ def test_last_words_squeezes_the_screen_into_one_line() -> None:
     assert oc._last_words("\n\n") == "(blank screen)"
 
 
-def test_a_workdir_that_cannot_be_written_gives_runs_without_seconds(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
+def test_a_workdir_that_cannot_be_written_gives_runs_without_seconds() -> None:
+    # A short path: under pytest-xdist tmp_path is long enough that aerc's socket-path budget
+    # sends the client root to a fresh temp dir, which can be written.
+    short = Path(tempfile.mkdtemp(prefix="oc-"))
+    blocker = short / "file"
     blocker.write_text("not a directory")
+    try:
+        _measure_and_check(blocker)
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def _measure_and_check(blocker: Path) -> None:
     runs = oc.measure(
         "neomutt",
         host="127.0.0.1",
