@@ -92,6 +92,7 @@ from tui.screens.triage import (
     plan_toggle,
     tag_state,
 )
+from tui.startup import after_first_frame
 from tui.widgets.message_view import ThreadView
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.side_panel import NoteEditor, SidePanel
@@ -389,12 +390,12 @@ class MainScreen(Screen[None]):
         self.thread_list.focus()
         # After the first frame: the catalog's counts (a scan of every thread, ~0.1-0.5 s in a
         # worker holding the GIL in turns) would otherwise delay the first rows.
-        self.call_after_refresh(self._load_catalog)
+        after_first_frame(self, self._load_catalog)
         self.set_interval(self.options.retry_seconds, self._retry_unsaved_notes)
         if not self.service.is_demo:
             status.pending = self.service.pending_count()
             self.set_interval(self.options.poll_seconds, self._poll)
-            self.call_after_refresh(self.action_sync)
+            after_first_frame(self, self.action_sync)
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_layout(event.size.width)
