@@ -168,3 +168,51 @@ async def test_an_override_is_drawn_although_rows_are_cached() -> None:
             threads.set_override(summary)
             await settle(pilot)
             assert (CHIP in threads.render_line(0).text) is chip
+
+
+async def test_the_first_screen_counts_the_view_after_its_first_frame() -> None:
+    """The first page is read before the first frame, the count (a scan of every thread) after
+    it; until then the status bar names the view without a number, never a wrong one."""
+    service = RecordingService(threads=PAGE_SIZE * 3 + 7)
+    total = service.count_threads()
+    service.calls.clear()
+    assert total > PAGE_SIZE
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        thread_list = screen.thread_list
+        await settle(pilot)
+        calls = [name for name, _q in service.calls]
+        assert thread_list.count_known
+        assert thread_list.count == total
+        assert screen.status.count == total
+        assert f"all ({total})" in str(screen.status.render())
+    assert calls.index("list_threads") < calls.index("count_threads")
+
+
+async def test_a_short_first_view_is_counted_from_its_only_page() -> None:
+    service = RecordingService(threads=12)
+    total = service.count_threads()
+    service.calls.clear()
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        assert screen.thread_list.count == total
+        assert screen.status.count == total
+        assert all(q.offset == 0 for _o, _ui, q in service.reads)
+    assert "count_threads" not in [name for name, _q in service.calls[:2]]
+
+
+async def test_a_reload_before_the_late_count_makes_it_moot() -> None:
+    service = RecordingService(threads=PAGE_SIZE * 2 + 1)
+    total = service.count_threads()
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        thread_list = main_screen(app).thread_list
+        thread_list.reload()  # counts at once; the pending late count must not run again
+        assert thread_list.count_known
+        counts = sum(1 for name, _q in service.calls if name == "count_threads")
+        await settle(pilot)
+        assert sum(1 for name, _q in service.calls if name == "count_threads") == counts
+        assert thread_list.count == total

@@ -386,7 +386,7 @@ class MainScreen(Screen[None]):
         status.connection = "local" if self.service.is_demo else "online"
         status.hint = "? for keys"
         self.note_editor.load_note(None, "")
-        self._apply_query()
+        self._apply_query(count_later=True)  # the count after the first frame
         self.thread_list.focus()
         # After the first frame: the catalog's counts (a scan of every thread, ~0.1-0.5 s in a
         # worker holding the GIL in turns) would otherwise delay the first rows.
@@ -395,7 +395,10 @@ class MainScreen(Screen[None]):
         if not self.service.is_demo:
             status.pending = self.service.pending_count()
             self.set_interval(self.options.poll_seconds, self._poll)
-            after_first_frame(self, self.action_sync)
+            if self.thread_list.count:
+                after_first_frame(self, self.action_sync)
+            else:  # an empty cache: the first rows come from the sync, start it at once
+                self.call_after_refresh(self.action_sync)
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_layout(event.size.width)
@@ -419,12 +422,16 @@ class MainScreen(Screen[None]):
             label += f' · search "{self.search_text}"'
         return label
 
-    def _apply_query(self) -> None:
+    def _apply_query(self, *, count_later: bool = False) -> None:
         thread_list = self.thread_list
         thread_list.clear_selection()
-        thread_list.set_query(self._query())
+        thread_list.set_query(self._query(), count_later=count_later)
         self.status.view = self._view_label()
-        self.status.count = thread_list.count
+        self.status.count = thread_list.count if thread_list.count_known else None
+
+    @on(ThreadList.Counted)
+    def _counted(self, message: ThreadList.Counted) -> None:
+        self.status.count = message.count
 
     @on(ThreadList.CursorMoved)
     def _cursor_moved(self, event: ThreadList.CursorMoved) -> None:

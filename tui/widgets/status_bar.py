@@ -36,8 +36,8 @@ class StatusBar(Widget):
     """The account name."""
     view: reactive[str] = reactive("all")
     """What the list shows: ``all``, ``untagged``, ``tag team:billing``, ``search "x"``..."""
-    count: reactive[int] = reactive(0)
-    """Threads in the view."""
+    count: reactive[int | None] = reactive[int | None](0)
+    """Threads in the view (None: not counted yet)."""
     connection: reactive[Connection] = reactive[Connection]("online")
     """``online``, ``offline``, ``syncing`` or ``local`` (the demo: nothing to sync)."""
     progress: reactive[str] = reactive("")
@@ -69,7 +69,10 @@ class StatusBar(Widget):
         parts: list[tuple[str, Style] | str] = [
             (f" {safe(self.account)} ", self._style("account")),
             " ",
-            (f"{safe(self.view)} ({self.count})", self._style("view")),
+            (
+                safe(self.view) if self.count is None else f"{safe(self.view)} ({self.count})",
+                self._style("view"),
+            ),
             " · ",
             (state_text, self._style(self.connection)),
         ]

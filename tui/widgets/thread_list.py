@@ -100,6 +100,13 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.summary = summary
 
+    class Counted(Message):
+        """The view's thread count is known (after a reload that counted later)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     class LoadFailed(Message):
         """Listing threads failed (one line for the status bar)."""
 
@@ -131,6 +138,7 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
         self._now = now
         self._query = ThreadQuery()
         self._count = 0
+        self._counting = False
         self._pages: LRUCache[int, list[ThreadSummary]] = LRUCache(64)
         self._generation = 0
         """Bumped by ``reload``: a page read before it is stale."""
@@ -158,20 +166,37 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
     def count(self) -> int:
         return self._count
 
-    def set_query(self, query: ThreadQuery) -> None:
-        """Show another view; the cursor goes to the top."""
-        self._query = query
-        self.reload(keep=None)
+    @property
+    def count_known(self) -> bool:
+        """False while a reload with ``count_later`` has not counted yet (``count`` is then
+        the first page's rows)."""
+        return not self._counting
 
-    def reload(self, keep: str | None = "cursor") -> None:
-        """Re-count and drop cached pages; keep the cursor on the same thread when possible."""
+    def set_query(self, query: ThreadQuery, *, count_later: bool = False) -> None:
+        """Show another view; the cursor goes to the top. ``count_later``: see ``reload``."""
+        self._query = query
+        self.reload(keep=None, count_later=count_later)
+
+    def reload(self, keep: str | None = "cursor", *, count_later: bool = False) -> None:
+        """Re-count and drop cached pages; keep the cursor on the same thread when possible.
+
+        ``count_later`` (the first screen): read the first page now and count the view after
+        the next frame (7-16 ms at 143k threads), then post ``Counted``; meanwhile the list
+        holds the first page's rows."""
         previous = self.current if keep == "cursor" else None
         self._pages.clear()
         self._generation += 1
         self._loading.clear()
         self._strips.clear()
         self._overrides.clear()
-        self._count = self._count_threads()
+        self._counting = False
+        if count_later:
+            self._count = len(self._fetch_page(0))
+            if self._count == PAGE_SIZE:
+                self._counting = True
+                self.call_after_refresh(self._count_later, self._generation)
+        else:
+            self._count = self._count_threads()
         self.virtual_size = Size(0, self._count)
         target = 0
         if previous is not None:
@@ -179,6 +204,15 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
         self._announced = None
         self._set_cursor(min(target, max(0, self._count - 1)), force=True)
         self.refresh()
+
+    def _count_later(self, generation: int) -> None:
+        if generation != self._generation or not self._counting:
+            return  # reloaded meanwhile: that reload counted
+        self._counting = False
+        self._count = self._count_threads()
+        self.virtual_size = Size(0, self._count)
+        self.refresh()
+        self.post_message(self.Counted(self._count))
 
     def _count_threads(self) -> int:
         try:
