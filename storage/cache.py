@@ -10,7 +10,8 @@ What it holds, per account:
                 participants), rebuilt after a sync and patched after a tag edit, so listing 250k
                 messages is an indexed query, not a scan;
 * ``fts``       FTS5 (trigram tokenizer: substring search that works for German compounds and
-                Chinese) over subject, people and the bodies fetched so far.
+                Chinese) over subject, people and the bodies fetched so far, in its own file
+                attached as ``search`` (see :mod:`storage.searchindex`).
 
 Flags are stored as one space-separated string; keywords are IMAP atoms and never contain spaces.
 Nothing here talks to the network or knows about Textual.
@@ -30,14 +31,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from storage import threadstore
+from storage import searchindex, threadstore
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
 from storage.tags import keyword_to_tag
 from storage.threads import ThreadInput, thread_id
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+"""4: the search index moved to its own file (``storage.searchindex``)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,9 +112,6 @@ CREATE TABLE IF NOT EXISTS dirty_threads (
     root TEXT NOT NULL,
     PRIMARY KEY (account, root)
 ) WITHOUT ROWID;
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
-    subject, people, body, tokenize = 'trigram case_sensitive 0'
-);
 """
 
 
@@ -233,6 +232,26 @@ def _is_seen(flags: Sequence[str]) -> bool:
 def _people_text(env: Envelope) -> str:
     parts = [env.sender.name, env.sender.addr]
     for a in (*env.to, *env.cc):
+        parts.extend((a.name, a.addr))
+    return " ".join(p for p in parts if p)
+
+
+_LOCK_CACHE = "UPDATE main.meta SET value=value WHERE 0"
+"""Takes the cache file's write lock (a write statement does, even one that changes no row)."""
+_LOCK_SEARCH = "UPDATE search.meta SET value=value WHERE 0"
+
+
+def _search_file(path: Path | str) -> Path | None:
+    """Where the search index of the cache at ``path`` lives (None: in memory, as the cache)."""
+    if str(path) in ("", ":memory:"):
+        return None
+    return Path(path).with_name(searchindex.FILE_NAME)
+
+
+def _people_row(name: str, addr: str, to_json: str, cc_json: str) -> str:
+    """``_people_text`` of a stored row."""
+    parts = [name, addr]
+    for a in (*_addresses(to_json), *_addresses(cc_json)):
         parts.extend((a.name, a.addr))
     return " ".join(p for p in parts if p)
 
@@ -384,6 +403,13 @@ class Cache:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA busy_timeout=10000")
+        search = _search_file(path)
+        db.execute("ATTACH DATABASE ? AS search", (":memory:" if search is None else str(search),))
+        if search is not None:
+            with contextlib.suppress(OSError):
+                search.chmod(0o600)  # subjects and addresses, as the cache
+        db.execute("PRAGMA search.journal_mode=WAL")
+        db.execute("PRAGMA search.synchronous=NORMAL")
         row = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
         if row is not None:
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -392,8 +418,10 @@ class Cache:
                     "SELECT name FROM sqlite_master WHERE type IN ('table') "
                     "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'"
                 ).fetchall():
-                    db.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    db.execute(f'DROP TABLE IF EXISTS main."{name}"')
+                db.execute("DROP TABLE IF EXISTS search.fts")
         db.executescript(_SCHEMA)
+        db.executescript(searchindex.SCHEMA)
         db.executescript(threadstore.SCHEMA)
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
@@ -405,11 +433,19 @@ class Cache:
             self._db.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; committed on success, rolled back on any exception."""
+    def transaction(self, *, search: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction; committed on success, rolled back on any exception.
+
+        It write-locks the cache file at once (as BEGIN IMMEDIATE, which would also lock the
+        attached search file and stall the indexer for every chunk: measured, no overlap at
+        all); ``search``: the search file too, before anything in it is read (a read snapshot
+        taken first could not be upgraded once the indexer committed)."""
         with self._write_lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN")
             try:
+                self._db.execute(_LOCK_CACHE)
+                if search:
+                    self._db.execute(_LOCK_SEARCH)
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -451,7 +487,7 @@ class Cache:
 
     def reset_folder(self, account: str, name: str) -> int:
         """Forget a folder's messages (UIDVALIDITY changed or folder gone). Returns rows dropped."""
-        with self.transaction() as db:
+        with self.transaction(search=True) as db:
             rows = db.execute(
                 "SELECT id, thread_root FROM messages WHERE account=? AND folder=?", (account, name)
             ).fetchall()
@@ -474,11 +510,16 @@ class Cache:
         so an interrupted first sync resumes from what is here. Returns rows inserted."""
         return self.insert_rows(prepare_rows(account, folder, items))
 
-    def insert_rows(self, prepared: PreparedRows) -> int:
+    def insert_rows(
+        self, prepared: PreparedRows, indexer: searchindex.Indexer | None = None
+    ) -> int:
         """Insert what :func:`prepare_rows` made (the sync prepares a chunk on its own thread
-        while the writer thread inserts the previous one). Returns rows inserted."""
+        while the writer thread inserts the previous one). Returns rows inserted. With an
+        ``indexer`` the new rows are indexed on its thread after this commits, else in this
+        transaction."""
         rows, search_text = prepared
-        with self.transaction() as db:
+        indexed: list[searchindex.IndexRow] = []
+        with self.transaction(search=indexer is None) as db:
             before = db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
             changes = db.total_changes
             db.executemany(
@@ -494,11 +535,36 @@ class Cache:
                 new_rows = db.execute(
                     "SELECT id, uid FROM messages WHERE id > ?", (before,)
                 ).fetchall()
-                db.executemany(
-                    "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, '')",
-                    [(rowid, *search_text[uid]) for rowid, uid in new_rows],
-                )
+                indexed = [(rowid, *search_text[uid]) for rowid, uid in new_rows]
+                if indexer is None:
+                    searchindex.insert_new(db, indexed)
+        if indexer is not None:
+            indexer.submit(indexed)
         return inserted
+
+    @property
+    def search_path(self) -> Path | None:
+        """The search index file (None for an in-memory cache: no second connection can
+        reach it, so rows are indexed as they are inserted)."""
+        return _search_file(self.path)
+
+    def index_missing(self) -> int:
+        """Index the messages a killed run stored but never indexed. Returns how many."""
+        ids = searchindex.missing_rows(self._db)
+        for start in range(0, len(ids), 2000):
+            part = ids[start : start + 2000]
+            marks = ",".join("?" * len(part))
+            rows = [
+                (rowid, subject, _people_row(name, addr, to_json, cc_json))
+                for rowid, subject, name, addr, to_json, cc_json in self._db.execute(
+                    "SELECT id, subject, from_name, from_addr, to_json, cc_json FROM messages"
+                    f" WHERE id IN ({marks})",
+                    part,
+                )
+            ]
+            with self.transaction(search=True) as db:
+                searchindex.insert_new(db, rows)
+        return len(ids)
 
     def folder_uids(self, account: str, folder: str) -> array[int]:
         """The folder's cached UIDs, ascending (8 bytes each: 180k of them as a list of ints
@@ -562,7 +628,7 @@ class Cache:
     def remove_uids(self, account: str, folder: str, uids: Iterable[int]) -> set[str]:
         """Drop messages that vanished from the server. Returns the affected thread roots."""
         roots: set[str] = set()
-        with self.transaction() as db:
+        with self.transaction(search=True) as db:
             ids: list[int] = []
             for uid in uids:
                 row = db.execute(
@@ -679,12 +745,22 @@ class Cache:
         attachments = json.dumps(
             [[a.filename, a.content_type, a.size] for a in body.attachments], ensure_ascii=False
         )
-        with self.transaction() as db:
+        with self.transaction(search=True) as db:
             db.execute(
                 "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
                 (rowid, body.text, attachments, int(body.html_only)),
             )
-            db.execute("UPDATE fts SET body=? WHERE rowid=?", (body.text, rowid))
+            if db.execute("UPDATE fts SET body=? WHERE rowid=?", (body.text, rowid)).rowcount:
+                return
+            row = db.execute(
+                "SELECT subject, from_name, from_addr, to_json, cc_json FROM messages WHERE id=?",
+                (rowid,),
+            ).fetchone()
+            if row is not None:  # not indexed yet: the whole row (the indexer skips it)
+                db.execute(
+                    "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, ?)",
+                    (rowid, row[0], _people_row(*row[1:]), body.text),
+                )
 
     # -- threading ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ Progress is reported through a plain callback; this module knows nothing of the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from array import array
@@ -29,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 
+from storage import searchindex
 from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
 from storage.message import HEADER_FIELDS, parse_envelope
@@ -187,6 +189,7 @@ class SyncEngine:
         tally = _Tally()
         try:
             if pull:
+                self.cache.index_missing()  # what a killed run stored but never indexed
                 for folder in self.folders:
                     self._retrying(functools.partial(self._pull_folder, folder, tally))
                 self._rethread(tally)
@@ -308,8 +311,30 @@ class SyncEngine:
         The cache writes run on a writer thread, one chunk behind: SQLite does its part (the
         B-tree and FTS5 work, the commit) without the GIL, so it overlaps the next chunk's
         network wait and parsing. At most one chunk is in flight, and it is always finished
-        (stored or failed) before this returns, so nothing after it sees a half-written cache."""
+        (stored or failed) before this returns, so nothing after it sees a half-written cache.
+        The search index is written by an indexer thread on its own file (one more core: see
+        ``storage.searchindex``); it has indexed every stored chunk when this returns."""
         imap = self._conn()
+        search = self.cache.search_path
+        indexer = searchindex.Indexer(search) if search is not None else None
+        try:
+            self._fetch_chunks(imap, folder, missing, tally, indexer)
+        except BaseException:
+            if indexer is not None:
+                with contextlib.suppress(searchindex.IndexerError):  # the first failure counts
+                    indexer.close()
+            raise
+        if indexer is not None:
+            indexer.close()  # the rest of the index; its failure is raised here
+
+    def _fetch_chunks(
+        self,
+        imap: ImapConnection,
+        folder: str,
+        missing: Sequence[int],
+        tally: _Tally,
+        indexer: searchindex.Indexer | None,
+    ) -> None:
         done = 0
         with _Writer() as writer:
             for n, chunk in enumerate(_chunks(missing, FIRST_CHUNK, CHUNK)):
@@ -324,22 +349,23 @@ class SyncEngine:
                 tally.new += writer.wait()
                 if n == 0:
                     first_sync = self.cache.count_threads(self.account, _ALL) == 0
-                    tally.new += self._store(prepared)
+                    tally.new += self._store(prepared, indexer)
                     if first_sync:
                         # The newest threads are listable now, not after the last chunk.
                         self._progress(SyncProgress(folder=folder, phase="threads"))
                 else:
-                    writer.submit(self._store, prepared)
+                    writer.submit(self._store, prepared, indexer)
                 done += len(chunk)
                 self._progress(
                     SyncProgress(folder=folder, phase="headers", done=done, total=len(missing))
                 )
             tally.new += writer.wait()
 
-    def _store(self, prepared: PreparedRows) -> int:
+    def _store(self, prepared: PreparedRows, indexer: searchindex.Indexer | None = None) -> int:
         """Store one chunk of new messages, thread them into what is cached (incrementally:
-        only the threads they touch) and rebuild those thread rows. Returns rows added."""
-        added = self.cache.insert_rows(prepared)
+        only the threads they touch) and rebuild those thread rows; the ``indexer`` indexes
+        them meanwhile. Returns rows added."""
+        added = self.cache.insert_rows(prepared, indexer)
         roots = self.cache.thread_pending(self.account)
         if roots:
             self.cache.rebuild_threads(self.account, roots)

@@ -146,7 +146,10 @@ def test_day_in_a_terminal_tags_skips_and_ends_with_a_summary(cli: DemoCli) -> N
     assert "! 'what': type +TAG -TAG, n or q" in text
     assert "(1 skipped)" in text
     summary = text[text.index("Customer day 20") :]
-    assert f"Queue: 1 of {len(queue)} done, 1 skipped" in summary
+    # The third thread is done too when the demo gave it a category already (the demo is
+    # dated from now, so which thread is third depends on the time of day).
+    done = 1 + any(tag.startswith("category:") for tag in queue[2]["tags"])
+    assert f"Queue: {done} of {len(queue)} done, 1 skipped" in summary
     assert "Tags added: 2 team, 1 category, 0 label; 1 removed" in summary
     assert f"{queue[0]['id']}  " in summary and "+team:billing +category:bug" in summary
     ids = [t["id"] for t in queue]
@@ -158,7 +161,7 @@ def test_day_in_a_terminal_tags_skips_and_ends_with_a_summary(cli: DemoCli) -> N
     assert "| team:billing | team | 1 | 0 |" in md and "| Tag | Kind | Added | Removed |" in md
     data = cli.json("day", "--summary", "--format", "json")
     assert data["added_by_kind"] == {"team": 2, "category": 1, "label": 0}
-    assert data["done"] == 1 and data["queue_size"] == len(queue) and data["ended"]
+    assert data["done"] == done and data["queue_size"] == len(queue) and data["ended"]
     assert [t["id"] for t in data["threads"]] == [ids[0], ids[2]]
 
 
