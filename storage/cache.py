@@ -411,7 +411,9 @@ class Cache:
         db.execute("PRAGMA search.journal_mode=WAL")
         db.execute("PRAGMA search.synchronous=NORMAL")
         row = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
-        if row is not None:
+        if row is None:  # a new cache: an index left beside it names other row ids
+            db.execute("DROP TABLE IF EXISTS search.fts")
+        else:
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None or int(version[0]) != SCHEMA_VERSION:
                 for (name,) in db.execute(

@@ -144,3 +144,28 @@ def test_a_cache_from_before_the_index_moved_is_rebuilt(tmp_path: Path) -> None:
     assert _hits(cache, '"old"') == []
     cache.insert_rows(prepare_rows("a", "INBOX", _items(["new"])))
     assert len(_hits(cache, '"new"')) == 1
+
+
+def test_an_index_left_beside_a_deleted_cache_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    first = Cache(path)
+    first.insert_rows(prepare_rows("a", "INBOX", _items(["stale words"])))
+    first.close()
+    path.unlink()  # "delete it any time"
+    cache = Cache(path)
+    assert _hits(cache, '"stale"') == []  # its row ids named the old cache's messages
+    cache.insert_rows(prepare_rows("a", "INBOX", _items(["fresh words"])))
+    assert len(_hits(cache, '"fresh"')) == 1
+
+
+def test_a_deleted_index_is_rebuilt_by_the_next_sync(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    first = Cache(path)
+    first.insert_rows(prepare_rows("a", "INBOX", _items(["kept words", "more"])))
+    first.close()
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / (searchindex.FILE_NAME + suffix)).unlink(missing_ok=True)
+    cache = Cache(path)
+    assert _hits(cache, '"kept"') == []
+    assert cache.index_missing() == 2
+    assert len(_hits(cache, '"kept"')) == 1
