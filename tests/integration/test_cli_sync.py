@@ -401,3 +401,44 @@ def test_mark_read_and_unread_are_explicit(mail_user: Any, cli: Cli) -> None:
     cli("sync")
     assert all("\\Seen" not in f for f in mail_user.flags("INBOX").values())
     assert [t["unread"] for t in cli.json("threads") if t["id"] == tid] != [0]
+
+
+def test_a_first_sync_rebuilds_thread_rows_once_at_the_end_and_gets_them_right(
+    mail_user: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first sync threads chunk by chunk but rebuilds the thread rows once at the end (the
+    first chunk's at once, for the first screen); the rows equal threading everything."""
+    from storage import sync
+
+    monkeypatch.setattr(sync, "FIRST_CHUNK", 5)
+    monkeypatch.setattr(sync, "CHUNK", 7)
+    mail_user.create_folder("Sent")
+    for m in support_mailbox(30, replies=True):
+        mail_user.append(m.folder, m.raw)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[accounts.support]\n"
+        f'host = "{mail_user.host}"\nport = {mail_user.port}\ntls = "none"\n'
+        f'username = "{mail_user.username}"\npassword_command = "printf {mail_user.password}"\n'
+        'folders = ["INBOX", "Sent"]\n'
+    )
+    settings = load_settings(config)
+    service = Service.open(settings, settings.account(None), tmp_path / "data")
+    listed: list[int] = []
+
+    def progress(step: SyncProgress) -> None:
+        if step.phase == "threads" and step.folder == "INBOX":
+            listed.append(service.count_threads())
+
+    try:
+        result = service.sync(progress)
+        assert result.new > 30
+        db = service.cache._db
+        assert 0 < listed[0] < 30  # the first chunk's threads were listable at once
+        assert db.execute("SELECT count(*) FROM dirty_threads").fetchone()[0] == 0
+        synced = db.execute("SELECT * FROM threads ORDER BY root").fetchall()
+        service.cache.rethread_all("support")
+        assert db.execute("SELECT * FROM threads ORDER BY root").fetchall() == synced
+        assert len(synced) == 30
+    finally:
+        service.close()
