@@ -230,8 +230,13 @@ def _is_seen(flags: Sequence[str]) -> bool:
 
 
 def _people_text(env: Envelope) -> str:
-    parts = [env.sender.name, env.sender.addr]
-    for a in (*env.to, *env.cc):
+    """What the index holds as a message's people: names and addresses of sender, To and Cc."""
+    return _people(env.sender, (*env.to, *env.cc))
+
+
+def _people(sender: Address, others: Iterable[Address]) -> str:
+    parts = [sender.name, sender.addr]
+    for a in others:
         parts.extend((a.name, a.addr))
     return " ".join(p for p in parts if p)
 
@@ -250,10 +255,7 @@ def _search_file(path: Path | str) -> Path | None:
 
 def _people_row(name: str, addr: str, to_json: str, cc_json: str) -> str:
     """``_people_text`` of a stored row."""
-    parts = [name, addr]
-    for a in (*_addresses(to_json), *_addresses(cc_json)):
-        parts.extend((a.name, a.addr))
-    return " ".join(p for p in parts if p)
+    return _people(Address(name, addr), (*_addresses(to_json), *_addresses(cc_json)))
 
 
 def fts_query(text: str) -> str | None:
