@@ -37,6 +37,7 @@ __all__ = [
 FILE_NAME = "search.sqlite3"
 
 SCHEMA = """
+-- meta: also what a cache transaction writes (no row) to take this file's write lock first
 CREATE TABLE IF NOT EXISTS search.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS search.fts USING fts5 (
     subject, people, body, tokenize = 'trigram case_sensitive 0'

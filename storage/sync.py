@@ -153,6 +153,8 @@ class SyncEngine:
         self._selected: str | None = None
         self._bulk = False
         """This run is a first sync: thread rows are rebuilt at the end (see ``run``)."""
+        self._listed = False
+        """A first sync announced that its first chunk's threads are listable."""
 
     # -- connection --------------------------------------------------------------------------
 
@@ -196,6 +198,7 @@ class SyncEngine:
                 # once, for the first screen): per chunk it rebuilt 1.5 rows per thread, 3 s
                 # of 27 at 250k. Meanwhile the rows are marked dirty, so a kill loses nothing.
                 self._bulk = self.cache.count_threads(self.account, _ALL) == 0
+                self._listed = False
                 for folder in self.folders:
                     self._retrying(functools.partial(self._pull_folder, folder, tally))
                 self._rethread(tally)
@@ -354,10 +357,10 @@ class SyncEngine:
                 )
                 tally.new += writer.wait()
                 if n == 0:
-                    first_sync = self.cache.count_threads(self.account, _ALL) == 0
                     tally.new += self._store(prepared, indexer)
-                    if first_sync:
+                    if self._bulk and not self._listed:
                         # The newest threads are listable now, not after the last chunk.
+                        self._listed = True
                         self._progress(SyncProgress(folder=folder, phase="threads"))
                 else:
                     writer.submit(self._store, prepared, indexer, not self._bulk)
