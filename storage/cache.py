@@ -371,20 +371,28 @@ def prepare_rows(
 
 
 class Cache:
-    """The sqlite cache. One instance per process; not shared across threads."""
+    """The sqlite cache. One instance per process, used by the UI thread and workers.
+
+    Writes take turns on one connection (``transaction``). Reads go through a connection of
+    the reading thread's own, so they see committed data only: on a shared connection a read
+    ran inside whatever transaction another thread had open, and a tag key pressed while a
+    worker rebuilt that thread's row found no thread at all. Inside its own transaction a
+    thread reads on the writing connection (it sees what it wrote). An in-memory cache (the
+    tests') has one connection only."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
-        # One connection is shared by the UI thread and workers: writes take turns.
         self._write_lock = threading.RLock()
+        self._owner: int | None = None
+        """The thread inside ``transaction`` (it reads on the writing connection)."""
+        self._local = threading.local()
+        """Per thread: its read connection (``db``) and its remembered search hits (``hits``)."""
         self._generation = 0
-        """Bumped by every write transaction of this process (PRAGMA data_version counts the
-        other processes' commits)."""
-        self._hits: tuple[tuple[str, int, int], str] | None = None
+        """Bumped by every write transaction of this process."""
         if isinstance(path, Path):
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            self._db = self._open(path)
+            self._writer = self._open(path)
         except sqlite3.DatabaseError as exc:
             if not _is_corrupt(exc):
                 raise  # a full disk or a lock is not a reason to throw the cache away
@@ -393,7 +401,28 @@ class Cache:
                 for suffix in ("", "-wal", "-shm"):
                     with contextlib.suppress(FileNotFoundError):
                         Path(str(path) + suffix).unlink()
-            self._db = self._open(path)
+            self._writer = self._open(path)
+        self._shared = _search_file(path) is None
+        """In memory: a second connection would open another, empty database."""
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection this thread reads on (see the class docstring)."""
+        if self._shared or self._owner == threading.get_ident():
+            return self._writer
+        reader: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if reader is None:
+            reader = self._local.db = self._open_reader(self.path)
+        return reader
+
+    @staticmethod
+    def _open_reader(path: Path | str) -> sqlite3.Connection:
+        """A read-only connection (closed when its thread ends and drops it)."""
+        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA query_only=1")
+        db.execute("ATTACH DATABASE ? AS search", (str(_search_file(path)),))
+        return db
 
     @staticmethod
     def _open(path: Path | str) -> sqlite3.Connection:
@@ -433,8 +462,14 @@ class Cache:
         return db
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._db.close()
+        """Close the writing connection and this thread's reader (another thread's reader
+        closes when that thread ends)."""
+        reader: sqlite3.Connection | None = getattr(self._local, "db", None)
+        self._local.db = None
+        for db in (reader, self._writer):
+            if db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
 
     @contextlib.contextmanager
     def transaction(self, *, search: bool = False) -> Iterator[sqlite3.Connection]:
@@ -445,17 +480,21 @@ class Cache:
         all); ``search``: the search file too, before anything in it is read (a read snapshot
         taken first could not be upgraded once the indexer committed)."""
         with self._write_lock:
-            self._db.execute("BEGIN")
+            db = self._writer
+            db.execute("BEGIN")
+            self._owner = threading.get_ident()
             try:
-                self._db.execute(_LOCK_CACHE)
+                db.execute(_LOCK_CACHE)
                 if search:
-                    self._db.execute(_LOCK_SEARCH)
-                yield self._db
+                    db.execute(_LOCK_SEARCH)
+                yield db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._owner = None
+                db.execute("ROLLBACK")
                 self._generation += 1
                 raise
-            self._db.execute("COMMIT")
+            self._owner = None
+            db.execute("COMMIT")
             self._generation += 1
 
     # -- folders -----------------------------------------------------------------------------
@@ -874,9 +913,11 @@ class Cache:
         """The thread roots whose messages match an FTS query, as a JSON array, remembered
         until the cache changes: search-as-you-type asks for the count and then for pages of
         the same query (at 250k messages the mapping costs ~35 ms; a page after it ~10 ms)."""
+        # data_version: commits of other connections (this process's writer included) as
+        # this thread's reader saw them; so the memo is this thread's too.
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         key = (match, self._generation, version)
-        memo = self._hits
+        memo: tuple[tuple[str, int, int], str] | None = getattr(self._local, "hits", None)
         if memo is not None and memo[0] == key:
             return memo[1]
         rows = self._db.execute(
@@ -886,7 +927,7 @@ class Cache:
             (match,),
         )
         hits = json.dumps([r[0] for r in rows], ensure_ascii=False)
-        self._hits = (key, hits)
+        self._local.hits = (key, hits)
         return hits
 
     def _source(self, account: str, query: ThreadQuery) -> tuple[str, list[object]]:

@@ -482,10 +482,10 @@ class Service:
     def queue_tag_edits(
         self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> None:
-        """Make a tag edit durable in the outbox now, before the UI shows it; ``edit_tags``
-        (which a UI runs later, in a worker) applies it to the cache and stores it again
-        (idempotent: one outbox entry per thread and keyword). Only reads the cache and
-        writes the userdb, so it never waits for a sync that holds the service."""
+        """Make a tag edit durable in the outbox now, before the UI shows it; ``edit_tags(...,
+        queued=True)`` (which a UI runs later, in a worker, in the order the edits were queued)
+        applies it to the cache. Only reads the cache and writes the userdb, so it never waits
+        for a sync that holds the service."""
         if self.is_demo:
             return
         root, _adds, _removes, edits = self._plan_tag_edits(ref, add, remove)
@@ -503,14 +503,19 @@ class Service:
         remove: Sequence[str] = (),
         *,
         push: bool = False,
+        queued: bool = False,
     ) -> TagEditResult:
-        """Add/remove tags on a thread: durable in the outbox first, then applied to the cache."""
+        """Add/remove tags on a thread: durable in the outbox first, then applied to the cache.
+
+        ``queued``: ``queue_tag_edits`` already made this edit durable, so the outbox is left
+        alone: writing it again here could replace a newer edit of the same tag that the user
+        queued meanwhile (tag, untag at once: the untag would be lost to a kill)."""
         root, adds, removes, edits = self._plan_tag_edits(ref, add, remove)
         message_ids = self.cache.thread_message_ids(self.account, root)
         catalog = {t.name for t in self.userdb.catalog()}
         try:
             for name, keyword, on in edits:
-                if not self.is_demo:
+                if not self.is_demo and not queued:
                     self.userdb.outbox_put(self.account, root, message_ids, keyword, on)
                 self.cache.apply_keyword(self.account, message_ids, keyword, on)
                 if on and name not in catalog:

@@ -261,7 +261,13 @@ class FakeService:
         """The real service writes the outbox here; the fake keeps everything in edit_tags."""
 
     def edit_tags(
-        self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = (), *, push: bool = False
+        self,
+        ref: str,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        *,
+        push: bool = False,
+        queued: bool = False,
     ) -> TagEditResult:
         if self.edit_gate is not None:
             self.edit_gate.acquire(timeout=5)

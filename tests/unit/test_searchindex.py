@@ -120,7 +120,7 @@ def test_a_body_saved_before_its_row_was_indexed_stays_searchable(cache: Cache) 
 def test_an_indexer_failure_is_raised_when_it_is_closed(cache: Cache) -> None:
     assert cache.search_path is not None
     indexer = searchindex.Indexer(cache.search_path)
-    cache._db.execute("DROP TABLE search.fts")
+    cache._writer.execute("DROP TABLE search.fts")
     indexer.submit([(1, "x", "y")])
     with pytest.raises(searchindex.IndexerError, match="no such table"):
         indexer.close()

@@ -651,7 +651,9 @@ class MainScreen(Screen[None]):
             with self.service_lock:
                 for edit in batch.edits:
                     results.append(
-                        self.service.edit_tags(edit.thread_id, list(edit.add), list(edit.remove))
+                        self.service.edit_tags(
+                            edit.thread_id, list(edit.add), list(edit.remove), queued=True
+                        )
                     )
                 pending = self.service.pending_count()
         except Exception as exc:  # reverted on screen and reported
