@@ -5,15 +5,14 @@ thread inside its own transaction reads what it wrote."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from storage.cache import Cache, prepare_rows
-from storage.message import Envelope
-from storage.models import Address
 from storage.threads import thread_id
+from tests.unit.fetched import fetched
 
 ACCOUNT = "support"
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -21,27 +20,7 @@ START = datetime(2026, 3, 1, tzinfo=UTC)
 
 def _cache(path: Path | str, subjects: list[str]) -> Cache:
     cache = Cache(path)
-    items = [
-        (
-            n + 1,
-            Envelope(
-                message_id=f"t{n}@x",
-                in_reply_to=(),
-                references=(),
-                subject=subject,
-                sender=Address("Ana", f"ana{n}@customer.example"),
-                to=(Address("Support", "support@example.com"),),
-                cc=(),
-                reply_to=(),
-                date=START + timedelta(hours=n),
-            ),
-            (),
-            100,
-            None,
-            None,
-        )
-        for n, subject in enumerate(subjects)
-    ]
+    items = fetched(subjects, first_uid=0, message_id="t{uid}@x")
     cache.insert_rows(prepare_rows(ACCOUNT, "INBOX", items))
     cache.rebuild_threads(ACCOUNT, cache.thread_pending(ACCOUNT))
     return cache

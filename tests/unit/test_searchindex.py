@@ -4,41 +4,21 @@ complete again after a run killed between the two commits, and never missing a s
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from storage import searchindex
 from storage.cache import Cache, prepare_rows
-from storage.message import Body, Envelope
-from storage.models import Address
+from storage.message import Body
+from tests.unit.fetched import fetched
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _items(subjects: list[str], first_uid: int = 1) -> list[tuple[object, ...]]:
-    return [
-        (
-            first_uid + n,
-            Envelope(
-                message_id=f"<m{first_uid + n}@x>",
-                in_reply_to=(),
-                references=(),
-                subject=subject,
-                sender=Address("Jürgen Müller", f"jm{n}@kunde.example"),
-                to=(Address("Support", "support@example.com"),),
-                cc=(),
-                reply_to=(),
-                date=START + timedelta(hours=n),
-            ),
-            (),
-            100,
-            None,
-            None,
-        )
-        for n, subject in enumerate(subjects)
-    ]
+    return fetched(subjects, first_uid=first_uid, sender="Jürgen Müller")
 
 
 def _hits(cache: Cache, word: str) -> list[int]:
