@@ -68,6 +68,7 @@ from storage.models import (
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
 from storage.tags import (
+    SEEN,
     TagError,
     canonical_tag,
     encode_keyword,
@@ -549,15 +550,26 @@ class Service:
             push_error=push_error,
         )
 
-    def mark_read(self, ref: str, read: bool = True) -> int:
-        """Mark every message of a thread read (``\\Seen``) or unread. Reading a thread never
-        does this by itself. Durable in the outbox like a tag edit; returns edits pending."""
-        from storage.sync import SEEN
-
+    def queue_read(self, ref: str, read: bool = True) -> None:
+        """Make a mark read/unread durable in the outbox now, before the UI shows it (as
+        ``queue_tag_edits``); ``mark_read(..., queued=True)`` applies it to the cache later."""
+        if self.is_demo:
+            return
         root = self.resolve(ref)
         message_ids = self.cache.thread_message_ids(self.account, root)
         try:
-            if not self.is_demo:
+            self.userdb.outbox_put(self.account, root, message_ids, SEEN, read)
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    def mark_read(self, ref: str, read: bool = True, *, queued: bool = False) -> int:
+        """Mark every message of a thread read (``\\Seen``) or unread. Reading a thread never
+        does this by itself. Durable in the outbox like a tag edit; returns edits pending.
+        ``queued``: ``queue_read`` wrote the outbox already (see ``edit_tags``)."""
+        root = self.resolve(ref)
+        message_ids = self.cache.thread_message_ids(self.account, root)
+        try:
+            if not self.is_demo and not queued:
                 self.userdb.outbox_put(self.account, root, message_ids, SEEN, read)
         except UserDBError as exc:
             raise ServiceError(str(exc)) from exc

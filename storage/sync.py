@@ -35,15 +35,13 @@ from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
 from storage.message import HEADER_FIELDS, parse_envelope
 from storage.models import SyncProgress, SyncResult, ThreadQuery
+from storage.tags import SEEN
 from storage.userdb import OutboxEdit, UserDB
 
 FIRST_CHUNK = 250
 """Headers in the first round trip of a folder: small, so the newest threads show at once."""
 CHUNK = 2000
 """Headers fetched (and committed) per later round trip."""
-
-SEEN = "\\Seen"
-"""The one system flag the outbox carries besides keywords: explicit mark read/unread."""
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0)
 """Seconds to wait before each reconnect attempt after a dropped connection."""

@@ -36,6 +36,9 @@ import re
 import unicodedata
 from typing import Literal
 
+SEEN = "\\Seen"
+"""The one system flag the outbox carries besides keywords: explicit mark read/unread."""
+
 __all__ = [
     "IGNORED_KEYWORDS",
     "KEYWORD_MAX",

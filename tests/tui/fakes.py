@@ -162,6 +162,7 @@ class FakeService:
         self.calls: list[tuple[str, object]] = []
         self.fail_edits = False
         self.fail_reads = False
+        self.fail_read_queue = False
         self.fail_sync = False
         self.thread_gate: threading.Event | None = None
         self.edit_gate: threading.Semaphore | None = None
@@ -291,7 +292,14 @@ class FakeService:
                 self.pending += len(adds) + len(removes)
             return TagEditResult(tid, tuple(tags), tuple(adds), tuple(removes), self.pending)
 
-    def mark_read(self, ref: str, read: bool = True) -> int:
+    def queue_read(self, ref: str, read: bool = True) -> None:
+        """The real service writes the outbox here; the fake keeps everything in mark_read."""
+        with self._lock:
+            self.calls.append(("queue_read", (ref, read)))
+            if self.fail_read_queue:
+                raise FakeServiceError("the outbox is locked by another supportmail")
+
+    def mark_read(self, ref: str, read: bool = True, *, queued: bool = False) -> int:
         with self._lock:
             self.calls.append(("mark_read", (ref, read)))
             if self.fail_reads:

@@ -20,8 +20,10 @@ async def test_r_marks_the_cursor_thread_read_at_once(
         assert threads.current is not None and threads.current.unread == 1
         assert any(m.unread for m in screen.message_view.detail.messages)  # type: ignore[union-attr]
         await pilot.press("r")
-        # The row changes in the same frame, before the worker has stored it.
+        # The row changes in the same frame, before the worker has stored it, after the mark
+        # is durable in the outbox.
         assert threads.current.unread == 0
+        assert service.called("queue_read") == [("0000abcd", True)]
         assert screen.status.hint == "marked 1 thread read"
         await settle(pilot)
         assert service.called("mark_read") == [("0000abcd", True)]
@@ -152,3 +154,21 @@ def test_plan_read_skips_threads_already_in_that_state() -> None:
     assert plan_read(rows, True).describe() == "marked 1 thread read"
     assert plan_read(rows, False).describe() == "marked 3 threads unread"
     assert apply_read(rows[3], False).unread == rows[3].messages
+
+
+async def test_a_mark_that_cannot_be_made_durable_is_never_drawn(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    service.fail_read_queue = True
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("r")
+        await settle(pilot)
+        current = screen.thread_list.current
+        assert current is not None and current.unread == 1
+        assert screen.status.hint == (
+            "not marked read: the outbox is locked by another supportmail"
+        )
+        assert service.called("mark_read") == []

@@ -1,6 +1,6 @@
-"""Tag edits a UI queues (durable at once) and stores later in a worker, in order: storing an
-older edit must not replace a newer one of the same tag in the outbox (tag, then untag at once,
-then a kill: the untag was lost)."""
+"""Tag edits and read marks a UI queues (durable at once) and stores later in a worker, in
+order: storing an older edit must not replace a newer one of the same tag in the outbox (tag,
+then untag at once, then a kill: the untag was lost)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from storage.imap import ImapConnection
 from storage.message import Envelope
 from storage.models import Address
 from storage.service import Service
-from storage.tags import encode_keyword
+from storage.tags import SEEN, encode_keyword
 from storage.threads import thread_id
 
 ROOT = "t1@customer.example"
@@ -69,3 +69,20 @@ def test_an_edit_not_queued_first_is_written_to_the_outbox(service: Service) -> 
     result = service.edit_tags(thread_id(ROOT), [TAG])
     assert result.tags == (TAG,)
     assert _outbox(service) == [(encode_keyword(TAG), True)]
+
+
+def test_storing_a_queued_read_mark_leaves_a_newer_unread_mark(service: Service) -> None:
+    ref = thread_id(ROOT)
+    service.queue_read(ref, True)
+    service.queue_read(ref, False)
+    service.mark_read(ref, True, queued=True)
+    assert _outbox(service) == [(SEEN, False)]
+    service.mark_read(ref, False, queued=True)
+    assert _outbox(service) == [(SEEN, False)]
+    assert service.list_threads()[0].unread == 1
+
+
+def test_a_read_mark_not_queued_first_is_written_to_the_outbox(service: Service) -> None:
+    service.mark_read(thread_id(ROOT))
+    assert _outbox(service) == [(SEEN, True)]
+    assert service.list_threads()[0].unread == 0

@@ -12,7 +12,8 @@ handler / worker          does
 ``BINDINGS``              every user action with its binding id (the key map rebinds them by id)
 ``_load_thread``          thread worker: ``service.thread`` (cached bodies first, then server)
 ``_store_batch``          thread worker: ``service.edit_tags`` for one queued batch, in order
-``_store_read``           thread worker: ``service.mark_read`` for one queued batch (same queue)
+``_store_read``           thread worker: ``service.mark_read`` for one queued batch (same queue;
+                          ``queue_read`` made it durable before it was drawn)
 ``_save_note``            thread worker: ``service.set_note`` (the newest text wins)
 ``_load_catalog``         thread worker: ``service.tags()`` for digits and picker, after frame 1
 ``_sync``                 thread worker: ``service.sync`` with progress; a timer polls
@@ -715,6 +716,13 @@ class MainScreen(Screen[None]):
             many = len(targets) != 1
             self.status.hint = f"{'all ' if many else ''}already {'read' if read else 'unread'}"
             return
+        try:
+            # Durable before it is drawn, as a tag edit (see _submit).
+            for thread_id in batch.thread_ids:
+                self.service.queue_read(thread_id, read)
+        except Exception as exc:  # nothing is shown that was not stored
+            self.status.hint = f"not marked {'read' if read else 'unread'}: {_error_text(exc)}"
+            return
         originals: dict[str, ThreadSummary] = {}
         for thread_id in batch.thread_ids:
             summary = self.thread_list.known_summary(thread_id)
@@ -731,7 +739,7 @@ class MainScreen(Screen[None]):
         try:
             with self.service_lock:
                 for thread_id in batch.thread_ids:
-                    self.service.mark_read(thread_id, read=batch.read)
+                    self.service.mark_read(thread_id, read=batch.read, queued=True)
                     stored.append(thread_id)
                 pending = self.service.pending_count()
         except Exception as exc:  # reverted on screen and reported
