@@ -28,6 +28,7 @@ Every method returns frozen values from ``storage.models``; errors a user can ca
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sqlite3
@@ -479,6 +480,16 @@ class Service:
             spellings.update(k for k in on_thread if keyword_to_tag(k) == name)
             edits.extend((name, kw, False) for kw in sorted(spellings))
         return root, adds, removes, edits
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """The outbox writes inside (``queue_tag_edits``, ``queue_read`` for each thread of a
+        selection) are saved together, once, when the block ends (``UserDB.batch``)."""
+        try:
+            with self.userdb.batch():
+                yield
+        except UserDBError as exc:
+            raise ServiceError(str(exc)) from exc
 
     def queue_tag_edits(
         self, ref: str, add: Sequence[str] = (), remove: Sequence[str] = ()

@@ -570,6 +570,16 @@ class UserDB:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every call inside (in this thread) reads the file once and saves it once, at the end:
+        one atomic write for a whole selection's edits instead of one per thread. An error
+        inside saves nothing."""
+        with self._lock.held(self.path), self._storage.transaction() as created:
+            if created:
+                self._seed(_Tables(self._storage))
+            yield
+
     def _run(self, action: Callable[[_Tables], _T]) -> _T:
         """Run ``action`` under the lock over a fresh read of the file; save once if it wrote.
 

@@ -292,6 +292,12 @@ class FakeService:
                 self.pending += len(adds) + len(removes)
             return TagEditResult(tid, tuple(tags), tuple(adds), tuple(removes), self.pending)
 
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        with self._lock:
+            self.calls.append(("batched", ()))
+        yield
+
     def queue_read(self, ref: str, read: bool = True) -> None:
         """The real service writes the outbox here; the fake keeps everything in mark_read."""
         with self._lock:

@@ -56,6 +56,9 @@ async def test_marking_applies_to_the_selection(make_app: AppFactory, service: F
         await pilot.press("x", "x", "x", "x", "x")  # threads 0..4; 0 and 4 are unread
         await pilot.press("r")
         await settle(pilot)
+        # both made durable in one write (one batch), then stored in the worker
+        assert service.called("batched") == [()]
+        assert service.called("queue_read") == [("0000abcd", True), ("0004abcd", True)]
         assert service.called("mark_read") == [("0000abcd", True), ("0004abcd", True)]
         assert all(s.unread == 0 for s in threads.selected)
         await pilot.press("R")

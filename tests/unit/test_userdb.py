@@ -475,3 +475,27 @@ def test_kill_9_never_loses_a_durable_edit(db_path: Path) -> None:
         assert done_notes <= notes.keys()
         assert done_edits <= roots
     assert done_notes  # the rounds did write something
+
+
+def _outbox_on_disk(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return len(json.loads(path.read_text(encoding="utf-8")).get("outbox", {}))
+
+
+def test_a_batch_writes_the_file_once_at_its_end(db: UserDB, db_path: Path) -> None:
+    with db.batch():
+        for n in range(3):
+            db.outbox_put("support", f"t{n}@x", [f"t{n}@x"], "category:bug", True)
+        assert _outbox_on_disk(db_path) == 0  # nothing half-written while it runs
+        assert len(db.outbox("support")) == 3  # reads inside see the batch
+    assert _outbox_on_disk(db_path) == 3
+    assert [e.thread_root for e in UserDB(db_path).outbox("support")] == ["t0@x", "t1@x", "t2@x"]
+
+
+def test_a_batch_that_fails_writes_nothing(db: UserDB, db_path: Path) -> None:
+    db.outbox_put("support", "kept@x", ["kept@x"], "category:bug", True)
+    with pytest.raises(UserDBError), db.batch():
+        db.outbox_put("support", "t1@x", ["t1@x"], "category:bug", True)
+        db.outbox_put("support", "t2@x", "t2@x", "category:bug", True)  # type: ignore[arg-type]
+    assert [e.thread_root for e in db.outbox("support")] == ["kept@x"]

@@ -609,8 +609,9 @@ class MainScreen(Screen[None]):
         try:
             # Durable before it is drawn: the store below may wait for a sync that holds the
             # service (minutes when the server stalls), and a kill then must not lose it.
-            for edit in batch.edits:
-                self.service.queue_tag_edits(edit.thread_id, list(edit.add), list(edit.remove))
+            with self.service.batched():  # one write for a whole selection
+                for edit in batch.edits:
+                    self.service.queue_tag_edits(edit.thread_id, list(edit.add), list(edit.remove))
         except Exception as exc:  # nothing is shown that was not stored
             self.status.hint = f"tag edit not stored: {_error_text(exc)}"
             return
@@ -718,8 +719,9 @@ class MainScreen(Screen[None]):
             return
         try:
             # Durable before it is drawn, as a tag edit (see _submit).
-            for thread_id in batch.thread_ids:
-                self.service.queue_read(thread_id, read)
+            with self.service.batched():
+                for thread_id in batch.thread_ids:
+                    self.service.queue_read(thread_id, read)
         except Exception as exc:  # nothing is shown that was not stored
             self.status.hint = f"not marked {'read' if read else 'unread'}: {_error_text(exc)}"
             return
