@@ -36,6 +36,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ("XDG_CONFIG_HOME", "xdg-config"),
         ("XDG_DATA_HOME", "xdg-data"),
         ("XDG_CACHE_HOME", "xdg-cache"),
+        ("XDG_STATE_HOME", "xdg-state"),
     ):
         monkeypatch.setenv(variable, str(tmp_path / name))
     monkeypatch.setenv("SUPPORTMAIL_CONFIG", str(tmp_path / "config.toml"))

@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from storage.dates import parse_when, relative_label, to_iso
@@ -25,6 +26,7 @@ from storage.models import (
 )
 from storage.service import Service, ServiceError
 from storage.settings import ConfigError, config_path, data_dir, load_settings
+from tui import logfile
 from tui.cli_insight import INSIGHT_COMMANDS, add_day_parsers, add_report_parsers
 from tui.cli_notes import NOTES_COMMANDS, add_notes_parser
 from tui.cli_output import (
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--account", metavar="NAME", default=argparse.SUPPRESS, help="account from the config"
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log at debug level (the log file: $SUPPORTMAIL_LOG or the platform's log dir)",
     )
 
     parser = Parser(
@@ -457,8 +465,10 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code. Errors are one line on stderr."""
     stdout = out or sys.stdout
     parser = build_parser()
+    log: Path | None = None
     try:
         args = parser.parse_args(argv)
+        log = logfile.setup(debug=getattr(args, "debug", False))
         if args.command in (None, "demo"):
             return launch_tui(args, stdout)  # the UI enables the collector after a frame
         gc.enable()  # off while ``tui.launch`` started up; a long sync needs it
@@ -477,6 +487,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"{PROG}: config error: {exc}", file=sys.stderr)
         return 2
     except ServiceError as exc:
+        logfile.log_failure(str(exc), exc, name="cli")
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -487,3 +498,11 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        logfile.log_failure("unexpected error", exc, name="cli")
+        where = log if log is not None else "no log file could be opened"
+        print(
+            f"{PROG}: unexpected error: {exc or type(exc).__name__} (details: {where})",
+            file=sys.stderr,
+        )
+        return 1

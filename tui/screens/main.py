@@ -57,6 +57,7 @@ from storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
+from tui.logfile import log_failure
 from tui.messages import (
     CatalogLoaded,
     DayEnded,
@@ -120,7 +121,10 @@ ViewName = Literal["all", "untagged", "unread", "tag"]
 
 
 def _error_text(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    """The one line the status bar shows for a failed worker; its traceback goes to the log."""
+    text = str(exc) or type(exc).__name__
+    log_failure(text, exc)
+    return text
 
 
 @dataclass
