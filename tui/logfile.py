@@ -1,9 +1,10 @@
 """The log file: where a failure that the user saw as one line keeps its traceback.
 
-``setup`` attaches one rotating file handler to the ``supportmail`` logger (storage and tui
-modules log under it as ``supportmail.<module>``): ``$SUPPORTMAIL_LOG`` if set, else
-``supportmail.log`` in the platform's log directory (``~/.local/state/supportmail/log/`` on
-Linux). At most 1 MB per file and 3 old files. INFO and up by default; ``--debug`` logs DEBUG.
+``setup`` attaches one rotating file handler to the ``supportmail``, ``storage``, ``tui``
+and ``keymaps`` loggers (modules log with ``logging.getLogger(__name__)``): the file
+``$SUPPORTMAIL_LOG`` if set, else ``supportmail.log`` in the platform's log directory
+(``~/.local/state/supportmail/log/`` on Linux). At most 1 MB per file and 3 old files. INFO
+and up by default; ``--debug`` logs DEBUG.
 The directory is made 0700 and the file 0600: tracebacks can quote mail headers. A log that
 cannot be opened (read-only home, full disk) never stops the program: it logs nowhere.
 
@@ -22,6 +23,8 @@ from pathlib import Path
 import platformdirs
 
 LOGGER = "supportmail"
+LOGGERS = (LOGGER, "storage", "tui", "keymaps")
+"""Where the handler goes: modules log with ``logging.getLogger(__name__)``."""
 FILE_NAME = "supportmail.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
@@ -31,7 +34,8 @@ _handler: logging.handlers.RotatingFileHandler | None = None
 
 # Until ``setup`` runs (Pilot tests, a library caller) records go nowhere rather than to
 # Python's last-resort handler on stderr.
-logging.getLogger(LOGGER).addHandler(logging.NullHandler())
+for _name in LOGGERS:
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 def log_path() -> Path:
@@ -45,14 +49,16 @@ def log_path() -> Path:
 def setup(*, debug: bool = False) -> Path | None:
     """Log to the rotating file; returns its path, or None when it cannot be opened."""
     global _handler
-    logger = logging.getLogger(LOGGER)
-    logger.setLevel(logging.DEBUG if debug else logging.INFO)
-    logger.propagate = False
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG if debug else logging.INFO)
+        logger.propagate = False
     path = log_path()
     if _handler is not None:
         if Path(_handler.baseFilename) == path.absolute():
             return path
-        logger.removeHandler(_handler)  # another data dir or $SUPPORTMAIL_LOG (tests)
+        for logger in loggers:  # another $SUPPORTMAIL_LOG (tests)
+            logger.removeHandler(_handler)
         _handler.close()
         _handler = None
     try:
@@ -65,7 +71,8 @@ def setup(*, debug: bool = False) -> Path | None:
     except OSError:
         return None  # the NullHandler keeps records off stderr: errors stay one line
     handler.setFormatter(logging.Formatter(_FORMAT))
-    logger.addHandler(handler)
+    for logger in loggers:
+        logger.addHandler(handler)
     _handler = handler
     with contextlib.suppress(OSError):
         path.chmod(0o600)

@@ -75,3 +75,9 @@ def test_a_tui_worker_failure_is_logged(log: Path) -> None:
     except OSError as exc:
         assert _error_text(exc) == "disk on fire"
     assert "OSError: disk on fire" in log.read_text()
+
+
+def test_storage_modules_log_under_their_own_names(log: Path) -> None:
+    logfile.setup()
+    logging.getLogger("storage.sync").warning("reconnecting to %s", "imap.example")
+    assert "storage.sync: reconnecting to imap.example" in log.read_text()
