@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["has_unsafe", "sanitize_line", "sanitize_text"]
+__all__ = ["escape_json_controls", "has_unsafe", "sanitize_line", "sanitize_text"]
 
 # Bidi embedding/override/isolate controls (and the directional marks that can hide text order).
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
@@ -30,6 +30,22 @@ _SURROGATES = "\ud800-\udfff"
 
 _UNSAFE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029{_SURROGATES}]")
 _UNSAFE_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}\u2028\u2029{_SURROGATES}]")
+
+# What ``json.dumps(..., ensure_ascii=False)`` leaves raw (it escapes C0 itself).
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
+
+def escape_json_controls(document: str) -> str:
+    """A JSON document (``ensure_ascii=False``) with DEL, C1, bidi and separator characters
+    written as ``\\uXXXX`` escapes: the same JSON value, but printing it to a terminal cannot
+    drive the terminal. Such characters occur only inside JSON strings, so this is exact."""
+    if _JSON_RAW.search(document) is None:
+        return document
+    return _JSON_RAW.sub(_json_escape, document)
 
 
 def _placeholder(ch: str) -> str:

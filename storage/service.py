@@ -66,6 +66,7 @@ from storage.models import (
     ThreadSummary,
     VoiceReport,
 )
+from storage.private import private_dir
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
 from storage.tags import (
@@ -148,8 +149,8 @@ class Service:
         if own_address:
             self.team_addresses |= {own_address.lower()}
         self.clock = clock or (lambda: datetime.now(UTC).astimezone())
-        data_dir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data_dir.mkdir(exist_ok=True, mode=0o700)
+        private_dir(data_dir.parent)
+        private_dir(data_dir)
         try:
             self.userdb = UserDB(data_dir / USERDB_FILE)
         except UserDBError as exc:

@@ -11,6 +11,7 @@ from storage.models import (
     Address,
     ThreadSummary,
 )
+from storage.sanitize import escape_json_controls
 from storage.service import Service
 
 PROG = "supportmail"
@@ -53,9 +54,10 @@ def clip(text: str, width: int) -> str:
 
 def dump_json(value: object, out: TextIO) -> None:
     # ensure_ascii=False keeps the customers' words readable; surrogates from broken mail are
-    # replaced so the output is always valid UTF-8.
+    # replaced so the output is always valid UTF-8, and controls are escaped (``\u0085``,
+    # ``\u202e``) so JSON printed to a terminal cannot drive it.
     # (No indent: that switches json to its slow pure-Python encoder; pipe through `jq`.)
-    text = json.dumps(value, ensure_ascii=False)
+    text = escape_json_controls(json.dumps(value, ensure_ascii=False))
     out.write(text.encode("utf-8", "replace").decode("utf-8") + "\n")
 
 
