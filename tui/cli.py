@@ -25,7 +25,8 @@ from storage.models import (
     ThreadSummary,
 )
 from storage.service import Service, ServiceError
-from storage.settings import ConfigError, config_path, data_dir, load_settings
+from storage.settings import ConfigError, Settings, config_path, data_dir, load_settings
+from storage.tags import TagError, canonical_tag
 from tui import logfile
 from tui.cli_insight import INSIGHT_COMMANDS, add_day_parsers, add_report_parsers
 from tui.cli_notes import NOTES_COMMANDS, add_notes_parser
@@ -41,6 +42,23 @@ from tui.cli_output import (
     positive_int,
     size_text,
 )
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version(PROG)
+        except PackageNotFoundError:  # run from a checkout without installing
+            number = "unknown (not installed)"
+        sys.stdout.write(f"{PROG} {number}\n")
+        parser.exit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read and tag a team's shared customer-support mailbox.",
         epilog="Run a command with --help for its options. See README.md for the config file.",
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     sub.add_parser(
@@ -142,10 +161,19 @@ To look around first: `supportmail demo` opens a bundled demo mailbox.
 """
 
 
+def _settings(args: argparse.Namespace) -> tuple[Path, Settings]:
+    """The config file's path and its settings. A file named with ``--config`` must exist (the
+    default location may be missing: that is a first run)."""
+    given = getattr(args, "config", None)
+    cfg_path = config_path(given)
+    if given is not None and not cfg_path.exists():
+        raise ConfigError(f"{cfg_path}: no such file (given with --config)")
+    return cfg_path, load_settings(cfg_path)
+
+
 def open_service(args: argparse.Namespace) -> Service:
-    cfg_path = config_path(getattr(args, "config", None))
+    cfg_path, settings = _settings(args)
     base = data_dir(getattr(args, "data_dir", None))
-    settings = load_settings(cfg_path)
     name = getattr(args, "account", None)
     if name == DEMO_ACCOUNT and DEMO_ACCOUNT not in settings.accounts:
         return Service.open_demo(base)
@@ -301,6 +329,13 @@ def cmd_tag(service: Service, args: argparse.Namespace, out: TextIO) -> int:
             remove.append(item[1:])
         else:
             raise UsageError(f"tag: expected +TAG or -TAG, got '{item}'")
+    if not add and not remove:
+        raise UsageError("tag: nothing to do: give +TAG to add or -TAG to remove")
+    for name in (*add, *remove):
+        try:
+            canonical_tag(name)  # a bad name or a too-long keyword is a usage mistake
+        except TagError as exc:
+            raise UsageError(f"tag: {exc}") from None
     result = service.edit_tags(args.thread, add, remove, push=push)
     state = "pushed" if result.pushed else f"{result.pending} edit(s) pending until the next sync"
     if service.is_demo:
@@ -410,8 +445,7 @@ def _open_in_background(open_service: Callable[[], Service]) -> Callable[[], Ser
 
 def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     """``supportmail`` (the configured account) or ``supportmail demo``: the terminal UI."""
-    cfg_path = config_path(getattr(args, "config", None))
-    settings = load_settings(cfg_path)
+    cfg_path, settings = _settings(args)
     keymap = _keymap(settings.keymap)
     if args.command == "demo":
         base = data_dir(getattr(args, "data_dir", None))

@@ -309,7 +309,7 @@ def test_cli_errors_are_one_line(mail_user: Any, cli: Cli, tmp_path: Path) -> No
     assert code == 2 and err.count("\n") == 1
     tid = cli.json("threads")[0]["id"]
     code, _, err = cli("tag", tid, "+" + "x" * 60, ok=False)
-    assert code == 1 and "too long" in err and err.count("\n") == 1
+    assert code == 2 and "too long" in err and err.count("\n") == 1  # a usage mistake
     bad = tmp_path / "bad.toml"
     bad.write_text(
         '[accounts.x]\nhost = "mail.example.com"\ntls = "none"\nusername = "u"\n'

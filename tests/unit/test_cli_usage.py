@@ -1,0 +1,53 @@
+"""Usage mistakes exit 2 with one line; --version; a --config that does not exist is named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui import cli
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.run(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        (["+team:"], "needs a name after 'team:'"),
+        ([], "nothing to do"),
+        (["+category:" + "x" * 60], "too long"),
+        (["+$Junk"], "starts with '$'"),
+        (["team:billing"], "expected +TAG or -TAG"),
+    ],
+)
+def test_bad_tag_edits_are_usage_mistakes(
+    capsys: pytest.CaptureFixture[str], edits: list[str], message: str
+) -> None:
+    thread = cli.run(["--account", "demo", "threads", "--limit", "1", "--json"])
+    assert thread == 0
+    tid = capsys.readouterr().out.split('"id": "')[1][:12]
+    code, _, err = _run(capsys, "--account", "demo", "tag", tid, *edits)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        cli.run(["--version"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("supportmail ") and out.count("\n") == 1
+
+
+def test_a_missing_config_file_is_named_as_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.toml"
+    code, _, err = _run(capsys, "--config", str(missing), "threads")
+    assert code == 2
+    assert err == f"supportmail: config error: {missing}: no such file (given with --config)\n"
