@@ -37,8 +37,7 @@ from tui.cli_output import (
     dump_json,
     positive_int,
 )
-
-_SPARK = "▁▂▃▄▅▆▇█"
+from tui.spark import sparkline_text
 
 
 def add_report_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -98,13 +97,6 @@ def _moment(dt: datetime) -> str:
 
 def _p_value(p: float) -> str:
     return "p<0.001" if p < 0.001 else f"p={p:.3f}"
-
-
-def _sparkline(values: Sequence[int]) -> str:
-    top = max(values, default=0)
-    if top == 0:
-        return "·" * len(values)
-    return "".join("·" if v == 0 else _SPARK[min(7, (v * 7 + top - 1) // top)] for v in values)
 
 
 def _latest_text(tag: TagReport, by: str) -> str:
@@ -182,7 +174,7 @@ def _report_table(report: Report, out: TextIO) -> None:
         f"{'PER ' + report.by.upper():<{max(n, 10)}}  LATEST {report.by.upper()}\n"
     )
     for t in report.tags:
-        spark = _sparkline([p.threads for p in t.periods])
+        spark = sparkline_text([p.threads for p in t.periods])
         out.write(
             f"{t.tag:<{width}}  {t.threads:>7} {t.customers:>5} {t.companies:>5}  "
             f"{t.trend or '-':<7}  {spark:<{max(n, 10)}}  {_latest_text(t, report.by)}\n"

@@ -32,8 +32,8 @@ from textual.style import Style
 from storage.dates import relative_label
 from storage.models import DigestGroup, DigestItem, Granularity, SpikeTest, TagReport, Trend
 from tui.render import RowStyles, fit, full_date, safe, tag_chip
+from tui.spark import SPARK_BLOCKS, spark_level
 
-SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 """Eight levels; an empty period is the lowest block, any thread at least the second."""
 
 PERIOD_UNIT: dict[Granularity, str] = {"day": "day", "week": "wk", "month": "mo"}
@@ -70,13 +70,6 @@ class InsightStyles:
 # --------------------------------------------------------------------------- small labels
 
 
-def spark_level(value: int, peak: int) -> int:
-    """0..7: 0 for an empty period, else at least 1, 7 for the peak."""
-    if value <= 0 or peak <= 0:
-        return 0
-    return max(1, min(7, round(value / peak * 7)))
-
-
 def sparkline(
     counts: Sequence[int], spikes: Sequence[bool], styles: InsightStyles, width: int = 0
 ) -> Content:
@@ -111,9 +104,9 @@ def spike_label(test: SpikeTest | None, by: Granularity, *, short: bool = False)
 
 
 def period_label(start: datetime, by: Granularity) -> str:
-    """``23 Nov`` for a day or a week, ``Nov 26`` for a month."""
+    """``23 Nov`` for a day or a week, ``Nov 2026`` for a month (``Nov 26`` read as a day)."""
     if by == "month":
-        return f"{_MONTHS[start.month - 1]} {start.year % 100:02d}"
+        return f"{_MONTHS[start.month - 1]} {start.year}"
     return f"{start.day} {_MONTHS[start.month - 1]}"
 
 
