@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 from storage import quotes as saved_quotes
 from storage import reports
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
-from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS
+from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import (
@@ -202,9 +202,17 @@ class Service:
         )
 
     @classmethod
-    def open_demo(cls, data_dir: Path, now: datetime | None = None) -> Service:
+    def open_demo(
+        cls, data_dir: Path, now: datetime | None = None, *, reset: bool = False
+    ) -> Service:
         """The bundled demo mailbox in ``data_dir / "demo"``: no network; tags stay local.
-        Loaded once into the cache."""
+        Loaded once into the cache; ``reset`` first removes what earlier demo sessions left
+        (tags, notes, quotes), so it starts afresh."""
+        if reset:
+            try:
+                reset_demo(data_dir / DEMO_ACCOUNT)
+            except DemoResetError as exc:
+                raise ServiceError(str(exc)) from exc
         moment = now or datetime.now(UTC).astimezone()
         service = cls(
             account=DEMO_ACCOUNT,

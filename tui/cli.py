@@ -130,10 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tags", parents=[common], help="the tag catalog with thread counts")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    sub.add_parser(
+    p = sub.add_parser(
         "demo",
         parents=[common],
         help="open the app on the bundled demo mailbox (no server, nothing to configure)",
+    )
+    p.add_argument(
+        "--reset", action="store_true", help="start the demo afresh (drops its tags and notes)"
     )
     add_report_parsers(sub, common)
     add_day_parsers(sub, common)
@@ -449,7 +452,8 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     keymap = _keymap(settings.keymap)
     if args.command == "demo":
         base = data_dir(getattr(args, "data_dir", None))
-        opening = _open_in_background(lambda: Service.open_demo(base))
+        reset = bool(getattr(args, "reset", False))
+        opening = _open_in_background(lambda: Service.open_demo(base, reset=reset))
     elif not settings.accounts and getattr(args, "account", None) != DEMO_ACCOUNT:
         out.write(FIRST_RUN.format(path=cfg_path))
         if sys.stdin.isatty() and out.isatty():
