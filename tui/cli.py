@@ -39,6 +39,7 @@ from tui.cli_output import (
     clip,
     customer_name,
     dump_json,
+    pad,
     positive_int,
     size_text,
 )
@@ -280,7 +281,7 @@ def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         tags = " ".join(s.tags)
         line = (
             f"{s.id}  {relative_label(s.last_date, now):>11}  {marks} "
-            f"{clip(customer_name(service, s), 22):<22}  {s.messages:>3}  {clip(s.subject, 60)}"
+            f"{pad(customer_name(service, s), 22)}  {s.messages:>3}  {clip(s.subject, 60)}"
         )
         if tags:
             line += f"  [{tags}]"
@@ -408,7 +409,7 @@ def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     for t in (t.sanitized() for t in tags):
         key = f"[{t.shortcut}]" if t.shortcut else "   "
         origin = "" if t.in_catalog else "  (on mail, not in your catalog)"
-        out.write(f"{key} {t.name:<32} {t.kind:<9} {t.threads:>6}{origin}\n")
+        out.write(f"{key} {pad(t.name, 32)} {t.kind:<9} {t.threads:>6}{origin}\n")
     return 0
 
 

@@ -32,9 +32,11 @@ from tui.cli_output import (
     Parser,
     UsageError,
     address_json,
+    cell_width,
     clip,
     customer_name,
     dump_json,
+    pad,
     positive_int,
 )
 from tui.spark import sparkline_text
@@ -167,7 +169,7 @@ def _report_table(report: Report, out: TextIO) -> None:
     if not report.tags:
         out.write("(no tagged threads in this window)\n")
         return
-    width = max(24, *(len(t.tag) for t in report.tags))
+    width = max(24, *(cell_width(t.tag) for t in report.tags))
     n = len(report.period_starts)
     out.write(
         f"{'TAG':<{width}}  {'THREADS':>7} {'CUST':>5} {'COMP':>5}  {'TREND':<7}  "
@@ -176,7 +178,7 @@ def _report_table(report: Report, out: TextIO) -> None:
     for t in report.tags:
         spark = sparkline_text([p.threads for p in t.periods])
         out.write(
-            f"{t.tag:<{width}}  {t.threads:>7} {t.customers:>5} {t.companies:>5}  "
+            f"{pad(t.tag, width)}  {t.threads:>7} {t.customers:>5} {t.companies:>5}  "
             f"{t.trend or '-':<7}  {spark:<{max(n, 10)}}  {_latest_text(t, report.by)}\n"
         )
 
@@ -264,12 +266,12 @@ def cmd_bugs(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     if not reach.groups:
         out.write("(no category:bug threads in this window)\n")
         return 0
-    width = max(24, *(len(g.tag or "") for g in reach.groups))
+    width = max(24, *(cell_width(g.tag or "") for g in reach.groups))
     out.write(f" #  {'TEAM / LABEL':<{width}}  {'CUST':>5} {'COMP':>5} {'THREADS':>7}  NEWEST\n")
     for n, g in enumerate(reach.groups, 1):
         name = g.tag or "(no team or label)"
         out.write(
-            f"{n:>2}  {name:<{width}}  {g.customers:>5} {g.companies:>5} {g.threads:>7}  "
+            f"{n:>2}  {pad(name, width)}  {g.customers:>5} {g.companies:>5} {g.threads:>7}  "
             f"{_day(g.last_date)}  {' '.join(g.thread_ids[:3])}\n"
         )
     return 0
@@ -639,8 +641,8 @@ def _day_queue(service: Service, shift: DayShift, limit: int, out: TextIO) -> No
         return
     for s in service.day_queue(limit):
         out.write(
-            f"{s.id}  {_day(s.first_date)}  {clip(customer_name(service, s), 22):<22}  "
-            f"{clip(s.subject, 50):<50}  {' '.join(s.tags) or '-'} ({_missing(s.tags)})\n"
+            f"{s.id}  {_day(s.first_date)}  {pad(customer_name(service, s), 22)}  "
+            f"{pad(s.subject, 50)}  {' '.join(s.tags) or '-'} ({_missing(s.tags)})\n"
         )
     if progress.remaining > limit:
         out.write(f"… and {progress.remaining - limit} more\n")

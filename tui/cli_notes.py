@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from storage.service import NoteEntry, Service
-from tui.cli_output import clip, dump_json
+from tui.cli_output import clip, dump_json, pad
 
 UNMATCHED_HEADING = "Unmatched notes (thread not in the cache; kept, never deleted):"
 
@@ -53,13 +53,13 @@ def _first_line(text: str) -> str:
 
 def _write_matched(entries: Sequence[NoteEntry], out: TextIO) -> None:
     for e in entries:
-        out.write(f"{e.thread_id}  {clip(e.subject, 48):<48}  {clip(_first_line(e.text), 60)}\n")
+        out.write(f"{e.thread_id}  {pad(e.subject, 48)}  {clip(_first_line(e.text), 60)}\n")
 
 
 def _write_unmatched(entries: Sequence[NoteEntry], out: TextIO) -> None:
     for e in entries:
-        root = clip(f"<{e.root_message_id}>", 48)
-        out.write(f"{e.thread_id}  {root:<48}  {clip(_first_line(e.text), 60)}\n")
+        root = pad(f"<{e.root_message_id}>", 48)
+        out.write(f"{e.thread_id}  {root}  {clip(_first_line(e.text), 60)}\n")
 
 
 def cmd_notes(service: Service, args: argparse.Namespace, out: TextIO) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from typing import NoReturn, TextIO
 
 from storage.models import (
@@ -48,8 +49,37 @@ def customer_name(service: Service, summary: ThreadSummary) -> str:
     return summary.participants[0].display() if summary.participants else ""
 
 
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: East Asian wide and fullwidth characters (CJK, most
+    emoji) take two, combining marks and zero-width format characters none, the rest one."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_cells(ch) for ch in text)
+
+
+def _char_cells(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
 def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    """``text`` cut to at most ``width`` cells, with ``…`` where it was cut."""
+    if cell_width(text) <= width:
+        return text
+    used = 0
+    for index, ch in enumerate(text):
+        used += _char_cells(ch)
+        if used > width - 1:
+            return text[:index] + "…"
+    return text
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` clipped to ``width`` cells and padded with spaces to exactly ``width`` cells
+    (what ``f"{text:<{width}}"`` does for ASCII: a CJK name would shift the columns after it)."""
+    text = clip(text, width)
+    return text + " " * max(0, width - cell_width(text))
 
 
 def dump_json(value: object, out: TextIO) -> None:

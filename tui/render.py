@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.style import Style
 
@@ -197,7 +198,7 @@ def _chips_fitting(
     used = 0
     for index, name in enumerate(tags):
         chip = tag_chips([name], styles, pending)
-        size = sum(len(text) for text, _ in chip) + (1 if out else 0)
+        size = sum(cell_len(text) for text, _ in chip) + (1 if out else 0)
         rest = len(tags) - index - 1
         reserve = len(f" +{rest}") if rest else 0
         if used + size + reserve > room:
@@ -243,10 +244,10 @@ def thread_row(
         (NOTE_MARK if summary.has_note else " ", styles.marker),
         (PENDING_MARK if summary.pending_tags else " ", styles.pending),
     ]
-    fixed = sum(len(t) for t, _ in head) + sum(len(t) for t, _ in tail)
+    fixed = sum(cell_len(t) for t, _ in head) + sum(cell_len(t) for t, _ in tail)
     room = max(0, width - fixed)
     chips = _chips_fitting(summary.tags, summary.pending_tags, styles, max(0, room // 2))
-    chip_width = sum(len(t) for t, _ in chips)
+    chip_width = sum(cell_len(t) for t, _ in chips)
     subject_width = max(0, room - chip_width - (1 if chips else 0))
     subject_style = styles.subject + styles.unread if unread else styles.subject
     body: list[tuple[str, Style]] = [(fit(safe(summary.subject), subject_width), subject_style)]

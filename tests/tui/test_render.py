@@ -148,3 +148,26 @@ def test_undo_stack() -> None:
     stack.replace(batches[1], batches[1].without(["1"]))
     assert stack.pop() is None
     assert batches[0].describe() == "+x on 1 thread"
+
+
+def test_wide_characters_are_laid_out_by_cells() -> None:
+    """A Chinese name and tag, emoji and combining marks: the row is still exactly as wide as
+    asked, in terminal cells, and the count and markers stay in their columns."""
+    from rich.cells import cell_len
+
+    for width in (80, 120, 160):
+        summary = dataclasses.replace(
+            make_threads(8)[5],
+            subject="导出失败 🚀 e\u0301xport crashed",
+            tags=("team:计费", "category:bug"),
+            messages=7,
+            has_note=True,
+        )
+        row = thread_row(
+            summary, now=NOW, customer="王小明 (Wáng Xiǎomíng)", layout=RowLayout.for_width(width),
+            styles=RowStyles(),
+        ).plain  # fmt: skip
+        assert cell_len(row) == width
+        assert row.endswith(" 7✎ ")
+        plain = _row(width, messages=7, has_note=True)
+        assert plain.endswith(" 7✎ ")
