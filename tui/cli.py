@@ -166,12 +166,8 @@ To look around first: `supportmail demo` opens a bundled demo mailbox.
 
 
 def _settings(args: argparse.Namespace) -> tuple[Path, Settings]:
-    """The config file's path and its settings. A file named with ``--config`` must exist (the
-    default location may be missing: that is a first run)."""
-    given = getattr(args, "config", None)
-    cfg_path = config_path(given)
-    if given is not None and not cfg_path.exists():
-        raise ConfigError(f"{cfg_path}: no such file (given with --config)")
+    """The config file's path and its settings (a missing file has no accounts)."""
+    cfg_path = config_path(getattr(args, "config", None))
     return cfg_path, load_settings(cfg_path)
 
 
@@ -182,8 +178,9 @@ def open_service(args: argparse.Namespace) -> Service:
     if name == DEMO_ACCOUNT and DEMO_ACCOUNT not in settings.accounts:
         return Service.open_demo(base)
     if not settings.accounts:
+        problem = "no [accounts.NAME] table" if cfg_path.exists() else "no such file"
         raise ConfigError(
-            f"{cfg_path}: no [accounts.NAME] table: write one (see README, Configuration), "
+            f"{cfg_path}: {problem}: write one (see README, Configuration), "
             "or try `supportmail --account demo threads`"
         )
     account = settings.account(name)

@@ -117,10 +117,13 @@ def full_date(moment: datetime | None, now: datetime) -> str:
 
 
 def date_column(moment: datetime, now: datetime, width: int) -> str:
-    """``relative_label`` fitted to ``width`` cells (an old date keeps its year when cut)."""
+    """``relative_label`` fitted to ``width`` cells: a date of another year keeps its day,
+    month and year (``20 Oct 2025``, or ``20 Oct 25`` in 9 cells); narrower, the year alone."""
     label = relative_label(moment, now)
     if len(label) > width:
-        label = label.rsplit(" ", 1)[-1]
+        day, month, year = label.split(" ")
+        short = f"{day} {month} {year[-2:]}"
+        label = short if len(short) <= width else year
     return label.rjust(width)
 
 
@@ -164,8 +167,8 @@ class RowLayout:
         if width >= 110:
             return cls(width, 11, 24)
         if width >= 76:
-            return cls(width, 6, 18)
-        return cls(width, 6, max(6, min(14, width // 5)))
+            return cls(width, 9, 18)  # "20 Oct 25": old mail keeps its day, month and year
+        return cls(width, 9, max(6, min(14, width // 5)))
 
 
 def tag_chip(

@@ -61,6 +61,10 @@ def test_too_many_chips_collapse_to_a_count() -> None:
 def test_dates() -> None:
     assert date_column(NOW - timedelta(hours=1), NOW, 6) == " 09:30"
     assert date_column(NOW - timedelta(days=400), NOW, 6) == "  2025"
+    assert date_column(NOW - timedelta(days=400), NOW, 9) == "20 Oct 25"
+    assert date_column(NOW - timedelta(days=30), NOW, 9) == "   25 Oct"
+    for width in (40, 80, 100):
+        assert RowLayout.for_width(width).date == 9  # room for an old date's day, month, year
     assert date_column(NOW - timedelta(days=400), NOW, 11) == "20 Oct 2025"
 
 

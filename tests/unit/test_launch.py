@@ -31,8 +31,7 @@ def collector_off() -> Iterator[None]:
 
 @pytest.mark.usefixtures("collector_off")
 def test_a_command_turns_the_collector_back_on(tmp_path: Path) -> None:
-    config = tmp_path / "empty.toml"
-    config.write_text("", encoding="utf-8")
+    config = tmp_path / "none.toml"
     code = cli.run(
         ["--config", str(config), "--data-dir", str(tmp_path), "--account", "demo", "tags"]
     )
@@ -61,10 +60,8 @@ def test_the_launcher_runs_commands_with_the_collector_on(tmp_path: Path) -> Non
         "sys.argv += ['--account', 'demo', 'tags']\n"
         "launch.main()\n"
     )
-    config = tmp_path / "empty.toml"
-    config.write_text("", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", probe, str(config), str(tmp_path)],
+        [sys.executable, "-c", probe, str(tmp_path / "none.toml"), str(tmp_path)],
         capture_output=True,
         text=True,
         cwd=ROOT,
