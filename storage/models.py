@@ -72,6 +72,8 @@ class ThreadSummary:
     has_note: bool
     pending_tags: tuple[str, ...] = ()
     """Tags of this thread with a local edit not yet confirmed by the server."""
+    waiting_since: datetime | None = None
+    """In the awaiting view: since when the customer waits for the team."""
 
     def sanitized(self) -> ThreadSummary:
         return dataclasses.replace(
@@ -234,6 +236,9 @@ class ThreadQuery:
     offset: int = 0
     oldest_first: bool = False
     """Order by the thread's first message, oldest first (default: newest activity first)."""
+    awaiting: bool = False
+    """Only threads whose newest message is a customer's, longest waiting first
+    (``storage.responses``); ``oldest_first`` is ignored then."""
 
 
 # -- reports (values built by storage.reports, returned by Service.report/voice/bugs/digest) -----

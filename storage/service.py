@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from storage import quotes as saved_quotes
 from storage import reports
+from storage.answering import Answers
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from storage.instance import WindowLock, WindowLockError
@@ -161,6 +162,8 @@ class Service:
             self.userdb.close()
             raise ServiceError(f"cannot open the cache {data_dir / CACHE_FILE}: {exc}") from exc
         self._window_lock = WindowLock(data_dir)
+        self.answers = Answers(self)
+        """Awaiting replies and first-reply times (``storage.answering``)."""
 
     # -- construction ------------------------------------------------------------------------
 
@@ -343,6 +346,8 @@ class Service:
     ) -> list[ThreadSummary]:
         """Threads matching ``query``, newest activity first."""
         q = query or ThreadQuery()
+        if q.awaiting:  # longest waiting first: storage.answering
+            return self.answers.list_awaiting(q, raw=raw)
         rows = self.cache.list_threads(self.account, q, self._keywords(q.tags))
         notes = self.userdb.notes(self.account)
         pending = self._pending_by_root()
@@ -351,6 +356,8 @@ class Service:
 
     def count_threads(self, query: ThreadQuery | None = None) -> int:
         q = query or ThreadQuery()
+        if q.awaiting:
+            return self.answers.count_awaiting(q)
         return self.cache.count_threads(self.account, q, self._keywords(q.tags))
 
     def _pending_by_root(self) -> dict[str, set[str]]:

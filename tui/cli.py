@@ -28,6 +28,7 @@ from storage.service import Service, ServiceError
 from storage.settings import ConfigError, Settings, config_path, data_dir, load_settings
 from storage.tags import TagError, canonical_tag
 from tui import logfile
+from tui.cli_answer import ANSWER_COMMANDS, add_answer_parsers
 from tui.cli_insight import INSIGHT_COMMANDS, add_day_parsers, add_report_parsers
 from tui.cli_notes import NOTES_COMMANDS, add_notes_parser
 from tui.cli_output import (
@@ -43,6 +44,7 @@ from tui.cli_output import (
     positive_int,
     size_text,
 )
+from tui.cli_responses import waiting_json, waiting_label
 
 
 class _Version(argparse.Action):
@@ -97,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", default=[], metavar="T", help="only threads with T")
     p.add_argument("--untagged", action="store_true", help="missing a team or a category tag")
     p.add_argument("--unread", action="store_true", help="only threads with unread messages")
+    p.add_argument(
+        "--awaiting",
+        action="store_true",
+        help="only threads whose newest message is a customer's, longest waiting first",
+    )
     p.add_argument("--since", metavar="WHEN", help="e.g. 2026-11-01, yesterday, '3 days ago'")
     p.add_argument("--search", metavar="TEXT", help="words in subject, people or fetched bodies")
     p.add_argument("--limit", type=positive_int, metavar="N", help="at most N threads")
@@ -141,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_report_parsers(sub, common)
     add_day_parsers(sub, common)
+    add_answer_parsers(sub, common)
     return parser
 
 
@@ -203,6 +211,7 @@ def thread_json(summary: ThreadSummary) -> dict[str, Any]:
         "pending_tags": list(summary.pending_tags),
         "unread": summary.unread,
         "has_note": summary.has_note,
+        **waiting_json(summary),
     }
 
 
@@ -267,6 +276,7 @@ def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         since=since,
         search=args.search,
         limit=args.limit,
+        awaiting=args.awaiting,
     )
     if args.json:
         dump_json([thread_json(s) for s in service.list_threads(query, raw=True)], out)
@@ -276,8 +286,9 @@ def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         marks = ("●" if s.unread else " ") + ("✎" if s.has_note else " ")
         marks += "↑" if s.pending_tags else " "
         tags = " ".join(s.tags)
+        when = waiting_label(s, now) or relative_label(s.last_date, now)
         line = (
-            f"{s.id}  {relative_label(s.last_date, now):>11}  {marks} "
+            f"{s.id}  {when:>11}  {marks} "
             f"{pad(customer_name(service, s), 22)}  {s.messages:>3}  {clip(s.subject, 60)}"
         )
         if tags:
@@ -494,6 +505,7 @@ COMMANDS = {
     "unread": cmd_mark,
     **NOTES_COMMANDS,
     **INSIGHT_COMMANDS,
+    **ANSWER_COMMANDS,
 }
 
 

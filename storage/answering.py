@@ -1,0 +1,115 @@
+"""The service's answering side: the awaiting-reply view and first-reply times over the cache.
+
+``Service.answers`` is one :class:`Answers` per service. It reads the cache through the service
+(same connection, same team rule) and hands rows to the pure functions of ``storage.responses``.
+Replying and the mail outbox live in ``storage.replying`` (``Service.replies``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from storage import reports, responses
+from storage.models import Granularity, TagKind, ThreadQuery, ThreadSummary
+
+if TYPE_CHECKING:
+    from storage.service import Service
+
+__all__ = ["AWAITING_TTL", "Answers"]
+
+AWAITING_TTL = 30.0
+"""Seconds the awaiting list is reused while the cache's message count stays the same (the TUI
+reads it page by page; a reply or a sync invalidates it at once)."""
+
+
+class Answers:
+    """Awaiting-reply queue and first-reply report for one service's account."""
+
+    def __init__(self, service: Service, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._service = service
+        self._monotonic = monotonic
+        self._memo: tuple[int, float, list[responses.Waiting]] | None = None
+
+    def invalidate(self) -> None:
+        """Forget the awaiting list (messages were added or removed)."""
+        self._memo = None
+
+    def waiting(self) -> list[responses.Waiting]:
+        """Every thread that waits for the team now, longest waiting first."""
+        service = self._service
+        count = service.cache.message_count(service.account)
+        now = self._monotonic()
+        if self._memo is not None:
+            known, made, found = self._memo
+            if known == count and now - made < AWAITING_TTL:
+                return found
+        rows = service.cache.report_rows(service.account)
+        found = responses.awaiting(rows, service._report_team())
+        self._memo = (count, now, found)
+        return found
+
+    def _selected(self, query: ThreadQuery) -> list[responses.Waiting]:
+        waits = self.waiting()
+        plain = dataclasses.replace(query, awaiting=False, limit=None, offset=0, oldest_first=False)
+        if plain == ThreadQuery():
+            return waits
+        service = self._service
+        rows = service.cache.list_threads(service.account, plain, service._keywords(plain.tags))
+        allowed = {row.root for row in rows}
+        return [w for w in waits if w.root in allowed]
+
+    def list_awaiting(self, query: ThreadQuery, *, raw: bool = False) -> list[ThreadSummary]:
+        """The awaiting threads matching the rest of ``query``, longest waiting first, each with
+        ``waiting_since``; ``limit``/``offset`` page through them."""
+        chosen = self._selected(query)
+        end = None if query.limit is None else query.offset + query.limit
+        service = self._service
+        notes = service.userdb.notes(service.account)
+        pending = service._pending_by_root()
+        out: list[ThreadSummary] = []
+        for wait in chosen[query.offset : end]:
+            row = service.cache.thread(service.account, wait.root)
+            if row is None:
+                continue
+            summary = service._summary(row, notes, pending)
+            out.append(dataclasses.replace(summary, waiting_since=wait.since))
+        return out if raw else [s.sanitized() for s in out]
+
+    def count_awaiting(self, query: ThreadQuery) -> int:
+        return len(self._selected(query))
+
+    def responses(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: Granularity = "week",
+        kind: TagKind | None = None,
+    ) -> responses.ResponseReport:
+        """First-reply times per tag and period (see ``storage.responses``): threads whose first
+        customer message is in the window, default 12 periods up to ``until`` (default now)."""
+        from storage.service import ServiceError
+
+        if by not in reports.GRANULARITIES:
+            raise ServiceError(f"unknown period '{by}': use day, week or month")
+        service = self._service
+
+        def twelve_periods(end: datetime) -> datetime:
+            last = reports.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
+            return reports.shift_period(last, by, 1 - reports.DEFAULT_PERIODS)
+
+        start, end = service._window(since, until, twelve_periods)
+        start = reports.period_start(start, by, end.tzinfo)
+        cache, account = service.cache, service.account
+        return responses.build_responses(
+            cache.report_rows(account, start, end, active=True),
+            service._report_team(),
+            since=start,
+            until=end,
+            by=by,
+            kind=kind,
+            waiting_threads=cache.report_rows(account, None, end),
+        )

@@ -1,0 +1,283 @@
+"""First-reply times and the awaiting-reply queue: pure functions over ``Cache.report_rows``.
+
+Who is the team and who is a customer is :class:`storage.reports.Team`'s rule (the configured
+``team_addresses``, each account's ``address``, and everyone at their non-free-mail domains);
+a message with no sender address counts for neither side.
+
+Awaiting a reply
+    A thread waits for us when its newest message (up to a moment ``at``) is a customer's. It has
+    waited since the first customer message after the team's last one (or since the thread's
+    first customer message when the team never wrote). Longest waiting first.
+
+First-reply time
+    From a thread's first customer message to the team's first message after it. A thread counts
+    in the period (and window) of that first customer message; the statistics over the answered
+    threads are the median (the middle value; the mean of the two middle ones for an even count)
+    and the 90th percentile by nearest rank (the smallest delay with at least 90 % of the delays at
+    or below it: always a delay that really happened). ``within_1h`` and ``within_24h`` are shares
+    of *all* the threads (unanswered ones count as not answered in time), 0.0-1.0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage.models import Granularity, TagKind
+from storage.reports import ReportThread, Team, period_start, period_starts
+from storage.tags import tag_kind
+
+__all__ = [
+    "FirstReply",
+    "ResponseReport",
+    "ResponseStats",
+    "TagResponses",
+    "Waiting",
+    "awaiting",
+    "build_responses",
+    "first_reply",
+    "median",
+    "percentile",
+    "stats",
+]
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+_KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A thread whose newest message is a customer's: waiting for the team since ``since``."""
+
+    thread_id: str
+    root: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FirstReply:
+    """A thread's first customer message and the team's first reply after it (None: none yet)."""
+
+    asked: datetime
+    replied: datetime | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.replied is None:
+            return None
+        return max(0.0, (self.replied - self.asked).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseStats:
+    """First-reply statistics of a set of threads (one tag, one period, or all)."""
+
+    threads: int
+    answered: int
+    first_reply_median_s: float | None
+    first_reply_p90_s: float | None
+    within_1h: float | None
+    """Share of the threads answered within an hour (None when there are no threads)."""
+    within_24h: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagResponses:
+    """One tag: its statistics over the window and per period (oldest first)."""
+
+    tag: str
+    kind: TagKind
+    stats: ResponseStats
+    periods: tuple[tuple[datetime, ResponseStats], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseReport:
+    """``supportmail responses``: per tag and period, all threads together, and who waits."""
+
+    since: datetime
+    until: datetime
+    by: Granularity
+    tags: tuple[TagResponses, ...]
+    total: ResponseStats
+    total_periods: tuple[tuple[datetime, ResponseStats], ...]
+    waiting: tuple[Waiting, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Per thread
+# --------------------------------------------------------------------------------------------
+
+
+def _side(addr: str, team: Team) -> str | None:
+    """'team', 'customer', or None for a message without a sender address."""
+    if not addr.strip():
+        return None
+    return "team" if team.includes(addr) else "customer"
+
+
+def awaiting_since(thread: ReportThread, team: Team, at: datetime | None = None) -> datetime | None:
+    """When the customer started waiting (None: the thread does not wait for the team)."""
+    since: datetime | None = None
+    last: str | None = None
+    for msg in thread.messages:
+        if at is not None and msg.date >= at:
+            break
+        side = _side(msg.sender.addr, team)
+        if side is None:
+            continue
+        if side == "customer" and last != "customer":
+            since = msg.date
+        last = side
+    return since if last == "customer" else None
+
+
+def awaiting(
+    threads: Iterable[ReportThread], team: Team, at: datetime | None = None
+) -> list[Waiting]:
+    """Threads whose newest message (before ``at``, default all) is a customer's, longest
+    waiting first (ties by thread id)."""
+    out = [
+        Waiting(t.id, t.root, since)
+        for t in threads
+        if (since := awaiting_since(t, team, at)) is not None
+    ]
+    out.sort(key=lambda w: (w.since, w.thread_id))
+    return out
+
+
+def first_reply(thread: ReportThread, team: Team, at: datetime | None = None) -> FirstReply | None:
+    """The first customer message and the team's first message after it; None when no customer
+    wrote. Messages at or after ``at`` are not seen yet."""
+    asked: datetime | None = None
+    for msg in thread.messages:
+        if at is not None and msg.date >= at:
+            break
+        side = _side(msg.sender.addr, team)
+        if asked is None:
+            if side == "customer":
+                asked = msg.date
+        elif side == "team":
+            return FirstReply(asked, msg.date)
+    return None if asked is None else FirstReply(asked, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (mean of the two middle ones for an even count); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least ``pct`` % of the values at or
+    below it; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def stats(replies: Sequence[FirstReply]) -> ResponseStats:
+    """Statistics over threads' first replies (unanswered ones count in ``threads`` only)."""
+    delays = [s for r in replies if (s := r.seconds) is not None]
+    n = len(replies)
+    return ResponseStats(
+        threads=n,
+        answered=len(delays),
+        first_reply_median_s=median(delays),
+        first_reply_p90_s=percentile(delays, 90),
+        within_1h=sum(1 for d in delays if d <= HOUR) / n if n else None,
+        within_24h=sum(1 for d in delays if d <= DAY) / n if n else None,
+    )
+
+
+def _by_period(
+    items: Sequence[FirstReply], starts: Sequence[datetime], by: Granularity
+) -> tuple[tuple[datetime, ResponseStats], ...]:
+    tz = starts[0].tzinfo if starts else None
+    groups: dict[datetime, list[FirstReply]] = {s: [] for s in starts}
+    for item in items:
+        start = period_start(item.asked, by, tz)
+        if start in groups:
+            groups[start].append(item)
+    return tuple((s, stats(groups[s])) for s in starts)
+
+
+def build_responses(
+    threads: Iterable[ReportThread],
+    team: Team,
+    *,
+    since: datetime,
+    until: datetime,
+    by: Granularity = "week",
+    kind: TagKind | None = None,
+    waiting_threads: Iterable[ReportThread] | None = None,
+) -> ResponseReport:
+    """First-reply times per tag (of ``kind``, or all) and period for the threads whose first
+    customer message is in [since, until), replies seen up to ``until``; ``waiting`` lists the
+    threads of ``waiting_threads`` (default ``threads``) that wait at ``until``."""
+    pool = list(threads)
+    starts = period_starts(since, until, by)
+    everyone: list[FirstReply] = []
+    per_tag: dict[str, list[FirstReply]] = {}
+    for thread in pool:
+        reply = first_reply(thread, team, until)
+        if reply is None or not since <= reply.asked < until:
+            continue
+        everyone.append(reply)
+        for tag in thread.tags:
+            if kind is None or tag_kind(tag) == kind:
+                per_tag.setdefault(tag, []).append(reply)
+    names = sorted(per_tag, key=lambda t: (_KIND_ORDER.get(tag_kind(t), 3), t))
+    tags = tuple(
+        TagResponses(
+            tag=name,
+            kind=tag_kind(name),
+            stats=stats(per_tag[name]),
+            periods=_by_period(per_tag[name], starts, by),
+        )
+        for name in names
+    )
+    source = pool if waiting_threads is None else waiting_threads
+    return ResponseReport(
+        since=since,
+        until=until,
+        by=by,
+        tags=tags,
+        total=stats(everyone),
+        total_periods=_by_period(everyone, starts, by),
+        waiting=tuple(awaiting(source, team, until)),
+    )
+
+
+def format_duration(seconds: float | None) -> str:
+    """A short human duration: '45s', '12m', '3h 05m', '2d 4h'; '-' for None."""
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def waited(since: datetime, now: datetime) -> timedelta:
+    """How long a customer has waited (never negative)."""
+    return max(timedelta(0), now - since)
