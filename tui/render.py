@@ -31,6 +31,7 @@ from textual.content import Content
 from textual.style import Style
 
 from storage.dates import relative_label
+from storage.responses import format_duration, waited
 from storage.models import Address, Attachment, MessageView, ThreadSummary
 from storage.sanitize import sanitize_line, sanitize_text
 
@@ -124,6 +125,14 @@ def date_column(moment: datetime, now: datetime, width: int) -> str:
         day, month, year = label.split(" ")
         short = f"{day} {month} {year[-2:]}"
         label = short if len(short) <= width else year
+    return label.rjust(width)
+
+
+def waiting_column(since: datetime, now: datetime, width: int) -> str:
+    """How long a customer has waited ('3h 05m'), fitted to ``width`` cells."""
+    label = format_duration(waited(since, now).total_seconds())
+    if len(label) > width:
+        label = label.split(" ", 1)[0]
     return label.rjust(width)
 
 
@@ -235,7 +244,12 @@ def thread_row(
         (SELECTED_MARK if selected else " ", styles.selected),
         (UNREAD_MARK if unread else " ", styles.unread),
         (" ", Style()),
-        (date_column(summary.last_date, now, layout.date), styles.date),
+        (
+            date_column(summary.last_date, now, layout.date)
+            if summary.waiting_since is None
+            else waiting_column(summary.waiting_since, now, layout.date),
+            styles.date,
+        ),
         (" ", Style()),
         (fit(customer, layout.customer), styles.customer),
         (" ", Style()),

@@ -168,6 +168,8 @@ class FakeService:
         self.edit_gate: threading.Semaphore | None = None
         """When set: each edit_tags takes one release of it (a slow store, as behind a sync)."""
         self.pending = 0
+        self.answered: set[str] = set()
+        """Threads replied to (they leave the awaiting view)."""
         self._lock = threading.Lock()
 
     # -- the Service API ---------------------------------------------------------------------
@@ -203,7 +205,16 @@ class FakeService:
 
     def _matching(self, q: ThreadQuery) -> list[ThreadSummary]:
         found = [self._with_note(self.threads[i]) for i in self.order]
-        return [s for s in found if self._matches(s, q)]
+        rows = [s for s in found if self._matches(s, q)]
+        if not q.awaiting:
+            return rows
+        # awaiting: the customer wrote last (listed last), longest waiting first
+        waiting = [s for s in rows if s.id not in self.answered and not self._team_last(s)]
+        waiting.sort(key=lambda s: s.last_date)
+        return [dataclasses.replace(s, waiting_since=s.last_date) for s in waiting]
+
+    def _team_last(self, s: ThreadSummary) -> bool:
+        return bool(s.participants) and self.is_team_address(s.participants[-1])
 
     def _with_note(self, s: ThreadSummary) -> ThreadSummary:
         return dataclasses.replace(s, has_note=bool(self.notes.get(s.id)))

@@ -117,7 +117,7 @@ NARROW_WIDTH = 110
 FIND_LIMIT = 2000
 """How many rows ``show_thread`` searches for a thread (20 page queries at most)."""
 
-ViewName = Literal["all", "untagged", "unread", "tag"]
+ViewName = Literal["all", "untagged", "unread", "awaiting", "tag"]
 
 
 def _error_text(exc: BaseException) -> str:
@@ -206,6 +206,13 @@ class MainScreen(Screen[None]):
         ),
         Binding(
             "U", "view('unread')", "View: threads with unread mail", id="view.unread", show=False
+        ),
+        Binding(
+            "w",
+            "view('awaiting')",
+            "View: threads waiting for our reply, longest first",
+            id="view.awaiting",
+            show=False,
         ),
         Binding("v", "view_tag", "View: threads with one tag", id="view.tag", show=False),
         Binding(
@@ -418,6 +425,7 @@ class MainScreen(Screen[None]):
             tags=(self.view_tag,) if self.view_name == "tag" and self.view_tag else (),
             untagged=self.view_name == "untagged",
             unread=self.view_name == "unread",
+            awaiting=self.view_name == "awaiting",
             search=self.search_text or None,
         )
 

@@ -228,6 +228,7 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
             unread=self._query.unread,
             since=self._query.since,
             search=self._query.search,
+            awaiting=self._query.awaiting,
             limit=pages * PAGE_SIZE,
             offset=page * PAGE_SIZE,
         )

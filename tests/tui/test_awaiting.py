@@ -1,0 +1,46 @@
+"""Pilot: the awaiting view (w) lists threads whose newest message is a customer's, longest
+waiting first, with the waiting time in the date column."""
+
+from __future__ import annotations
+
+from storage.service import Service
+from tests.tui.conftest import DEMO_NOW, AppFactory, main_screen, settle
+from tests.tui.fakes import FakeService
+from tui.app import SupportMailApp
+
+
+async def test_awaiting_view_longest_first(make_app: AppFactory, service: FakeService) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        threads = screen.thread_list
+        total = threads.count
+        await pilot.press("w")
+        await settle(pilot)
+        assert threads.thread_query.awaiting
+        assert screen.status.view == "awaiting"
+        assert 0 < threads.count < total
+        rows = [threads.summary_at(i) for i in range(threads.count)]
+        since = [r.waiting_since for r in rows if r is not None]
+        assert len(since) == threads.count and since == sorted(since)  # type: ignore[type-var]
+        await pilot.press("a")
+        assert not threads.thread_query.awaiting and threads.count == total
+
+
+async def test_awaiting_view_on_the_demo_mailbox(demo_app: SupportMailApp) -> None:
+    service = demo_app.service
+    assert isinstance(service, Service)
+    expected = service.answers.waiting()
+    async with demo_app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(demo_app)
+        await pilot.press("w")
+        await settle(pilot)
+        threads = screen.thread_list
+        assert threads.count == len(expected) > 0
+        first = threads.summary_at(0)
+        assert first is not None and first.id == expected[0].thread_id
+        line = threads.render_line(0).text
+        days = (DEMO_NOW - expected[0].since).days
+        assert f"{days}d" in line  # the waiting time, not the date
