@@ -44,3 +44,42 @@ async def test_awaiting_view_on_the_demo_mailbox(demo_app: SupportMailApp) -> No
         line = threads.render_line(0).text
         days = (DEMO_NOW - expected[0].since).days
         assert f"{days}d" in line  # the waiting time, not the date
+
+
+async def test_report_screen_toggles_first_reply_times(
+    demo_app: SupportMailApp, demo_service: Service
+) -> None:
+    from textual.content import Content
+
+    from storage.responses import format_duration
+    from tui.screens.report import ReportScreen
+
+    expected = demo_service.answers.responses(by="week")
+    async with demo_app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("I")
+        await settle(pilot)
+        screen = demo_app.screen
+        assert isinstance(screen, ReportScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.replies is not None and screen.state.replies
+        table = screen.table
+        ids = [table.get_option_at_index(i).id for i in range(table.option_count)]
+        assert ids == ["(all threads)", *(t.tag for t in expected.tags)]
+        first = table.get_option_at_index(0).prompt
+        assert isinstance(first, Content)
+        assert format_duration(expected.total.first_reply_median_s) in first.plain
+        table.highlighted = 0
+        await pilot.press("down", "enter")  # the first tag's threads in the main list
+        await settle(pilot)
+        main = main_screen(demo_app)
+        assert demo_app.screen is main
+        assert main.thread_list.thread_query.tags == (expected.tags[0].tag,)
+        await pilot.press("I")  # opens as it was left: first replies
+        await settle(pilot)
+        again = demo_app.screen
+        assert isinstance(again, ReportScreen) and again.replies is not None
+        await pilot.press("r")
+        await settle(pilot)
+        assert again.report is not None and again.replies is None

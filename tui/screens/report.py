@@ -12,6 +12,7 @@ keys                       does
 =========================  ============================================================
 ``d`` ``w`` ``m``          periods of a day, an ISO week, a month (12 of them, up to now)
 ``a`` ``t`` ``c`` ``l``    every tag, team tags, category tags, label tags
+``r``                      first-reply times per tag (``Service.answers.responses``) or counts
 ``enter``                  close and show the highlighted tag's threads in the main list
 ``escape``, ``q``          close
 =========================  ============================================================
@@ -39,6 +40,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from storage.models import Granularity, Report, TagKind, TagReport
+from storage.responses import ResponseReport
 from tui.render import safe
 from tui.render_insight import (
     InsightStyles,
@@ -46,6 +48,13 @@ from tui.render_insight import (
     report_detail,
     report_header,
     report_row,
+)
+from tui.render_responses import (
+    RepliesRow,
+    replies_detail,
+    replies_header,
+    replies_table,
+    replies_title,
 )
 from tui.screens.navigation import list_navigation
 
@@ -62,7 +71,10 @@ _KIND_NAMES: dict[KindChoice, str] = {
 }
 _PERIOD_NAMES: dict[Granularity, str] = {"day": "by day", "week": "by week", "month": "by month"}
 
-HINT = "d/w/m period · a/t/c/l all/team/category/label · enter its threads · escape close"
+HINT = (
+    "d/w/m period · a/t/c/l all/team/category/label · r first replies/counts · "
+    "enter its threads · escape close"
+)
 
 
 @dataclass
@@ -73,6 +85,8 @@ class ReportState:
     kind: KindChoice = "all"
     tag: str | None = None
     """The highlighted tag (kept when the period or kind changes, if it is still listed)."""
+    replies: bool = False
+    """Show first-reply times (``r`` toggles) instead of thread counts."""
 
     @property
     def service_kind(self) -> TagKind | None:
@@ -129,12 +143,21 @@ class ReportScreen(Screen[str | None]):
         Binding("t", "kind('team')", "Team tags", show=False),
         Binding("c", "kind('category')", "Category tags", show=False),
         Binding("l", "kind('label')", "Label tags", show=False),
+        Binding("r", "toggle_replies", "First-reply times or thread counts", show=False),
     ]
 
     class Ready(Message):
         """The worker's report for request ``token``."""
 
         def __init__(self, token: int, report: Report) -> None:
+            super().__init__()
+            self.token = token
+            self.report = report
+
+    class RepliesReady(Message):
+        """The worker's first-reply report for request ``token``."""
+
+        def __init__(self, token: int, report: ResponseReport) -> None:
             super().__init__()
             self.token = token
             self.report = report
@@ -152,6 +175,8 @@ class ReportScreen(Screen[str | None]):
         self.service = service
         self.state = state or ReportState()
         self.report: Report | None = None
+        self.replies: ResponseReport | None = None
+        self.reply_rows: list[RepliesRow] = []
         self._token = 0
 
     def compose(self) -> ComposeResult:
@@ -173,6 +198,8 @@ class ReportScreen(Screen[str | None]):
     def on_resize(self) -> None:
         if self.report is not None:
             self._show(self.report)
+        elif self.replies is not None:
+            self._show_replies(self.replies)
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -181,12 +208,17 @@ class ReportScreen(Screen[str | None]):
         self._token += 1
         self.table.loading = True
         self._set_title("computing…")
-        self._compute(self._token, self.state.by, self.state.service_kind)
+        self._compute(self._token, self.state.by, self.state.service_kind, self.state.replies)
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def _compute(self, token: int, by: Granularity, kind: TagKind | None) -> None:
+    def _compute(self, token: int, by: Granularity, kind: TagKind | None, replies: bool) -> None:
         worker = get_current_worker()
         try:
+            if replies:
+                first = self.service.answers.responses(by=by, kind=kind)
+                if not worker.is_cancelled:
+                    self.post_message(self.RepliesReady(token, first))
+                return
             report = self.service.report(by=by, kind=kind)
         except Exception as exc:  # shown on the screen, never fatal
             if not worker.is_cancelled:
@@ -200,8 +232,18 @@ class ReportScreen(Screen[str | None]):
         if message.token != self._token:
             return
         self.report = message.report
+        self.replies = None
         self.table.loading = False
         self._show(message.report)
+
+    @on(RepliesReady)
+    def _replies_ready(self, message: RepliesReady) -> None:
+        if message.token != self._token:
+            return
+        self.report = None
+        self.replies = message.report
+        self.table.loading = False
+        self._show_replies(message.report)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -218,7 +260,8 @@ class ReportScreen(Screen[str | None]):
 
     def _set_title(self, status: str) -> None:
         state = self.state
-        text = f"Report · {_KIND_NAMES[state.kind]} · {_PERIOD_NAMES[state.by]} · {status}"
+        what = "First replies" if state.replies else "Report"
+        text = f"{what} · {_KIND_NAMES[state.kind]} · {_PERIOD_NAMES[state.by]} · {status}"
         self.query_one("#report-title", Static).update(Content(text))
 
     def _show(self, report: Report) -> None:
@@ -250,6 +293,29 @@ class ReportScreen(Screen[str | None]):
         table.highlighted = index
         self._show_detail(report.tags[index])
 
+    def _show_replies(self, report: ResponseReport) -> None:
+        table = self.table
+        width = table.scrollable_content_region.width or self.app.size.width - 4
+        styles = table.insight_styles()
+        rows, lines = replies_table(report, width, styles)
+        self.reply_rows = rows
+        self.query_one("#report-header", Static).update(
+            replies_header(width, rows, table.part("muted"))
+        )
+        table.clear_options()
+        table.add_options([Option(line, id=row.tag) for row, line in zip(rows, lines, strict=True)])
+        self._set_title(replies_title(report))
+        keep = self.state.tag
+        index = next((i for i, r in enumerate(rows) if r.tag == keep), 0)
+        table.highlighted = index
+        self._show_reply_detail(index)
+
+    def _show_reply_detail(self, index: int) -> None:
+        if 0 <= index < len(self.reply_rows):
+            row = self.reply_rows[index]
+            content = replies_detail(row, self.state.by, self.table.insight_styles())
+            self.query_one("#report-detail", Static).update(content)
+
     def _show_detail(self, tag: TagReport) -> None:
         report = self.report
         if report is None:
@@ -259,6 +325,12 @@ class ReportScreen(Screen[str | None]):
 
     @on(OptionList.OptionHighlighted, "#report-table")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self.replies is not None and self.report is None:
+            index = event.option_index
+            if 0 <= index < len(self.reply_rows) and index:
+                self.state.tag = self.reply_rows[index].tag
+            self._show_reply_detail(index)
+            return
         tag = self.tag_at(event.option_index)
         if tag is not None:
             self.state.tag = tag.tag
@@ -304,7 +376,15 @@ class ReportScreen(Screen[str | None]):
     def action_open(self) -> None:
         self._open_index(self.table.highlighted)
 
+    def action_toggle_replies(self) -> None:
+        self.state.replies = not self.state.replies
+        self.refresh_report()
+
     def _open_index(self, index: int | None) -> None:
+        if self.state.replies and self.replies is not None and index is not None:
+            if 0 < index < len(self.reply_rows) and not self.table.loading:
+                self.dismiss(self.reply_rows[index].tag)  # row 0 is every thread: no tag
+            return
         tag = self.tag_at(index)
         if tag is not None and not self.table.loading:
             self.dismiss(tag.tag)
