@@ -1192,6 +1192,34 @@ class ImapConnection:
         """Mark messages read (``seen=True``) or unread."""
         self._store(uids, _SEEN, seen, "marking messages read" if seen else "marking unread")
 
+    def append(
+        self, folder: str, raw: bytes, flags: Sequence[str] = (_SEEN,)
+    ) -> tuple[int, int] | None:
+        """APPEND a message to ``folder`` (created when the server says TRYCREATE); returns
+        (UIDVALIDITY, UID) from the server's APPENDUID (UIDPLUS), or None without it."""
+        client = self._client_or_fail()
+        action = f"filing a copy in {folder}"
+        with self._translated(action):
+            try:
+                response = client.append(folder, raw, flags=tuple(flags))
+            except imaplib.IMAP4.error as exc:
+                if isinstance(exc, imaplib.IMAP4.abort) or "TRYCREATE" not in str(exc).upper():
+                    raise
+                client.create_folder(folder)
+                response = client.append(folder, raw, flags=tuple(flags))
+        text = response if isinstance(response, bytes) else str(response).encode()
+        found = _APPENDUID.search(text)
+        return (int(found.group(1)), int(found.group(2))) if found else None
+
+    def search_message_id(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder whose Message-ID header contains ``message_id``."""
+        client = self._client_or_fail()
+        self._require_selected()
+        with self._translated("searching by Message-ID"):
+            found = client.search(["HEADER", "Message-ID", message_id.strip("<>")])
+        self._forget_untagged()
+        return sorted(int(uid) for uid in found)
+
     def _store(self, uids: Sequence[int], flag: str, add: bool, action: str) -> None:
         self._require_selected()
         command = "+FLAGS.SILENT" if add else "-FLAGS.SILENT"
@@ -1251,6 +1279,7 @@ class ImapConnection:
         return changed
 
 
+_APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 _CHANGE_LINE = re.compile(rb"^\* (?:\d+ (?:EXISTS|EXPUNGE|FETCH)\b|VANISHED\b)", re.IGNORECASE)
 
 

@@ -68,6 +68,7 @@ from storage.models import (
     VoiceReport,
 )
 from storage.private import private_dir
+from storage.replying import Replies
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.settings import AccountConfig, PasswordError, Settings, get_password
 from storage.tags import (
@@ -164,6 +165,8 @@ class Service:
         self._window_lock = WindowLock(data_dir)
         self.answers = Answers(self)
         """Awaiting replies and first-reply times (``storage.answering``)."""
+        self.replies = Replies(self)
+        """Reply, forward, the mail outbox (``storage.replying``)."""
 
     # -- construction ------------------------------------------------------------------------
 
@@ -195,7 +198,7 @@ class Service:
             conn.connect()
             return conn
 
-        return cls(
+        service = cls(
             account=account.name,
             data_dir=data_dir / account.name,
             folders=account.folders,
@@ -203,6 +206,8 @@ class Service:
             team_addresses=settings.team_addresses,
             own_address=account.address,
         )
+        service.replies.account = account
+        return service
 
     @classmethod
     def open_demo(
@@ -302,11 +307,13 @@ class Service:
         from storage.imap import ImapError
 
         try:
-            return self._engine(progress).run()
+            result = self._engine(progress).run()
         except ImapError as exc:
             raise ServiceError(f"sync failed: {exc}") from exc
         except UserDBError as exc:
             raise ServiceError(f"sync stopped: {exc}") from exc
+        self.replies.last_retry = self.replies.retry()  # unsent replies go with every sync
+        return result
 
     def push(self) -> SyncResult:
         """Push the outbox now (no pull)."""

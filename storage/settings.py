@@ -72,6 +72,10 @@ key                  type        default     meaning
                                              together with ``ca_file``
 ``timeout``          number      30          connect/read timeout in seconds (0-3600, exclusive
                                              of 0)
+``sent_folder``      string      "Sent"      where sent replies are filed (IMAP APPEND)
+``signature``        string      (none)      text under every reply and forward (after ``-- ``)
+``smtp``             table       (none)      ``[accounts.NAME.smtp]``: the server replies go
+                                             through; keys in ``storage.smtp_config``
 ==================== =========== =========== ===================================================
 
 Exactly one of ``password_command``, ``password_keyring = true`` and ``password_env`` must be set.
@@ -92,11 +96,14 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import platformdirs
 
 from storage.tlspin import FINGERPRINT_EXAMPLE, parse_fingerprint
+
+if TYPE_CHECKING:
+    from storage.smtp_config import SmtpConfig
 
 __all__ = [
     "PASSWORD_COMMAND_TIMEOUT",
@@ -131,6 +138,9 @@ _ACCOUNT_KEYS = (
     "ca_file",
     "tls_fingerprint",
     "timeout",
+    "sent_folder",
+    "signature",
+    "smtp",
 )
 _PASSWORD_KEYS = ("password_command", "password_keyring", "password_env")
 
@@ -196,6 +206,10 @@ class AccountConfig:
     timeout: float
     tls_fingerprint: str | None = None
     """The pinned certificate's SHA-256 in the canonical ``sha256:AB:CD:...`` form."""
+    smtp: SmtpConfig | None = None
+    """Where replies are sent (``[accounts.NAME.smtp]``); None: this account cannot send."""
+    sent_folder: str = "Sent"
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +414,7 @@ class _Validator:
         ca_file = self.get(where, data, "ca_file", _string, "a non-empty path", None)
         fingerprint = self.fingerprint(where, data, tls, ca_file)
         command, keyring, env = self.password_sources(where, data)
+        smtp, sent_folder, signature = self.sending(where, data, username)
         return AccountConfig(
             name=name,
             host=host,
@@ -414,7 +429,21 @@ class _Validator:
             ca_file=self.resolve(ca_file) if ca_file is not None else None,
             timeout=timeout,
             tls_fingerprint=fingerprint,
+            smtp=smtp,
+            sent_folder=sent_folder,
+            signature=signature,
         )
+
+    def sending(
+        self, where: tuple[str, str], data: Mapping[str, Any], username: str
+    ) -> tuple[SmtpConfig | None, str, str | None]:
+        """The answering keys: ``smtp`` (storage.smtp_config), ``sent_folder``, ``signature``."""
+        from storage.smtp_config import parse_smtp
+
+        smtp = parse_smtp(self, where, data["smtp"], username) if "smtp" in data else None
+        sent = self.get(where, data, "sent_folder", _string, "a non-empty string", "Sent")
+        signature = self.get(where, data, "signature", _text, "a string", None)
+        return smtp, sent.strip(), signature
 
     def fingerprint(
         self, where: tuple[str, str], data: Mapping[str, Any], tls: TlsMode, ca_file: str | None
@@ -467,6 +496,10 @@ class _Validator:
 
 def _string(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _bool(value: Any) -> bool | None:

@@ -35,6 +35,7 @@ from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
 from storage.message import HEADER_FIELDS, parse_envelope
 from storage.models import SyncProgress, SyncResult, ThreadQuery
+from storage.replying import LOCAL_FOLDER
 from storage.tags import SEEN
 from storage.userdb import OutboxEdit, UserDB
 
@@ -439,6 +440,8 @@ class SyncEngine:
             local_only = False
             seen = edit.keyword.lower() == SEEN.lower()
             for folder, uids in sorted(locations.items()):
+                if folder == LOCAL_FOLDER:
+                    continue  # a sent reply not synced yet: only in the cache, nothing to push
                 state = self.cache.folder(self.account, folder)
                 if state is None or not (seen or state.permanent_keywords):
                     local_only = True

@@ -28,7 +28,7 @@ from storage.service import Service, ServiceError
 from storage.settings import ConfigError, Settings, config_path, data_dir, load_settings
 from storage.tags import TagError, canonical_tag
 from tui import logfile
-from tui.cli_answer import ANSWER_COMMANDS, add_answer_parsers
+from tui.cli_answer import ANSWER_COMMANDS, add_answer_parsers, report_outbox
 from tui.cli_insight import INSIGHT_COMMANDS, add_day_parsers, add_report_parsers
 from tui.cli_notes import NOTES_COMMANDS, add_notes_parser
 from tui.cli_output import (
@@ -259,6 +259,7 @@ def cmd_sync(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     if interactive:
         sys.stderr.write("\r\x1b[K")
     out.write(result.summary_line() + "\n")
+    report_outbox(service, out)
     return 0
 
 

@@ -1,23 +1,186 @@
 """The answering commands of ``supportmail``: responses, reply, forward and drafts.
 
-``tui.cli`` registers them with :func:`add_answer_parsers` and dispatches through
-``ANSWER_COMMANDS``; the first-reply report's printing is in ``tui.cli_responses``.
+``tui.cli`` registers them with :func:`add_answer_parsers` and dispatches through the
+``ANSWER_COMMANDS`` table; the first-reply report's printing is in ``tui.cli_responses``.
+
+``reply``/``forward`` open ``$VISUAL``/``$EDITOR`` on the draft (header block + body), then ask
+``Send? [y/N]`` (``--yes`` does not ask). An unchanged text sends nothing; "no" keeps the text
+as a draft (``drafts --send ID`` sends it later).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TextIO
 
-from storage.service import Service
+from storage.dates import relative_label
+from storage.replying import Composed
+from storage.sanitize import sanitize_line
+from storage.service import Service, ServiceError
+from tui.cli_output import PROG, UsageError, clip, dump_json
 from tui.cli_responses import add_responses_parser, cmd_responses
+
+STATE_LABEL = {
+    "draft": "draft",
+    "queued": "unsent",
+    "sending": "unsent",
+    "data": "unsure",
+    "accepted": "sent*",
+    "filed": "sent",
+}
+"""How ``drafts`` names the outbox states (``sent*``: the Sent copy is not filed yet)."""
 
 
 def add_answer_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     add_responses_parser(sub, common)
+    p = sub.add_parser(
+        "reply", parents=[common], help="answer a thread in $EDITOR and send it over SMTP"
+    )
+    p.add_argument("thread", metavar="THREAD", help="short id, unique prefix or root Message-ID")
+    p.add_argument("--all", action="store_true", help="reply to everyone (not the team)")
+    p.add_argument(
+        "--message", metavar="N", help="answer message N as `show` numbers it (or a Message-ID)"
+    )
+    p.add_argument("--yes", action="store_true", help="send without asking")
+
+    p = sub.add_parser(
+        "forward", parents=[common], help="forward a thread's customer message to an address"
+    )
+    p.add_argument("thread", metavar="THREAD")
+    p.add_argument("--to", required=True, metavar="ADDRESS", help="e.g. eng@example.com")
+    p.add_argument("--message", metavar="N", help="forward message N (default: the customer's)")
+    p.add_argument("--yes", action="store_true", help="send without asking")
+
+    p = sub.add_parser(
+        "drafts", parents=[common], help="drafts and unsent mail; --send ID, --discard ID"
+    )
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--send", metavar="ID", help="send a draft, or retry an unsent message")
+    group.add_argument("--discard", metavar="ID", help="drop a draft or an unsent message")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _edit(path: str) -> None:
+    from tui.editor import EditorError, editor_command  # imports Textual: only when editing
+
+    try:
+        argv = editor_command(os.environ)
+    except EditorError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        status = subprocess.run([*argv, path], check=False).returncode
+    except OSError as exc:
+        raise ServiceError(f"could not start the editor {argv[0]}: {exc.strerror or exc}") from exc
+    if status != 0:
+        raise ServiceError(f"the editor {argv[0]} exited with status {status}: nothing sent")
+
+
+def _ask(question: str) -> bool:
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _compose_and_send(
+    service: Service, composed: Composed, args: argparse.Namespace, out: TextIO
+) -> int:
+    replies = service.replies
+    with replies.editing(composed.text) as file:
+        _edit(str(file.path))
+        text = file.read()
+        if not replies.written(composed, text):
+            print(f"{PROG}: nothing written: not sent", file=sys.stderr)
+            return 1
+        try:
+            to = ", ".join(replies.recipients(text))
+        except ServiceError as exc:
+            draft = replies.save_draft(composed, text)
+            raise ServiceError(f"{exc} (kept as draft {draft.id})") from exc
+        if not args.yes and not _ask(f"Send to {sanitize_line(to)}? [y/N] "):
+            draft = replies.save_draft(composed, text)
+            out.write(f"kept as draft {draft.id}: send it with `{PROG} drafts --send {draft.id}`\n")
+            return 0
+        mail = replies.queue(composed, text)  # on disk before the server is asked
+    sent = replies.send(mail.id)
+    where = "filed in Sent" if sent.state == "filed" else "the Sent copy is filed by the next sync"
+    out.write(f"sent {sent.id} to {sanitize_line(', '.join(sent.to))} ({where})\n")
+    return 0
+
+
+def cmd_reply(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    composed = service.replies.compose_reply(args.thread, reply_all=args.all, message=args.message)
+    return _compose_and_send(service, composed, args, out)
+
+
+def cmd_forward(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    composed = service.replies.compose_forward(args.thread, args.to, message=args.message)
+    return _compose_and_send(service, composed, args, out)
+
+
+def cmd_drafts(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    replies = service.replies
+    if args.send:
+        sent = replies.send(args.send)
+        out.write(f"sent {sent.id} to {sanitize_line(', '.join(sent.to))}\n")
+        return 0
+    if args.discard:
+        gone = replies.discard(args.discard)
+        out.write(f"dropped {gone.id} ({STATE_LABEL[gone.state]})\n")
+        return 0
+    mails = replies.drafts()
+    if args.json:
+        dump_json(
+            [
+                {
+                    "id": m.id,
+                    "kind": m.kind,
+                    "state": m.state,
+                    "thread_id": m.thread_id,
+                    "subject": m.subject,
+                    "to": list(m.to),
+                    "message_id": m.message_id or None,
+                    "attempts": m.attempts,
+                    "error": m.error or None,
+                    "updated": datetime.fromtimestamp(m.updated).astimezone().isoformat(),
+                }
+                for m in mails
+            ],
+            out,
+        )
+        return 0
+    if not mails:
+        out.write("(no drafts and no unsent mail)\n")
+        return 0
+    now = service.now()
+    for m in mails:
+        when = relative_label(datetime.fromtimestamp(m.updated).astimezone(), now)
+        to = clip(sanitize_line(", ".join(m.to)), 28)
+        out.write(
+            f"{m.id}  {STATE_LABEL[m.state]:<6} {when:>11}  {m.thread_id}  {to:<28}  "
+            f"{clip(sanitize_line(m.subject), 50)}\n"
+        )
+        if m.error:
+            out.write(f"          {clip(sanitize_line(m.error), 110)}\n")
+    return 0
+
+
+def report_outbox(service: Service, out: TextIO) -> None:
+    """After ``sync``: what the retry of the mail outbox did (errors on stderr)."""
+    retry = service.replies.last_retry
+    if retry.sent:
+        out.write(f"sent {retry.sent} message{'s' if retry.sent != 1 else ''} from the outbox\n")
+    for error in retry.errors:
+        print(f"{PROG}: outbox: {sanitize_line(error)}", file=sys.stderr)
 
 
 ANSWER_COMMANDS: dict[str, Callable[[Service, argparse.Namespace, TextIO], int]] = {
     "responses": cmd_responses,
+    "reply": cmd_reply,
+    "forward": cmd_forward,
+    "drafts": cmd_drafts,
 }

@@ -1,0 +1,180 @@
+"""Moving outbox messages along their states: send, recover an interrupted send, file the Sent
+copy, forget the message once the synced copy is in the cache. Runs under the outbox lock
+(``Replies.send`` / ``Replies.retry`` take it); see ``storage.outbox`` for the states and
+``storage.replying`` for the idempotency rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from storage.imap import ImapConnectionLost, ImapError
+from storage.outbox import OutboxMail, State
+from storage.replying import LOCAL_FOLDER
+from storage.smtp import SmtpNotSent, SmtpUncertain
+
+if TYPE_CHECKING:
+    from storage.imap import ImapConnection
+    from storage.replying import Replies, RetryResult
+    from storage.settings import AccountConfig
+
+__all__ = ["Delivery"]
+
+log = logging.getLogger(__name__)
+
+_UNSENT = ("queued", "sending", "data")
+
+
+class Delivery:
+    """One pass of sending and filing, with one SMTP sender and one IMAP connection (opened
+    when first needed)."""
+
+    def __init__(self, replies: Replies, account: AccountConfig) -> None:
+        self.replies = replies
+        self.account = account
+        self.outbox = replies.outbox
+        self.sender = replies._sender(account)
+        self._conn: ImapConnection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _imap(self) -> ImapConnection:
+        if self._conn is None or not self._conn.connected:
+            self._conn = self.replies.connect()
+        return self._conn
+
+    # -- a whole pass ----------------------------------------------------------------------------
+
+    def run(self, mails: Iterable[OutboxMail]) -> RetryResult:
+        from storage.replying import RetryResult
+
+        sent = filed = 0
+        errors: list[str] = []
+        for mail in mails:
+            if mail.state == "draft" or (mail.state == "queued" and mail.permanent):
+                continue
+            before = mail.state
+            try:
+                after = self.advance(mail)
+            except Exception as exc:  # one bad message must not stop the others
+                log.warning("outbox %s: %s", mail.id, exc, exc_info=True)
+                errors.append(f"{mail.id}: {exc}")
+                continue
+            if before in _UNSENT and after.state not in _UNSENT:
+                sent += 1
+            if before in (*_UNSENT, "accepted") and after.state == "filed":
+                filed += 1
+            if after.error and after.state in (*_UNSENT, "accepted"):
+                errors.append(f"{after.id}: {after.error}")
+        return RetryResult(sent=sent, filed=filed, errors=tuple(errors))
+
+    def advance(self, mail: OutboxMail, *, force: bool = False) -> OutboxMail:
+        """As far along the states as it goes now. ``force``: send a message the server
+        refused for good (the user asked again)."""
+        if mail.state == "data":
+            mail = self._recover(mail)
+        if mail.state in ("queued", "sending"):
+            if mail.permanent and not force:
+                return mail
+            mail = self._send(mail)
+        if mail.state == "accepted":
+            mail = self._file(mail)
+        if mail.state == "filed":
+            self._finish(mail)
+        return mail
+
+    # -- the steps -------------------------------------------------------------------------------
+
+    def _send(self, mail: OutboxMail) -> OutboxMail:
+        outbox = self.outbox
+        current = outbox.move(mail, "sending", attempts=mail.attempts + 1)
+
+        def before_data() -> None:
+            nonlocal current
+            current = outbox.move(current, "data")
+
+        try:
+            reply = self.sender.send(
+                current.raw, current.sender, current.recipients, before_data=before_data
+            )
+        except SmtpNotSent as exc:
+            log.info("outbox %s not sent: %s", mail.id, exc)
+            return outbox.move(current, "queued", error=str(exc), permanent=exc.permanent)
+        except SmtpUncertain as exc:
+            return outbox.move(current, "data", error=str(exc))
+        accepted = outbox.move(current, "accepted", error="", permanent=False)
+        log.info("outbox %s accepted: %s", mail.id, reply)
+        self._show(accepted)
+        return accepted
+
+    def _show(self, mail: OutboxMail) -> None:
+        try:
+            self.replies.show_locally(mail)
+        except Exception as exc:  # the cache is a view: the outbox still has the message
+            log.warning("outbox %s: not shown in the cache: %s", mail.id, exc, exc_info=True)
+
+    def _recover(self, mail: OutboxMail) -> OutboxMail:
+        """A send that was cut during DATA: look for the message before sending it again."""
+        service = self.replies._service
+        copies = service.cache.locations(service.account, [mail.message_id])
+        if any(folder != LOCAL_FOLDER for folder in copies):
+            return self.outbox.move(mail, "accepted", error="")
+        sent_folder = self.account.sent_folder
+        try:
+            conn = self._imap()
+            for folder in dict.fromkeys((sent_folder, *service.folders)):
+                try:
+                    conn.select(folder)
+                except ImapConnectionLost:
+                    raise
+                except ImapError:
+                    continue  # a folder that does not exist (yet) holds no copy
+                if conn.search_message_id(mail.message_id):
+                    log.info("outbox %s: found in %s after an interrupted send", mail.id, folder)
+                    state: State = "filed" if folder == sent_folder else "accepted"
+                    found = self.outbox.move(mail, state, error="")
+                    self._show(found)
+                    return found
+        except Exception as exc:  # cannot check: never send blindly, try again later
+            self._drop_conn()
+            return self.outbox.move(
+                mail, "data", error=f"cannot check whether it was sent ({exc}); will retry"
+            )
+        return self.outbox.move(mail, "queued")
+
+    def _file(self, mail: OutboxMail) -> OutboxMail:
+        """APPEND the Sent copy (``\\Seen``) unless the Sent folder has it already."""
+        self._show(mail)
+        folder = self.account.sent_folder
+        try:
+            conn = self._imap()
+            try:
+                conn.select(folder)
+                present = bool(conn.search_message_id(mail.message_id))
+            except ImapConnectionLost:
+                raise
+            except ImapError:  # no Sent folder yet: APPEND creates it
+                present = False
+            if not present:
+                conn.append(folder, mail.raw, ("\\Seen",))
+        except Exception as exc:
+            self._drop_conn()
+            log.info("outbox %s: Sent copy not filed: %s", mail.id, exc)
+            return self.outbox.move(mail, "accepted", error=f"Sent copy not filed yet: {exc}")
+        return self.outbox.move(mail, "filed", error="")
+
+    def _finish(self, mail: OutboxMail) -> None:
+        """Forget a filed message once its thread no longer needs the local copy."""
+        service = self.replies._service
+        if self.account.sent_folder not in service.folders or self.replies.drop_local(mail):
+            self.outbox.remove(mail.id)
+
+    def _drop_conn(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

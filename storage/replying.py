@@ -1,0 +1,505 @@
+"""Replying and forwarding for the service: drafts, sending over SMTP, the Sent copy, retries.
+
+``Service.replies`` is one :class:`Replies`. The flow of one reply:
+
+1. :meth:`Replies.compose_reply` picks the message to answer (the thread's newest customer
+   message, or ``--message N``), reads it whole from the server when it can (for its Reply-To
+   and body; else the cache) and makes the draft (``storage.compose``).
+2. The UI lets the user edit :attr:`Composed.text` and hands the text to :meth:`Replies.queue`
+   (send) or :meth:`Replies.save_draft` (later). Both write the outbox first
+   (``storage.outbox``): from here a crash loses nothing.
+3. :meth:`Replies.send` / :meth:`Replies.retry` move each message along the outbox states under
+   the outbox lock: SMTP (``storage.smtp``), ``accepted`` written durably right after the
+   server's 250, the message put into the cache at once in the local folder :data:`LOCAL_FOLDER`
+   (so the thread shows the answer and leaves the awaiting view), then the Sent copy filed with
+   IMAP APPEND (``\\Seen``) unless a search by Message-ID finds it there already. When a sync
+   has brought the Sent copy into the cache, the local row goes.
+
+Idempotency: a message in ``accepted`` or later is never sent again. One killed during DATA
+(state ``data``) is looked for by Message-ID in the Sent folder and every synced folder first;
+only when no copy is found is it sent again (the one case where a server that took the message
+in the instant before the kill, and kept no copy anywhere we can see, would get it twice).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from storage.message import parse_body, parse_envelope
+from storage.models import Address
+from storage.outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
+
+if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
+    from storage.cache import MessageRow
+    from storage.compose import DraftText, Original
+    from storage.imap import ImapConnection
+    from storage.service import Service
+    from storage.settings import AccountConfig
+    from storage.smtp import SmtpSender
+
+__all__ = ["LOCAL_FOLDER", "Composed", "EditFile", "Replies", "RetryResult"]
+
+log = logging.getLogger(__name__)
+
+LOCAL_FOLDER = "(sent)"
+"""The cache folder of sent messages whose Sent copy is not synced yet (never on a server)."""
+SEND_WAIT = 30.0
+"""Seconds an explicit send waits for another process's send to finish."""
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A new reply or forward, ready for the editor."""
+
+    kind: str
+    thread_root: str
+    thread_id: str
+    template: DraftText
+    text: str
+    """What the editor opens (``compose.render_draft``)."""
+    in_reply_to: str
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryResult:
+    """What one pass over the outbox did."""
+
+    sent: int = 0
+    filed: int = 0
+    errors: tuple[str, ...] = ()
+    busy: bool = False
+
+
+def _error(text: str) -> Exception:
+    from storage.service import ServiceError
+
+    return ServiceError(text)
+
+
+class Replies:
+    """The answering side of one service: compose, queue, send, retry, list."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self.account: AccountConfig | None = None
+        """Set by ``Service.open`` (None: the demo, or a service built without a config)."""
+        self.outbox = Outbox(service.data_dir)
+        self.last_retry = RetryResult()
+        """What the retry after the last ``Service.sync`` did."""
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def _config(self) -> AccountConfig:
+        account = self.account
+        if self._service.is_demo or account is None:
+            raise _error("the demo mailbox cannot send mail")
+        if account.smtp is None:
+            raise _error(
+                f"account '{account.name}' has no [accounts.{account.name}.smtp] table: "
+                "replies need one (see docs/answering.md)"
+            )
+        if not account.address:
+            raise _error(f"account '{account.name}' has no address: replies are sent from it")
+        return account
+
+    def can_send(self) -> bool:
+        try:
+            self._config()
+        except Exception:
+            return False
+        return True
+
+    def _sender(self, account: AccountConfig) -> SmtpSender:
+        from storage.settings import PasswordError, get_password
+        from storage.smtp import SmtpNotSent, SmtpSender
+
+        smtp = account.smtp
+        assert smtp is not None
+
+        def password() -> str:
+            source = account
+            if smtp.own_password_source:
+                source = dataclasses.replace(
+                    account,
+                    host=smtp.host,
+                    username=smtp.username,
+                    password_command=smtp.password_command,
+                    password_keyring=smtp.password_keyring,
+                    password_env=smtp.password_env,
+                )
+            try:
+                return get_password(source)
+            except PasswordError as exc:
+                raise SmtpNotSent(str(exc), permanent=True) from None
+
+        return SmtpSender(smtp, password)
+
+    # -- composing -----------------------------------------------------------------------------
+
+    def _answered_row(self, root: str, message: str | None) -> MessageRow:
+        service = self._service
+        if message is not None:
+            return service._pick_message(root, message)
+        rows = service._thread_rows(root)
+        if not rows:
+            raise _error("that thread has no messages in the cache")
+        team = service._report_team()
+        customers = [
+            r for r in rows if r.envelope.sender.addr and not team.includes(r.envelope.sender.addr)
+        ]
+        return (customers or rows)[-1]
+
+    def _original(self, row: MessageRow) -> Original:
+        from storage.compose import Original
+
+        env = row.envelope
+        text: str | None = None
+        service = self._service
+        if row.folder != LOCAL_FOLDER and service._connector is not None:
+            raw = self._fetch_raw(row)
+            if raw is not None:
+                env = dataclasses.replace(parse_envelope(raw), message_id=row.message_id)
+                text = parse_body(raw).text
+        if text is None:
+            text = service._text_of(row)
+        return Original(
+            message_id=row.message_id,
+            references=env.references,
+            in_reply_to=env.in_reply_to,
+            subject=env.subject,
+            sender=env.sender,
+            reply_to=env.reply_to,
+            to=env.to,
+            cc=env.cc,
+            date=env.date,
+            text=text,
+        )
+
+    def _fetch_raw(self, row: MessageRow) -> bytes | None:
+        from storage.imap import ImapError
+
+        try:
+            conn = self._service._connector()  # type: ignore[misc]
+        except Exception:  # offline: the cached envelope and body do
+            return None
+        try:
+            conn.select(row.folder)
+            return conn.fetch_body(row.uid)
+        except ImapError:
+            return None
+        finally:
+            conn.close()
+
+    def compose_reply(
+        self, ref: str, *, reply_all: bool = False, message: str | None = None
+    ) -> Composed:
+        """A reply to the thread ``ref`` (its newest customer message unless ``message``)."""
+        from storage import compose
+
+        account = self._config()
+        service = self._service
+        root = service.resolve(ref)
+        original = self._original(self._answered_row(root, message))
+        draft = compose.reply_draft(
+            original, service._report_team(), reply_all=reply_all, signature=account.signature
+        )
+        return Composed(
+            kind="reply",
+            thread_root=root,
+            thread_id=_thread_id(root),
+            template=draft,
+            text=compose.render_draft(draft),
+            in_reply_to=original.message_id,
+            refs=compose.references(original),
+        )
+
+    def compose_forward(self, ref: str, to: str, *, message: str | None = None) -> Composed:
+        """A forward of a thread's message (default: its first customer message) to ``to``."""
+        from storage import compose
+        from storage.compose import DraftError
+
+        account = self._config()
+        service = self._service
+        try:
+            people = compose.parse_addresses(to, "--to")
+        except DraftError as exc:
+            raise _error(str(exc)) from None
+        root = service.resolve(ref)
+        row = service._pick_message(root, message)
+        draft = compose.forward_draft(self._original(row), people, signature=account.signature)
+        return Composed(
+            kind="forward",
+            thread_root=root,
+            thread_id=_thread_id(root),
+            template=draft,
+            text=compose.render_draft(draft),
+            in_reply_to="",
+            refs=(),
+        )
+
+    def recipients(self, text: str) -> list[str]:
+        """The edited draft's To and Cc, formatted (ServiceError naming what is malformed)."""
+        from storage import compose
+        from storage.compose import DraftError
+
+        try:
+            draft = compose.parse_draft(text)
+        except DraftError as exc:
+            raise _error(str(exc)) from None
+        return [p.formatted() for p in (*draft.to, *draft.cc)]
+
+    def written(self, composed: Composed, text: str) -> bool:
+        """Whether the edited ``text`` holds something the user wrote (else: nothing to send)."""
+        from storage import compose
+        from storage.compose import DraftError
+
+        try:
+            return compose.written(compose.parse_draft(text), composed.template)
+        except DraftError:
+            return True  # a broken header block is the user's writing: keep it
+
+    @contextlib.contextmanager
+    def editing(self, text: str) -> Iterator[EditFile]:
+        """A private 0600 ``.eml`` file in the data directory holding ``text`` for ``$EDITOR``;
+        read it back with :meth:`EditFile.read`. Removed when the block ends: save the text
+        to the outbox (``queue`` / ``save_draft``) inside the block. A process killed while the
+        editor runs leaves the file (``reply-*.eml``) behind, with what was typed."""
+        try:
+            fd, name = tempfile.mkstemp(prefix="reply-", suffix=".eml", dir=self._service.data_dir)
+            path = Path(name)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+        except OSError as exc:
+            raise _error(f"cannot write the draft file: {exc.strerror or exc}") from exc
+        try:
+            yield EditFile(path)
+        finally:
+            path.unlink(missing_ok=True)
+
+    # -- the outbox ------------------------------------------------------------------------------
+
+    def _mail(self, composed: Composed, text: str) -> OutboxMail:
+        now = self._service.now().timestamp()
+        return OutboxMail(
+            id=self.outbox.new_id(),
+            kind="reply" if composed.kind == "reply" else "forward",
+            state="draft",
+            thread_root=composed.thread_root,
+            message_id="",
+            subject=composed.template.subject,
+            to=tuple(p.formatted() for p in composed.template.to),
+            created=now,
+            updated=now,
+            text=text,
+            in_reply_to=composed.in_reply_to,
+            sender="",
+        )
+
+    def save_draft(self, composed: Composed, text: str) -> OutboxMail:
+        """Keep the edited text as a draft (nothing is sent)."""
+        try:
+            return self.outbox.save(self._mail(composed, text))
+        except OutboxError as exc:
+            raise _error(str(exc)) from exc
+
+    def queue(self, composed: Composed, text: str) -> OutboxMail:
+        """Make the message from the edited text and put it in the outbox to send. A text the
+        message cannot be made from is kept as a draft and the error raised."""
+        mail = self.save_draft(composed, text)
+        return self.queue_draft(mail.id, refs=composed.refs)
+
+    def queue_draft(self, mail_id: str, *, refs: Sequence[str] | None = None) -> OutboxMail:
+        """Turn a saved draft into a queued message (``drafts --send``)."""
+        from storage import compose
+        from storage.compose import DraftError
+
+        account = self._config()
+        assert account.address is not None
+        try:
+            mail = self.outbox.find(mail_id)
+            if mail.state != "draft":
+                return mail
+            draft = compose.parse_draft(mail.text)
+            if refs is None:
+                refs = self._refs_for(mail)
+            message_id = compose.new_message_id(account.address)
+            raw = compose.build_message(
+                draft,
+                sender=Address("", account.address),
+                message_id=message_id,
+                date=self._service.now(),
+                in_reply_to=mail.in_reply_to or None,
+                refs=refs,
+            )
+        except (DraftError, OutboxError) as exc:
+            raise _error(str(exc)) from None
+        except (ValueError, UnicodeError) as exc:  # an address the email package cannot write
+            raise _error(f"cannot make the message: {exc}") from None
+        try:
+            return self.outbox.move(
+                mail,
+                "queued",
+                message_id=message_id,
+                raw=raw,
+                sender=account.address,
+                recipients=tuple(p.addr for p in (*draft.to, *draft.cc)),
+                subject=draft.subject,
+                to=tuple(p.formatted() for p in draft.to),
+            )
+        except OutboxError as exc:
+            raise _error(str(exc)) from exc
+
+    def _refs_for(self, mail: OutboxMail) -> tuple[str, ...]:
+        if not mail.in_reply_to:
+            return ()
+        for row in self._service._thread_rows(mail.thread_root):
+            if row.message_id == mail.in_reply_to:
+                env = row.envelope
+                chain = (*(env.references or env.in_reply_to[:1]), row.message_id)
+                return tuple(dict.fromkeys(chain))
+        return (mail.in_reply_to,)
+
+    def drafts(self) -> list[OutboxMail]:
+        """Everything in the outbox, oldest first (drafts, unsent, unfiled)."""
+        return self.outbox.all()
+
+    def unsent(self) -> int:
+        """Messages to send that the server has not accepted yet (for the status bar)."""
+        return sum(1 for m in self.outbox.all() if m.state in ("queued", "sending", "data"))
+
+    def discard(self, mail_id: str) -> OutboxMail:
+        """Drop a draft or an unsent message (never one the server may have)."""
+        try:
+            mail = self.outbox.find(mail_id)
+            with self.outbox.sending(wait=SEND_WAIT):
+                mail = self.outbox.find(mail_id)
+                if mail.state not in ("draft", "queued", "sending"):
+                    raise OutboxError(
+                        f"{mail.id} was sent already (state {mail.state}); it cannot be dropped"
+                    )
+                self.outbox.remove(mail.id)
+        except OutboxError as exc:
+            raise _error(str(exc)) from None
+        return mail
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def send(self, mail_id: str) -> OutboxMail:
+        """Send one queued message now (waiting for another process's send); ServiceError with
+        the server's reason when it was not accepted (it stays in the outbox)."""
+        from storage.delivery import Delivery
+
+        account = self._config()
+        try:
+            with self.outbox.sending(wait=SEND_WAIT):
+                mail = self.outbox.find(mail_id)
+                if mail.state == "draft":
+                    mail = self.queue_draft(mail.id)
+                delivery = Delivery(self, account)
+                try:
+                    mail = delivery.advance(mail, force=True)
+                finally:
+                    delivery.close()
+        except OutboxError as exc:
+            raise _error(str(exc)) from None
+        if mail.state in ("queued", "sending", "data"):
+            raise _error(f"not sent: {mail.error} (kept in the outbox: see `drafts`)")
+        return mail
+
+    def retry(self) -> RetryResult:
+        """One pass over the outbox: send what waits, file Sent copies, drop synced local rows.
+        Never blocks on another process (it is sending: ``busy``); errors are reported."""
+        if self._service.is_demo or self.account is None or not self.outbox.path.is_dir():
+            return RetryResult()
+        from storage.delivery import Delivery
+
+        try:
+            account = self._config()
+        except Exception as exc:  # no smtp table any more: the mail waits
+            waiting = [m for m in self.outbox.all() if m.state != "draft"]
+            return RetryResult(errors=(str(exc),) if waiting else ())
+        try:
+            with self.outbox.sending():
+                delivery = Delivery(self, account)
+                try:
+                    return delivery.run(self.outbox.all())
+                finally:
+                    delivery.close()
+        except OutboxBusy:
+            return RetryResult(busy=True)
+        except OutboxError as exc:
+            return RetryResult(errors=(str(exc),))
+
+    # -- the cache -------------------------------------------------------------------------------
+
+    def show_locally(self, mail: OutboxMail) -> None:
+        """Put a sent message into the cache (folder :data:`LOCAL_FOLDER`) so its thread shows
+        it at once (nothing when the cache has the message already)."""
+        service = self._service
+        cache, account = service.cache, service.account
+        if cache.locations(account, [mail.message_id]):
+            return
+        uids = cache.folder_uids(account, LOCAL_FOLDER)
+        uid = (max(uids) if len(uids) else 0) + 1
+        env = parse_envelope(mail.raw)
+        item = (uid, env, ("\\Seen",), len(mail.raw), None, None)
+        cache.add_messages(account, LOCAL_FOLDER, [item])
+        rowid = cache.rowids(account).get((LOCAL_FOLDER, uid))
+        if rowid is not None:
+            cache.save_body(rowid, parse_body(mail.raw))
+        self._rethread()
+
+    def drop_local(self, mail: OutboxMail) -> bool:
+        """Once the cache holds a synced copy: remove the local row. True when none is left."""
+        service = self._service
+        cache, account = service.cache, service.account
+        where = cache.locations(account, [mail.message_id])
+        if not any(folder != LOCAL_FOLDER for folder in where):
+            return False
+        if where.get(LOCAL_FOLDER):
+            cache.remove_uids(account, LOCAL_FOLDER, where[LOCAL_FOLDER])
+            self._rethread()
+        return True
+
+    def _rethread(self) -> None:
+        service = self._service
+        cache, account = service.cache, service.account
+        roots = cache.thread_pending(account) | cache.dirty_roots(account)
+        if roots:
+            cache.rebuild_threads(account, roots)
+        service.answers.invalidate()
+
+    def connect(self) -> ImapConnection:
+        connector = self._service._connector
+        if connector is None:
+            raise _error("no server")
+        return connector()
+
+
+@dataclass(frozen=True, slots=True)
+class EditFile:
+    """The file ``$EDITOR`` edits (see ``Replies.editing``)."""
+
+    path: Path
+
+    def read(self) -> str:
+        try:
+            return self.path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise _error(f"cannot read the edited draft: {exc.strerror or exc}") from exc
+
+
+def _thread_id(root: str) -> str:
+    from storage.threads import thread_id
+
+    return thread_id(root)
