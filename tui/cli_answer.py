@@ -22,7 +22,7 @@ from storage.dates import relative_label
 from storage.replying import Composed
 from storage.sanitize import sanitize_line
 from storage.service import Service, ServiceError
-from tui.cli_output import PROG, UsageError, clip, dump_json
+from tui.cli_output import PROG, UsageError, clip, dump_json, pad
 from tui.cli_responses import add_responses_parser, cmd_responses
 
 STATE_LABEL = {
@@ -159,9 +159,9 @@ def cmd_drafts(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     now = service.now()
     for m in mails:
         when = relative_label(datetime.fromtimestamp(m.updated).astimezone(), now)
-        to = clip(sanitize_line(", ".join(m.to)), 28)
+        to = pad(sanitize_line(", ".join(m.to)), 28)
         out.write(
-            f"{m.id}  {STATE_LABEL[m.state]:<6} {when:>11}  {m.thread_id}  {to:<28}  "
+            f"{m.id}  {STATE_LABEL[m.state]:<6} {when:>11}  {m.thread_id}  {to}  "
             f"{clip(sanitize_line(m.subject), 50)}\n"
         )
         if m.error:
