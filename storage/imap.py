@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import imaplib
-import ipaddress
 import re
 import selectors
 import socket
@@ -41,6 +40,8 @@ from typing import Any, Literal, NoReturn, TypeAlias
 from imapclient import IMAPClient, SocketTimeout, imap_utf7
 
 from storage import tlspin
+from storage.hosts import is_loopback
+from storage.tags import is_keyword_atom
 
 __all__ = [
     "FlagRecord",
@@ -135,22 +136,6 @@ class FlagRecord:
 # ---------------------------------------------------------------------------------------------
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine without asking DNS: ``localhost``, 127/8 or ::1."""
-    name = host.strip().rstrip(".").lower()
-    if name.startswith("[") and name.endswith("]"):
-        name = name[1:-1]
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
-
-
 def _uid_ranges(uids: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted, merged (first, last) runs of the distinct UIDs."""
     runs: list[tuple[int, int]] = []
@@ -191,13 +176,12 @@ def parse_uid_set(text: str) -> list[int]:
     return sorted(result)
 
 
-_ATOM_SPECIALS = re.compile(r'[(){ %*"\\\]\x00-\x1f\x7f-\U0010ffff]')
 _HEADER_FIELD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def _check_keyword(keyword: str) -> None:
     """A keyword must be a 7-bit IMAP atom; anything else could break (or inject) the command."""
-    if not keyword or _ATOM_SPECIALS.search(keyword):
+    if not is_keyword_atom(keyword):
         raise ImapError(
             f"{keyword!r} is not a valid IMAP keyword (7-bit text without spaces, controls "
             'or any of ( ) { % * " \\ ])'

@@ -100,6 +100,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import platformdirs
 
+from storage.hosts import is_loopback
 from storage.tlspin import FINGERPRINT_EXAMPLE, parse_fingerprint
 
 if TYPE_CHECKING:
@@ -394,7 +395,7 @@ class _Validator:
         username = self.require(where, data, "username", _string, "a non-empty string")
         implicit: TlsMode = "implicit"
         tls = self.get(where, data, "tls", _tls, '"implicit", "starttls" or "none"', implicit)
-        if tls == "none" and not _is_loopback(host):
+        if tls == "none" and not is_loopback(host):
             problem = (
                 "plaintext login is only allowed to a loopback host; "
                 'use tls = "implicit" or "starttls"'
@@ -573,15 +574,6 @@ def _command(value: Any) -> str | None:
 
 def _env_name(value: Any) -> str | None:
     return value if isinstance(value, str) and _ENV_NAME.fullmatch(value) else None
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --------------------------------------------------------------------------- message helpers

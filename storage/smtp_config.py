@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from storage.hosts import is_loopback
+
 if TYPE_CHECKING:
     from storage.settings import _Validator
 
@@ -85,7 +87,6 @@ def parse_smtp(
         _env_name,
         _host,
         _int_range,
-        _is_loopback,
         _string,
         _timeout,
         _tls,
@@ -97,7 +98,7 @@ def parse_smtp(
     v.check_keys(where, value, SMTP_KEYS)
     host = v.require(where, value, "host", _host, "a host name or IP address")
     tls: SmtpTls = v.get(where, value, "tls", _tls, '"implicit", "starttls" or "none"', "implicit")
-    if tls == "none" and not _is_loopback(host):
+    if tls == "none" and not is_loopback(host):
         problem = (
             'plaintext SMTP is only allowed to a loopback host; use tls = "implicit" or "starttls"'
         )

@@ -48,6 +48,8 @@ __all__ = [
     "decode_keyword",
     "display_name",
     "encode_keyword",
+    "is_flag",
+    "is_keyword_atom",
     "keyword_to_tag",
     "tag_kind",
 ]
@@ -291,6 +293,22 @@ def tag_kind(name: str) -> Literal["team", "category", "label"]:
     if lowered.startswith(CATEGORY_PREFIX):
         return "category"
     return "label"
+
+
+_ATOM_SPECIALS = re.compile(r'[(){ %*"\\\]\x00-\x1f\x7f-\U0010ffff]')
+"""What an IMAP atom (RFC 3501 ``atom``) may not hold: specials, space, controls, non-ASCII."""
+
+
+def is_keyword_atom(keyword: str) -> bool:
+    """Whether ``keyword`` is a valid IMAP flag keyword: a non-empty 7-bit atom. Anything else
+    could break (or inject into) a STORE command. The one check of the cache, outbox and
+    IMAP layers."""
+    return bool(keyword) and _ATOM_SPECIALS.search(keyword) is None
+
+
+def is_flag(flag: str) -> bool:
+    """A keyword atom, or a system flag (``\\Seen``: a backslash and an atom)."""
+    return is_keyword_atom(flag[1:] if flag.startswith("\\") else flag)
 
 
 def keyword_to_tag(keyword: str) -> str | None:

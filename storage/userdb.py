@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 from tinydb import Query, Storage
 from tinydb.table import Document, Table
 
-from storage.tags import SEED_CATEGORIES, canonical_tag, tag_kind
+from storage.tags import SEED_CATEGORIES, canonical_tag, is_flag, tag_kind
 
 __all__ = [
     "ACTIVITY_WHAT",
@@ -515,7 +515,7 @@ def _activity_from(doc: Mapping[str, Any]) -> Activity:
 
 
 def _check_keyword(keyword: str) -> None:
-    if not keyword or any(not 0x21 <= ord(ch) <= 0x7E for ch in keyword):
+    if not is_flag(keyword):
         raise UserDBError(f"not an IMAP keyword: {keyword!r}")
 
 

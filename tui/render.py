@@ -34,6 +34,7 @@ from storage.dates import relative_label
 from storage.models import Address, Attachment, MessageView, ThreadSummary
 from storage.responses import format_duration, waited
 from storage.sanitize import sanitize_line, sanitize_text
+from storage.tags import tag_kind
 
 TagKind = Literal["team", "category", "label"]
 BlockKind = Literal["text", "quote", "attribution", "signature"]
@@ -59,15 +60,6 @@ def safe(text: str) -> str:
 def safe_text(text: str) -> str:
     """Multi-line text (a note), control characters made visible (idempotent)."""
     return sanitize_text(text)
-
-
-def tag_kind(name: str) -> TagKind:
-    """``team`` / ``category`` by prefix, else ``label`` (the storage rule, by name only)."""
-    if name.startswith("team:"):
-        return "team"
-    if name.startswith("category:"):
-        return "category"
-    return "label"
 
 
 def tag_label(name: str) -> str:
