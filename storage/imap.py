@@ -41,6 +41,7 @@ from imapclient import IMAPClient, SocketTimeout, imap_utf7
 
 from storage import tlspin
 from storage.hosts import is_loopback
+from storage.sanitize import one_line
 from storage.tags import is_keyword_atom
 
 __all__ = [
@@ -254,7 +255,7 @@ def _one_line(text: str | bytes, secret: str = "") -> str:
         text = text.decode("utf-8", "replace")
     text = re.sub(r"\bb(['\"])(.*?)\1", r"\2", text)
     text = re.sub(r"\s*\(\d+\.\d+ \+ [\d. +]+secs\)", "", text)  # Dovecot's timing suffix
-    text = " ".join(text.split())
+    text = one_line(text)
     if len(secret) >= 3:  # shorter ones would garble ordinary words and are never echoed
         text = text.replace(secret, "***")
     if len(text) > _MESSAGE_MAX_CHARS:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape_json_controls", "has_unsafe", "sanitize_line", "sanitize_text"]
+__all__ = ["escape_json_controls", "has_unsafe", "one_line", "sanitize_line", "sanitize_text"]
 
 # Bidi embedding/override/isolate controls (and the directional marks that can hide text order).
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
@@ -46,6 +46,12 @@ def escape_json_controls(document: str) -> str:
     if _JSON_RAW.search(document) is None:
         return document
     return _JSON_RAW.sub(_json_escape, document)
+
+
+def one_line(text: str) -> str:
+    """Every run of whitespace (newlines included) as one space, trimmed: an error message or
+    a server's text on one line. (Not a sanitiser: see ``sanitize_line`` for display.)"""
+    return " ".join(text.split())
 
 
 def _placeholder(ch: str) -> str:

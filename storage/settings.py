@@ -101,6 +101,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 import platformdirs
 
 from storage.hosts import is_loopback
+from storage.sanitize import one_line
 from storage.tlspin import FINGERPRINT_EXAMPLE, parse_fingerprint
 
 if TYPE_CHECKING:
@@ -168,10 +169,10 @@ class ConfigError(Exception):
         problem: str = "",
         line: int | None = None,
     ) -> None:
-        super().__init__(_one_line(message))
+        super().__init__(one_line(message))
         self.file = file
         self.key = key
-        self.problem = problem or _one_line(message)
+        self.problem = problem or one_line(message)
         self.line = line
 
     @classmethod
@@ -186,7 +187,7 @@ class PasswordError(Exception):
     """A password could not be obtained; the one-line text never contains a password."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(_one_line(message))
+        super().__init__(one_line(message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -577,10 +578,6 @@ def _env_name(value: Any) -> str | None:
 
 
 # --------------------------------------------------------------------------- message helpers
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _show(value: Any) -> str:
