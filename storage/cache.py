@@ -5,7 +5,8 @@ What it holds, per account:
 * ``folders``   one row per configured folder: UIDVALIDITY, HIGHESTMODSEQ after the last complete
                 sync, whether the server stores keywords there (``\\*`` in PERMANENTFLAGS);
 * ``messages``  one row per (folder, uid): decoded envelope, flags/keywords, MODSEQ, thread root;
-* ``bodies``    readable text and attachment list of the messages fetched so far (on demand);
+* ``bodies``    readable text and attachment list of each message mirrored by a sync
+                (``storage.bodymirror``) or fetched when its thread was opened;
 * ``threads``   one row per thread: aggregates the thread list needs (dates, counts, keywords,
                 participants), rebuilt after a sync and patched after a tag edit, so listing 250k
                 messages is an indexed query, not a scan;
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from storage import searchindex, threadstore
+from storage import bodystore, searchindex, threadstore
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
@@ -804,6 +805,19 @@ class Cache:
                     "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, ?)",
                     (rowid, row[0], _people_row(*row[1:]), body.text),
                 )
+
+    def bodies_missing(self, account: str, since: int = bodystore.ALL_DATES) -> array[int]:
+        """The body mirror's work list: rows without a body dated from ``since``, newest first."""
+        return bodystore.missing(self._db, account, since)
+
+    def body_targets(self, ids: Sequence[int]) -> list[bodystore.Target]:
+        """Where the rows ``ids`` that still lack a body live on the server."""
+        return bodystore.targets(self._db, ids)
+
+    def save_bodies(self, account: str, items: Sequence[bodystore.StoredBody]) -> int:
+        """One chunk of mirrored bodies and their search text, in one transaction."""
+        with self.transaction(search=True) as db:
+            return bodystore.save(db, account, items, _people_row)
 
     # -- threading ---------------------------------------------------------------------------
 

@@ -1165,6 +1165,19 @@ class ImapConnection:
                 return _as_bytes(item[b"BODY[]"])
         return None
 
+    def fetch_items(self, uids: Sequence[int], items: str) -> list[dict[bytes, Value]]:
+        """``UID FETCH`` of ``items`` (e.g. ``"(UID BODYSTRUCTURE)"``) for ``uids``: one dict of
+        parsed items per message (keys upper-cased, as :func:`parse_fetch`); messages that no
+        longer exist are left out. The body mirror (``storage.bodymirror``) reads through this."""
+        self._require_selected()
+        out: list[dict[bytes, Value]] = []
+        for uid_set in uid_sets(uids):
+            data = self._uid_fetch("fetching messages", uid_set, items)
+            self._forget_untagged()
+            out.extend(self._parsed("fetching messages", data))
+            del data
+        return out
+
     # -- writing --------------------------------------------------------------------------------
 
     def store_keyword(self, uids: Sequence[int], keyword: str, add: bool) -> None:

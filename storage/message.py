@@ -1495,7 +1495,43 @@ def _fallback_body(raw: bytes) -> Body:
         return Body("", (), False)
 
 
-def _parse_body(raw: bytes) -> Body:
+_FORWARDED = "\n\n---------- Forwarded message ----------\n"
+_FORWARD_DEPTH = 3  # inline messages inside inline messages, at most this deep
+_FORWARDS_MAX = 10  # inline messages whose text is added, at most, per message
+
+
+def _inline_messages(root: _Part) -> list[_Part]:
+    """Inline (not ``attachment``) message/rfc822 parts whose text belongs to the body."""
+    found: list[_Part] = []
+    stack = [root]
+    while stack and len(found) < _FORWARDS_MAX:
+        part = stack.pop()
+        if part.children:
+            stack.extend(reversed(_listed_children(part)))
+        elif (
+            part.ctype == "message/rfc822"
+            and part.disposition != "attachment"
+            and part.cte in ("", "7bit", "8bit", "binary")
+        ):
+            found.append(part)
+    return found
+
+
+def _with_forwarded(text: str, root: _Part, depth: int) -> str:
+    """``text`` followed by the text of each inline forwarded message (its subject first)."""
+    if depth >= _FORWARD_DEPTH:
+        return text
+    pieces = [text]
+    for part in _inline_messages(root):
+        inner = _parse_body(part.buf[part.start : part.end], depth + 1).text
+        subject = _embedded_subject(part)
+        heading = f"Subject: {subject}\n\n" if subject else ""
+        if inner.strip() or heading:
+            pieces.append(_FORWARDED + heading + inner)
+    return _cap("".join(pieces).lstrip("\n")) if len(pieces) > 1 else text
+
+
+def _parse_body(raw: bytes, depth: int = 0) -> Body:
     start = 0
     if raw.startswith(b"From ") or raw.startswith(b">From "):
         newline = raw.find(b"\n")
@@ -1508,7 +1544,7 @@ def _parse_body(raw: bytes) -> Body:
         if text.strip():
             chosen = part
             break
-    text = text if chosen is not None else ""
+    text = _with_forwarded(text if chosen is not None else "", root, depth)
     html_only = chosen is not None and chosen.ctype == "text/html"
     return Body(text=text, attachments=_attachments(root, chosen), html_only=html_only)
 

@@ -183,6 +183,10 @@ class SyncResult:
     missing_folders: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     """Edits the server refused (they stay in the outbox), one line each."""
+    bodies: int | None = None
+    """Messages whose text the body mirror fetched (None: it did not run)."""
+    unreadable: int = 0
+    """Of those, messages stored with a note that they could not be read."""
 
     def summary_line(self) -> str:
         parts = [
@@ -192,6 +196,8 @@ class SyncResult:
             f"{self.vanished} gone",
             f"{self.pushed} tag edit{'s' if self.pushed != 1 else ''} pushed",
         ]
+        if self.bodies is not None:
+            parts.append(f"{self.bodies} bod{'y' if self.bodies == 1 else 'ies'} fetched")
         if self.pending:
             parts.append(f"{self.pending} pending")
         line = ", ".join(parts) + f" ({self.seconds:.1f}s)"
@@ -207,6 +213,8 @@ class SyncResult:
             line += "; folder not found on server: " + ", ".join(self.missing_folders)
         if self.errors:
             line += f"; {len(self.errors)} edit(s) refused by the server: {self.errors[0]}"
+        if self.unreadable:
+            line += f"; {self.unreadable} message(s) could not be read (stored with a note)"
         return line
 
 
@@ -215,8 +223,9 @@ class SyncProgress:
     """Progress of a running sync, reported through a callback."""
 
     folder: str
-    phase: Literal["connect", "headers", "flags", "push", "threads", "reconnect", "done"]
-    """``reconnect``: the connection dropped; ``done`` of ``total`` retries is about to run."""
+    phase: Literal["connect", "headers", "flags", "push", "threads", "bodies", "reconnect", "done"]
+    """``reconnect``: the connection dropped; ``done`` of ``total`` retries is about to run.
+    ``bodies``: the body mirror stored ``done`` of the ``total`` messages it mirrors."""
     done: int = 0
     total: int = 0
 

@@ -70,7 +70,13 @@ from storage.models import (
 from storage.private import private_dir
 from storage.replying import Replies
 from storage.sanitize import sanitize_line, sanitize_text
-from storage.settings import AccountConfig, PasswordError, Settings, get_password
+from storage.settings import (
+    AccountConfig,
+    BodiesSetting,
+    PasswordError,
+    Settings,
+    get_password,
+)
 from storage.tags import (
     SEEN,
     TagError,
@@ -142,8 +148,11 @@ class Service:
         team_addresses: Sequence[str] = (),
         own_address: str | None = None,
         clock: Callable[[], datetime] | None = None,
+        bodies: BodiesSetting = BodiesSetting(),
     ) -> None:
         self.account = account
+        self.bodies = bodies
+        """Which messages' text a sync mirrors (the ``bodies`` key, see docs/bodies.md)."""
         self.data_dir = data_dir
         self.folders = tuple(folders)
         self._connector = connector
@@ -205,6 +214,7 @@ class Service:
             connector=connect,
             team_addresses=settings.team_addresses,
             own_address=account.address,
+            bodies=account.bodies,
         )
         service.replies.account = account
         return service
@@ -291,23 +301,40 @@ class Service:
 
     # -- sync --------------------------------------------------------------------------------
 
-    def _engine(self, progress: ProgressCallback | None) -> SyncEngine:
+    def _engine(self, progress: ProgressCallback | None, *, bodies: bool = False) -> SyncEngine:
         from storage.sync import SyncEngine
 
         if self._connector is None:
             raise ServiceError("the demo mailbox has no server to sync with")
         return SyncEngine(
-            self.cache, self.userdb, self.account, self.folders, self._connector, progress=progress
+            self.cache,
+            self.userdb,
+            self.account,
+            self.folders,
+            self._connector,
+            progress=progress,
+            bodies_since=self._bodies_since() if bodies else None,
         )
 
-    def sync(self, progress: ProgressCallback | None = None) -> SyncResult:
-        """Pull new mail and flag changes from every folder, then push pending tag edits."""
+    def _bodies_since(self) -> int | None:
+        """The body mirror's window as an epoch second (None: no mirror)."""
+        from storage.bodystore import ALL_DATES
+
+        if not self.bodies.enabled:
+            return None
+        if self.bodies.days is None:
+            return ALL_DATES
+        return int((self.clock() - timedelta(days=self.bodies.days)).timestamp())
+
+    def sync(self, progress: ProgressCallback | None = None, *, bodies: bool = True) -> SyncResult:
+        """Pull new mail and flag changes from every folder, push pending tag edits, then
+        mirror the bodies the ``bodies`` setting asks for (``bodies=False``: headers only)."""
         if self._connector is None:
             return SyncResult(account=self.account, folders=len(self.folders))
         from storage.imap import ImapError
 
         try:
-            result = self._engine(progress).run()
+            result = self._engine(progress, bodies=bodies).run()
         except ImapError as exc:
             raise ServiceError(f"sync failed: {exc}") from exc
         except UserDBError as exc:

@@ -37,6 +37,10 @@ key                 type         default     meaning
                     strings                  never counted as a customer's
 ``poll_seconds``    integer      60          how often the TUI polls when the server has no IDLE
                                              (1-86400)
+``bodies``          string       "all"       which messages' text ``sync`` mirrors into the
+                                             cache: ``"all"``, ``"none"`` (fetched when a thread
+                                             is opened), or a window of days such as
+                                             ``"365 days"`` (1-100000); see docs/bodies.md
 =================== ============ =========== ====================================================
 
 Keys of an ``[accounts.NAME]`` table:
@@ -76,6 +80,8 @@ key                  type        default     meaning
 ``signature``        string      (none)      text under every reply and forward (after ``-- ``)
 ``smtp``             table       (none)      ``[accounts.NAME.smtp]``: the server replies go
                                              through; keys in ``storage.smtp_config``
+``bodies``           string      top level   this account's body mirror (same values as the
+                                 ``bodies``  top-level ``bodies``, which it overrides)
 ==================== =========== =========== ===================================================
 
 Exactly one of ``password_command``, ``password_keyring = true`` and ``password_env`` must be set.
@@ -110,6 +116,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PASSWORD_COMMAND_TIMEOUT",
     "AccountConfig",
+    "BodiesSetting",
     "ConfigError",
     "PasswordError",
     "Settings",
@@ -126,7 +133,14 @@ PASSWORD_COMMAND_TIMEOUT = 30.0
 TlsMode = Literal["implicit", "starttls", "none"]
 _TLS_MODES: tuple[TlsMode, ...] = ("implicit", "starttls", "none")
 
-_TOP_KEYS = ("accounts", "default_account", "keymap", "team_addresses", "poll_seconds")
+_TOP_KEYS = (
+    "accounts",
+    "default_account",
+    "keymap",
+    "team_addresses",
+    "poll_seconds",
+    "bodies",
+)
 _ACCOUNT_KEYS = (
     "host",
     "port",
@@ -143,6 +157,7 @@ _ACCOUNT_KEYS = (
     "sent_folder",
     "signature",
     "smtp",
+    "bodies",
 )
 _PASSWORD_KEYS = ("password_command", "password_keyring", "password_env")
 
@@ -150,6 +165,9 @@ _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_POSITION = re.compile(r"at line (\d+), column \d+")
+_BODIES_WINDOW = re.compile(r"\s*(\d{1,6})\s*days?\s*", re.IGNORECASE)
+_BODIES_EXPECTED = '"all", "none" or a window of days such as "365 days"'
+_BODIES_DAYS_MAX = 100_000
 
 
 class ConfigError(Exception):
@@ -191,6 +209,21 @@ class PasswordError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class BodiesSetting:
+    """The ``bodies`` key: which messages' readable text a sync mirrors into the cache."""
+
+    enabled: bool = True
+    """False for ``"none"``: bodies are fetched only when a thread is opened."""
+    days: int | None = None
+    """Only messages dated within this many days (``"365 days"``); None: all of them."""
+
+    def __str__(self) -> str:
+        if not self.enabled:
+            return "none"
+        return "all" if self.days is None else f"{self.days} days"
+
+
+@dataclass(frozen=True, slots=True)
 class AccountConfig:
     """One ``[accounts.NAME]`` table, validated, with defaults filled in."""
 
@@ -212,6 +245,8 @@ class AccountConfig:
     """Where replies are sent (``[accounts.NAME.smtp]``); None: this account cannot send."""
     sent_folder: str = "Sent"
     signature: str | None = None
+    bodies: BodiesSetting = BodiesSetting()
+    """This account's ``bodies`` (else the top-level one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +259,8 @@ class Settings:
     keymap: str
     team_addresses: tuple[str, ...]
     poll_seconds: int
+    bodies: BodiesSetting = BodiesSetting()
+    """The top-level ``bodies`` (every account without its own ``bodies`` has this one)."""
 
     def account(self, name: str | None) -> AccountConfig:
         """The account called ``name``, or the default account when ``name`` is None."""
@@ -292,6 +329,8 @@ class _Validator:
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.lines = text.splitlines()
+        self.bodies = BodiesSetting()
+        """The top-level ``bodies``: the default of every account's."""
 
     # -- errors
 
@@ -347,6 +386,7 @@ class _Validator:
 
     def settings(self, data: dict[str, Any]) -> Settings:
         self.check_keys((), data, _TOP_KEYS)
+        self.bodies = self.get((), data, "bodies", _bodies, _BODIES_EXPECTED, BodiesSetting())
         accounts = self.accounts(data.get("accounts", {}))
         default = self.get((), data, "default_account", _string, "a non-empty string", None)
         if default is not None and default not in accounts:
@@ -369,6 +409,7 @@ class _Validator:
             keymap=keymap,
             team_addresses=tuple(dict.fromkeys(a.lower() for a in addresses)),
             poll_seconds=poll,
+            bodies=self.bodies,
         )
 
     def accounts(self, value: Any) -> dict[str, AccountConfig]:
@@ -417,6 +458,7 @@ class _Validator:
         fingerprint = self.fingerprint(where, data, tls, ca_file)
         command, keyring, env = self.password_sources(where, data)
         smtp, sent_folder, signature = self.sending(where, data, username)
+        bodies = self.get(where, data, "bodies", _bodies, _BODIES_EXPECTED, self.bodies)
         return AccountConfig(
             name=name,
             host=host,
@@ -434,6 +476,7 @@ class _Validator:
             smtp=smtp,
             sent_folder=sent_folder,
             signature=signature,
+            bodies=bodies,
         )
 
     def sending(
@@ -521,6 +564,20 @@ def _timeout(value: Any) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) and 0 < number <= 3600 else None
+
+
+def _bodies(value: Any) -> BodiesSetting | None:
+    if not isinstance(value, str):
+        return None
+    word = value.strip().lower()
+    if word == "all":
+        return BodiesSetting()
+    if word == "none":
+        return BodiesSetting(enabled=False)
+    match = _BODIES_WINDOW.fullmatch(value)
+    if match is None or not 1 <= int(match.group(1)) <= _BODIES_DAYS_MAX:
+        return None
+    return BodiesSetting(days=int(match.group(1)))
 
 
 def _tls(value: Any) -> TlsMode | None:

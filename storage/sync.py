@@ -14,6 +14,9 @@ One sync of an account, in order:
    the one keyword (never a full flag replace, so teammates' tags survive); an edit leaves the
    outbox only after the server said OK for every folder that holds the thread. Folders whose
    server cannot store keywords keep their edits local.
+5. **Bodies**: the body mirror (:mod:`storage.bodymirror`) fetches the readable text of every
+   message that has none yet within the ``bodies`` window, newest first, in chunks (after the
+   push, so tag edits go out first; not with ``bodies_since=None``).
 
 A dropped connection is retried with backoff; every step is idempotent, so a retry resumes.
 Progress is reported through a plain callback; this module knows nothing of the UI.
@@ -31,6 +34,7 @@ from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 
 from storage import searchindex
+from storage.bodymirror import BodyMirror
 from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
 from storage.message import HEADER_FIELDS, parse_envelope
@@ -62,6 +66,8 @@ class _Tally:
     reset: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    bodies: int | None = None
+    unreadable: int = 0
 
 
 _ALL = ThreadQuery()
@@ -140,6 +146,7 @@ class SyncEngine:
         *,
         progress: ProgressCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        bodies_since: int | None = None,
     ) -> None:
         self.cache = cache
         self.userdb = userdb
@@ -154,6 +161,8 @@ class SyncEngine:
         """This run is a first sync: thread rows are rebuilt at the end (see ``run``)."""
         self._listed = False
         """A first sync announced that its first chunk's threads are listable."""
+        self._bodies_since = bodies_since
+        """Mirror the bodies of messages dated from this epoch second (None: no mirror)."""
 
     # -- connection --------------------------------------------------------------------------
 
@@ -203,6 +212,17 @@ class SyncEngine:
                 self._rethread(tally)
             if push:
                 self._retrying(lambda: self._push(tally))
+            if pull and self._bodies_since is not None:
+                mirror = BodyMirror(
+                    self.cache,
+                    self.account,
+                    self._conn,
+                    self._select,
+                    since=self._bodies_since,
+                    progress=self._progress,
+                )
+                self._retrying(mirror.run)
+                tally.bodies, tally.unreadable = mirror.fetched, mirror.unreadable
         finally:
             self.close()
         self._progress(SyncProgress(folder="", phase="done"))
@@ -219,6 +239,8 @@ class SyncEngine:
             reset_folders=tuple(tally.reset),
             missing_folders=tuple(tally.missing),
             errors=tuple(tally.errors),
+            bodies=tally.bodies,
+            unreadable=tally.unreadable,
         )
 
     # -- pull --------------------------------------------------------------------------------

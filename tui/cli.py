@@ -89,10 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    sub.add_parser(
+    p = sub.add_parser(
         "sync",
         parents=[common],
-        help="pull new mail and flag changes, push pending tag edits",
+        help="pull new mail and flag changes, push pending tag edits, mirror message text",
+    )
+    p.add_argument(
+        "--headers-only",
+        action="store_true",
+        help="skip the body mirror (the quick path; a later plain sync fetches the bodies)",
     )
 
     p = sub.add_parser("threads", parents=[common], help="list threads, newest activity first")
@@ -254,8 +259,11 @@ def cmd_sync(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         if interactive and p.phase == "headers" and p.total:
             sys.stderr.write(f"\r{p.folder}: {p.done}/{p.total} headers")
             sys.stderr.flush()
+        elif interactive and p.phase == "bodies" and p.total:
+            sys.stderr.write(f"\r\x1b[Kbodies: {p.done}/{p.total}")
+            sys.stderr.flush()
 
-    result = service.sync(progress)
+    result = service.sync(progress, bodies=not args.headers_only)
     if interactive:
         sys.stderr.write("\r\x1b[K")
     out.write(result.summary_line() + "\n")

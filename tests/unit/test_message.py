@@ -676,7 +676,7 @@ def test_inline_related_images_are_not_listed_but_photos_are() -> None:
     assert body == Body("Logo [image: Logo]", (Attachment("IMG_0001.jpg", "image/jpeg", 4),), True)
 
 
-def test_forwarded_message_is_listed_by_its_subject() -> None:
+def test_forwarded_message_is_listed_by_its_subject_and_its_text_is_read() -> None:
     body = parse_body(
         mixed(
             "Content-Type: text/plain\n\nForwarding the complaint.",
@@ -684,7 +684,10 @@ def test_forwarded_message_is_listed_by_its_subject() -> None:
             "From: a@b\n\nOriginal text.",
         )
     )
-    assert body.text == "Forwarding the complaint."
+    assert body.text == (
+        "Forwarding the complaint.\n\n---------- Forwarded message ----------\n"
+        "Subject: Beschwerde über Lieferung\n\nOriginal text."
+    )
     assert [(a.filename, a.content_type) for a in body.attachments] == [
         ("Beschwerde über Lieferung", "message/rfc822")
     ]

@@ -15,6 +15,7 @@ import pytest
 from storage import settings
 from storage.settings import (
     AccountConfig,
+    BodiesSetting,
     ConfigError,
     PasswordError,
     config_path,
@@ -185,6 +186,33 @@ timeout = 7.5
         timeout=7.5,
     )
     assert loaded.account("support").password_keyring is True
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"all"', BodiesSetting()),
+        ('"none"', BodiesSetting(enabled=False)),
+        ('"365 days"', BodiesSetting(days=365)),
+        ('" 1 day "', BodiesSetting(days=1)),
+        ('"30DAYS"', BodiesSetting(days=30)),
+    ],
+)
+def test_bodies_values(tmp_path: Path, value: str, expected: BodiesSetting) -> None:
+    loaded = load_settings(write(tmp_path, f"bodies = {value}\n" + ACCOUNT))
+    assert loaded.bodies == expected
+    assert loaded.account(None).bodies == expected
+
+
+def test_bodies_default_is_all_and_an_account_overrides_the_top_level(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, ACCOUNT)).account(None).bodies == BodiesSetting()
+    text = 'bodies = "none"\n' + ACCOUNT + ACCOUNT.replace("support]", "sales]")
+    text += 'bodies = "90 days"\n'
+    loaded = load_settings(write(tmp_path, text))
+    assert loaded.account("support").bodies == BodiesSetting(enabled=False)
+    assert loaded.account("sales").bodies == BodiesSetting(days=90)
+    assert [str(a.bodies) for a in loaded.accounts.values()] == ["none", "90 days"]
+    assert str(BodiesSetting()) == "all"
 
 
 def test_default_port_follows_tls(tmp_path: Path) -> None:
@@ -395,6 +423,13 @@ INVALID = [
     ("keymap-empty", 'keymap = ""\n', "keymap", "got ''"),
     ("team-addresses-string", 'team_addresses = "a@b.c"\n', "team_addresses", "array"),
     ("team-addresses-blank", 'team_addresses = [" "]\n', "team_addresses", "non-empty"),
+    ("bodies-word", 'bodies = "some"\n', "bodies", 'must be "all", "none" or a window'),
+    ("bodies-number", "bodies = 365\n", "bodies", "got 365"),
+    ("bodies-no-unit", 'bodies = "365"\n', "bodies", "got '365'"),
+    ("bodies-months", 'bodies = "12 months"\n', "bodies", 'such as "365 days"'),
+    ("bodies-zero-days", 'bodies = "0 days"\n', "bodies", "got '0 days'"),
+    ("bodies-negative", 'bodies = "-3 days"\n', "bodies", "got '-3 days'"),
+    ("bodies-account", ACCOUNT + 'bodies = "never"\n', "accounts.support.bodies", "got 'never'"),
     (
         "table-value-shown-short",
         ACCOUNT + "port = { a = 1 }\n",

@@ -1,0 +1,276 @@
+"""The body mirror: every message's readable text into the cache, as the last step of a sync.
+
+After the headers are pulled and threaded and the outbox pushed, :class:`BodyMirror` fetches
+the text of every cached message that has none yet (within the ``bodies`` window), newest
+first, and commits it in chunks: one transaction per chunk writes the ``bodies`` rows and the
+search index's body column together, so a word is searchable as soon as its chunk lands. The
+work list is "rows without a body, within the window", so a run killed at any moment resumes
+where it stopped and never fetches a stored body again.
+
+How a message is fetched was chosen by measurement (docs/bodies.md): one ``UID FETCH`` of whole
+messages (``BODY.PEEK[]``, never setting ``\\Seen``) per chunk for every message up to
+:data:`WHOLE_MAX` bytes (``RFC822.SIZE``, stored by the header sync), which is nearly all
+support mail; on Dovecot that is five times faster than asking for ``BODYSTRUCTURE`` first.
+A bigger message (an attachment) is never downloaded whole: its ``BODYSTRUCTURE``, then only
+its readable sections, each capped at :data:`PART_CAP` bytes (:mod:`storage.bodystructure`);
+the attachments are listed from the structure. Chunks are cut by bytes as well as by count,
+so memory stays bounded whatever the mailbox holds.
+
+Fetching and parsing run on the calling thread; each chunk's write runs on a writer thread
+while the next chunk is fetched (SQLite works without the GIL). A message that cannot be read
+(the server refuses it, or parsing fails) gets a body that says so, and the chunk goes on.
+A message held in two folders (same Message-ID) is fetched once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+
+from storage import bodystructure
+from storage.bodystore import ALL_DATES, StoredBody, Target
+from storage.cache import Cache
+from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
+from storage.message import TRUNCATED, Body, parse_body
+from storage.models import Attachment, SyncProgress
+
+__all__ = ["PART_CAP", "WHOLE_MAX", "BodyMirror", "unreadable"]
+
+WHOLE_MAX = 256 * 1024
+"""Messages up to this many bytes are fetched whole; bigger ones by their structure."""
+PART_CAP = 2 * 1024 * 1024
+"""Bytes of one readable section of a big message fetched at most (then "truncated")."""
+CHUNK_BYTES = 8 * 1024 * 1024
+"""Message bytes fetched (and committed) per chunk at most."""
+CHUNK_MESSAGES = 2000
+"""Messages per chunk at most."""
+_FIRST_CHUNK = 200
+"""The first chunk is small, so the newest threads read locally at once."""
+_PAGE = 2000
+"""Work-list rows looked up per query."""
+_WHOLE = "(UID BODY.PEEK[])"
+_STRUCTURE = "(UID BODYSTRUCTURE)"
+
+Progress = Callable[[SyncProgress], None]
+
+
+def unreadable(reason: str) -> Body:
+    """The body stored for a message that could not be read: it says so, and why."""
+    text = f"[supportmail could not read this message: {reason}]"
+    return Body(text=text, attachments=(), html_only=False)
+
+
+def _parsed(raw: bytes) -> tuple[Body, bool]:
+    """(body, readable?) of a whole message; a parser failure is isolated to this message."""
+    try:
+        return parse_body(raw), True
+    except Exception as exc:  # one broken message never stops the mirror
+        return unreadable(f"{type(exc).__name__} while parsing"), False
+
+
+def _literal(item: dict[bytes, Value], prefix: bytes) -> bytes | None:
+    for key, value in item.items():
+        if key.startswith(prefix) and isinstance(value, bytes) and value.upper() != b"NIL":
+            return bytes(value)
+    return None
+
+
+def _uid(item: dict[bytes, Value]) -> int | None:
+    value = item.get(b"UID")
+    return int(value) if isinstance(value, bytes) and value.isdigit() else None
+
+
+class _Writer:
+    """Commits chunks on a thread of its own, one in flight; ``wait`` collects the last."""
+
+    def __init__(self, cache: Cache, account: str) -> None:
+        self._cache = cache
+        self._account = account
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="body-writer")
+        self._pending: Future[int] | None = None
+
+    def submit(self, items: list[StoredBody]) -> int:
+        """Queue ``items`` after the write in flight; returns the rows that write stored."""
+        stored = self.wait()
+        self._pending = self._pool.submit(self._cache.save_bodies, self._account, items)
+        return stored
+
+    def wait(self) -> int:
+        pending, self._pending = self._pending, None
+        return pending.result() if pending is not None else 0
+
+    def close(self) -> None:
+        """Let the write in flight finish (even after a failure), then stop the thread."""
+        try:
+            if self._pending is not None:
+                futures_wait([self._pending])
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+class BodyMirror:
+    """Mirrors one account's bodies. ``run`` may be called again after a dropped connection
+    (the sync's retry): it starts from the work list again, and the counters add up."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        account: str,
+        connection: Callable[[], ImapConnection],
+        select: Callable[[str], None],
+        *,
+        since: int = ALL_DATES,
+        progress: Progress | None = None,
+    ) -> None:
+        self.cache = cache
+        self.account = account
+        self._connection = connection
+        self._select = select
+        self.since = since
+        self._progress = progress or (lambda _p: None)
+        self.fetched = 0
+        """Messages whose text came from the server (each UID once)."""
+        self.stored = 0
+        """Body rows written (copies in other folders included)."""
+        self.unreadable = 0
+        """Messages stored with an "unreadable" body."""
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        work = self.cache.bodies_missing(self.account, self.since)
+        total, done = len(work), 0
+        if not total:
+            return
+        self._progress(SyncProgress(folder="", phase="bodies", done=0, total=total))
+        writer = _Writer(self.cache, self.account)
+        try:
+            for chunk, rows in self._chunks(work):
+                items = self._fetch(chunk)
+                self.stored += writer.submit(items)
+                done += rows
+                self._progress(SyncProgress(folder="", phase="bodies", done=done, total=total))
+            self.stored += writer.wait()
+        finally:
+            writer.close()
+
+    def _chunks(self, work: Sequence[int]) -> Iterator[tuple[list[Target], int]]:
+        """The work list's messages in chunks bounded by bytes and count, newest first; with
+        each chunk the number of work-list rows it covers (for progress)."""
+        chunk: list[Target] = []
+        weight = 0
+        limit = _FIRST_CHUNK
+        rows = 0
+        for start in range(0, len(work), _PAGE):
+            page = work[start : start + _PAGE]
+            found = self.cache.body_targets(page)
+            rows += len(page) - len(found)  # stored meanwhile (a copy in another folder)
+            for target in found:
+                chunk.append(target)
+                rows += 1
+                weight += min(target.size, WHOLE_MAX if target.size <= WHOLE_MAX else PART_CAP)
+                if len(chunk) >= limit or weight >= CHUNK_BYTES:
+                    yield chunk, rows
+                    chunk, weight, rows, limit = [], 0, 0, CHUNK_MESSAGES
+        if chunk or rows:
+            yield chunk, rows
+
+    # -- fetching ----------------------------------------------------------------------------
+
+    def _fetch(self, chunk: Sequence[Target]) -> list[StoredBody]:
+        """Fetch and parse one chunk: each Message-ID once, folder by folder."""
+        by_folder: dict[str, list[Target]] = {}
+        seen: set[str] = set()
+        for target in chunk:
+            if target.message_id not in seen:
+                seen.add(target.message_id)
+                by_folder.setdefault(target.folder, []).append(target)
+        out: list[StoredBody] = []
+        for folder, targets in by_folder.items():
+            try:
+                self._select(folder)
+            except ImapConnectionLost:
+                raise
+            except ImapError:
+                continue  # the folder is gone: the next pull drops its rows
+            small = [t for t in targets if t.size <= WHOLE_MAX]
+            large = [t for t in targets if t.size > WHOLE_MAX]
+            if small:
+                out += self._whole(small)
+            for target in large:
+                out += self._by_structure(target)
+        return out
+
+    def _items(self, targets: Sequence[Target], items: str) -> list[dict[bytes, Value]] | None:
+        """``items`` of ``targets``; None when the server refused (not a dropped connection)."""
+        try:
+            return self._connection().fetch_items([t.uid for t in targets], items)
+        except ImapConnectionLost:
+            raise
+        except ImapError:
+            return None
+
+    def _refused(self, target: Target, what: str) -> list[StoredBody]:
+        self.unreadable += 1
+        return [(target.rowid, target.message_id, unreadable(f"the server would not send {what}"))]
+
+    def _whole(self, targets: Sequence[Target]) -> list[StoredBody]:
+        records = self._items(targets, _WHOLE)
+        if records is None:  # one message the server cannot send fails the command: one by one
+            if len(targets) == 1:
+                return self._refused(targets[0], "it")
+            return [stored for t in targets for stored in self._whole([t])]
+        raw: dict[int, bytes] = {}
+        for item in records:
+            uid, data = _uid(item), _literal(item, b"BODY[]")
+            if uid is not None and data is not None:
+                raw[uid] = data
+        del records
+        out: list[StoredBody] = []
+        for target in targets:
+            data = raw.pop(target.uid, None)
+            if data is None:
+                continue  # expunged meanwhile: the next pull drops the row
+            self.fetched += 1
+            body, ok = _parsed(data)
+            self.unreadable += not ok
+            out.append((target.rowid, target.message_id, body))
+        return out
+
+    def _by_structure(self, target: Target) -> list[StoredBody]:
+        """A big message: its structure, then only its readable sections, capped."""
+        records = self._items([target], _STRUCTURE)
+        if records is None:
+            return self._refused(target, "its structure")
+        item = next((r for r in records if _uid(r) == target.uid), None)
+        if item is None:
+            return []
+        parts = bodystructure.leaves(item.get(b"BODYSTRUCTURE"))
+        wanted = bodystructure.readable(parts)
+        sections: list[tuple[bodystructure.Leaf, bytes]] = []
+        if wanted:
+            names = " ".join(f"BODY.PEEK[{p.fetch_section}]<0.{PART_CAP}>" for p in wanted)
+            fetched = self._items([target], f"(UID {names})")
+            if fetched is None:
+                return self._refused(target, "its text")
+            got = next((r for r in fetched if _uid(r) == target.uid), None)
+            if got is None:
+                return []
+            for part in wanted:
+                data = _literal(got, f"BODY[{part.fetch_section}]".encode())
+                sections.append((part, data or b""))
+        self.fetched += 1
+        body, ok = _parsed(bodystructure.assemble(sections))
+        self.unreadable += not ok
+        fetched_sections = {p.section for p in wanted}
+        listed: list[Attachment] = [
+            a
+            for p in parts
+            if p.section not in fetched_sections and (a := bodystructure.attachment(p)) is not None
+        ]
+        text = body.text
+        if any(p.size > PART_CAP for p in wanted) and text and not text.endswith(TRUNCATED):
+            text += TRUNCATED
+        merged = Body(text=text, attachments=(*listed, *body.attachments), html_only=body.html_only)
+        return [(target.rowid, target.message_id, merged)]

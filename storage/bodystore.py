@@ -1,0 +1,156 @@
+"""The body mirror's cache queries and bulk writes (called through thin ``Cache`` methods).
+
+* :func:`missing` - the work list: row ids of an account's messages that have no ``bodies`` row,
+  dated within the window, newest first, as a compact array (250k ids are 2 MB, not a list of
+  tuples). A run killed half-way leaves exactly the rows it did not store on this list, so the
+  next run resumes without fetching anything twice.
+* :func:`targets` - where the next rows of the work list live on the server (folder, UID, size,
+  Message-ID), skipping rows that got a body meanwhile (a copy in another folder).
+* :func:`save` - one chunk of parsed bodies in the caller's transaction: the ``bodies`` rows and
+  the search index's ``body`` column together, each statement over the whole chunk (one call
+  into SQLite, which then works without the GIL while the mirror parses the next chunk). A body
+  also goes to every other copy of the same Message-ID that has none, so a message in two folders
+  is fetched once.
+
+Nothing here talks to the network.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from storage.message import Body
+
+__all__ = ["StoredBody", "Target", "missing", "save", "targets"]
+
+ALL_DATES = -(2**62)
+"""A ``since`` before every message date (the dateless ones, stored as 0, included)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One message the mirror fetches: its cache row and where the server keeps it."""
+
+    rowid: int
+    folder: str
+    uid: int
+    size: int
+    """RFC822.SIZE as the header sync stored it."""
+    message_id: str
+
+
+StoredBody = tuple[int, str, Body]
+"""(cache row id, Message-ID, parsed body) of one fetched message."""
+
+People = Callable[[str, str, str, str], str]
+"""(from name, from address, To json, Cc json) -> the index's ``people`` text."""
+
+
+def missing(db: sqlite3.Connection, account: str, since: int = ALL_DATES) -> array[int]:
+    """Row ids of the account's messages without a body, dated at or after ``since`` (epoch
+    seconds), newest first."""
+    return array(
+        "q",
+        (
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM messages AS m WHERE account=? AND date>=?"
+                " AND NOT EXISTS (SELECT 1 FROM bodies AS b WHERE b.message=m.id)"
+                " ORDER BY date DESC, id DESC",
+                (account, since),
+            )
+        ),
+    )
+
+
+def targets(db: sqlite3.Connection, ids: Sequence[int]) -> list[Target]:
+    """The rows ``ids`` that still have no body, in the order given."""
+    found = {
+        r[0]: Target(r[0], r[1], r[2], r[3], r[4])
+        for r in db.execute(
+            "SELECT id, folder, uid, size, message_id FROM messages AS m"
+            " WHERE id IN (SELECT value FROM json_each(?))"
+            " AND NOT EXISTS (SELECT 1 FROM bodies AS b WHERE b.message=m.id)",
+            (json.dumps(list(ids)),),
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def _clean(text: str) -> str:
+    """``text`` as SQLite can store it (a lone surrogate would fail the whole chunk)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], people: People) -> int:
+    """Store ``items`` and copy each body to the other copies of its Message-ID that have none;
+    update the search index's body column (a row the index lacks is indexed whole). Runs in the
+    caller's transaction (which must hold the search file's lock too). Returns rows stored."""
+    if not items:
+        return 0
+    by_id: dict[str, tuple[str, str, int]] = {}
+    rows: dict[int, tuple[str, str, int]] = {}
+    for rowid, message_id, body in items:
+        value = (
+            _clean(body.text),
+            json.dumps(
+                [[a.filename, a.content_type, a.size] for a in body.attachments],
+                ensure_ascii=False,
+            ),
+            int(body.html_only),
+        )
+        rows[rowid] = value
+        by_id.setdefault(message_id, value)
+    for rowid, message_id in db.execute(
+        "SELECT id, message_id FROM messages AS m WHERE account=?"
+        " AND message_id IN (SELECT value FROM json_each(?))"
+        " AND NOT EXISTS (SELECT 1 FROM bodies AS b WHERE b.message=m.id)",
+        (account, json.dumps(list(by_id))),
+    ):
+        rows.setdefault(rowid, by_id[message_id])
+    payload = json.dumps([[rowid, *value] for rowid, value in rows.items()], ensure_ascii=False)
+    before = db.total_changes
+    # Rows removed meanwhile (an expunge pulled by another process) are skipped, not an error.
+    db.execute(
+        "INSERT OR REPLACE INTO bodies (message, text, attachments_json, html_only)"
+        " SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) AS j"
+        " WHERE EXISTS (SELECT 1 FROM messages WHERE id = j.value->>0)",
+        (payload,),
+    )
+    stored = db.total_changes - before
+    indexed = {
+        r[0]
+        for r in db.execute(
+            "SELECT rowid FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(rows)),),
+        )
+    }
+    db.execute(
+        "UPDATE fts SET body = j.value->>1 FROM json_each(?) AS j WHERE fts.rowid = j.value->>0",
+        (json.dumps([[rowid, rows[rowid][0]] for rowid in indexed], ensure_ascii=False),),
+    )
+    unindexed = [rowid for rowid in rows if rowid not in indexed]
+    if unindexed:  # stored by a run killed before its indexer caught up: the whole row now
+        found = db.execute(
+            "SELECT id, subject, from_name, from_addr, to_json, cc_json FROM messages"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(unindexed),),
+        ).fetchall()
+        db.executemany(
+            "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, ?)",
+            [
+                (rowid, subject, people(name, addr, to_json, cc_json), rows[rowid][0])
+                for rowid, subject, name, addr, to_json, cc_json in found
+            ],
+        )
+    return stored
