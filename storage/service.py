@@ -148,10 +148,10 @@ class Service:
         team_addresses: Sequence[str] = (),
         own_address: str | None = None,
         clock: Callable[[], datetime] | None = None,
-        bodies: BodiesSetting = BodiesSetting(),
+        bodies: BodiesSetting | None = None,
     ) -> None:
         self.account = account
-        self.bodies = bodies
+        self.bodies = bodies or BodiesSetting()
         """Which messages' text a sync mirrors (the ``bodies`` key, see docs/bodies.md)."""
         self.data_dir = data_dir
         self.folders = tuple(folders)
