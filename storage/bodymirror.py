@@ -49,7 +49,6 @@ _FIRST_CHUNK = 200
 """The first chunk is small, so the newest threads read locally at once."""
 _PAGE = 2000
 """Work-list rows looked up per query."""
-_WHOLE = "(UID BODY.PEEK[])"
 _STRUCTURE = "(UID BODYSTRUCTURE)"
 
 Progress = Callable[[SyncProgress], None]
@@ -216,17 +215,14 @@ class BodyMirror:
         return [(target.rowid, target.message_id, unreadable(f"the server would not send {what}"))]
 
     def _whole(self, targets: Sequence[Target]) -> list[StoredBody]:
-        records = self._items(targets, _WHOLE)
-        if records is None:  # one message the server cannot send fails the command: one by one
+        try:
+            raw = self._connection().fetch_whole([t.uid for t in targets])
+        except ImapConnectionLost:
+            raise
+        except ImapError:  # one message the server cannot send fails the command: one by one
             if len(targets) == 1:
                 return self._refused(targets[0], "it")
             return [stored for t in targets for stored in self._whole([t])]
-        raw: dict[int, bytes] = {}
-        for item in records:
-            uid, data = _uid(item), _literal(item, b"BODY[]")
-            if uid is not None and data is not None:
-                raw[uid] = data
-        del records
         out: list[StoredBody] = []
         for target in targets:
             data = raw.pop(target.uid, None)

@@ -32,7 +32,7 @@ import selectors
 import socket
 import ssl
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, NoReturn, TypeAlias
@@ -513,6 +513,20 @@ _LINE_END = b"\r\n"
 _LITERAL_END = b"}\r\n"
 
 
+_WHOLE_ITEMS = "(UID BODY.PEEK[])"
+_WHOLE_HEAD = re.compile(rb"\* \d+ FETCH \(UID (\d+) BODY\[\] \{\d+\}\r\n")
+
+
+def _fast_whole(raw: _RawFetch) -> tuple[int, bytes] | None:
+    """(UID, message) from ``* n FETCH (UID u BODY[] {size}`` + literal + ``)``; None: any
+    other shape (read by the general parser)."""
+    line, literal, trailer = raw
+    head = _WHOLE_HEAD.fullmatch(line)
+    if head is None or trailer != _SIMPLE_TAIL:
+        return None
+    return int(head.group(1)), literal
+
+
 class _HeaderStream:
     """Reads the reply to one ``UID FETCH`` of headers through imaplib's ``readline``/``read``,
     doing what imaplib's ``_command_complete`` would do but with a few calls per message instead
@@ -521,10 +535,14 @@ class _HeaderStream:
     untagged responses are dropped (the caller forgets them anyway) except BYE, which aborts,
     as imaplib does. Errors are imaplib's exceptions with imaplib's texts."""
 
-    def __init__(self, wire: Any, tag: bytes) -> None:
+    def __init__(
+        self, wire: Any, tag: bytes, fast: Callable[[_RawFetch], Any] = _fast_header_record
+    ) -> None:
         self.wire = wire
         self.tag = tag
-        self.entries: list[HeaderRecord | list[Any]] = []
+        self.fast = fast
+        """The common shape's reader (a record, or None for "use imaplib's form")."""
+        self.entries: list[Any] = []
 
     def checked(self, line: bytes) -> bytes:
         """A line as read, after imaplib's checks of ``_get_line`` (EOF, no CRLF)."""
@@ -537,7 +555,7 @@ class _HeaderStream:
     def run(self) -> tuple[str, bytes]:
         """Read up to the tagged completion; returns its type (OK, NO, BAD) and text."""
         read, readline, checked = self.wire.read, self.wire.readline, self.checked
-        entries, fast = self.entries, _fast_header_record
+        entries, fast = self.entries, self.fast
         while True:
             line = readline()
             start = _FETCH_WITH_LITERAL.match(line)
@@ -1095,16 +1113,22 @@ class ImapConnection:
         self._forget_untagged()
         return [records[uid] for uid in dict.fromkeys(uids) if uid in records]
 
-    def _stream_headers(self, uid_set: str, items: str) -> list[HeaderRecord | list[Any]]:
-        """Run one header ``UID FETCH`` and read its reply straight off the socket: a record per
-        message of the common shape, imaplib's ``[(text, literal), ..., trailer]`` for any
-        other FETCH response (NO raises, except for messages expunged meanwhile)."""
-        action = "fetching headers"
+    def _stream_headers(
+        self,
+        uid_set: str,
+        items: str,
+        action: str = "fetching headers",
+        fast: Callable[[_RawFetch], Any] = _fast_header_record,
+    ) -> list[Any]:
+        """Run one ``UID FETCH`` and read its reply straight off the socket: what ``fast``
+        makes of each message of the common shape (a header record by default), imaplib's
+        ``[(text, literal), ..., trailer]`` for any other FETCH response (NO raises, except
+        for messages expunged meanwhile)."""
         wire = self._wire()
         self._forget_untagged()
         with self._translated(action):
             tag = wire._command("UID", "FETCH", uid_set, items)
-            stream = _HeaderStream(wire, tag)
+            stream = _HeaderStream(wire, tag, fast)
             try:
                 typ, text = stream.run()
             except imaplib.IMAP4.abort as exc:
@@ -1164,6 +1188,25 @@ class ImapConnection:
             if _as_int(item.get(b"UID")) == uid and b"BODY[]" in item:
                 return _as_bytes(item[b"BODY[]"])
         return None
+
+    def fetch_whole(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """The whole raw messages (``BODY.PEEK[]``, so ``\\Seen`` is not set) of ``uids`` by
+        UID, read off the wire as ``fetch_headers`` reads headers; UIDs that no longer exist
+        are left out."""
+        self._require_selected()
+        action = "fetching messages"
+        out: dict[int, bytes] = {}
+        for uid_set in uid_sets(uids):
+            for entry in self._stream_headers(uid_set, _WHOLE_ITEMS, action, _fast_whole):
+                if isinstance(entry, tuple):
+                    out[entry[0]] = entry[1]
+                    continue
+                for item in self._parsed(action, entry):
+                    uid, data = _as_int(item.get(b"UID")), _as_bytes(item.get(b"BODY[]"))
+                    if uid is not None and data is not None:
+                        out[uid] = data
+        self._forget_untagged()
+        return out
 
     def fetch_items(self, uids: Sequence[int], items: str) -> list[dict[bytes, Value]]:
         """``UID FETCH`` of ``items`` (e.g. ``"(UID BODYSTRUCTURE)"``) for ``uids``: one dict of
