@@ -137,7 +137,9 @@ def leaves(structure: Value | None) -> list[Leaf]:
         if node and isinstance(node[0], list):  # multipart: children first, then its subtype
             if depth >= MAX_DEPTH:
                 continue
-            children = [c for c in node if isinstance(c, list)][: MAX_PARTS - len(out)]
+            # The children come first; after them the subtype, then extension data (lists too).
+            count = next((i for i, c in enumerate(node) if not isinstance(c, list)), len(node))
+            children = [c for c in node[:count] if isinstance(c, list)][: MAX_PARTS - len(out)]
             for n in range(len(children), 0, -1):
                 child = children[n - 1]
                 stack.append((child, f"{section}.{n}" if section else str(n), depth + 1))

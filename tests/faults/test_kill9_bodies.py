@@ -1,0 +1,112 @@
+"""kill -9 in the middle of the body mirror: nothing stored is lost, nothing stored is fetched
+again. The CLI's ``sync`` is SIGKILLed when ``Cache.save_bodies`` is entered for the Nth time
+(``tests/faults/die_at.py``): before any chunk was written, after the first one, and after the
+second. What was committed stays, indexed for search; the next sync fetches exactly the UIDs
+that have no body (counted through ``ImapConnection.fetch_whole``) and the mirror is complete.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage.imap import ImapConnection
+from storage.models import ThreadQuery
+from storage.service import CACHE_FILE, Service
+from storage.settings import load_settings
+from tests.dovecot import MailUser
+from tests.faults.kill_rounds import ROOT, app_env
+from tests.mailgen import message
+
+pytestmark = pytest.mark.dovecot
+
+MESSAGES = 2600
+"""Three chunks: the small first one (200), a full one (2000) and the rest."""
+
+
+def _seed(user: MailUser) -> None:
+    now = datetime.now(UTC)
+    user.seed(
+        "INBOX",
+        (
+            message(
+                message_id=f"k{n}@customer.example",
+                subject=f"Ticket {n}",
+                sender=f"Customer {n} <c{n}@customer.example>",
+                to="support@plotline.example",
+                date=now - timedelta(minutes=MESSAGES - n),
+                body=f"Words of ticket {n}: kiwiword{n}x.\n",
+            )
+            for n in range(MESSAGES)
+        ),
+    )
+
+
+def _stored(data: Path) -> dict[int, str]:
+    """UID -> body text of the INBOX rows that have a body."""
+    with closing(sqlite3.connect(data / "support" / CACHE_FILE)) as db:
+        rows = db.execute(
+            "SELECT m.uid, b.text FROM messages m JOIN bodies b ON b.message = m.id"
+        ).fetchall()
+    return dict(rows)
+
+
+def _die_at(config: Path, data: Path, nth: int) -> None:
+    argv = [sys.executable, "-m", "tests.faults.die_at", "save_bodies", str(nth)]
+    argv += ["--config", str(config), "--data-dir", str(data), "sync"]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=app_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL, f"exit {done.returncode}\n{done.stderr}"
+
+
+@pytest.mark.parametrize(("nth", "committed"), [(1, 0), (2, 200), (3, 2200)])
+def test_kill9_mid_mirror_loses_nothing_and_resumes_without_refetching(
+    nth: int,
+    committed: int,
+    mail_user: MailUser,
+    account_config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _seed(mail_user)
+    data = tmp_path / "data"
+    _die_at(account_config, data, nth)
+    before = _stored(data)
+    assert len(before) == committed
+    # Newest first: what was committed is the newest messages.
+    assert sorted(before) == list(range(MESSAGES - committed + 1, MESSAGES + 1))
+    settings = load_settings(account_config)
+    if before:
+        newest = MESSAGES - 1
+        with Service.open(settings, settings.account("support"), data) as service:
+            hits = service.list_threads(ThreadQuery(search=f"kiwiword{newest}x"))
+            assert [t.subject for t in hits] == [f"Ticket {newest}"]
+
+    fetched: list[int] = []
+    original = ImapConnection.fetch_whole
+
+    def counting(self: ImapConnection, uids: Any) -> dict[int, bytes]:
+        got = original(self, uids)
+        fetched.extend(got)
+        return got
+
+    monkeypatch.setattr(ImapConnection, "fetch_whole", counting)
+    with Service.open(settings, settings.account("support"), data) as service:
+        result = service.sync()
+        assert result.bodies == MESSAGES - committed
+        oldest = service.list_threads(ThreadQuery(search="kiwiword0x"))
+        assert [t.subject for t in oldest] == ["Ticket 0"]
+    assert len(fetched) == len(set(fetched)) == MESSAGES - committed
+    assert not set(fetched) & set(before)
+    after = _stored(data)
+    assert len(after) == MESSAGES
+    assert all(after[uid] == text for uid, text in before.items())
