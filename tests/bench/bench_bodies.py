@@ -166,12 +166,12 @@ def floor(user: MailUser) -> tuple[float, int]:
             for low in range(1, count + 1, FLOOR_SPAN):
                 span = f"{low}:{min(low + FLOOR_SPAN - 1, count)}"
                 for items in (f"({HEADER_ITEMS})", "(UID BODY.PEEK[])"):
-                    typ, data = conn.fetch(span, items)
+                    typ, fetched = conn.fetch(span, items)
                     if typ != "OK":
-                        raise RuntimeError(f"FETCH failed: {data!r}")
-                    got += sum(len(item[1]) for item in data if isinstance(item, tuple))
+                        raise RuntimeError(f"FETCH failed: {fetched!r}")
+                    got += sum(len(i[1]) for i in fetched if isinstance(i, tuple))
                     conn.untagged_responses.clear()
-                    del data
+                    del fetched
         return time.perf_counter() - start, got
     finally:
         with contextlib.suppress(Exception):

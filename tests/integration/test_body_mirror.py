@@ -21,7 +21,7 @@ import pytest
 
 from storage import bodymirror
 from storage.imap import ImapConnection
-from storage.message import Body
+from storage.message import Body, parse_body
 from storage.models import ThreadQuery
 from storage.service import CACHE_FILE, Service
 from storage.settings import load_settings
@@ -221,14 +221,14 @@ def test_a_broken_message_does_not_stop_the_mirror(
         + b"Content-Transfer-Encoding: base64\r\nContent-Type: text/plain\r\n\r\n@@@\x00==\r\n"
     )
     mail_user.append("INBOX", hostile)
-    real = bodymirror.parse_body
+    real = parse_body
 
     def parse(raw: bytes) -> Body:
         if b"EXPLODE" in raw:
             raise ValueError("boom")
         return real(raw)
 
-    monkeypatch.setattr(bodymirror, "parse_body", parse)
+    monkeypatch.setattr(bodymirror, "parse_body", parse)  # what the mirror calls
     data = tmp_path / "data"
     with _service(account_config, data) as service:
         result = service.sync()

@@ -958,3 +958,23 @@ def test_html_output_is_capped() -> None:
 )  # fmt: skip
 def test_html_to_text_never_raises(html: str) -> None:
     assert isinstance(html_to_text(html), str)
+
+
+def test_a_forwarded_message_marked_attachment_is_listed_not_read() -> None:
+    body = parse_body(
+        mixed(
+            "Content-Type: text/plain\n\nSee the attached mail.",
+            "Content-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+            "Subject: Old thread\n\nNot in the body.",
+        )
+    )
+    assert body.text == "See the attached mail."
+    assert [a.filename for a in body.attachments] == ["Old thread"]
+
+
+def test_forwarded_messages_nest_only_so_deep() -> None:
+    inner = "Subject: level 0\n\nDeepest words."
+    for level in range(1, 6):
+        inner = f"Subject: level {level}\nContent-Type: message/rfc822\n\n{inner}"
+    body = parse_body(crlf("Content-Type: message/rfc822\n\n" + inner))
+    assert "level 4" in body.text and "Deepest words." not in body.text
