@@ -16,8 +16,9 @@ its readable sections, each capped at :data:`PART_CAP` bytes (:mod:`storage.body
 the attachments are listed from the structure. Chunks are cut by bytes as well as by count,
 so memory stays bounded whatever the mailbox holds.
 
-Fetching and parsing run on the calling thread; each chunk's write runs on a writer thread
-while the next chunk is fetched (SQLite works without the GIL). A message that cannot be read
+Three stages overlap: a fetch thread downloads the next chunk while the calling thread parses
+this one and a writer thread commits the one before (the socket and SQLite wait without the
+GIL). A message that cannot be read
 (the server refuses it, or parsing fails) gets a body that says so, and the chunk goes on.
 A message held in two folders (same Message-ID) is fetched once.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
+from dataclasses import dataclass
 
 from storage import bodystructure
 from storage.bodystore import ALL_DATES, StoredBody, Target
@@ -78,6 +80,18 @@ def _literal(item: dict[bytes, Value], prefix: bytes) -> bytes | None:
 def _uid(item: dict[bytes, Value]) -> int | None:
     value = item.get(b"UID")
     return int(value) if isinstance(value, bytes) and value.isdigit() else None
+
+
+@dataclass(slots=True)
+class _Download:
+    """What the server sent of one message: the whole message (``raw``), a big message's
+    structure and readable sections, or the reason it refused."""
+
+    target: Target
+    raw: bytes | None = None
+    parts: Sequence[bodystructure.Leaf] = ()
+    sections: Sequence[tuple[bodystructure.Leaf, bytes]] = ()
+    refused: str = ""
 
 
 class _Writer:
@@ -144,14 +158,23 @@ class BodyMirror:
             return
         self._progress(SyncProgress(folder="", phase="bodies", done=0, total=total))
         writer = _Writer(self.cache, self.account)
+        # Three stages overlap: the fetch thread downloads chunk n+1 while this thread parses
+        # chunk n and the writer thread commits chunk n-1 (the socket and SQLite wait without
+        # the GIL). Only the fetch thread uses the connection.
+        fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="body-fetch")
         try:
-            for chunk, rows in self._chunks(work):
-                items = self._fetch(chunk)
-                self.stored += writer.submit(items)
+            chunks = self._chunks(work)
+            ahead = fetcher.submit(self._download_next, chunks)
+            while (got := ahead.result()) is not None:
+                downloads, rows = got
+                ahead = fetcher.submit(self._download_next, chunks)
+                self.stored += writer.submit([self._read(d) for d in downloads])
+                del downloads
                 done += rows
                 self._progress(SyncProgress(folder="", phase="bodies", done=done, total=total))
             self.stored += writer.wait()
         finally:
+            fetcher.shutdown(wait=True)  # a download in flight ends before the retry reconnects
             writer.close()
 
     def _chunks(self, work: Sequence[int]) -> Iterator[tuple[list[Target], int]]:
@@ -175,17 +198,27 @@ class BodyMirror:
         if chunk or rows:
             yield chunk, rows
 
-    # -- fetching ----------------------------------------------------------------------------
+    # -- downloading (on the fetch thread) ---------------------------------------------------
 
-    def _fetch(self, chunk: Sequence[Target]) -> list[StoredBody]:
-        """Fetch and parse one chunk: each Message-ID once, folder by folder."""
+    def _download_next(
+        self, chunks: Iterator[tuple[list[Target], int]]
+    ) -> tuple[list[_Download], int] | None:
+        """The next chunk downloaded, with its work-list rows; None after the last."""
+        step = next(chunks, None)
+        if step is None:
+            return None
+        chunk, rows = step
+        return self._download(chunk), rows
+
+    def _download(self, chunk: Sequence[Target]) -> list[_Download]:
+        """What the server has of one chunk: each Message-ID once, folder by folder."""
         by_folder: dict[str, list[Target]] = {}
         seen: set[str] = set()
         for target in chunk:
             if target.message_id not in seen:
                 seen.add(target.message_id)
                 by_folder.setdefault(target.folder, []).append(target)
-        out: list[StoredBody] = []
+        out: list[_Download] = []
         for folder, targets in by_folder.items():
             try:
                 self._select(folder)
@@ -194,11 +227,9 @@ class BodyMirror:
             except ImapError:
                 continue  # the folder is gone: the next pull drops its rows
             small = [t for t in targets if t.size <= WHOLE_MAX]
-            large = [t for t in targets if t.size > WHOLE_MAX]
             if small:
                 out += self._whole(small)
-            for target in large:
-                out += self._by_structure(target)
+            out += [d for t in targets if t.size > WHOLE_MAX for d in self._by_structure(t)]
         return out
 
     def _items(self, targets: Sequence[Target], items: str) -> list[dict[bytes, Value]] | None:
@@ -210,35 +241,23 @@ class BodyMirror:
         except ImapError:
             return None
 
-    def _refused(self, target: Target, what: str) -> list[StoredBody]:
-        self.unreadable += 1
-        return [(target.rowid, target.message_id, unreadable(f"the server would not send {what}"))]
-
-    def _whole(self, targets: Sequence[Target]) -> list[StoredBody]:
+    def _whole(self, targets: Sequence[Target]) -> list[_Download]:
         try:
             raw = self._connection().fetch_whole([t.uid for t in targets])
         except ImapConnectionLost:
             raise
         except ImapError:  # one message the server cannot send fails the command: one by one
             if len(targets) == 1:
-                return self._refused(targets[0], "it")
-            return [stored for t in targets for stored in self._whole([t])]
-        out: list[StoredBody] = []
-        for target in targets:
-            data = raw.pop(target.uid, None)
-            if data is None:
-                continue  # expunged meanwhile: the next pull drops the row
-            self.fetched += 1
-            body, ok = _parsed(data)
-            self.unreadable += not ok
-            out.append((target.rowid, target.message_id, body))
-        return out
+                return [_Download(targets[0], refused="it")]
+            return [d for t in targets for d in self._whole([t])]
+        # A UID without data was expunged meanwhile: the next pull drops its row.
+        return [_Download(t, raw=data) for t in targets if (data := raw.pop(t.uid, None))]
 
-    def _by_structure(self, target: Target) -> list[StoredBody]:
+    def _by_structure(self, target: Target) -> list[_Download]:
         """A big message: its structure, then only its readable sections, capped."""
         records = self._items([target], _STRUCTURE)
         if records is None:
-            return self._refused(target, "its structure")
+            return [_Download(target, refused="its structure")]
         item = next((r for r in records if _uid(r) == target.uid), None)
         if item is None:
             return []
@@ -249,24 +268,47 @@ class BodyMirror:
             names = " ".join(f"BODY.PEEK[{p.fetch_section}]<0.{PART_CAP}>" for p in wanted)
             fetched = self._items([target], f"(UID {names})")
             if fetched is None:
-                return self._refused(target, "its text")
+                return [_Download(target, refused="its text")]
             got = next((r for r in fetched if _uid(r) == target.uid), None)
             if got is None:
                 return []
             for part in wanted:
                 data = _literal(got, f"BODY[{part.fetch_section}]".encode())
                 sections.append((part, data or b""))
+        return [_Download(target, parts=parts, sections=sections)]
+
+    # -- reading (on the calling thread) -----------------------------------------------------
+
+    def _read(self, download: _Download) -> StoredBody:
+        """The body to store for one download; counts what was fetched and unreadable."""
+        target = download.target
+        if download.refused:
+            self.unreadable += 1
+            body = unreadable(f"the server would not send {download.refused}")
+            return target.rowid, target.message_id, body
         self.fetched += 1
-        body, ok = _parsed(bodystructure.assemble(sections))
+        if download.raw is not None:
+            body, ok = _parsed(download.raw)
+        else:
+            body, ok = self._assembled(download.parts, download.sections)
         self.unreadable += not ok
-        fetched_sections = {p.section for p in wanted}
+        return target.rowid, target.message_id, body
+
+    @staticmethod
+    def _assembled(
+        parts: Sequence[bodystructure.Leaf],
+        sections: Sequence[tuple[bodystructure.Leaf, bytes]],
+    ) -> tuple[Body, bool]:
+        """A big message's body from its fetched sections; the other parts are listed."""
+        body, ok = _parsed(bodystructure.assemble(sections))
+        fetched = {part.section for part, _data in sections}
         listed: list[Attachment] = [
             a
             for p in parts
-            if p.section not in fetched_sections and (a := bodystructure.attachment(p)) is not None
+            if p.section not in fetched and (a := bodystructure.attachment(p)) is not None
         ]
         text = body.text
-        if any(p.size > PART_CAP for p in wanted) and text and not text.endswith(TRUNCATED):
+        if any(p.size > PART_CAP for p, _d in sections) and text and not text.endswith(TRUNCATED):
             text += TRUNCATED
-        merged = Body(text=text, attachments=(*listed, *body.attachments), html_only=body.html_only)
-        return [(target.rowid, target.message_id, merged)]
+        attachments = (*listed, *body.attachments)
+        return Body(text=text, attachments=attachments, html_only=body.html_only), ok
