@@ -135,3 +135,26 @@ def test_bench_compare_smoke() -> None:
     rows += [f"{c} first screen, warm" for c in ("aerc", "neomutt") if shutil.which(c)]
     missing = [row for row in rows if row not in out]
     assert not missing, f"rows missing from the output: {missing}\n{out}\n{err}"
+
+
+@pytest.mark.dovecot
+def test_bench_bodies_smoke() -> None:
+    """``bench_bodies.py --smoke``: 500 messages with bodies, one run of each row."""
+    reason = dovecot_available()
+    if reason is not None:
+        message = f"DOVECOT UNAVAILABLE - BODY BENCHMARK NOT RUN: {reason}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    code, out, err = _run_script([str(BENCH / "bench_bodies.py"), "--smoke"], SYNC_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    rows = (
+        "== 500 messages",
+        "floor: imaplib header items + BODY.PEEK[]",
+        "sync, CLI, cold, with bodies",
+        "sync --headers-only, CLI, cold",
+        "in-process: body phase",
+        "ratio cold sync with bodies / floor",
+    )
+    missing = [row for row in rows if row not in out]
+    assert not missing, f"rows missing from the output: {missing}\n{out}"
