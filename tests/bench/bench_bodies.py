@@ -20,7 +20,10 @@ download), primes Dovecot's caches with one floor run, and prints:
 * in-process ``Service.sync``: when the body phase began and how long it took (progress
   callback), and what it fetched (bodies stored, bytes of the big attachments not fetched);
 * the ratio of the cold sync with bodies to the floor (target: at most 10x), and the targets
-  for 250k (at most 60 s, at most 150 MiB peak RSS).
+  for 250k (at most 60 s, at most 150 MiB peak RSS);
+* what the fetch strategy was chosen by (:func:`strategy`): every message's ``BODYSTRUCTURE``
+  against every whole message, and for one message with an attachment of 16 KiB to 4 MiB a
+  whole fetch against ``BODYSTRUCTURE`` plus its text section.
 
 The cold syncs run ``--runs`` times up to 10,000 messages, once above. Never asserts a time.
 """
@@ -178,6 +181,66 @@ def floor(user: MailUser) -> tuple[float, int]:
             conn.logout()
 
 
+# -- choosing the strategy ----------------------------------------------------------------------
+
+THRESHOLD_SIZES = (16_384, 65_536, 262_144, 1_048_576, 4_194_304)
+"""Attachment sizes of the messages the whole-vs-structure comparison fetches."""
+
+
+def _timed_fetch(conn: imaplib.IMAP4, items: str, count: int) -> float:
+    start = time.perf_counter()
+    for low in range(1, count + 1, FLOOR_SPAN):
+        typ, fetched = conn.fetch(f"{low}:{min(low + FLOOR_SPAN - 1, count)}", items)
+        if typ != "OK":
+            raise RuntimeError(f"FETCH failed: {fetched!r}")
+        conn.untagged_responses.clear()
+        del fetched
+    return time.perf_counter() - start
+
+
+def strategy(user: MailUser) -> list[tuple[str, float, str]]:
+    """The measurements the fetch strategy was chosen by: BODYSTRUCTURE of every message
+    against every whole message; and for one message with an attachment of each of
+    :data:`THRESHOLD_SIZES` bytes, one whole ``BODY.PEEK[]`` against ``BODYSTRUCTURE`` plus
+    its text section (two round trips), median of 5."""
+    rng = random.Random(5)
+    user.create_folder("Sizes")
+    base = next(iter(generate(1).values()))[0]
+    head, body = _split(base)
+    for size in THRESHOLD_SIZES:
+        raw = _with_attachment(head, body.decode(), "a.bin", "application/zip", size, rng)
+        user.append("Sizes", raw)
+    rows: list[tuple[str, float, str]] = []
+    conn = imaplib.IMAP4(user.host, user.port, timeout=600)
+    try:
+        conn.login(user.username, user.password)
+        whole = structure = 0.0
+        for folder in FOLDERS:
+            _typ, data = conn.select(f'"{folder}"', readonly=True)
+            count = int(data[0] or 0)
+            whole += _timed_fetch(conn, "(UID BODY.PEEK[])", count)
+            structure += _timed_fetch(conn, "(UID BODYSTRUCTURE)", count)
+        rows.append(("strategy: every whole message", whole, "BODY.PEEK[], all folders"))
+        rows.append(("strategy: BODYSTRUCTURE of every message", structure, "all folders"))
+        conn.select('"Sizes"', readonly=True)
+        for n, size in enumerate(THRESHOLD_SIZES, 1):
+            by_whole = median([_timed_fetch(conn, "(UID BODY.PEEK[])", 1) for _ in range(5)])
+            two: list[float] = []
+            for _ in range(5):
+                start = time.perf_counter()
+                conn.fetch(str(n), "(UID BODYSTRUCTURE)")
+                conn.fetch(str(n), "(UID BODY.PEEK[1]<0.2097152>)")
+                conn.untagged_responses.clear()
+                two.append(time.perf_counter() - start)
+            label = f"  one message, {size // 1024} KiB attachment"
+            note = f"whole {by_whole * 1000:.2f} ms, structure + text {median(two) * 1000:.2f} ms"
+            rows.append((label, by_whole, note))
+    finally:
+        with contextlib.suppress(Exception):
+            conn.logout()
+    return rows
+
+
 # -- supportmail --------------------------------------------------------------------------------
 
 
@@ -231,6 +294,7 @@ def run_size(size: int, runs: int, workdir: Path) -> None:
             bench.cli(bench.fresh_data_dir(), "sync", "--headers-only") for _ in range(cold_runs)
         ]
         inproc = [inprocess(bench) for _ in range(cold_runs)]
+        chosen = strategy(user)
     finally:
         server.stop()
     cold = median([c.seconds for c in colds])
@@ -261,6 +325,8 @@ def run_size(size: int, runs: int, workdir: Path) -> None:
     for label, seconds, rss, note in rows:
         rss_text = "" if rss is None else f"{rss:.0f}"
         print(f"{label:<44} {seconds:>8.2f} {size / seconds:>9,.0f} {rss_text:>8}  {note.strip()}")
+    for label, seconds, note in chosen:
+        print(f"{label:<44} {seconds:>8.3f} {'':>9} {'':>8}  {note}")
     ratio = cold / floor_s
     peak = max(c.rss_mib for c in colds)
     print(f"ratio cold sync with bodies / floor: {ratio:.1f}x (target <= {TARGET_RATIO:g}x)")
