@@ -25,6 +25,7 @@ A message held in two folders (same Message-ID) is fetched once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -54,6 +55,7 @@ _PAGE = 2000
 _STRUCTURE = "(UID BODYSTRUCTURE)"
 
 Progress = Callable[[SyncProgress], None]
+_log = logging.getLogger(__name__)
 
 
 def unreadable(reason: str) -> Body:
@@ -67,6 +69,7 @@ def _parsed(raw: bytes) -> tuple[Body, bool]:
     try:
         return parse_body(raw), True
     except Exception as exc:  # one broken message never stops the mirror
+        _log.warning("a message of %d bytes could not be parsed", len(raw), exc_info=exc)
         return unreadable(f"{type(exc).__name__} while parsing"), False
 
 
@@ -284,6 +287,13 @@ class BodyMirror:
         target = download.target
         if download.refused:
             self.unreadable += 1
+            _log.warning(
+                "the server of %s would not send %s of UID %d in %r; stored as unreadable",
+                self.account,
+                download.refused,
+                target.uid,
+                target.folder,
+            )
             body = unreadable(f"the server would not send {download.refused}")
             return target.rowid, target.message_id, body
         self.fetched += 1
