@@ -196,10 +196,10 @@ class SyncResult:
             f"{self.vanished} gone",
             f"{self.pushed} tag edit{'s' if self.pushed != 1 else ''} pushed",
         ]
-        if self.bodies is not None:
-            parts.append(f"{self.bodies} bod{'y' if self.bodies == 1 else 'ies'} fetched")
         if self.pending:
             parts.append(f"{self.pending} pending")
+        if self.bodies is not None:
+            parts.append(f"{self.bodies} bod{'y' if self.bodies == 1 else 'ies'} fetched")
         line = ", ".join(parts) + f" ({self.seconds:.1f}s)"
         if self.local_only_folders:
             line += (
