@@ -40,7 +40,7 @@ from storage.models import Attachment, SyncProgress
 
 __all__ = ["PART_CAP", "WHOLE_MAX", "BodyMirror", "unreadable"]
 
-WHOLE_MAX = 256 * 1024
+WHOLE_MAX = 128 * 1024
 """Messages up to this many bytes are fetched whole; bigger ones by their structure."""
 PART_CAP = 2 * 1024 * 1024
 """Bytes of one readable section of a big message fetched at most (then "truncated")."""
