@@ -124,9 +124,9 @@ def _raw(n: int, days_ago: int, mid: str | None = None) -> bytes:
 def _cache() -> Cache:
     cache = Cache(":memory:")
     items = [(uid, parse_envelope(_raw(uid, uid)), (), 100 * uid, None, None) for uid in (1, 2, 3)]
-    cache.add_messages("acct", "INBOX", items)  # type: ignore[arg-type]
+    cache.add_messages("acct", "INBOX", items)
     sent = [(1, parse_envelope(_raw(1, 1)), (), 100, None, None)]  # the same message in Sent
-    cache.add_messages("acct", "Sent", sent)  # type: ignore[arg-type]
+    cache.add_messages("acct", "Sent", sent)
     return cache
 
 
