@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,6 +106,29 @@ async def settle(pilot: Pilot[object], rounds: int = 3) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(
+    pilot: Pilot[object],
+    condition: Callable[[], bool],
+    what: str = "",
+    timeout: float = 10.0,
+    *,
+    then_settle: bool = True,
+) -> None:
+    """Let the app run until ``condition()`` holds (checked after every event-loop round, so a
+    test waits exactly as long as the app needs, never a fixed time), then let the workers
+    finish (``then_settle``; off while a test holds a worker on purpose); fail after
+    ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        await pilot.pause(0.01)
+    if then_settle:
+        await settle(pilot)
+    else:
+        await pilot.pause()
 
 
 def main_screen(app: SupportMailApp) -> MainScreen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.conftest import AppFactory, main_screen, settle
+from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import FakeService
 from tui.widgets import side_panel
 
@@ -39,8 +39,7 @@ async def test_note_is_saved_after_typing_stops(
         await pilot.press("n")
         await settle(pilot)
         await pilot.press(*"abc")
-        await pilot.pause(0.05)
-        await settle(pilot)
+        await wait_until(pilot, lambda: service.notes.get("0000abcd") == "abc", "the autosave")
         assert app.focused is screen.note_editor  # still typing: no blur was needed
         assert service.notes["0000abcd"] == "abc"
         assert not screen.note_editor.dirty

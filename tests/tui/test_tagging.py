@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from keymaps import load_keymap
-from tests.tui.conftest import AppFactory, main_screen, settle
+from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import NOW, FakeService
 from tui.app import SupportMailApp
 from tui.screens.tag_picker import TagPicker, rank_tags
@@ -195,9 +195,7 @@ async def test_stored_edits_are_pushed_behind_without_a_key() -> None:
         await settle(pilot)
         screen = main_screen(app)
         await pilot.press("1")
-        await settle(pilot)
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await wait_until(pilot, lambda: screen.status.pending == 0, "the push behind")
         assert service.called("push")
         assert service.pending == 0 and screen.status.pending == 0
 
@@ -210,10 +208,8 @@ async def test_a_failed_push_keeps_the_edit_and_says_offline() -> None:
         screen = main_screen(app)
         service.fail_sync = True
         await pilot.press("1")
-        await settle(pilot)
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert service.called("push")
+        await wait_until(pilot, lambda: bool(service.called("push")), "the push attempt")
+        await wait_until(pilot, lambda: screen.status.connection == "offline", "offline")
         assert service.pending == 1 and screen.status.pending == 1
         assert screen.status.connection == "offline"
         assert "edits kept" in screen.status.hint
@@ -238,11 +234,10 @@ async def test_toggles_pressed_faster_than_they_are_stored_end_as_pressed(
         assert threads.current.tags == ("team:tech", "category:bug")
         for stored in range(1, 4):
             gate.release()  # one store completes; the later presses are still queued
-            for _ in range(100):
-                await pilot.pause(0.01)
-                if len(service.called("edit_tags")) == stored:
-                    break
-            await pilot.pause(0.05)
+            await wait_until(
+                pilot, lambda n=stored: len(service.called("edit_tags")) >= n, then_settle=False
+            )
+            await pilot.pause()  # the stored result's message is handled
             assert threads.current.tags == ("team:tech", "category:bug"), stored
         await settle(pilot)
         assert service.threads[first.id].tags == ("team:tech", "category:bug")
