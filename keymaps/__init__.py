@@ -3,14 +3,15 @@
 A key map is a plain ``dict`` from a binding id (``"thread.next"``) to a comma-separated key
 string in Textual's syntax (``"down,j"``); the app hands the merged map to ``App.set_keymap``.
 
-==========================  ==================================================================
-file                        role
-==========================  ==================================================================
-``default.toml``            the reference: every binding id with its keys and a description
-``vim.toml``, ``emacs.toml`` overrides only (``[keys]`` table), ``extends = "default"``
-a user file (any path)      the same shape as vim.toml; ``extends`` names the map it starts from
-``user_overrides``          a dict from the config, applied last
-==========================  ==================================================================
+============================  ================================================================
+file                          role
+============================  ================================================================
+``default.toml``              the reference: every binding id with its keys and a description
+``vim``, ``emacs``, ``mutt``  overrides only (``[keys]`` table), ``extends = "default"``
+a user file (any path)        the same shape as vim.toml; ``extends`` names the map it starts
+                              from
+``user_overrides``            a dict from the config, applied last
+============================  ================================================================
 
 Mistakes are refused with one :class:`KeymapError` line that names the file, the id or the key:
 an unknown id (with a close-match hint), a malformed key, or one key bound to two actions.
@@ -42,7 +43,7 @@ __all__ = [
 Keymap = dict[str, str]
 """Binding id -> comma-separated keys (Textual syntax)."""
 
-BUILTIN_KEYMAPS: tuple[str, ...] = ("default", "vim", "emacs")
+BUILTIN_KEYMAPS: tuple[str, ...] = ("default", "vim", "emacs", "mutt")
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 

@@ -31,8 +31,8 @@ key                 type         default     meaning
                                              letters, digits, ``.``, ``_``, ``-``
 ``default_account`` string       first       the account used when ``--account`` is not given;
                                  account     must name one of the ``accounts``
-``keymap``          string       "default"   key map: ``default``, ``vim``, ``emacs`` (or a file
-                                             name the keymap loader understands)
+``keymap``          string       "default"   key map: ``default``, ``vim``, ``emacs``, ``mutt``
+                                             (or a file the keymap loader understands)
 ``team_addresses``  array of     []          the team's own people (lowercased); their mail is
                     strings                  never counted as a customer's
 ``poll_seconds``    integer      60          how often the TUI polls when the server has no IDLE

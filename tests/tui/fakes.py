@@ -29,6 +29,7 @@ from storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
+from tests.tui.fake_replies import FakeReplies
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=1)))
 TEAM = Address("Acme Support", "support@acme.example")
@@ -170,6 +171,7 @@ class FakeService:
         self.pending = 0
         self.answered: set[str] = set()
         """Threads replied to (they leave the awaiting view)."""
+        self.replies = FakeReplies(self)
         self._lock = threading.Lock()
 
     # -- the Service API ---------------------------------------------------------------------

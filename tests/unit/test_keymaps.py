@@ -45,7 +45,7 @@ def test_required_ids_are_present() -> None:
     assert required <= ids
 
 
-@pytest.mark.parametrize("name", ["vim", "emacs"])
+@pytest.mark.parametrize("name", ["vim", "emacs", "mutt"])
 def test_named_maps_override_only_known_ids(name: str) -> None:
     data = tomllib.loads((KEYMAP_DIR / f"{name}.toml").read_text("utf-8"))
     assert set(data["keys"]) <= set(binding_catalog())

@@ -82,6 +82,7 @@ from tui.messages import (
     ThreadLoadFailed,
 )
 from tui.render import canonical_guess, safe_text, tag_kind
+from tui.screens.answer import Answering, AnswerKind
 from tui.screens.day import DayBar, DaySummaryScreen
 from tui.screens.triage import (
     EditBatch,
@@ -286,6 +287,19 @@ class MainScreen(Screen[None]):
         Binding(
             "e", "day_end", "Customer day: end it and show the summary", id="day.end", show=False
         ),
+        Binding(
+            "A", "answer('reply')", "Reply in $EDITOR (sent over SMTP)", id="reply", show=False
+        ),
+        Binding(
+            "alt+a",
+            "answer('reply_all')",
+            "Reply to everyone but the team",
+            id="reply.all",
+            show=False,
+        ),
+        Binding(
+            "F", "answer('forward')", "Forward the customer's message", id="forward", show=False
+        ),
         Binding("s", "sync", "Sync with the server now", id="sync", show=False),
         Binding("?,f1", "help", "Show the active keys", id="help", show=False),
         Binding("tab", "app.focus_next", "Next pane", id="focus.next", show=False),
@@ -345,6 +359,8 @@ class MainScreen(Screen[None]):
         """A customer-day shift runs (the day bar shows; ``quit`` ends the shift first)."""
         self.day_thread: str | None = None
         """The queue thread the day opened last."""
+        self.answering = Answering(self)
+        """Reply, reply-all and forward (``tui.screens.answer``)."""
 
     # -- composition -------------------------------------------------------------------------
 
@@ -406,6 +422,7 @@ class MainScreen(Screen[None]):
         self.set_interval(self.options.retry_seconds, self._retry_unsaved_notes)
         if not self.service.is_demo:
             status.pending = self.service.pending_count()
+            self.answering.refresh_unsent()
             self.set_interval(self.options.poll_seconds, self._poll)
             if self.thread_list.count:
                 after_first_frame(self, self.action_sync)
@@ -1300,6 +1317,8 @@ class MainScreen(Screen[None]):
     def _push_finished(self, message: PushFinished) -> None:
         result = message.result
         self.status.pending = result.pending
+        if not self.service.is_demo:
+            self.answering.refresh_unsent()
         if self.status.connection == "offline":
             self.status.connection = "online"
         if result.pushed:
@@ -1311,6 +1330,14 @@ class MainScreen(Screen[None]):
     def _push_failed(self, message: PushFailed) -> None:
         self.status.connection = "offline"
         self.status.hint = f"{message.error} (edits kept; they go with the next sync)"
+
+    def action_answer(self, kind: AnswerKind) -> None:
+        self.answering.start(kind)
+
+    def reload_thread(self, thread_id: str) -> None:
+        """Read the open thread again if it is ``thread_id`` (an answer was added to it)."""
+        if self._shown_thread == thread_id:
+            self._load_thread(thread_id)
 
     def _poll(self) -> None:
         if not self._syncing:

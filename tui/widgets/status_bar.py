@@ -44,6 +44,8 @@ class StatusBar(Widget):
     """Sync progress, e.g. ``INBOX 1200/5000``."""
     pending: reactive[int] = reactive(0)
     """Tag edits not yet on the server."""
+    unsent: reactive[int] = reactive(0)
+    """Replies and forwards the SMTP server has not accepted yet (the next sync retries)."""
     hint: reactive[str] = reactive("")
     """The last thing that happened, or how to get help."""
 
@@ -78,6 +80,8 @@ class StatusBar(Widget):
         ]
         if self.pending:
             parts += [" · ", (f"{self.pending} pending", self._style("pending"))]
+        if self.unsent:
+            parts += [" · ", (f"{self.unsent} unsent", self._style("pending"))]
         if self.hint:
             parts += [" · ", (safe(self.hint), self._style("hint"))]
         return Content.assemble(*parts)
