@@ -2,13 +2,13 @@
 final RFC 5322 message. Pure functions (no I/O), so every header rule is unit-tested.
 
 Headers
-    ``Re:`` once (any run of ``Re:``/``RE:``/``AW:``/``SV:``/``Antw:``/``Re[2]:`` prefixes becomes
-    one ``Re: ``), ``Fwd:`` once for forwards. ``In-Reply-To`` is the answered message's id;
-    ``References`` is its References (its In-Reply-To when it has none) plus its id, the first
-    one and the newest :data:`MAX_REFERENCES` kept. ``Message-ID`` is new, at the domain of the
-    account's address; ``Date`` is now with the local offset. Names and subjects outside ASCII
-    are RFC 2047 encoded and bodies are quoted-printable UTF-8 (``email.policy.SMTP``: CRLF, 78
-    columns), so any server takes the message as 7-bit.
+    ``Re:`` once (any run of ``Re:``/``RE:``/``AW:``/``SV:``/``Antw:``/``Re[2]:``/``回复:``
+    prefixes becomes one ``Re: ``), ``Fwd:`` once for forwards. ``In-Reply-To`` is the answered
+    message's id; ``References`` is its References (its In-Reply-To when it has none) plus its
+    id, the first one and the newest :data:`MAX_REFERENCES` kept. ``Message-ID`` is new, at the
+    domain of the account's address; ``Date`` is now with the local offset. Names and subjects
+    outside ASCII are RFC 2047 encoded and bodies are quoted-printable UTF-8
+    (``email.policy.SMTP``: CRLF, 78 columns), so any server takes the message as 7-bit.
 
 Recipients
     A reply goes to the answered message's ``Reply-To`` (else its sender); when that is the team
@@ -59,7 +59,9 @@ __all__ = [
 MAX_REFERENCES = 20
 """References kept at most (the thread's first id and the newest ones)."""
 
-_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|antw|vs)(?:\s*\[\d+\])?\s*[:：]\s*)+", re.I)
+_REPLY_PREFIX = re.compile(
+    r"^(?:\s*(?:re|aw|sv|antw|vs|r[ée]f|回复|答复|回覆)(?:\s*\[\d+\])?\s*[:：]\s*)+", re.I
+)
 _FORWARD_PREFIX = re.compile(r"^(?:\s*(?:fwd|fw|wg|tr)\s*[:：]\s*)+", re.I)
 _HEADERS = ("to", "cc", "subject")
 
