@@ -2,9 +2,8 @@
 
 ``Service.replies`` is one :class:`Replies`. The flow of one reply:
 
-1. :meth:`Replies.compose_reply` picks the message to answer (the thread's newest customer
-   message, or ``--message N``), reads it whole from the server when it can (for its Reply-To
-   and body; else the cache) and makes the draft (``storage.compose``).
+1. :meth:`Replies.compose_reply` (``storage.drafting``) picks the message to answer, reads it
+   whole from the server when it can and makes the draft (``storage.compose``).
 2. The UI lets the user edit :attr:`Composed.text` and hands the text to :meth:`Replies.queue`
    (send) or :meth:`Replies.save_draft` (later). Both write the outbox first
    (``storage.outbox``): from here a crash loses nothing.
@@ -23,23 +22,18 @@ in the instant before the kill, and kept no copy anywhere we can see, would get 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storage.drafting import LOCAL_FOLDER, Composed, Drafting, EditFile, _error
 from storage.message import parse_body, parse_envelope
 from storage.models import Address
 from storage.outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
 
 if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
-    from storage.cache import MessageRow
-    from storage.compose import DraftText, Original
     from storage.imap import ImapConnection
     from storage.service import Service
     from storage.settings import AccountConfig
@@ -49,24 +43,8 @@ __all__ = ["LOCAL_FOLDER", "Composed", "EditFile", "Replies", "RetryResult"]
 
 log = logging.getLogger(__name__)
 
-LOCAL_FOLDER = "(sent)"
-"""The cache folder of sent messages whose Sent copy is not synced yet (never on a server)."""
 SEND_WAIT = 30.0
 """Seconds an explicit send waits for another process's send to finish."""
-
-
-@dataclass(frozen=True, slots=True)
-class Composed:
-    """A new reply or forward, ready for the editor."""
-
-    kind: str
-    thread_root: str
-    thread_id: str
-    template: DraftText
-    text: str
-    """What the editor opens (``compose.render_draft``)."""
-    in_reply_to: str
-    refs: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +57,7 @@ class RetryResult:
     busy: bool = False
 
 
-def _error(text: str) -> Exception:
-    from storage.service import ServiceError
-
-    return ServiceError(text)
-
-
-class Replies:
+class Replies(Drafting):
     """The answering side of one service: compose, queue, send, retry, list."""
 
     def __init__(self, service: Service) -> None:
@@ -97,26 +69,6 @@ class Replies:
         """What the retry after the last ``Service.sync`` did."""
 
     # -- configuration -------------------------------------------------------------------------
-
-    def _config(self) -> AccountConfig:
-        account = self.account
-        if self._service.is_demo or account is None:
-            raise _error("the demo mailbox cannot send mail")
-        if account.smtp is None:
-            raise _error(
-                f"account '{account.name}' has no [accounts.{account.name}.smtp] table: "
-                "replies need one (see docs/answering.md)"
-            )
-        if not account.address:
-            raise _error(f"account '{account.name}' has no address: replies are sent from it")
-        return account
-
-    def can_send(self) -> bool:
-        try:
-            self._config()
-        except Exception:
-            return False
-        return True
 
     def _sender(self, account: AccountConfig) -> SmtpSender:
         from storage.settings import PasswordError, get_password
@@ -144,147 +96,6 @@ class Replies:
         return SmtpSender(smtp, password)
 
     # -- composing -----------------------------------------------------------------------------
-
-    def _answered_row(self, root: str, message: str | None) -> MessageRow:
-        service = self._service
-        if message is not None:
-            return service._pick_message(root, message)
-        rows = service._thread_rows(root)
-        if not rows:
-            raise _error("that thread has no messages in the cache")
-        team = service._report_team()
-        customers = [
-            r for r in rows if r.envelope.sender.addr and not team.includes(r.envelope.sender.addr)
-        ]
-        return (customers or rows)[-1]
-
-    def _original(self, row: MessageRow) -> Original:
-        from storage.compose import Original
-
-        env = row.envelope
-        text: str | None = None
-        service = self._service
-        if row.folder != LOCAL_FOLDER and service._connector is not None:
-            raw = self._fetch_raw(row)
-            if raw is not None:
-                env = dataclasses.replace(parse_envelope(raw), message_id=row.message_id)
-                text = parse_body(raw).text
-        if text is None:
-            text = service._text_of(row)
-        return Original(
-            message_id=row.message_id,
-            references=env.references,
-            in_reply_to=env.in_reply_to,
-            subject=env.subject,
-            sender=env.sender,
-            reply_to=env.reply_to,
-            to=env.to,
-            cc=env.cc,
-            date=env.date,
-            text=text,
-        )
-
-    def _fetch_raw(self, row: MessageRow) -> bytes | None:
-        from storage.imap import ImapError
-
-        try:
-            conn = self._service._connector()  # type: ignore[misc]
-        except Exception:  # offline: the cached envelope and body do
-            return None
-        try:
-            conn.select(row.folder)
-            return conn.fetch_body(row.uid)
-        except ImapError:
-            return None
-        finally:
-            conn.close()
-
-    def compose_reply(
-        self, ref: str, *, reply_all: bool = False, message: str | None = None
-    ) -> Composed:
-        """A reply to the thread ``ref`` (its newest customer message unless ``message``)."""
-        from storage import compose
-
-        account = self._config()
-        service = self._service
-        root = service.resolve(ref)
-        original = self._original(self._answered_row(root, message))
-        draft = compose.reply_draft(
-            original, service._report_team(), reply_all=reply_all, signature=account.signature
-        )
-        return Composed(
-            kind="reply",
-            thread_root=root,
-            thread_id=_thread_id(root),
-            template=draft,
-            text=compose.render_draft(draft),
-            in_reply_to=original.message_id,
-            refs=compose.references(original),
-        )
-
-    def compose_forward(self, ref: str, to: str, *, message: str | None = None) -> Composed:
-        """A forward of a thread's message (default: its first customer message) to ``to``."""
-        from storage import compose
-        from storage.compose import DraftError
-
-        account = self._config()
-        service = self._service
-        try:
-            people = compose.parse_addresses(to, "--to")
-        except DraftError as exc:
-            raise _error(str(exc)) from None
-        root = service.resolve(ref)
-        row = service._pick_message(root, message)
-        draft = compose.forward_draft(self._original(row), people, signature=account.signature)
-        return Composed(
-            kind="forward",
-            thread_root=root,
-            thread_id=_thread_id(root),
-            template=draft,
-            text=compose.render_draft(draft),
-            in_reply_to="",
-            refs=(),
-        )
-
-    def recipients(self, text: str) -> list[str]:
-        """The edited draft's To and Cc, formatted (ServiceError naming what is malformed)."""
-        from storage import compose
-        from storage.compose import DraftError
-
-        try:
-            draft = compose.parse_draft(text)
-        except DraftError as exc:
-            raise _error(str(exc)) from None
-        return [p.formatted() for p in (*draft.to, *draft.cc)]
-
-    def written(self, composed: Composed, text: str) -> bool:
-        """Whether the edited ``text`` holds something the user wrote (else: nothing to send)."""
-        from storage import compose
-        from storage.compose import DraftError
-
-        try:
-            return compose.written(compose.parse_draft(text), composed.template)
-        except DraftError:
-            return True  # a broken header block is the user's writing: keep it
-
-    @contextlib.contextmanager
-    def editing(self, text: str) -> Iterator[EditFile]:
-        """A private 0600 ``.eml`` file in the data directory holding ``text`` for ``$EDITOR``;
-        read it back with :meth:`EditFile.read`. Removed when the block ends: save the text
-        to the outbox (``queue`` / ``save_draft``) inside the block. A process killed while the
-        editor runs leaves the file (``reply-*.eml``) behind, with what was typed."""
-        try:
-            fd, name = tempfile.mkstemp(prefix="reply-", suffix=".eml", dir=self._service.data_dir)
-            path = Path(name)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(text)
-        except OSError as exc:
-            raise _error(f"cannot write the draft file: {exc.strerror or exc}") from exc
-        try:
-            yield EditFile(path)
-        finally:
-            path.unlink(missing_ok=True)
 
     # -- the outbox ------------------------------------------------------------------------------
 
@@ -484,22 +295,3 @@ class Replies:
         if connector is None:
             raise _error("no server")
         return connector()
-
-
-@dataclass(frozen=True, slots=True)
-class EditFile:
-    """The file ``$EDITOR`` edits (see ``Replies.editing``)."""
-
-    path: Path
-
-    def read(self) -> str:
-        try:
-            return self.path.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            raise _error(f"cannot read the edited draft: {exc.strerror or exc}") from exc
-
-
-def _thread_id(root: str) -> str:
-    from storage.threads import thread_id
-
-    return thread_id(root)
