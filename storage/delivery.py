@@ -113,6 +113,8 @@ class Delivery:
         return accepted
 
     def _show(self, mail: OutboxMail) -> None:
+        if mail.kind == "forward":
+            return  # a forward is not an answer: its thread keeps waiting
         try:
             self.replies.show_locally(mail)
         except Exception as exc:  # the cache is a view: the outbox still has the message

@@ -292,6 +292,7 @@ def test_forward_to_an_engineering_list(cli: Cli, smtp: SmtpServer) -> None:
     body = msg.get_content().replace("\r\n", "\n")
     assert "---------- Forwarded message ----------" in body
     assert "Hallo, the CSV export crashes with 10k rows." in body
+    assert _awaiting(cli) == [thread]  # a forward is not an answer
     cli("forward", thread, "--to", "not an address", code=1)
 
 
