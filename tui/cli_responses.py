@@ -26,10 +26,20 @@ def waiting_json(summary: ThreadSummary) -> dict[str, Any]:
 
 
 def waiting_label(summary: ThreadSummary, now: datetime) -> str | None:
-    """'waits 3h 05m' for a thread of the awaiting view, else None."""
+    """'waits 3h05m' (at most 11 characters, the date column's width) for a thread of the
+    awaiting view, else None."""
     if summary.waiting_since is None:
         return None
-    return "waits " + format_duration(waited(summary.waiting_since, now).total_seconds())
+    seconds = int(waited(summary.waiting_since, now).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days >= 100:
+        return f"waits {days}d"
+    if days:
+        return f"waits {days}d{hours}h"
+    if hours:
+        return f"waits {hours}h{minutes:02d}m"
+    return f"waits {minutes}m"
 
 
 def _when(service: Service, text: str | None, option: str) -> datetime | None:
