@@ -10,14 +10,23 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from storage import reports, responses
 from storage.models import Granularity, TagKind, ThreadQuery, ThreadSummary
+from storage.threads import thread_id
 
 if TYPE_CHECKING:
     from storage.service import Service
+
+
+def _moment(epoch: int, tz_minutes: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(epoch, timezone(timedelta(minutes=tz_minutes)))
+    except (OverflowError, OSError, ValueError):
+        return datetime.fromtimestamp(0, UTC)
+
 
 __all__ = ["AWAITING_TTL", "Answers"]
 
@@ -47,8 +56,12 @@ class Answers:
             known, made, found = self._memo
             if known == count and now - made < AWAITING_TTL:
                 return found
-        rows = service.cache.report_rows(service.account)
-        found = responses.awaiting(rows, service._report_team())
+        timeline = service.cache.sender_timeline(service.account)
+        found = [
+            responses.Waiting(thread_id(root), root, _moment(epoch, tz))
+            for epoch, tz, root in responses.awaiting_timeline(timeline, service._report_team())
+        ]
+        found.sort(key=lambda w: (w.since, w.thread_id))
         self._memo = (count, now, found)
         return found
 

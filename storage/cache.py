@@ -1178,6 +1178,15 @@ class Cache:
             out.append(_report_thread(head, msgs, tags))
         return out
 
+    def sender_timeline(self, account: str) -> list[tuple[str, str, int, int]]:
+        """(thread root, sender address, epoch, tz minutes) of every threaded message, each
+        thread's oldest first: the few columns the awaiting view needs (``storage.answering``)."""
+        return self._db.execute(
+            "SELECT thread_root, from_addr, date, tz_minutes FROM messages"
+            " WHERE account=? AND thread_root IS NOT NULL ORDER BY thread_root, date, id",
+            (account,),
+        ).fetchall()
+
     def first_thread_date(self, account: str) -> datetime | None:
         """When the oldest cached thread started (None for an empty cache)."""
         row = self._db.execute(

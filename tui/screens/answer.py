@@ -86,6 +86,33 @@ class Answering:
         except Exception as exc:  # an unreadable outbox: say so, do not crash
             self._hint(f"outbox: {exc}")
 
+    # -- the awaiting view ------------------------------------------------------------------------
+
+    def show_awaiting(self) -> None:
+        """Switch to the awaiting view once its list is computed in a worker (a scan of every
+        message: ~0.3 s at 50,000), so the page reads on the UI thread find it ready."""
+        self._hint("finding the threads that wait for us…")
+        self.screen.run_worker(
+            self._warm_then_show, thread=True, group="awaiting", exclusive=True, exit_on_error=False
+        )
+
+    def warm(self) -> None:
+        """In a worker: compute the awaiting list now (after a sync, while the view shows)."""
+        try:
+            self.screen.service.answers.waiting()
+        except Exception as exc:  # the page read reports it again, on the UI thread
+            log_failure(str(exc) or type(exc).__name__, exc)
+
+    def _warm_then_show(self) -> None:
+        self.warm()
+        self._later(self._show_awaiting)
+
+    def _show_awaiting(self) -> None:
+        screen = self.screen
+        if screen.view_name == "awaiting":
+            screen.apply_view()
+            self._hint("")
+
     # -- 1. compose in a worker ------------------------------------------------------------------
 
     def start(self, kind: AnswerKind) -> None:

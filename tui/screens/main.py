@@ -1122,6 +1122,13 @@ class MainScreen(Screen[None]):
     def action_view(self, name: ViewName) -> None:
         self.view_name = name
         self.view_tag = None
+        if name == "awaiting":
+            self.answering.show_awaiting()  # computed in a worker, then shown
+            return
+        self._apply_query()
+
+    def apply_view(self) -> None:
+        """Show the list of the current view (``tui.screens.answer`` after its worker)."""
         self._apply_query()
 
     def action_view_tag(self) -> None:
@@ -1361,6 +1368,8 @@ class MainScreen(Screen[None]):
         try:
             with self.service_lock:
                 result = self.service.sync(progress)
+                if self.view_name == "awaiting":
+                    self.answering.warm()  # the list reload after the sync finds it ready
         except Exception as exc:  # offline is a state, not a crash
             self.post_message(SyncFailed(_error_text(exc)))
             return
