@@ -36,6 +36,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 
 from storage.models import Address
 from storage.reports import Team
+from storage.sanitize import one_line
 
 __all__ = [
     "MAX_REFERENCES",
@@ -292,7 +293,7 @@ def build_message(
     msg["To"] = [_email_address(p) for p in draft.to]
     if draft.cc:
         msg["Cc"] = [_email_address(p) for p in draft.cc]
-    msg["Subject"] = " ".join(draft.subject.split())
+    msg["Subject"] = one_line(draft.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = f"<{message_id}>"
     if in_reply_to:

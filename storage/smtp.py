@@ -2,7 +2,7 @@
 
 ``tls = "implicit"`` wraps the connection from the start (port 465), ``"starttls"`` upgrades it
 (587) and refuses a server that does not offer STARTTLS, ``"none"`` is plaintext and allowed
-only to a loopback host (:func:`storage.imap.is_loopback`, the IMAP rule). Certificates are
+only to a loopback host (:func:`storage.hosts.is_loopback`, the IMAP rule). Certificates are
 verified against the system's CAs (or ``ca_file``) with the host name checked.
 
 What a failure means for the outbox (``storage.outbox``):
@@ -26,7 +26,8 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from storage.imap import is_loopback
+from storage.hosts import is_loopback
+from storage.sanitize import one_line
 from storage.smtp_config import SmtpConfig
 
 __all__ = ["SmtpError", "SmtpNotSent", "SmtpSender", "SmtpUncertain"]
@@ -38,7 +39,7 @@ class SmtpError(Exception):
     """A send that did not end with the server's acceptance; one line, never a password."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(" ".join(message.split()))
+        super().__init__(one_line(message))
 
 
 class SmtpNotSent(SmtpError):
@@ -56,7 +57,7 @@ class SmtpUncertain(SmtpError):
 def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return f"{code} {' '.join(text.split())}"[:200]
+    return f"{code} {one_line(text)}"[:200]
 
 
 @dataclass
