@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from storage import bodystore, searchindex, threadstore
+from storage import bodystore, coverage, searchindex, threadstore
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
@@ -784,6 +784,10 @@ class Cache:
         except (ValueError, TypeError):
             attachments = ()
         return Body(text=row[0], attachments=attachments, html_only=bool(row[2]))
+
+    def rows_with_bodies(self, rowids: Sequence[int]) -> set[int]:
+        """The row ids among ``rowids`` whose body is cached (see :mod:`storage.coverage`)."""
+        return coverage.rows_with_bodies(self._db, rowids)
 
     def save_body(self, rowid: int, body: Body) -> None:
         attachments = json.dumps(

@@ -336,6 +336,30 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class Coverage:
+    """How many of an insight's threads have their text in the local cache (``storage.coverage``
+    says which message counts). ``voice``, ``bugs_by_reach``, ``digest`` and ``skim`` carry one."""
+
+    threads: int = 0
+    """Threads the insight is about (its window and its filter)."""
+    with_text: int = 0
+    """Of those, threads whose speaking message has a row in the cache's ``bodies``."""
+
+    @property
+    def not_mirrored(self) -> int:
+        """Threads whose text is not local yet (the body mirror has not reached them)."""
+        return self.threads - self.with_text
+
+    def note(self, what: str) -> str | None:
+        """``quotes from 812 of 830 threads; 18 not mirrored yet`` (``what`` = "quotes from"),
+        or None when nothing is missing."""
+        if self.not_mirrored <= 0:
+            return None
+        missing = self.not_mirrored
+        return f"{what} {self.with_text} of {self.threads} threads; {missing} not mirrored yet"
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A customer's own words: the first paragraph they wrote, trimmed."""
 
@@ -387,6 +411,8 @@ class VoiceReport:
     """Feature-request threads in the window."""
     unlabelled: int
     """Feature-request threads with neither a label nor a team tag (in no request)."""
+    coverage: Coverage = Coverage()
+    """Of the feature-request threads, those whose customer words are local."""
 
     def sanitized(self) -> VoiceReport:
         return dataclasses.replace(self, requests=tuple(r.sanitized() for r in self.requests))
@@ -418,6 +444,8 @@ class BugReach:
     until: datetime
     threads: int
     groups: tuple[BugGroup, ...]
+    coverage: Coverage = Coverage()
+    """Of the bug threads, those whose customer words are local."""
 
     def sanitized(self) -> BugReach:
         return dataclasses.replace(self, groups=tuple(g.sanitized() for g in self.groups))
@@ -472,6 +500,8 @@ class Digest:
     until: datetime
     threads: int
     groups: tuple[DigestGroup, ...]
+    coverage: Coverage = Coverage()
+    """Of the digest's threads, those whose excerpted message is local."""
 
     def sanitized(self) -> Digest:
         return dataclasses.replace(self, groups=tuple(g.sanitized() for g in self.groups))

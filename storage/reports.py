@@ -97,6 +97,8 @@ __all__ = [
     "customer_paragraph",
     "customer_paragraphs",
     "digest",
+    "digest_message",
+    "first_customer_message",
     "is_freemail",
     "mann_kendall",
     "parse_quarter",
@@ -105,6 +107,7 @@ __all__ = [
     "poisson_sf",
     "shift_period",
     "spike_test",
+    "tagged_in_window",
     "voice",
 ]
 
@@ -670,9 +673,10 @@ def customer_paragraph(text: str, limit: int = QUOTE_LIMIT) -> str:
 BodyLookup = Callable[[int], str | None]
 
 
-def _first_customer_message(
+def first_customer_message(
     thread: ReportThread, team: Team, since: datetime | None = None
 ) -> ReportMessage | None:
+    """The thread's first message (at or after ``since``) from an address not the team's."""
     for msg in thread.messages:
         addr = msg.sender.addr.strip()
         if addr and not team.includes(addr) and (since is None or msg.date >= since):
@@ -683,7 +687,7 @@ def _first_customer_message(
 def _quote(
     thread: ReportThread, team: Team, body_of: BodyLookup, tz: tzinfo | None
 ) -> Quote | None:
-    msg = _first_customer_message(thread, team)
+    msg = first_customer_message(thread, team)
     if msg is None:
         return None
     body = body_of(msg.rowid)
@@ -724,6 +728,14 @@ def _in_window(
     return chosen
 
 
+def tagged_in_window(
+    threads: Iterable[ReportThread], tag: str, since: datetime, until: datetime
+) -> list[ReportThread]:
+    """Threads carrying ``tag`` that started in [since, until), newest first (what ``voice``
+    and ``bugs_by_reach`` are about)."""
+    return [t for t in _in_window(threads, since, until) if tag in t.tags]
+
+
 def _reach(group: Sequence[ReportThread], team: Team) -> tuple[int, int]:
     addrs: set[str] = set()
     companies: set[str] = set()
@@ -746,7 +758,7 @@ def voice(
     """The ``top`` feature requests of the window: ``category:feature-request`` threads grouped
     by their label tags (by their team tags when they have no label), ranked by distinct
     customers, each with up to three quotes from different customers."""
-    requests = [t for t in _in_window(threads, since, until) if FEATURE_TAG in t.tags]
+    requests = tagged_in_window(threads, FEATURE_TAG, since, until)
     groups: dict[str, list[ReportThread]] = {}
     unlabelled = 0
     for thread in requests:
@@ -785,7 +797,7 @@ def bugs_by_reach(
 ) -> BugReach:
     """``category:bug`` threads of the window grouped by each of their team and label tags
     (bugs with neither form one group with tag None), ranked by distinct customers."""
-    bugs = [t for t in _in_window(threads, since, until) if BUG_TAG in t.tags]
+    bugs = tagged_in_window(threads, BUG_TAG, since, until)
     groups: dict[str | None, list[ReportThread]] = {}
     for thread in bugs:
         keys: list[str | None] = [t for t in thread.tags if tag_kind(t) in ("team", "label")]
@@ -809,11 +821,19 @@ def bugs_by_reach(
     return BugReach(since=since, until=until, threads=len(bugs), groups=tuple(built))
 
 
+def digest_message(
+    thread: ReportThread, team: Team, since: datetime, until: datetime
+) -> ReportMessage | None:
+    """The message a digest shows for the thread: the customer's first in [since, until)."""
+    msg = first_customer_message(thread, team, since)
+    return None if msg is None or msg.date >= until else msg
+
+
 def _digest_item(
     thread: ReportThread, team: Team, body_of: BodyLookup, since: datetime, until: datetime
 ) -> DigestItem | None:
-    msg = _first_customer_message(thread, team, since)
-    if msg is None or msg.date >= until:
+    msg = digest_message(thread, team, since, until)
+    if msg is None:
         return None
     body = body_of(msg.rowid)
     return DigestItem(

@@ -39,8 +39,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storage import coverage, reports
 from storage import quotes as saved_quotes
-from storage import reports
 from storage.answering import Answers
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
@@ -845,7 +845,11 @@ class Service:
         grouped by team and label tags, ranked by distinct customers."""
         start, end = self._window(since, until, lambda e: e - timedelta(weeks=12))
         rows = self.cache.report_rows(self.account, start, end)
-        result = reports.bugs_by_reach(rows, self._report_team(), since=start, until=end)
+        team = self._report_team()
+        result = reports.bugs_by_reach(rows, team, since=start, until=end)
+        mirrored = self.cache.rows_with_bodies
+        covered = coverage.bugs(rows, team, mirrored, since=start, until=end)
+        result = dataclasses.replace(result, coverage=covered)
         return result if raw else result.sanitized()
 
     def voice(
@@ -862,10 +866,12 @@ class Service:
 
         start, end = self._window(since, until, lambda e: e - relativedelta(months=3))
         rows = self.cache.report_rows(self.account, start, end)
-        result = reports.voice(
-            rows, self._report_team(), self._body_text, since=start, until=end, top=top
-        )
+        team = self._report_team()
+        result = reports.voice(rows, team, self._body_text, since=start, until=end, top=top)
         result = saved_quotes.prefer_saved(result, self._voice_quotes())  # saved quotes first
+        mirrored = self.cache.rows_with_bodies
+        covered = coverage.voice(rows, team, mirrored, since=start, until=end)
+        result = dataclasses.replace(result, coverage=covered)
         return result if raw else result.sanitized()
 
     def digest(
@@ -875,7 +881,11 @@ class Service:
         the first lines of each thread's customer message (cached bodies only)."""
         start, end = self._window(since, until, lambda e: e - timedelta(days=1))
         rows = self.cache.report_rows(self.account, start, end, active=True)
-        result = reports.digest(rows, self._report_team(), self._body_text, since=start, until=end)
+        team = self._report_team()
+        result = reports.digest(rows, team, self._body_text, since=start, until=end)
+        mirrored = self.cache.rows_with_bodies
+        covered = coverage.digest(rows, team, mirrored, since=start, until=end)
+        result = dataclasses.replace(result, coverage=covered)
         return result if raw else result.sanitized()
 
     def quarter(self, text: str) -> tuple[datetime, datetime]:

@@ -27,6 +27,15 @@ from storage.models import (
     VoiceReport,
 )
 from storage.service import Service, ServiceError
+from tui.cli_coverage import (
+    EXCERPTS,
+    QUOTES,
+    TEXT,
+    bugs_json,
+    coverage_json,
+    digest_json,
+    write_coverage,
+)
 from tui.cli_output import (
     PROG,
     Parser,
@@ -71,12 +80,12 @@ def add_report_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         "digest", parents=[common], help="what customers wrote since WHEN, by category"
     )
     p.add_argument("--since", metavar="WHEN", help="start (default: 24 hours ago)")
-    p.add_argument("--format", choices=("md", "text"), default="md")
+    p.add_argument("--format", choices=("md", "text", "json"), default="md")
 
     p = sub.add_parser(
         "skim", parents=[common], help="what customers wrote since your last skim, by category"
     )
-    p.add_argument("--format", choices=("text", "md"), default="text")
+    p.add_argument("--format", choices=("text", "md", "json"), default="text")
     p.add_argument("--peek", action="store_true", help="do not remember this skim")
 
 
@@ -241,28 +250,15 @@ def _who(sender: Address, company: str | None) -> str:
 def cmd_bugs(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     since = _when(service, args.since, "--since")
     if args.format == "json":
-        reach = service.bugs_by_reach(since, raw=True)
-        dump_json(
-            [
-                {
-                    "tag": g.tag,
-                    "kind": g.kind,
-                    "threads": g.threads,
-                    "customers": g.customers,
-                    "companies": g.companies,
-                    "last_date": to_iso(g.last_date),
-                    "thread_ids": list(g.thread_ids),
-                }
-                for g in reach.groups
-            ],
-            out,
-        )
+        dump_json(bugs_json(service.bugs_by_reach(since, raw=True)), out)
         return 0
     reach = service.bugs_by_reach(since)
     out.write(
         f"Bugs by reach, {_day(reach.since)} to {_moment(reach.until)}: "
-        f"{reach.threads} category:bug threads\n\n"
+        f"{reach.threads} category:bug threads\n"
     )
+    write_coverage(reach.coverage, TEXT, out)
+    out.write("\n")
     if not reach.groups:
         out.write("(no category:bug threads in this window)\n")
         return 0
@@ -315,6 +311,7 @@ def voice_json(voice: VoiceReport) -> dict[str, Any]:
             }
             for r in voice.requests
         ],
+        "coverage": coverage_json(voice.coverage),
     }
 
 
@@ -324,6 +321,7 @@ def _voice_md(voice: VoiceReport, out: TextIO) -> None:
         f"{_day(voice.until - timedelta(microseconds=1))}\n\n"
         f"{voice.threads} feature requests; ranked by distinct customers.\n\n"
     )
+    write_coverage(voice.coverage, QUOTES, out, md=True)
     if not voice.requests:
         out.write("No threads tagged category:feature-request in this window.\n")
         return
@@ -357,6 +355,7 @@ def _digest_md(digest: Digest, out: TextIO) -> None:
         f"## Digest {_moment(digest.since)} to {_moment(digest.until)}: "
         f"{digest.threads} thread{'s' if digest.threads != 1 else ''}\n\n"
     )
+    write_coverage(digest.coverage, EXCERPTS, out, md=True)
     counts = [f"{_md(g.category or 'not categorised')}: {len(g.items)}" for g in digest.groups]
     out.write((" · ".join(counts) or "Nothing new from customers.") + "\n")
     for g in digest.groups:
@@ -376,6 +375,7 @@ def _digest_text(digest: Digest, out: TextIO) -> None:
     out.write(
         f"Digest {_moment(digest.since)} to {_moment(digest.until)}: {digest.threads} threads\n"
     )
+    write_coverage(digest.coverage, EXCERPTS, out)
     for g in digest.groups:
         out.write(f"\n{(g.category or 'not categorised').upper()} ({len(g.items)})\n")
         for item in g.items:
@@ -388,7 +388,10 @@ def _digest_text(digest: Digest, out: TextIO) -> None:
 
 def cmd_skim(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     last = service.last_skim()
-    digest = service.skim(remember=not args.peek)
+    digest = service.skim(remember=not args.peek, raw=args.format == "json")
+    if args.format == "json":
+        dump_json({**digest_json(digest), "first": last is None, "peek": args.peek}, out)
+        return 0
     if last is None:
         out.write("First skim: showing the last 24 hours.\n")
     if args.format == "md":
@@ -401,7 +404,11 @@ def cmd_skim(service: Service, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_digest(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    digest = service.digest(_when(service, args.since, "--since"))
+    since = _when(service, args.since, "--since")
+    if args.format == "json":
+        dump_json(digest_json(service.digest(since, raw=True)), out)
+        return 0
+    digest = service.digest(since)
     if args.format == "text":
         _digest_text(digest, out)
     else:

@@ -114,7 +114,7 @@ def test_dark_mode_tops_the_voice_of_the_customer(demo: DemoCli) -> None:
 
 
 def test_bugs_and_digest(demo: DemoCli) -> None:
-    bugs = json.loads(demo("bugs", "--since", "2026-08-01", "--format", "json")[0])
+    bugs = json.loads(demo("bugs", "--since", "2026-08-01", "--format", "json")[0])["groups"]
     assert bugs[0]["tag"] == "team:billing"
     assert bugs[0]["customers"] == max(g["customers"] for g in bugs)
     table, _ = demo("bugs", "--since", "2026-08-01")

@@ -210,9 +210,11 @@ class SkimScreen(Screen[SkimOutcome]):
             f" {len(g.items)}"
             for g in digest.groups
         )
-        self.query_one("#skim-counts", Static).update(
-            Content(counts or "Nothing new from customers since then.")
-        )
+        counts = counts or "Nothing new from customers since then."
+        missing = digest.coverage.note("excerpts from")  # said only when text is missing
+        if missing is not None:
+            counts += f" · {missing}"
+        self.query_one("#skim-counts", Static).update(Content(counts))
         items = self.items
         styles = items.insight_styles()
         now = self.now()

@@ -1,0 +1,117 @@
+"""Which threads of an insight have their text in the local cache (``Coverage``).
+
+The insights (``voice``, ``bugs_by_reach``, ``digest`` and ``skim``) count threads from headers
+and tags, which every sync brings; what they quote comes from message bodies, which the body
+mirror brings later, or never outside its ``bodies`` window. Each insight therefore says how many
+of its threads it could read.
+
+What counts as "has local text"
+    Every thread speaks through one message, the one the insight quotes or excerpts:
+
+    * ``voice`` and ``bugs_by_reach``: the thread's first message from a customer (a sender that
+      is not the team's, :class:`storage.reports.Team`); when only the team wrote, its first
+      message;
+    * ``digest`` and ``skim``: the customer's first message inside the window (the excerpt).
+
+    A thread has local text when that message has a row in the cache's ``bodies`` table: its
+    readable text was stored (by the mirror, or when someone opened the thread). An empty text
+    (an attachment-only message) counts as mirrored: there is nothing more to fetch. The threads
+    counted are exactly the insight's threads (``VoiceReport.threads``, ``BugReach.threads``,
+    ``Digest.threads``), so ``with_text + not_mirrored == threads``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from storage.models import Coverage
+from storage.reports import (
+    BUG_TAG,
+    FEATURE_TAG,
+    ReportMessage,
+    ReportThread,
+    Team,
+    digest_message,
+    first_customer_message,
+    tagged_in_window,
+)
+
+__all__ = ["Mirrored", "bugs", "count", "digest", "rows_with_bodies", "speaking_message", "voice"]
+
+Mirrored = Callable[[Sequence[int]], set[int]]
+"""Of these message row ids, those with a ``bodies`` row (``Cache.rows_with_bodies``)."""
+
+_CHUNK = 10_000
+
+
+def rows_with_bodies(db: sqlite3.Connection, rowids: Sequence[int]) -> set[int]:
+    """The row ids among ``rowids`` whose body is cached (primary-key lookups, in chunks)."""
+    found: set[int] = set()
+    for start in range(0, len(rowids), _CHUNK):
+        part = json.dumps(list(rowids[start : start + _CHUNK]))
+        found.update(
+            r[0]
+            for r in db.execute(
+                "SELECT b.message FROM json_each(?) j JOIN bodies b ON b.message = j.value", (part,)
+            )
+        )
+    return found
+
+
+def speaking_message(thread: ReportThread, team: Team) -> ReportMessage | None:
+    """The message a quote of the thread comes from: its first customer message, or its first
+    message when only the team wrote (None for a thread with no message)."""
+    msg = first_customer_message(thread, team)
+    if msg is None and thread.messages:
+        return thread.messages[0]
+    return msg
+
+
+def count(messages: Iterable[ReportMessage | None], mirrored: Mirrored) -> Coverage:
+    """Coverage of threads given by their speaking messages (None: the thread has none, so
+    nothing of it can be local)."""
+    chosen = list(messages)
+    rowids = [m.rowid for m in chosen if m is not None]
+    return Coverage(threads=len(chosen), with_text=len(mirrored(rowids)))
+
+
+def voice(
+    threads: Iterable[ReportThread],
+    team: Team,
+    mirrored: Mirrored,
+    *,
+    since: datetime,
+    until: datetime,
+) -> Coverage:
+    """Of the window's feature requests, those whose customer words are local."""
+    chosen = tagged_in_window(threads, FEATURE_TAG, since, until)
+    return count((speaking_message(t, team) for t in chosen), mirrored)
+
+
+def bugs(
+    threads: Iterable[ReportThread],
+    team: Team,
+    mirrored: Mirrored,
+    *,
+    since: datetime,
+    until: datetime,
+) -> Coverage:
+    """Of the window's bugs, those whose customer words are local."""
+    chosen = tagged_in_window(threads, BUG_TAG, since, until)
+    return count((speaking_message(t, team) for t in chosen), mirrored)
+
+
+def digest(
+    threads: Iterable[ReportThread],
+    team: Team,
+    mirrored: Mirrored,
+    *,
+    since: datetime,
+    until: datetime,
+) -> Coverage:
+    """Of the digest's threads, those whose excerpted message is local."""
+    chosen = (digest_message(t, team, since, until) for t in threads)
+    return count((m for m in chosen if m is not None), mirrored)
