@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from storage import bodystore, coverage, searchindex, threadstore
+from storage import bodystore, coverage, searchindex, serversearch, threadstore
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
@@ -948,13 +948,30 @@ class Cache:
         self._local.hits = (key, hits)
         return hits
 
+    def roots_of_uids(self, account: str, folder: str, uids: Sequence[int]) -> tuple[set[str], int]:
+        """Thread roots of the cached messages among ``uids`` (see :mod:`storage.serversearch`)."""
+        return serversearch.roots_of_uids(self._db, account, folder, uids)
+
+    def _roots_json(self, roots: frozenset[str]) -> str:
+        """``roots`` as a JSON array, remembered for the same set (the list pages through it)."""
+        memo: tuple[frozenset[str], str] | None = getattr(self._local, "roots", None)
+        if memo is not None and memo[0] is roots:
+            return memo[1]
+        text = json.dumps(sorted(roots), ensure_ascii=False)
+        self._local.roots = (roots, text)
+        return text
+
     def _source(self, account: str, query: ThreadQuery) -> tuple[str, list[object]]:
         """FROM clause: a full-text search drives the query from its hits (a few thousand
-        primary-key lookups) instead of walking every thread and testing membership."""
+        primary-key lookups) instead of walking every thread and testing membership; so do
+        the roots a server search found."""
+        join = "json_each(?) h CROSS JOIN threads t ON t.root = h.value"
+        if query.roots is not None:
+            return join, [self._roots_json(query.roots)]
         match = fts_query(query.search) if query.search else None
         if match is None:
             return "threads t", []
-        return "json_each(?) h CROSS JOIN threads t ON t.root = h.value", [self._search_hits(match)]
+        return join, [self._search_hits(match)]
 
     def _where(
         self, account: str, query: ThreadQuery, keywords: Sequence[str]
@@ -971,7 +988,8 @@ class Cache:
         if query.since is not None:
             clauses.append("t.last_date >= ?")
             params.append(_epoch(query.since)[0])
-        if query.search and fts_query(query.search) is None:  # else _source joins the hits
+        # else _source joins the hits (or the roots a server search found)
+        if query.search and query.roots is None and fts_query(query.search) is None:
             for term in query.search.split():
                 like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 like += "%"

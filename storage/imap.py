@@ -1091,6 +1091,41 @@ class ImapConnection:
         }
         return sorted(found)
 
+    def uid_search(
+        self, criteria: Sequence[str], *, charset: str | None = None, literal: bytes | None = None
+    ) -> list[int]:
+        """``UID SEARCH`` in the selected folder; the matching UIDs, ascending. ``criteria`` are
+        search keys already in IMAP syntax (atoms, quoted strings: ``storage.serversearch``
+        builds them, never from raw user text); ``literal`` follows them as an IMAP literal
+        (imaplib sends one per command, last), e.g. the value of a final ``TEXT``. With
+        ESEARCH (RFC 4731) the reply is ``RETURN (ALL)``'s compact UID set, else the plain
+        ``* SEARCH`` list; either must stay below imaplib's 1 MB line (the caller bounds the
+        UID range of big folders)."""
+        self._require_selected()
+        esearch = "ESEARCH" in self._capabilities
+        args = ["UID", "SEARCH", *(["RETURN", "(ALL)"] if esearch else [])]
+        args += [*(["CHARSET", charset] if charset else []), *criteria]
+        wire = self._wire()
+        self._forget_untagged()
+        wire.literal = literal
+        try:
+            result = self._command("UID SEARCH", *args)
+        finally:
+            wire.literal = None
+        self._check_ok("UID SEARCH", result)
+        if esearch:
+            lines = [line for line in self._untagged("ESEARCH") if isinstance(line, bytes)]
+            match = re.search(rb"\bALL ([0-9:,]+)", lines[-1]) if lines else None
+            return parse_uid_set(match.group(1).decode()) if match else []
+        found = {
+            int(uid)
+            for line in self._untagged("SEARCH")
+            if isinstance(line, bytes)
+            for uid in line.split()
+            if uid.isdigit()
+        }
+        return sorted(found)
+
     def fetch_headers(self, uids: Sequence[int], fields: Sequence[str]) -> list[HeaderRecord]:
         """Flags, INTERNALDATE, size and the named header fields (all headers if ``fields`` is
         empty) of ``uids``, in the order given; UIDs that no longer exist are left out. Never

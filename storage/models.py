@@ -248,6 +248,36 @@ class ThreadQuery:
     awaiting: bool = False
     """Only threads whose newest message is a customer's, longest waiting first
     (``storage.responses``); ``oldest_first`` is ignored then."""
+    roots: frozenset[str] | None = None
+    """Only these threads (root Message-IDs): what a server search found
+    (``ServerSearch.roots``); ``search`` is not applied on top of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSearch:
+    """What ``Service.search_server`` found: the cached threads holding a match, and how many
+    matching messages the cache does not have yet."""
+
+    text: str
+    roots: frozenset[str]
+    """Root Message-IDs of the cached threads with a matching message."""
+    messages: int
+    """Matching messages on the server, in every folder searched."""
+    unknown: int
+    """Of those, messages the cache does not hold yet (a sync brings them)."""
+    folders: tuple[str, ...]
+    """The folders searched."""
+    missing_folders: tuple[str, ...] = ()
+    """Configured folders the server does not have (not searched)."""
+    esearch: bool = False
+    """The server answered with ESEARCH (RFC 4731) rather than plain SEARCH."""
+
+    def unknown_note(self) -> str | None:
+        """One line about the matches the cache does not know yet, or None."""
+        if not self.unknown:
+            return None
+        many = "es" if self.unknown != 1 else ""
+        return f"{self.unknown} match{many} on the server not in the local cache yet: sync first"
 
 
 # -- reports (values built by storage.reports, returned by Service.report/voice/bugs/digest) -----

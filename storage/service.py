@@ -7,6 +7,7 @@ Who calls what:
 ``Service.open_demo(...)``  the bundled mailbox (``DATA_DIR/demo``), same cache/thread/tag code
 ``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``)
 ``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
+``search_server(text)``     IMAP SEARCH in every folder -> the cached threads (``query.roots``)
 ``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK``)
 ``edit_tags(ref, +, -)``    durable in the outbox, applied to the cache, pushed by the next sync
 ``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
@@ -58,6 +59,7 @@ from storage.models import (
     Quote,
     Report,
     SavedQuote,
+    ServerSearch,
     SyncResult,
     TagEditResult,
     TagInfo,
@@ -393,6 +395,30 @@ class Service:
         if q.awaiting:
             return self.answers.count_awaiting(q)
         return self.cache.count_threads(self.account, q, self._keywords(q.tags))
+
+    def search_server(self, text: str) -> ServerSearch:
+        """Search every configured folder on the server for messages holding every word of
+        ``text`` (IMAP ``UID SEARCH TEXT``, ESEARCH where offered; see
+        ``storage.serversearch``). List the threads with ``ThreadQuery(roots=result.roots)``.
+        One connection, closed after; offline or refused: ``ServiceError`` with one line."""
+        words = text.split()
+        if not words:
+            raise ServiceError("nothing to search for")
+        if self._connector is None:
+            raise ServiceError("the demo mailbox has no server to search")
+        from storage import serversearch
+        from storage.imap import ImapError
+
+        try:
+            conn = self._connector()
+            try:
+                hits, missing = serversearch.search_folders(conn, self.folders, words)
+                esearch = "ESEARCH" in conn.capabilities
+            finally:
+                conn.close()
+        except ImapError as exc:
+            raise ServiceError(f"server search failed: {exc}") from exc
+        return serversearch.resolve(self.cache, self.account, text, hits, missing, esearch=esearch)
 
     def _pending_by_root(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

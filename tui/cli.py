@@ -45,6 +45,7 @@ from tui.cli_output import (
     size_text,
 )
 from tui.cli_responses import waiting_json, waiting_label
+from tui.cli_search import server_query
 
 
 class _Version(argparse.Action):
@@ -110,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="only threads whose newest message is a customer's, longest waiting first",
     )
     p.add_argument("--since", metavar="WHEN", help="e.g. 2026-11-01, yesterday, '3 days ago'")
-    p.add_argument("--search", metavar="TEXT", help="words in subject, people or fetched bodies")
+    p.add_argument("--search", metavar="TEXT", help="words in subject, people or mirrored bodies")
+    p.add_argument(
+        "--server", action="store_true", help="run --search on the server (IMAP SEARCH) instead"
+    )
     p.add_argument("--limit", type=positive_int, metavar="N", help="at most N threads")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -287,6 +291,8 @@ def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         limit=args.limit,
         awaiting=args.awaiting,
     )
+    if args.server:
+        query = server_query(service, query)
     if args.json:
         dump_json([thread_json(s) for s in service.list_threads(query, raw=True)], out)
         return 0
