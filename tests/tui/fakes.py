@@ -21,6 +21,7 @@ from storage.models import (
     Attachment,
     MessageView,
     SavedQuote,
+    ServerSearch,
     SyncProgress,
     SyncResult,
     TagEditResult,
@@ -185,6 +186,14 @@ class FakeService:
         self.replies = FakeReplies(self)
         self.answers = FakeAnswers()
         self._lock = threading.Lock()
+        self.server_hits: dict[str, list[str]] = {}
+        """Search words -> ids of the threads the fake server matches (``search_server``)."""
+        self.server_unknown = 0
+        """Matches the fake server has that the cache does not know."""
+        self.server_error: str | None = None
+        """When set, ``search_server`` fails with this line (offline)."""
+        self.server_gate: threading.Event | None = None
+        """When set, ``search_server`` waits for it (a slow server)."""
 
     # -- the Service API ---------------------------------------------------------------------
 
@@ -212,6 +221,8 @@ class FakeService:
             return False
         if q.unread and not s.unread:
             return False
+        if q.roots is not None:
+            return s.root_message_id in q.roots
         if q.search:
             hay = (s.subject + " " + " ".join(p.formatted() for p in s.participants)).lower()
             return all(word in hay for word in q.search.lower().split())
@@ -407,6 +418,23 @@ class FakeService:
 
     def pending_count(self) -> int:
         return self.pending
+
+    def search_server(self, text: str) -> ServerSearch:
+        """Like the service's: the threads the (fake) server matches for ``text``."""
+        self.calls.append(("search_server", text))
+        if self.server_gate is not None:
+            self.server_gate.wait(5)
+        if self.server_error is not None:
+            raise FakeServiceError(self.server_error)
+        ids = [i for i in self.server_hits.get(text, []) if i in self.threads]
+        return ServerSearch(
+            text=text,
+            roots=frozenset(self.threads[i].root_message_id for i in ids),
+            messages=len(ids) + self.server_unknown,
+            unknown=self.server_unknown,
+            folders=("INBOX",),
+            esearch=True,
+        )
 
     # -- test helpers ------------------------------------------------------------------------
 

@@ -95,6 +95,7 @@ from tui.screens.triage import (
     plan_toggle,
     tag_state,
 )
+from tui.server_search import ServerSearch, ServerSearched
 from tui.startup import after_first_frame
 from tui.widgets.message_view import ThreadView
 from tui.widgets.search_bar import SearchBar
@@ -197,6 +198,13 @@ class MainScreen(Screen[None]):
             show=False,
         ),
         Binding("/", "search", "Search subject, people and bodies", id="search", show=False),
+        Binding(
+            "S,ctrl+s",
+            "search_server",
+            "Search the server for the search words (mail not mirrored here)",
+            id="search.server",
+            show=False,
+        ),
         Binding("a", "view('all')", "View: all threads", id="view.all", show=False),
         Binding(
             "u",
@@ -332,6 +340,8 @@ class MainScreen(Screen[None]):
         self.view_name: ViewName = "all"
         self.view_tag: str | None = None
         self.search_text = ""
+        self.server_search = ServerSearch(service)
+        """The search words run on the server (``search.server``) and what it found."""
         self.catalog: list[TagInfo] = []
         self.undo_stack = UndoStack()
         self._queue: deque[_QueuedBatch] = deque()
@@ -438,18 +448,19 @@ class MainScreen(Screen[None]):
     # -- the list and the thread -------------------------------------------------------------
 
     def _query(self) -> ThreadQuery:
-        return ThreadQuery(
+        query = ThreadQuery(
             tags=(self.view_tag,) if self.view_name == "tag" and self.view_tag else (),
             untagged=self.view_name == "untagged",
             unread=self.view_name == "unread",
             awaiting=self.view_name == "awaiting",
             search=self.search_text or None,
         )
+        return self.server_search.narrow(query)
 
     def _view_label(self) -> str:
         label = f"tag {self.view_tag}" if self.view_name == "tag" else self.view_name
         if self.search_text:
-            label += f' · search "{self.search_text}"'
+            label += " · " + self.server_search.label(self.search_text)
         return label
 
     def _apply_query(self, *, count_later: bool = False) -> None:
@@ -1170,6 +1181,20 @@ class MainScreen(Screen[None]):
     def _search_submitted(self, event: Input.Submitted) -> None:
         self._run_search(event.value)
         self.thread_list.focus()
+
+    def action_search_server(self) -> None:
+        """Run the search field's words on the server (``tui.server_search``)."""
+        words = " ".join(self.search_bar.value.split())
+        self._run_search(words)
+        self.status.hint = self.server_search.start(self, words)
+        self.status.view = self._view_label()
+
+    @on(ServerSearched)
+    def _server_searched(self, message: ServerSearched) -> None:
+        hint = self.server_search.finished(message, self.search_text)
+        if hint is not None:
+            self.status.hint = hint
+            self._apply_query()
 
     @on(SearchBar.Cancelled)
     def _search_cancelled(self) -> None:

@@ -12,7 +12,11 @@ from textual.widgets import Input
 class SearchBar(Input):
     """Search over subject, people and fetched bodies (the service decides how)."""
 
-    HELP = "Search: results update as you type; enter goes back to the list, escape clears."
+    HELP = (
+        "Search: results update as you type (the local cache: subjects, people, mirrored "
+        "bodies); enter goes back to the list, escape clears. The server-search key (S in the "
+        "list, ctrl+s here, by default) runs the same words on the server."
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Clear the search", show=False),

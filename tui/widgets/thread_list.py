@@ -229,6 +229,7 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
             since=self._query.since,
             search=self._query.search,
             awaiting=self._query.awaiting,
+            roots=self._query.roots,
             limit=pages * PAGE_SIZE,
             offset=page * PAGE_SIZE,
         )
