@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from storage import bodystore, coverage, searchindex, serversearch, threadstore
+from storage import bodystore, coverage, searchindex, searchpage, serversearch, threadstore
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
@@ -1006,8 +1006,14 @@ class Cache:
     ) -> list[ThreadRow]:
         """Threads matching ``query`` (tag filters given as keywords), newest activity first
         (``query.oldest_first``: oldest first message first)."""
-        source, params = self._source(account, query)
         where, where_params = self._where(account, query, keywords)
+        match = fts_query(query.search) if query.search and query.roots is None else None
+        if match is not None and query.limit is not None and not query.oldest_first:
+            # A common word's first pages: walk the newest threads (storage.searchpage).
+            walked = self._walk_page(account, match, where, where_params, query)
+            if walked is not None:
+                return [self._thread_row(r) for r in walked]
+        source, params = self._source(account, query)
         params.extend(where_params)
         order = "t.first_date, t.root" if query.oldest_first else "t.last_date DESC, t.root"
         sql = f"SELECT {self._THREAD_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}"
@@ -1018,6 +1024,29 @@ class Cache:
             sql += " LIMIT -1 OFFSET ?"
             params.append(query.offset)
         return [self._thread_row(r) for r in self._db.execute(sql, params)]
+
+    def _walk_page(
+        self,
+        account: str,
+        match: str,
+        where: str,
+        params: Sequence[object],
+        query: ThreadQuery,
+    ) -> list[tuple[object, ...]] | None:
+        """The page by walking (None: map every hit instead); see :mod:`storage.searchpage`."""
+        assert query.limit is not None
+        memo: tuple[tuple[str, int, int], str] | None = getattr(self._local, "hits", None)
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if memo is not None and memo[0] == (match, self._generation, version):
+            return None  # the hits are mapped already: the usual query is cheaper
+        if query.offset + query.limit > searchpage.MAX_WALK or not searchpage.is_dense(
+            self._db, match
+        ):
+            return None
+        columns = self._THREAD_COLUMNS
+        return searchpage.newest_page(
+            self._db, account, match, columns, where, params, query.limit, query.offset
+        )
 
     def count_threads(self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()) -> int:
         source, params = self._source(account, query)

@@ -1175,7 +1175,7 @@ class MainScreen(Screen[None]):
         text = " ".join(text.split())
         if text != self.search_text:
             self.search_text = text
-            self._apply_query()
+            self._apply_query(count_later=bool(text))  # a common word's count takes a while
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:

@@ -1,0 +1,84 @@
+"""``storage.searchpage``: the walked first pages of a common word are exactly the pages the
+mapped hits give, in the same order, with the view's filters (demo mailbox, thresholds lowered
+so that its words count as common)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage import searchpage
+from storage.models import ThreadQuery
+from storage.service import Service
+
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    root: Path = tmp_path_factory.mktemp("demo")
+    with Service.open_demo(root, now=NOW) as service:
+        yield service
+
+
+QUERIES = [
+    ThreadQuery(search="the"),
+    ThreadQuery(search="export", limit=7),
+    ThreadQuery(search="you", limit=5, offset=5),
+    ThreadQuery(search="please", limit=4, unread=True),
+    ThreadQuery(search="the", limit=6, tags=("category:bug",)),
+    ThreadQuery(search="the", limit=6, untagged=True),
+    ThreadQuery(search="you the", limit=8, since=NOW - timedelta(days=20)),
+    ThreadQuery(search="zzzzzz", limit=5),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: f"{q.search}-{q.limit}-{q.offset}")
+def test_walked_pages_equal_mapped_pages(
+    service: Service, query: ThreadQuery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if query.limit is None:
+        query = ThreadQuery(search=query.search, limit=10)
+    expected = [s.id for s in service.list_threads(query)]  # not dense: every hit mapped
+    walked: list[object] = []
+    real = searchpage.newest_page
+
+    def spy(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        walked.append(result)
+        return result
+
+    monkeypatch.setattr(searchpage, "DENSE", 1)
+    monkeypatch.setattr(searchpage, "BATCH", 3)
+    monkeypatch.setattr(searchpage, "newest_page", spy)
+    service.cache._local.hits = None  # a new query: nothing mapped yet
+    got = [s.id for s in service.list_threads(query)]
+    assert got == expected
+    if query.search != "zzzzzz":  # a word nowhere is not dense: never walked
+        assert walked and walked[0] is not None
+
+
+def test_a_walk_that_finds_too_little_gives_up(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = ThreadQuery(search="the", limit=50)
+    expected = [s.id for s in service.list_threads(query)]
+    monkeypatch.setattr(searchpage, "DENSE", 1)
+    monkeypatch.setattr(searchpage, "BATCH", 2)
+    monkeypatch.setattr(searchpage, "MAX_WALK", 4)
+    service.cache._local.hits = None
+    assert [s.id for s in service.list_threads(query)] == expected
+
+
+def test_newest_page_stops_after_max_walk(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searchpage, "BATCH", 2)
+    monkeypatch.setattr(searchpage, "MAX_WALK", 2)
+    args = ('"zzzzzz"', "t.root", "t.account=?", [service.account], 3, 0)
+    assert searchpage.newest_page(service.cache._db, service.account, *args) is None
+    monkeypatch.setattr(searchpage, "MAX_WALK", 10**6)
+    assert searchpage.newest_page(service.cache._db, service.account, *args) == []
