@@ -85,6 +85,7 @@ def test_bench_sync_smoke() -> None:
         ("bench_userdb.py", ["--smoke"], "outbox_put ms"),
         ("bench_reports.py", ["--smoke"], "voice"),
         ("bench_day.py", ["--smoke"], "day_summary"),
+        ("bench_search.py", ["--smoke"], "common word"),
     ],
 )
 def test_other_benchmarks_smoke(script: str, args: list[str], expected: str) -> None:

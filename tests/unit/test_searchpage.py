@@ -1,6 +1,7 @@
-"""``storage.searchpage``: the walked first pages of a common word are exactly the pages the
-mapped hits give, in the same order, with the view's filters (demo mailbox, thresholds lowered
-so that its words count as common)."""
+"""Search pages: the walked first pages of a common word (``storage.searchpage``) are exactly
+the pages the mapped hits give, in the same order, with the view's filters (demo mailbox,
+thresholds lowered so that its words count as common); and what words of one or two characters
+match."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from storage import searchpage
-from storage.models import ThreadQuery
+from storage.cache import Cache, FolderState
+from storage.message import Body, Envelope
+from storage.models import Address, ThreadQuery
 from storage.service import Service
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
@@ -82,3 +85,38 @@ def test_newest_page_stops_after_max_walk(
     assert searchpage.newest_page(service.cache._db, service.account, *args) is None
     monkeypatch.setattr(searchpage, "MAX_WALK", 10**6)
     assert searchpage.newest_page(service.cache._db, service.account, *args) == []
+
+
+def _small_cache() -> Cache:
+    cache = Cache(":memory:")
+    cache.save_folder(FolderState("a", "INBOX", 1, 0, False))
+    items = []
+    for uid, subject in ((1, "Login fine zq"), (2, "Export broken")):
+        env = Envelope(
+            message_id=f"m{uid}@x", in_reply_to=(), references=(), subject=subject,
+            sender=Address("Bo", f"bo{uid}@x.example"), to=(), cc=(), reply_to=(),
+            date=NOW - timedelta(hours=uid),
+        )  # fmt: skip
+        items.append((uid, env, (), 10, None, None))
+    cache.add_messages("a", "INBOX", items)
+    rowids = cache.rowids("a")
+    for uid, text in ((1, "the 发票 is fine"), (2, "zq so the export is broken, 发票 too")):
+        cache.save_body(rowids[("INBOX", uid)], Body(text=text, attachments=(), html_only=False))
+    cache.thread_pending("a")
+    cache.rebuild_threads("a")
+    return cache
+
+
+def test_short_words_match_subjects_and_people_only() -> None:
+    cache = _small_cache()
+
+    def subjects(text: str) -> list[str]:
+        found = cache.list_threads("a", ThreadQuery(search=text))
+        assert cache.count_threads("a", ThreadQuery(search=text)) == len(found)
+        return [t.subject for t in found]
+
+    assert subjects("zq") == ["Login fine zq"]  # "zq" is in the other body too: not searched
+    assert subjects("发票") == []  # two characters: bodies are not scanned
+    assert subjects("the zq") == ["Login fine zq"]  # long words in bodies, short in subjects
+    assert subjects("export zq") == []
+    assert subjects("bo2") == ["Export broken"]  # three characters: the index, people too
