@@ -200,6 +200,8 @@ QUERIES = (
     ("two words", PHRASE),
     ("non-ASCII word", NON_ASCII),
     ("subject word", "problem"),
+    ("two letters", "ok"),
+    ("CJK, 2 chars", "发票"),
 )
 
 
