@@ -233,3 +233,27 @@ def test_the_demo_has_no_server_to_search(tmp_path: Path) -> None:
         "--account", "demo", "threads", "--search", "export", "--server", ok=False
     )
     assert code == 1 and err.strip() == "supportmail: the demo mailbox has no server to search"
+
+
+def test_with_bodies_none_only_the_server_finds_body_words(
+    mail_user: Any, account_config: Path, tmp_path: Path
+) -> None:
+    """The real flow for mail outside the body window: nothing to forget, it never came."""
+    config = tmp_path / "none.toml"
+    config.write_text(
+        account_config.read_text().replace(
+            "[accounts.support]\n", '[accounts.support]\nbodies = "none"\n'
+        )
+    )
+    for n, subject, body in MAILBOX:
+        mail_user.append("INBOX", _mail(n, subject, body))
+    cli = Cli(config, tmp_path / "none")
+    cli("sync")
+    assert cli.json("threads", "--search", BODY_ONLY) == []
+    assert _subjects(cli.json("threads", "--search", BODY_ONLY, "--server")) == ["Cannot export"]
+    thread = cli.json("threads", "--search", "Dark mode")[0]["id"]
+    cli("tag", thread, "+category:feature-request", "+team:editor")
+    voice = json.loads(cli("voice", "--since", "2026-09-01", "--format", "json")[1])
+    assert voice["coverage"] == {"threads": 1, "with_text": 0, "not_mirrored": 1}
+    _code, md, _err = cli("voice", "--since", "2026-09-01")
+    assert "Quotes from 0 of 1 threads; 1 not mirrored yet." in md
