@@ -86,6 +86,7 @@ def test_bench_sync_smoke() -> None:
         ("bench_reports.py", ["--smoke"], "voice"),
         ("bench_day.py", ["--smoke"], "day_summary"),
         ("bench_search.py", ["--smoke"], "common word"),
+        ("bench_answering.py", ["--smoke"], "awaiting page"),
     ],
 )
 def test_other_benchmarks_smoke(script: str, args: list[str], expected: str) -> None:

@@ -146,3 +146,25 @@ async def test_mutt_keymap_replies_with_r(
         await pilot.press("ctrl+r")  # mark read moved from r
         await settle(pilot)
         assert service.called("mark_read") or service.called("queue_read")
+
+
+async def test_hostile_subject_in_the_question_is_text(
+    make_app: AppFactory,
+    service: FakeService,
+    answering_editor: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.widgets import Static
+
+    app = make_app()
+    _no_suspend(app, monkeypatch)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        current = main_screen(app).thread_list.current
+        assert current is not None and current.subject == "[bold]x[/] not bold"
+        await pilot.press("A")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmSend)
+        shown = str(confirm.query_one("#confirm-send-subject", Static).render())
+        assert "Re: [bold]x[/] not bold" in shown  # markup shown as text, not applied
