@@ -56,13 +56,22 @@ class Answers:
             known, made, found = self._memo
             if known == count and now - made < AWAITING_TTL:
                 return found
+        found = self._waiting_at(None)
+        self._memo = (count, now, found)
+        return found
+
+    def _waiting_at(self, until: datetime | None) -> list[responses.Waiting]:
+        """The threads waiting at ``until`` (None: now, every message), longest first."""
+        service = self._service
         timeline = service.cache.sender_timeline(service.account)
+        if until is not None:
+            end = until.timestamp()
+            timeline = [row for row in timeline if row[2] < end]
         found = [
             responses.Waiting(thread_id(root), root, _moment(epoch, tz))
             for epoch, tz, root in responses.awaiting_timeline(timeline, service._report_team())
         ]
         found.sort(key=lambda w: (w.since, w.thread_id))
-        self._memo = (count, now, found)
         return found
 
     def _selected(self, query: ThreadQuery) -> list[responses.Waiting]:
@@ -124,5 +133,5 @@ class Answers:
             until=end,
             by=by,
             kind=kind,
-            waiting_threads=cache.report_rows(account, None, end),
+            waiting=self._waiting_at(end),
         )

@@ -257,10 +257,12 @@ def build_responses(
     by: Granularity = "week",
     kind: TagKind | None = None,
     waiting_threads: Iterable[ReportThread] | None = None,
+    waiting: Sequence[Waiting] | None = None,
 ) -> ResponseReport:
     """First-reply times per tag (of ``kind``, or all) and period for the threads whose first
     customer message is in [since, until), replies seen up to ``until``; ``waiting`` lists the
-    threads of ``waiting_threads`` (default ``threads``) that wait at ``until``."""
+    threads of ``waiting_threads`` (default ``threads``) that wait at ``until`` (or ``waiting``
+    as given: the service computes it from the lean timeline)."""
     pool = list(threads)
     starts = period_starts(since, until, by)
     everyone: list[FirstReply] = []
@@ -283,7 +285,9 @@ def build_responses(
         )
         for name in names
     )
-    source = pool if waiting_threads is None else waiting_threads
+    if waiting is None:
+        source = pool if waiting_threads is None else waiting_threads
+        waiting = awaiting(source, team, until)
     return ResponseReport(
         since=since,
         until=until,
@@ -291,7 +295,7 @@ def build_responses(
         tags=tags,
         total=stats(everyone),
         total_periods=_by_period(everyone, starts, by),
-        waiting=tuple(awaiting(source, team, until)),
+        waiting=tuple(waiting),
     )
 
 
