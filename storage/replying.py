@@ -250,6 +250,9 @@ class Replies(Drafting):
             return RetryResult(busy=True)
         except OutboxError as exc:
             return RetryResult(errors=(str(exc),))
+        except Exception as exc:  # a sync must not fail for the mail outbox: say it, log it
+            log.warning("outbox retry failed: %s", exc, exc_info=True)
+            return RetryResult(errors=(f"outbox not retried: {exc or type(exc).__name__}",))
 
     # -- the cache -------------------------------------------------------------------------------
 
