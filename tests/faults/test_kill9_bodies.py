@@ -1,5 +1,5 @@
-"""kill -9 in the middle of the body mirror: nothing stored is lost, nothing stored is fetched
-again. The CLI's ``sync`` is SIGKILLed when ``Cache.save_bodies`` is entered for the Nth time
+"""kill -9 (and a cut connection) in the middle of the body mirror: nothing stored is lost,
+nothing stored is fetched again. The CLI's ``sync`` is SIGKILLed when ``Cache.save_bodies`` is entered for the Nth time
 (``tests/faults/die_at.py``): before any chunk was written, after the first one, and after the
 second. What was committed stays, indexed for search; the next sync fetches exactly the UIDs
 that have no body (counted through ``ImapConnection.fetch_whole``) and the mirror is complete.
@@ -24,6 +24,7 @@ from storage.service import CACHE_FILE, Service
 from storage.settings import load_settings
 from tests.dovecot import MailUser
 from tests.faults.kill_rounds import ROOT, app_env
+from tests.faults.proxy import Fault, FaultProxy
 from tests.mailgen import message
 
 pytestmark = pytest.mark.dovecot
@@ -110,3 +111,43 @@ def test_kill9_mid_mirror_loses_nothing_and_resumes_without_refetching(
     after = _stored(data)
     assert len(after) == MESSAGES
     assert all(after[uid] == text for uid, text in before.items())
+
+
+def test_a_cut_mid_mirror_reconnects_and_fetches_each_message_once(
+    mail_user: MailUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection is cut while whole messages stream in: the sync's retry reconnects, the
+    mirror resumes from its work list, and every body is stored; no fetch that completed is
+    repeated (the chunk that was cut is fetched again, as a whole)."""
+    _seed(mail_user)
+    with FaultProxy(mail_user.host, mail_user.port) as proxy:
+        config = tmp_path / "proxied.toml"
+        config.write_text(
+            "[accounts.support]\n"
+            'host = "127.0.0.1"\n'
+            f"port = {proxy.port}\n"
+            'tls = "none"\n'
+            f'username = "{mail_user.username}"\n'
+            f'password_command = "printf {mail_user.password}"\n'
+            "timeout = 5\n"
+        )
+        data = tmp_path / "data"
+        settings = load_settings(config)
+        with Service.open(settings, settings.account("support"), data) as service:
+            service.sync(bodies=False)
+        fetched: list[int] = []
+        original = ImapConnection.fetch_whole
+
+        def counting(self: ImapConnection, uids: Any) -> dict[int, bytes]:
+            got = original(self, uids)
+            fetched.extend(got)
+            return got
+
+        monkeypatch.setattr(ImapConnection, "fetch_whole", counting)
+        # The second chunk's FETCH (the first one asks for the newest 200 only).
+        proxy.arm(Fault("cut", after_client=rb"BODY\.PEEK\[\]", after_server_bytes=150_000))
+        with Service.open(settings, settings.account("support"), data) as service:
+            result = service.sync()
+        assert proxy.fired.is_set() and proxy.connections >= 3
+    assert result.bodies == len(fetched) == len(set(fetched)) == MESSAGES
+    assert len(_stored(data)) == MESSAGES
