@@ -1,8 +1,9 @@
 """kill -9 (and a cut connection) in the middle of the body mirror: nothing stored is lost,
-nothing stored is fetched again. The CLI's ``sync`` is SIGKILLed when ``Cache.save_bodies`` is entered for the Nth time
-(``tests/faults/die_at.py``): before any chunk was written, after the first one, and after the
-second. What was committed stays, indexed for search; the next sync fetches exactly the UIDs
-that have no body (counted through ``ImapConnection.fetch_whole``) and the mirror is complete.
+nothing stored is fetched again. The CLI's ``sync`` is SIGKILLed when ``Cache.save_bodies`` is
+entered for the Nth time (``tests/faults/die_at.py``): before any chunk was written, after the
+first one, and after the second. What was committed stays, indexed for search; the next sync
+fetches exactly the UIDs that have no body (counted through ``ImapConnection.fetch_whole``) and
+the mirror is complete. A connection cut while whole messages stream in is retried by the sync.
 """
 
 from __future__ import annotations
