@@ -988,14 +988,15 @@ class ImapConnection:
             raise ImapConnectionLost(f"not connected to {self.host}:{self.port}")
         return self._client
 
-    def select(self, folder: str) -> FolderStatus:
-        """SELECT ``folder`` read-write (EXAMINE if the server only allows reading it)."""
+    def select(self, folder: str, *, readonly: bool = False) -> FolderStatus:
+        """SELECT ``folder`` read-write (EXAMINE if the server only allows reading it, or
+        with ``readonly``: the watcher only listens)."""
         client = self._client_or_fail()
         self._selected = None
-        read_only = False
+        read_only = readonly
         with self._translated(f"SELECT {folder}"):
             try:
-                response = client.select_folder(folder)
+                response = client.select_folder(folder, readonly=readonly)
             except imaplib.IMAP4.readonly:
                 response = client.select_folder(folder, readonly=True)
                 read_only = True
@@ -1037,6 +1038,38 @@ class ImapConnection:
             highestmodseq=int(highest) if highest is not None else None,
             permanent_keywords=b"\\*" in permanent and not read_only,
         )
+
+    def status(self, folder: str) -> dict[str, int]:
+        """STATUS of a folder (not the selected one): MESSAGES, UIDNEXT, UIDVALIDITY and, with
+        CONDSTORE, HIGHESTMODSEQ, as far as the server reported them. Changes the server
+        reports meanwhile for the selected folder stay for ``take_changes``."""
+        items = "MESSAGES UIDNEXT UIDVALIDITY" + (" HIGHESTMODSEQ" if self._condstore else "")
+        self._check_ok("STATUS", self._command("STATUS", "STATUS", _quote(folder), f"({items})"))
+        found: dict[str, int] = {}
+        for line in self._untagged("STATUS"):
+            values = line.rsplit(b"(", 1)[-1] if isinstance(line, bytes) else b""
+            for name, value in re.findall(rb"([A-Za-z]+) (\d+)", values):
+                found[name.decode("ascii").upper()] = int(value)
+        return found
+
+    def take_changes(self) -> bool:
+        """Whether the server reported a change of the selected folder (EXISTS, EXPUNGE,
+        FETCH, VANISHED) with the last commands; forgets what it reported."""
+        changed = self._client is not None and any(
+            self._wire().untagged_responses.get(name)
+            for name in ("EXISTS", "EXPUNGE", "FETCH", "VANISHED")
+        )
+        self._forget_untagged()
+        return changed
+
+    def abort(self) -> None:
+        """Shut the socket down, from any thread: a command blocked on it fails at once with
+        ``ImapConnectionLost`` (``close`` must not run while another thread uses it)."""
+        client = self._client
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            client.socket().shutdown(socket.SHUT_RDWR)
 
     def _status_uidnext(self, folder: str) -> int:
         self._check_ok("STATUS", self._command("STATUS", "STATUS", _quote(folder), "(UIDNEXT)"))
@@ -1311,48 +1344,65 @@ class ImapConnection:
         self._check_ok("NOOP", self._command("NOOP", "NOOP"))
         self._forget_untagged()
 
-    def idle_wait(self, timeout: float) -> bool:
-        """IDLE until the server reports a change in the selected folder or ``timeout`` seconds
-        pass; True if something changed. Without IDLE: sleep, then NOOP."""
+    def idle_wait(self, timeout: float, *, wake: int | None = None) -> bool:
+        """IDLE until the server reports a change in the selected folder, ``timeout`` seconds
+        pass or the file descriptor ``wake`` becomes readable (another thread wants this one
+        back; the caller drains it); True if something changed. Without IDLE: wait the same
+        way, then NOOP (not after a wake-up)."""
         self._require_selected()
+        deadline = time.monotonic() + max(timeout, 0.0)
         if "IDLE" not in self._capabilities:
-            time.sleep(max(timeout, 0.0))
+            if _wait_readable(wake, deadline):
+                return False
             return self._noop_reports_changes()
         client = self._client_or_fail()
         with self._translated("IDLE"):
             client.idle()
-            changed = self._idle_until(time.monotonic() + max(timeout, 0.0))
+            changed = self._idle_until(deadline, wake)
             _text, late = client.idle_done()
         self._forget_untagged()
         return changed or any(_is_change_response(response) for response in late)
 
-    def _idle_until(self, deadline: float) -> bool:
-        """Read IDLE's untagged lines until a change arrives (True) or the deadline passes.
+    def _idle_until(self, deadline: float, wake: int | None = None) -> bool:
+        """Read IDLE's untagged lines until a change arrives (True), the deadline passes or
+        ``wake`` is readable (False).
 
         Waits with a selector, never with a socket timeout: a read that times out leaves
         the socket's file object unusable. Lines buffered behind a non-change line are seen
         by ``idle_done`` at the latest."""
         wire = self._wire()
         with selectors.DefaultSelector() as selector:
-            selector.register(wire.sock, selectors.EVENT_READ)
+            selector.register(wire.sock, selectors.EVENT_READ, "server")
+            if wake is not None:
+                selector.register(wake, selectors.EVENT_READ, "wake")
             while (remaining := deadline - time.monotonic()) > 0:
                 pending = getattr(wire.sock, "pending", None)
-                if not (pending and pending()) and not selector.select(remaining):
-                    return False
+                if not (pending and pending()):
+                    ready = {key.data for key, _mask in selector.select(remaining)}
+                    if "wake" in ready:
+                        return False
+                    if "server" not in ready:
+                        return False
                 line: bytes = wire._get_line()
                 if _is_change_line(line):
                     return True
         return False
 
     def _noop_reports_changes(self) -> bool:
-        self._forget_untagged()
+        changed = self.take_changes()
         self._check_ok("NOOP", self._command("NOOP", "NOOP"))
-        changed = any(
-            self._wire().untagged_responses.get(name)
-            for name in ("EXISTS", "EXPUNGE", "FETCH", "VANISHED")
-        )
-        self._forget_untagged()
-        return changed
+        return self.take_changes() or changed
+
+
+def _wait_readable(fd: int | None, deadline: float) -> bool:
+    """Sleep until ``deadline`` or until ``fd`` is readable (True)."""
+    remaining = max(deadline - time.monotonic(), 0.0)
+    if fd is None:
+        time.sleep(remaining)
+        return False
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        return bool(selector.select(remaining))
 
 
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)

@@ -231,6 +231,20 @@ class SyncProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """What the live mirror (``Service.live``) reports, from its own threads.
+
+    ``kind``: ``online`` (``detail``: ``idle`` or ``polling``), ``offline`` (``detail``: why, one
+    line; it retries), ``syncing`` (a sync starts), ``progress`` (``progress`` set), ``synced``
+    (``result`` set), ``sync_failed`` (``detail``: the error; it retries)."""
+
+    kind: Literal["online", "offline", "syncing", "progress", "synced", "sync_failed"]
+    detail: str = ""
+    result: SyncResult | None = None
+    progress: SyncProgress | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadQuery:
     """Which threads to list. All filters combine with AND."""
 

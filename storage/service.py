@@ -5,10 +5,15 @@ Who calls what:
 ==========================  ====================================================================
 ``Service.open(...)``       a configured account (cache + userdb in ``DATA_DIR/ACCOUNT``)
 ``Service.open_demo(...)``  the bundled mailbox (``DATA_DIR/demo``), same cache/thread/tag code
-``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``)
+``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``); one sync at a
+                            time (a call while one runs shares the next one: ``storage.coalesce``)
+``live(on_event)``          the live mirror: IDLE/STATUS watcher + debounced syncs
+                            (``storage.live``, ``storage.watcher``)
+``on_server(work)``         ``work(conn)`` on the interactive session (pushes, bodies, searches)
 ``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
 ``search_server(text)``     IMAP SEARCH in every folder -> the cached threads (``query.roots``)
-``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK``)
+``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK`` on the
+                            interactive session: it never waits behind a sync)
 ``edit_tags(ref, +, -)``    durable in the outbox, applied to the cache, pushed by the next sync
 ``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
 ``note_file(ref)``          the note as a private temp file for ``$EDITOR``, saved back on exit
@@ -25,6 +30,11 @@ Who calls what:
 
 Every method returns frozen values from ``storage.models``; errors a user can cause come out as
 ``ServiceError`` with one line.
+
+Threads: every method may be called from any thread. The cache and the userdb lock their own
+writes; the network goes through three persistent sessions (``storage.sessions``: sync,
+interactive, watch), each with its own lock, so a push or a thread being opened never waits for a
+sync; syncs are serialised here (``_syncs``). A UI needs no lock of its own.
 """
 
 from __future__ import annotations
@@ -34,16 +44,18 @@ import dataclasses
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from storage import coverage, reports
 from storage import quotes as saved_quotes
 from storage.answering import Answers
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
+from storage.coalesce import Coalescer
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope
@@ -55,6 +67,7 @@ from storage.models import (
     DaySummary,
     Digest,
     Granularity,
+    LiveEvent,
     MessageView,
     Quote,
     Report,
@@ -93,14 +106,21 @@ from storage.userdb import StoredQuote, UserDB, UserDBError
 if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP or day code
     from storage import day
     from storage.imap import ImapConnection
+    from storage.live import LiveMirror
+    from storage.sessions import Session, Sessions
     from storage.sync import ProgressCallback, SyncEngine
 
 __all__ = ["NoteEntry", "Service", "ServiceError"]
+
+CLOSE_WAIT = 5.0
+"""Seconds ``close`` waits for a live mirror's thread to end."""
 
 CACHE_FILE = "cache.sqlite3"
 USERDB_FILE = "userdb.json"
 
 _KIND_ORDER = {"team": 0, "category": 1, "label": 2}
+
+T = TypeVar("T")
 
 
 class ServiceError(Exception):
@@ -178,6 +198,14 @@ class Service:
         """Awaiting replies and first-reply times (``storage.answering``)."""
         self.replies = Replies(self)
         """Reply, forward, the mail outbox (``storage.replying``)."""
+        self._sessions: Sessions | None = None
+        if connector is not None:
+            from storage.sessions import Sessions
+
+            self._sessions = Sessions(connector)
+        self._syncs: dict[bool, Coalescer[SyncResult]] = {True: Coalescer(), False: Coalescer()}
+        """One per ``bodies`` value; the sync session's lock runs one sync at a time."""
+        self._lives: list[LiveMirror] = []
 
     # -- construction ------------------------------------------------------------------------
 
@@ -186,15 +214,17 @@ class Service:
         """A service for a configured IMAP account, its files in ``data_dir / account.name``.
         Connects lazily (the password too)."""
         password: list[str] = []
+        asking = threading.Lock()  # three sessions may log in at once: ask for it once
 
         def connect() -> ImapConnection:
             from storage.imap import ImapConnection
 
-            if not password:
-                try:
-                    password.append(get_password(account))
-                except PasswordError as exc:
-                    raise ServiceError(str(exc)) from exc
+            with asking:
+                if not password:
+                    try:
+                        password.append(get_password(account))
+                    except PasswordError as exc:
+                        raise ServiceError(str(exc)) from exc
             conn = ImapConnection(
                 account.host,
                 account.port,
@@ -291,6 +321,13 @@ class Service:
             raise ServiceError(str(exc)) from exc
 
     def close(self) -> None:
+        """Stop the live mirrors, interrupt and log out the sessions, close the files."""
+        for mirror in self._lives:
+            mirror.stop()
+        if self._sessions is not None:
+            self._sessions.close()  # a sync in flight fails now instead of running on
+        for mirror in self._lives:
+            mirror.done.wait(CLOSE_WAIT)
         self.cache.close()
         self.userdb.close()
         self._window_lock.release()
@@ -303,19 +340,21 @@ class Service:
 
     # -- sync --------------------------------------------------------------------------------
 
-    def _engine(self, progress: ProgressCallback | None, *, bodies: bool = False) -> SyncEngine:
+    def _engine(
+        self, progress: ProgressCallback | None, session: Session, *, bodies: bool = False
+    ) -> SyncEngine:
+        """An engine on ``session``'s persistent connection (call it with the lock held)."""
         from storage.sync import SyncEngine
 
-        if self._connector is None:
-            raise ServiceError("the demo mailbox has no server to sync with")
         return SyncEngine(
             self.cache,
             self.userdb,
             self.account,
             self.folders,
-            self._connector,
+            session.connection,
             progress=progress,
             bodies_since=self._bodies_since() if bodies else None,
+            keep_connection=True,
         )
 
     def _bodies_since(self) -> int | None:
@@ -328,34 +367,101 @@ class Service:
             return ALL_DATES
         return int((self.clock() - timedelta(days=self.bodies.days)).timestamp())
 
+    def _run_engine(
+        self,
+        session: Session,
+        progress: ProgressCallback | None,
+        *,
+        pull: bool,
+        what: str,
+        bodies: bool = False,
+    ) -> SyncResult:
+        from storage.imap import ImapError
+
+        with session.lock:
+            try:
+                engine = self._engine(progress, session, bodies=bodies)
+                return engine.run(pull=pull, push=True)
+            except ImapError as exc:
+                session.drop()
+                raise ServiceError(f"{what} failed: {exc}") from exc
+            except UserDBError as exc:
+                raise ServiceError(f"{what} stopped: {exc}") from exc
+            except BaseException:
+                session.drop()  # the connection may be mid-command: start clean next time
+                raise
+
     def sync(self, progress: ProgressCallback | None = None, *, bodies: bool = True) -> SyncResult:
         """Pull new mail and flag changes from every folder, push pending tag edits, then
-        mirror the bodies the ``bodies`` setting asks for (``bodies=False``: headers only)."""
-        if self._connector is None:
-            return SyncResult(account=self.account, folders=len(self.folders))
-        from storage.imap import ImapError
+        mirror the bodies the ``bodies`` setting asks for (``bodies=False``: headers only).
 
-        try:
-            result = self._engine(progress, bodies=bodies).run()
-        except ImapError as exc:
-            raise ServiceError(f"sync failed: {exc}") from exc
-        except UserDBError as exc:
-            raise ServiceError(f"sync stopped: {exc}") from exc
-        self.replies.last_retry = self.replies.retry()  # unsent replies go with every sync
-        return result
+        On the sync session (logged in once, kept). One sync at a time: a call while another
+        runs waits for it and then shares one follow-up sync with every other such call (of
+        the same ``bodies``), so requests coalesce instead of queueing."""
+        if self._sessions is None:
+            return SyncResult(account=self.account, folders=len(self.folders))
+        session = self._sessions.sync
+
+        def one_sync() -> SyncResult:
+            result = self._run_engine(session, progress, pull=True, what="sync", bodies=bodies)
+            self.replies.last_retry = self.replies.retry()  # unsent replies go with every sync
+            return result
+
+        return self._syncs[bodies].run(one_sync)
 
     def push(self) -> SyncResult:
-        """Push the outbox now (no pull)."""
-        if self._connector is None:
+        """Push the outbox now (no pull), on the interactive session: never behind a sync."""
+        if self._sessions is None:
             return SyncResult(account=self.account)
+        return self._run_engine(self._sessions.interactive, None, pull=False, what="push")
+
+    def on_server(self, work: Callable[[ImapConnection], T]) -> T:
+        """``work(connection)`` on the interactive session (its lock held; re-run once on a
+        kept connection found dropped, so ``work`` must be idempotent): for what a person
+        waits for, e.g. a server search. ``ImapError`` comes out as ``ServiceError``."""
+        if self._sessions is None:
+            raise ServiceError("the demo mailbox has no server")
         from storage.imap import ImapError
 
         try:
-            return self._engine(None).run(pull=False, push=True)
+            return self._sessions.interactive.run(work)
         except ImapError as exc:
-            raise ServiceError(f"push failed: {exc}") from exc
-        except UserDBError as exc:
-            raise ServiceError(f"push stopped: {exc}") from exc
+            raise ServiceError(str(exc)) from exc
+
+    def live(
+        self,
+        on_event: Callable[[LiveEvent], None],
+        *,
+        poll_seconds: float = 60.0,
+        initial_sync: bool = True,
+        **timing: float,
+    ) -> LiveMirror:
+        """The live mirror of this account (``storage.live``): call ``run()`` in a thread of
+        your own (it blocks), ``stop()`` from any; ``on_event`` gets ``LiveEvent``s from its
+        threads. ``poll_seconds``: the polling interval of a server without IDLE. ``timing``:
+        ``debounce``, ``check_seconds``, ``idle_seconds`` (tests shorten them)."""
+        if self._sessions is None:
+            raise ServiceError("the demo mailbox has no server to watch")
+        from storage.live import LiveMirror
+
+        mirror = LiveMirror(
+            sync=self.sync,
+            session=self._sessions.watch,
+            folders=self.folders,
+            on_event=on_event,
+            poll_seconds=poll_seconds,
+            initial_sync=initial_sync,
+            **timing,  # type: ignore[arg-type]
+        )
+        self._lives = [m for m in self._lives if not m.done.is_set()] + [mirror]
+        return mirror
+
+    @property
+    def logins(self) -> dict[str, int]:
+        """How often each session logged in so far (tests and benchmarks read it)."""
+        if self._sessions is None:
+            return {}
+        return {session.purpose: session.logins for session in self._sessions}
 
     def take_notice(self) -> str | None:
         """A one-time message for the user (e.g. the notes file was damaged and restored)."""
@@ -400,22 +506,22 @@ class Service:
         """Search every configured folder on the server for messages holding every word of
         ``text`` (IMAP ``UID SEARCH TEXT``, ESEARCH where offered; see
         ``storage.serversearch``). List the threads with ``ThreadQuery(roots=result.roots)``.
-        One connection, closed after; offline or refused: ``ServiceError`` with one line."""
+        On the interactive session (never behind a sync); offline or refused: ``ServiceError``
+        with one line."""
         words = text.split()
         if not words:
             raise ServiceError("nothing to search for")
-        if self._connector is None:
+        if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to search")
         from storage import serversearch
         from storage.imap import ImapError
 
+        def search(conn: ImapConnection) -> tuple[list[serversearch.FolderHits], list[str], bool]:
+            hits, missing = serversearch.search_folders(conn, self.folders, words)
+            return hits, missing, "ESEARCH" in conn.capabilities
+
         try:
-            conn = self._connector()
-            try:
-                hits, missing = serversearch.search_folders(conn, self.folders, words)
-                esearch = "ESEARCH" in conn.capabilities
-            finally:
-                conn.close()
+            hits, missing, esearch = self._sessions.interactive.run(search)
         except ImapError as exc:
             raise ServiceError(f"server search failed: {exc}") from exc
         return serversearch.resolve(self.cache, self.account, text, hits, missing, esearch=esearch)
@@ -507,30 +613,26 @@ class Service:
                 found[msg.rowid] = body
             else:
                 missing.append(msg)
-        if not missing or not fetch or self._connector is None:
+        if not missing or not fetch or self._sessions is None:
             return found
         from storage.imap import ImapError
 
-        try:
-            conn = self._connector()
-        except (ImapError, ServiceError):
-            return found  # offline: headers still show; bodies say they are not loaded
-        try:
-            selected = None
+        def fetch_missing(conn: ImapConnection) -> None:
             for msg in sorted(missing, key=lambda m: (m.folder, m.uid)):
-                if selected != msg.folder:
+                if msg.rowid in found:
+                    continue  # fetched before a dropped connection was re-established
+                if conn.selected != msg.folder:
                     conn.select(msg.folder)
-                    selected = msg.folder
                 raw_bytes = conn.fetch_body(msg.uid)
                 if raw_bytes is None:
                     continue
                 body = parse_body(raw_bytes)
                 self.cache.save_body(msg.rowid, body)
                 found[msg.rowid] = body
-        except ImapError:
-            pass
-        finally:
-            conn.close()
+
+        # Offline: headers still show; bodies say they are not loaded.
+        with contextlib.suppress(ImapError, ServiceError):
+            self._sessions.interactive.run(fetch_missing)
         return found
 
     # -- tags --------------------------------------------------------------------------------

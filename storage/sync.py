@@ -147,7 +147,10 @@ class SyncEngine:
         progress: ProgressCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
         bodies_since: int | None = None,
+        keep_connection: bool = False,
     ) -> None:
+        """``keep_connection``: ``connect`` hands out a persistent session's connection
+        (``storage.sessions``); the run leaves it logged in instead of logging out."""
         self.cache = cache
         self.userdb = userdb
         self.account = account
@@ -156,6 +159,7 @@ class SyncEngine:
         self._progress = progress or (lambda _p: None)
         self._sleep = sleep
         self._imap: ImapConnection | None = None
+        self._keep = keep_connection
         self._selected: str | None = None
         self._bulk = False
         """This run is a first sync: thread rows are rebuilt at the end (see ``run``)."""
@@ -174,8 +178,11 @@ class SyncEngine:
         return self._imap
 
     def close(self) -> None:
+        """Log out (or, with ``keep_connection``, only let go: a dropped connection is
+        reconnected by the session on the next ``connect``)."""
         if self._imap is not None:
-            self._imap.close()
+            if not self._keep:
+                self._imap.close()
             self._imap = None
             self._selected = None
 

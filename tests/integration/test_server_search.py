@@ -148,19 +148,14 @@ def service(synced: Cli, account_config: Path) -> Iterator[Service]:
 
 
 def _hide_esearch(service: Service) -> list[ImapConnection]:
-    """Make the service's connections look like a server without ESEARCH."""
-    opened: list[ImapConnection] = []
-    connect = service._connector
-    assert connect is not None
+    """Make the service's interactive session (the one server searches use, kept between
+    calls) look like a server without ESEARCH."""
 
-    def without_esearch() -> ImapConnection:
-        conn = connect()
+    def without_esearch(conn: ImapConnection) -> ImapConnection:
         conn._capabilities = conn.capabilities - {"ESEARCH"}
-        opened.append(conn)
         return conn
 
-    service._connector = without_esearch
-    return opened
+    return [service.on_server(without_esearch)]
 
 
 @pytest.mark.parametrize("text", ["sharedword", UMLAUT, f"Größe {UMLAUT}", "nothing-matches"])
