@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from storage.sanitize import sanitize_line, sanitize_text
 
@@ -242,6 +242,23 @@ class LiveEvent:
     detail: str = ""
     result: SyncResult | None = None
     progress: SyncProgress | None = None
+
+
+class LiveHandle(Protocol):
+    """What ``Service.live`` returns (``storage.live.LiveMirror``), as the UI sees it."""
+
+    def run(self) -> None:
+        """Watch and sync until ``stop()`` (blocks: run it in a thread)."""
+
+    def stop(self) -> None:
+        """End ``run`` soon; thread-safe."""
+
+    def request_sync(self) -> None:
+        """Sync soon, coalesced with one already due; thread-safe."""
+
+    @property
+    def stopping(self) -> bool:
+        """``stop()`` was called."""
 
 
 @dataclass(frozen=True, slots=True)

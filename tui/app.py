@@ -2,15 +2,14 @@
 
 ``run_app(service, keymap)`` is what ``tui.cli`` calls for ``supportmail`` and ``supportmail demo``.
 The app owns what is app-wide: the key map (``App.set_keymap`` on mount, with a notice when two
-bindings clash), the lock that serialises service writes from workers, the clock used for the
-list's relative dates, the command palette entries, and quitting (which first saves any unsaved
-note).
+bindings clash), the clock used for the list's relative dates, the command palette entries, and
+quitting (which first saves any unsaved note). It holds no lock: the service serialises its own
+work (``storage.service``, Threads).
 """
 
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -77,7 +76,6 @@ class SupportMailApp(App[None]):
         self.keymap = dict(keymap)
         self.keymap_name = keymap_name
         self.fixed_now = now
-        self.service_lock = threading.Lock()
         self.clashes: list[str] = []
         self._screen_options = {
             "poll_seconds": poll_seconds,
@@ -97,7 +95,6 @@ class SupportMailApp(App[None]):
         return MainScreen(
             self.service,
             now=self.now,
-            service_lock=self.service_lock,
             keymap_name=self.keymap_name,
             **self._screen_options,
         )

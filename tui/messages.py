@@ -131,6 +131,20 @@ class SyncProgressed(Message):
         return isinstance(message, SyncProgressed) and not _lists_threads(self.progress)
 
 
+class SyncStarted(Message):
+    """A sync started (the live mirror's: on start, a change heard, a key, a retry)."""
+
+
+class ConnectionChanged(Message):
+    """The live watcher is online (``detail``: ``idle`` or ``polling``) or offline (``detail``:
+    why, one line; it reconnects with backoff)."""
+
+    def __init__(self, *, online: bool, detail: str) -> None:
+        super().__init__()
+        self.online = online
+        self.detail = detail
+
+
 class SyncFinished(Message):
     """A sync completed."""
 

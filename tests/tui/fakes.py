@@ -19,6 +19,7 @@ from pathlib import Path
 from storage.models import (
     Address,
     Attachment,
+    LiveEvent,
     MessageView,
     SavedQuote,
     ServerSearch,
@@ -185,6 +186,7 @@ class FakeService:
         """Threads replied to (they leave the awaiting view)."""
         self.replies = FakeReplies(self)
         self.answers = FakeAnswers()
+        self.lives: list[FakeLive] = []
         self._lock = threading.Lock()
         self.server_hits: dict[str, list[str]] = {}
         """Search words -> ids of the threads the fake server matches (``search_server``)."""
@@ -436,8 +438,91 @@ class FakeService:
             esearch=True,
         )
 
+    def live(
+        self, on_event: Callable[[LiveEvent], None], *, poll_seconds: float = 60.0
+    ) -> FakeLive:
+        """Like ``Service.live``: the mirror the TUI runs in a worker."""
+        self.calls.append(("live", poll_seconds))
+        mirror = FakeLive(self, on_event)
+        self.lives.append(mirror)
+        return mirror
+
     # -- test helpers ------------------------------------------------------------------------
+
+    def server_change(self, change: Callable[[FakeService], None]) -> None:
+        """Another client changed the mailbox: apply ``change`` and let the live mirrors hear
+        it (as IDLE would), which makes them sync."""
+        with self._lock:
+            change(self)
+        for mirror in self.lives:
+            mirror.request_sync()
+
+    def add_thread(self, summary: ThreadSummary) -> None:
+        """A new thread at the top of the list (new mail)."""
+        self.threads[summary.id] = summary
+        self.order.insert(0, summary.id)
 
     def called(self, name: str) -> list[object]:
         """The arguments of every call of ``name`` so far."""
         return [args for call, args in self.calls if call == name]
+
+
+class FakeLive:
+    """The live mirror of the fake service (``storage.models.LiveHandle``): online at once, a
+    sync at start and on every ``request_sync``; ``go_offline``/``go_online`` act as the
+    watcher does when the connection drops and comes back."""
+
+    def __init__(self, service: FakeService, on_event: Callable[[LiveEvent], None]) -> None:
+        self._service = service
+        self._on_event = on_event
+        self._cond = threading.Condition()
+        self._wanted = True  # the first sync
+        self._stopping = False
+        self.finished = threading.Event()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def run(self) -> None:
+        try:
+            self._emit(LiveEvent("online", detail="idle"))
+            while True:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._wanted or self._stopping)
+                    if self._stopping:
+                        return
+                    self._wanted = False
+                self._sync()
+        finally:
+            self.finished.set()
+
+    def _emit(self, event: LiveEvent) -> None:
+        if not self._stopping:
+            self._on_event(event)
+
+    def _sync(self) -> None:
+        self._emit(LiveEvent("syncing"))
+        try:
+            result = self._service.sync(lambda p: self._emit(LiveEvent("progress", progress=p)))
+        except FakeServiceError as exc:
+            self._emit(LiveEvent("sync_failed", detail=str(exc)))
+            return
+        self._emit(LiveEvent("synced", result=result))
+
+    def request_sync(self) -> None:
+        with self._cond:
+            self._wanted = True
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+
+    def go_offline(self, reason: str) -> None:
+        self._emit(LiveEvent("offline", detail=reason))
+
+    def go_online(self) -> None:
+        self._emit(LiveEvent("online", detail="idle"))
+        self.request_sync()

@@ -138,11 +138,10 @@ class Answering:
 
     def _compose(self, thread_id: str, kind: AnswerKind) -> None:
         try:
-            with self.screen.service_lock:
-                if kind == "forward":
-                    composed = self._replies.compose_forward(thread_id, "")
-                else:
-                    composed = self._replies.compose_reply(thread_id, reply_all=kind == "reply_all")
+            if kind == "forward":
+                composed = self._replies.compose_forward(thread_id, "")
+            else:
+                composed = self._replies.compose_reply(thread_id, reply_all=kind == "reply_all")
         except Exception as exc:
             text = str(exc) or type(exc).__name__
             log_failure(text, exc)
@@ -197,9 +196,8 @@ class Answering:
 
     def _send(self, mail_id: str, refs: tuple[str, ...]) -> None:
         try:
-            with self.screen.service_lock:
-                self._replies.queue_draft(mail_id, refs=refs)
-                mail = self._replies.send(mail_id)
+            self._replies.queue_draft(mail_id, refs=refs)
+            mail = self._replies.send(mail_id)
         except Exception as exc:
             text = str(exc) or type(exc).__name__
             log_failure(text, exc)

@@ -16,7 +16,9 @@ handler / worker          does
                           ``queue_read`` made it durable before it was drawn)
 ``_save_note``            thread worker: ``service.set_note`` (the newest text wins)
 ``_load_catalog``         thread worker: ``service.tags()`` for digits and picker, after frame 1
-``_sync``                 thread worker: ``service.sync`` with progress; a timer polls
+``live``                  ``LiveController`` (tui/controllers/live.py): the live mirror's worker
+                          (IDLE, debounced syncs, online/offline); ``s`` asks it for a sync
+``_push``                 thread worker: ``service.push`` (its own session: never behind a sync)
 ``_load_paragraphs``      thread worker: ``service.customer_paragraphs`` per customer message
 ``_load_quotes``          thread worker: ``service.quotes`` of the open thread (side panel)
 ``_save_quote``           thread worker: ``service.save_quote`` (+ the attributed line to copy)
@@ -25,8 +27,9 @@ handler / worker          does
 ========================  ==================================================================
 
 Blocking service calls run in thread workers that only post ``tui.messages``; the list's page
-reads (fast local sqlite) run on the UI thread inside ``ThreadList._fetch_page``. Workers that
-write through the service hold ``service_lock`` (the service's cache is one connection).
+reads (fast local sqlite) run on the UI thread inside ``ThreadList._fetch_page``. The service
+serialises what must be serialised itself (one sync at a time, one lock per IMAP session), so
+no worker holds a lock of the UI's.
 """
 
 from __future__ import annotations
@@ -51,15 +54,16 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from keymaps import binding_catalog
 from storage.models import (
     SavedQuote,
-    SyncProgress,
     TagEditResult,
     TagInfo,
     ThreadQuery,
     ThreadSummary,
 )
+from tui.controllers.live import LiveController
 from tui.logfile import log_failure
 from tui.messages import (
     CatalogLoaded,
+    ConnectionChanged,
     DayEnded,
     DayFailed,
     DayUpdated,
@@ -76,6 +80,7 @@ from tui.messages import (
     SyncFailed,
     SyncFinished,
     SyncProgressed,
+    SyncStarted,
     TagsFailed,
     TagsStored,
     ThreadLoaded,
@@ -319,7 +324,6 @@ class MainScreen(Screen[None]):
         service: Service,
         *,
         now: Callable[[], datetime],
-        service_lock: threading.Lock,
         keymap_name: str = "default",
         preview_delay: float = 0.15,
         search_delay: float = 0.08,
@@ -329,7 +333,6 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.service = service
         self.now = now
-        self.service_lock = service_lock
         self.options = _Options(
             preview_delay=preview_delay,
             search_delay=search_delay,
@@ -352,6 +355,9 @@ class MainScreen(Screen[None]):
         self._search_timer: Timer | None = None
         self._push_timer: Timer | None = None
         self._syncing = False
+        self.live = LiveController(
+            self, service, poll_seconds=poll_seconds, after_sync=self._after_sync
+        )
         self._note_versions: dict[str, int] = {}
         self._note_lock = threading.Lock()
         self._unsaved_notes: dict[str, str] = {}
@@ -433,11 +439,14 @@ class MainScreen(Screen[None]):
         if not self.service.is_demo:
             status.pending = self.service.pending_count()
             self.answering.refresh_unsent()
-            self.set_interval(self.options.poll_seconds, self._poll)
+            # The live mirror: its first sync now, then syncs as the server reports changes.
             if self.thread_list.count:
-                after_first_frame(self, self.action_sync)
+                after_first_frame(self, self.live.start)
             else:  # an empty cache: the first rows come from the sync, start it at once
-                self.call_after_refresh(self.action_sync)
+                self.call_after_refresh(self.live.start)
+
+    def on_unmount(self) -> None:
+        self.live.stop()
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_layout(event.size.width)
@@ -537,10 +546,9 @@ class MainScreen(Screen[None]):
             self.post_message(ThreadLoaded(detail, complete=not missing))
             if not missing:
                 return
-            with self.service_lock:
-                if worker.is_cancelled:
-                    return
-                detail = self.service.thread(thread_id, fetch=True)
+            if worker.is_cancelled:
+                return
+            detail = self.service.thread(thread_id, fetch=True)
         except Exception as exc:  # shown in the thread pane, never fatal
             self.post_message(ThreadLoadFailed(thread_id, _error_text(exc)))
             return
@@ -690,14 +698,13 @@ class MainScreen(Screen[None]):
     def _store_batch(self, batch: EditBatch, undo: bool) -> None:
         results = []
         try:
-            with self.service_lock:
-                for edit in batch.edits:
-                    results.append(
-                        self.service.edit_tags(
-                            edit.thread_id, list(edit.add), list(edit.remove), queued=True
-                        )
+            for edit in batch.edits:
+                results.append(
+                    self.service.edit_tags(
+                        edit.thread_id, list(edit.add), list(edit.remove), queued=True
                     )
-                pending = self.service.pending_count()
+                )
+            pending = self.service.pending_count()
         except Exception as exc:  # reverted on screen and reported
             self.post_message(TagsFailed(batch, results, _error_text(exc), undo=undo))
             return
@@ -779,11 +786,10 @@ class MainScreen(Screen[None]):
     def _store_read(self, batch: ReadBatch) -> None:
         stored: list[str] = []
         try:
-            with self.service_lock:
-                for thread_id in batch.thread_ids:
-                    self.service.mark_read(thread_id, read=batch.read, queued=True)
-                    stored.append(thread_id)
-                pending = self.service.pending_count()
+            for thread_id in batch.thread_ids:
+                self.service.mark_read(thread_id, read=batch.read, queued=True)
+                stored.append(thread_id)
+            pending = self.service.pending_count()
         except Exception as exc:  # reverted on screen and reported
             self.post_message(ReadFailed(batch, stored, _error_text(exc)))
             return
@@ -909,10 +915,9 @@ class MainScreen(Screen[None]):
     def _load_paragraphs(self, thread_id: str, message_ids: tuple[str, ...]) -> None:
         found: list[tuple[str, str]] = []
         try:
-            with self.service_lock:
-                for message_id in message_ids:
-                    texts = self.service.customer_paragraphs(thread_id, message_id)
-                    found += [(message_id, text) for text in texts]
+            for message_id in message_ids:
+                texts = self.service.customer_paragraphs(thread_id, message_id)
+                found += [(message_id, text) for text in texts]
         except Exception as exc:  # one line in the status bar
             self.post_message(QuoteFailed(f"paragraphs not found: {_error_text(exc)}"))
             return
@@ -957,8 +962,7 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="quote", exit_on_error=False)
     def _save_quote(self, thread_id: str, message_id: str, text: str, *, copy: bool) -> None:
         try:
-            with self.service_lock:
-                quote = self.service.save_quote(thread_id, message_id, text)
+            quote = self.service.save_quote(thread_id, message_id, text)
             line = self.service.quote_with_attribution(quote) if copy else None
         except Exception as exc:  # one line in the status bar
             self.post_message(QuoteFailed(f"quote not saved: {_error_text(exc)}"))
@@ -1023,9 +1027,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="day", exit_on_error=False)
     def _day_start(self) -> None:
         try:
-            with self.service_lock:
-                self.service.day_start()
-                progress = self.service.day_status()
+            self.service.day_start()
+            progress = self.service.day_status()
         except Exception as exc:  # one line; the mode is left
             self.post_message(DayFailed(f"customer day not started: {_error_text(exc)}"))
             return
@@ -1042,8 +1045,7 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="day", exit_on_error=False)
     def _day_status(self, *, open_next: bool) -> None:
         try:
-            with self.service_lock:
-                progress = self.service.day_status()
+            progress = self.service.day_status()
         except Exception as exc:  # one line in the status bar
             self.post_message(DayFailed(f"customer day: {_error_text(exc)}"))
             return
@@ -1058,9 +1060,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="day", exit_on_error=False)
     def _day_skip(self, thread_id: str) -> None:
         try:
-            with self.service_lock:
-                self.service.day_skip(thread_id)
-                progress = self.service.day_status()
+            self.service.day_skip(thread_id)
+            progress = self.service.day_status()
         except Exception as exc:  # one line in the status bar
             self.post_message(DayFailed(f"not skipped: {_error_text(exc)}"))
             return
@@ -1096,8 +1097,7 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="day", exit_on_error=False)
     def _day_end(self) -> None:
         try:
-            with self.service_lock:
-                summary = self.service.day_end()
+            summary = self.service.day_end()
         except Exception as exc:  # the day keeps running
             self.post_message(DayFailed(f"customer day not ended: {_error_text(exc)}"))
             return
@@ -1331,15 +1331,14 @@ class MainScreen(Screen[None]):
 
     def _push_now(self) -> None:
         self._push_timer = None
-        if self._syncing or self._storing:
-            return  # a running sync pushes too; a store in flight calls _push_soon again
-        self._push()
+        if self._storing:
+            return  # a store in flight calls _push_soon again
+        self._push()  # on its own session: a running sync does not hold it up
 
     @work(thread=True, exclusive=True, group="push", exit_on_error=False)
     def _push(self) -> None:
         try:
-            with self.service_lock:
-                result = self.service.push()
+            result = self.service.push()
         except Exception as exc:  # offline: the edits wait in the outbox
             self.post_message(PushFailed(_error_text(exc)))
             return
@@ -1371,34 +1370,38 @@ class MainScreen(Screen[None]):
         if self._shown_thread == thread_id:
             self._load_thread(thread_id)
 
-    def _poll(self) -> None:
-        if not self._syncing:
-            self.action_sync()
-
     def action_sync(self) -> None:
+        if self.service.is_demo:
+            self.status.hint = "demo: nothing to sync, tags stay local"
+            return
         if self._syncing:
             self.status.hint = "a sync is already running"
             return
+        if not self.live.sync_now():
+            self.live.start()
+
+    def _after_sync(self) -> None:
+        """In the live mirror's thread, after a sync: the list reload then finds the awaiting
+        view computed (a scan of every message), not on the UI thread."""
+        if self.view_name == "awaiting":
+            self.answering.warm()
+
+    @on(SyncStarted)
+    def _sync_started(self) -> None:
         self._syncing = True
-        if not self.service.is_demo:
-            self.status.connection = "syncing"
+        self.status.connection = "syncing"
         self.status.progress = ""
-        self._sync()
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def _sync(self) -> None:
-        def progress(step: SyncProgress) -> None:
-            self.post_message(SyncProgressed(step))
-
-        try:
-            with self.service_lock:
-                result = self.service.sync(progress)
-                if self.view_name == "awaiting":
-                    self.answering.warm()  # the list reload after the sync finds it ready
-        except Exception as exc:  # offline is a state, not a crash
-            self.post_message(SyncFailed(_error_text(exc)))
+    @on(ConnectionChanged)
+    def _connection_changed(self, message: ConnectionChanged) -> None:
+        if not message.online:
+            self.status.connection = "offline"
+            self.status.hint = f"offline: {message.detail} (retrying; edits are kept)"
             return
-        self.post_message(SyncFinished(result))
+        if not self._syncing:
+            self.status.connection = "online"
+        how = "IDLE" if message.detail == "idle" else "polling"
+        self.status.hint = f"online: new mail shows as it arrives ({how})"
 
     @on(SyncProgressed)
     def _sync_progressed(self, message: SyncProgressed) -> None:
@@ -1434,8 +1437,31 @@ class MainScreen(Screen[None]):
             else f"synced: {result.new} new, {result.changed} changed, {result.pushed} pushed"
         )
         self.thread_list.reload()
+        self._redraw_queued()
         self.status.count = self.thread_list.count
         self._load_catalog()
+
+    def _redraw_queued(self) -> None:
+        """After a reload: edits still on their way to the cache are drawn again."""
+        pending = not self.service.is_demo
+        for queued in self._queue:
+            batch = queued.batch
+            ids = (
+                batch.thread_ids
+                if isinstance(batch, ReadBatch)
+                else tuple(dict.fromkeys(e.thread_id for e in batch.edits))
+            )
+            for thread_id in ids:
+                summary = self.thread_list.known_summary(thread_id)
+                if summary is None:
+                    continue
+                if isinstance(batch, ReadBatch):
+                    self._show_summary(apply_read(summary, batch.read))
+                else:
+                    for edit in batch.edits:
+                        if edit.thread_id == thread_id:
+                            summary = apply_edit(summary, edit, pending=pending)
+                    self._show_summary(summary)
 
     @on(SyncFailed)
     def _sync_failed(self, message: SyncFailed) -> None:
