@@ -25,6 +25,7 @@ class Coalescer(Generic[T]):
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._running = False
+        self._waiting = 0
         self._started = 0
         self._result: T | None = None
         self._error: BaseException | None = None
@@ -33,11 +34,18 @@ class Coalescer(Generic[T]):
     def running(self) -> bool:
         return self._running
 
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for the run in flight to end."""
+        return self._waiting
+
     def run(self, work: Callable[[], T]) -> T:
         with self._cond:
             wanted = self._started + 1  # a run that starts after this call
+            self._waiting += 1
             while self._running:
                 self._cond.wait()
+            self._waiting -= 1
             if self._started >= wanted:  # another caller's follow-up started after we asked
                 if self._error is not None:
                     raise self._error

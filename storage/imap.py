@@ -1368,16 +1368,15 @@ class ImapConnection:
         ``wake`` is readable (False).
 
         Waits with a selector, never with a socket timeout: a read that times out leaves
-        the socket's file object unusable. Lines buffered behind a non-change line are seen
-        by ``idle_done`` at the latest."""
+        the socket's file object unusable. Lines already read into a buffer (behind a
+        ``* FLAGS`` line that announces a new keyword, say) are read before it waits."""
         wire = self._wire()
         with selectors.DefaultSelector() as selector:
             selector.register(wire.sock, selectors.EVENT_READ, "server")
             if wake is not None:
                 selector.register(wake, selectors.EVENT_READ, "wake")
             while (remaining := deadline - time.monotonic()) > 0:
-                pending = getattr(wire.sock, "pending", None)
-                if not (pending and pending()):
+                if not _buffered(wire):
                     ready = {key.data for key, _mask in selector.select(remaining)}
                     if "wake" in ready:
                         return False
@@ -1392,6 +1391,24 @@ class ImapConnection:
         changed = self.take_changes()
         self._check_ok("NOOP", self._command("NOOP", "NOOP"))
         return self.take_changes() or changed
+
+
+def _buffered(wire: Any) -> bool:
+    """Whether some of the server's bytes were already read off the socket (into the TLS
+    layer or the file object's buffer), where a selector cannot see them. Looks without
+    waiting: the socket is non-blocking for the look (a read that *times out* would leave the
+    file object unusable; one that finds nothing does not)."""
+    pending = getattr(wire.sock, "pending", None)
+    if pending is not None and pending():
+        return True
+    timeout = wire.sock.gettimeout()
+    wire.sock.settimeout(0.0)
+    try:
+        return bool(wire.file.peek(1))
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    finally:
+        wire.sock.settimeout(timeout)
 
 
 def _wait_readable(fd: int | None, deadline: float) -> bool:

@@ -434,24 +434,28 @@ class Service:
         *,
         poll_seconds: float = 60.0,
         initial_sync: bool = True,
-        **timing: float,
+        debounce: float | None = None,
+        check_seconds: float | None = None,
+        backoff: Sequence[float] | None = None,
     ) -> LiveMirror:
         """The live mirror of this account (``storage.live``): call ``run()`` in a thread of
         your own (it blocks), ``stop()`` from any; ``on_event`` gets ``LiveEvent``s from its
-        threads. ``poll_seconds``: the polling interval of a server without IDLE. ``timing``:
-        ``debounce``, ``check_seconds``, ``idle_seconds`` (tests shorten them)."""
+        threads. ``poll_seconds``: the polling interval of a server without IDLE; the rest
+        default to ``storage.live``/``storage.watcher`` (tests shorten them)."""
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to watch")
-        from storage.live import LiveMirror
+        from storage import live, watcher
 
-        mirror = LiveMirror(
+        mirror = live.LiveMirror(
             sync=self.sync,
             session=self._sessions.watch,
             folders=self.folders,
             on_event=on_event,
             poll_seconds=poll_seconds,
             initial_sync=initial_sync,
-            **timing,  # type: ignore[arg-type]
+            debounce=live.DEBOUNCE if debounce is None else debounce,
+            check_seconds=watcher.CHECK_SECONDS if check_seconds is None else check_seconds,
+            backoff=watcher.BACKOFF if backoff is None else backoff,
         )
         self._lives = [m for m in self._lives if not m.done.is_set()] + [mirror]
         return mirror

@@ -46,6 +46,7 @@ from tui.cli_output import (
 )
 from tui.cli_responses import waiting_json, waiting_label
 from tui.cli_search import server_query
+from tui.cli_watch import WATCH_COMMANDS, add_watch_parser
 
 
 class _Version(argparse.Action):
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parsers(sub, common)
     add_day_parsers(sub, common)
     add_answer_parsers(sub, common)
+    add_watch_parser(sub, common)
     return parser
 
 
@@ -521,6 +523,7 @@ COMMANDS = {
     **NOTES_COMMANDS,
     **INSIGHT_COMMANDS,
     **ANSWER_COMMANDS,
+    **WATCH_COMMANDS,
 }
 
 

@@ -7,6 +7,9 @@ The test points the account's ``host``/``port`` at the proxy and arms one fault 
 * ``stall``: stop forwarding in both directions but keep both sockets open (a half-open
   connection: the client sees no FIN and no RST, only silence).
 
+Subclasses change what passes with ``rewrite``: ``CountingProxy`` counts the LOGIN commands,
+``NoIdleProxy`` takes IDLE out of the capabilities (a server without IDLE, Dovecot behind).
+
 A fault fires on one connection, once, when its trigger is met: the client sent bytes matching
 ``after_client`` (a regex; the matching chunk is forwarded to the server first), then the server
 sent ``after_server_bytes`` more bytes. ``persistent=True`` makes every later connection stall
@@ -92,6 +95,7 @@ class _Link:
     def _forward(self, data: bytes, target: socket.socket, from_client: bool) -> bool:
         """Send ``data`` on, or apply the fault; False when this pump must stop."""
         fault = self.proxy.take_fault(self, data, from_client)
+        data = self.proxy.rewrite(data, from_client)
         if fault is None:
             target.sendall(data)
             return True
@@ -164,6 +168,10 @@ class FaultProxy:
         for link in links:
             link.close()
 
+    def rewrite(self, data: bytes, from_client: bool) -> bytes:
+        """What a chunk becomes on its way through (unchanged here; see the subclasses)."""
+        return data
+
     # -- internals ---------------------------------------------------------------------------
 
     def take_fault(self, link: _Link, data: bytes, from_client: bool) -> Fault | None:
@@ -210,3 +218,33 @@ class FaultProxy:
                 if self._stall_all:
                     link.stalled.set()
             link.start()
+
+
+class CountingProxy(FaultProxy):
+    """Counts the LOGIN commands that pass (``logins``): how often the app logged in."""
+
+    _LOGIN = re.compile(rb"(?:^|\r\n)[A-Za-z0-9.]+ (?:LOGIN|AUTHENTICATE) ", re.IGNORECASE)
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(host, port)
+        self.logins = 0
+
+    def rewrite(self, data: bytes, from_client: bool) -> bytes:
+        if from_client:
+            found = len(self._LOGIN.findall(data))
+            if found:
+                with self._lock:
+                    self.logins += found
+        return data
+
+
+class NoIdleProxy(FaultProxy):
+    """A server without IDLE: the real Dovecot behind, with ``IDLE`` taken out of every
+    CAPABILITY it announces (the greeting, the LOGIN reply, CAPABILITY responses)."""
+
+    _IDLE = re.compile(rb"(CAPABILITY[^\r\n]*?) IDLE\b")
+
+    def rewrite(self, data: bytes, from_client: bool) -> bytes:
+        if from_client:
+            return data
+        return self._IDLE.sub(rb"\1", data)
