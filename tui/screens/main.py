@@ -1398,10 +1398,11 @@ class MainScreen(Screen[None]):
             self.status.connection = "offline"
             self.status.hint = f"offline: {message.detail} (retrying; edits are kept)"
             return
+        if self.status.connection == "offline":
+            how = "IDLE" if message.detail == "idle" else "polling"
+            self.status.hint = f"back online ({how}): new mail shows as it arrives"
         if not self._syncing:
             self.status.connection = "online"
-        how = "IDLE" if message.detail == "idle" else "polling"
-        self.status.hint = f"online: new mail shows as it arrives ({how})"
 
     @on(SyncProgressed)
     def _sync_progressed(self, message: SyncProgressed) -> None:
