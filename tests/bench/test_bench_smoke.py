@@ -160,3 +160,19 @@ def test_bench_bodies_smoke() -> None:
     )
     missing = [row for row in rows if row not in out]
     assert not missing, f"rows missing from the output: {missing}\n{out}"
+
+
+@pytest.mark.dovecot
+def test_bench_live_smoke() -> None:
+    """``bench_live.py --smoke``: 200 messages, 3 rounds of APPEND and keyword STORE by another
+    client, timed until the cache and the TUI's list show them."""
+    reason = dovecot_available()
+    if reason is not None:
+        message = f"DOVECOT UNAVAILABLE - LIVE BENCHMARK NOT RUN: {reason}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    code, out, err = _run_script([str(BENCH / "bench_live.py"), "--smoke"], SYNC_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    for row in ("APPEND -> in the cache", "keyword STORE -> on screen", "target <= 2 s"):
+        assert row in out, f"{row!r} missing from the output\n{out}"
