@@ -121,9 +121,9 @@ def cache_rounds(service: Service, other: OtherClient, rounds: int) -> dict[str,
         for n in range(rounds):
             subject = f"Live cache round {n} {time.time_ns()}"
             uid = other.append(_raw(n, subject))
-            times["append"].append(_wait(lambda: _has_subject(service, subject), subject))
+            times["append"].append(_wait(lambda s=subject: _has_subject(service, s), subject))
             other.tag(uid)
-            times["store"].append(_wait(lambda: _has_tag(service, subject), "the tag"))
+            times["store"].append(_wait(lambda s=subject: _has_tag(service, s), "the tag"))
     finally:
         mirror.stop()
         runner.join(10)
@@ -157,11 +157,11 @@ async def tui_rounds(service: Service, other: OtherClient, rounds: int) -> dict[
         for n in range(rounds):
             subject = f"Live screen round {n} {time.time_ns()}"
             uid = await asyncio.to_thread(other.append, _raw(n, subject))
-            times["append"].append(await until(lambda: row(subject) is not None, subject))
+            times["append"].append(await until(lambda s=subject: row(s) is not None, subject))
             await asyncio.to_thread(other.tag, uid)
 
-            def tagged() -> bool:
-                found = row(subject)
+            def tagged(s: str = subject) -> bool:
+                found = row(s)
                 return found is not None and KEYWORD in getattr(found, "tags", ())
 
             times["store"].append(await until(tagged, "the tag"))
