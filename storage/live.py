@@ -75,6 +75,8 @@ class LiveMirror:
         self._retry_at: float | None = None
         self.syncs = 0
         """Syncs run so far (tests and the benchmark count them)."""
+        self.started = False
+        """``run`` was called."""
         self.done = threading.Event()
         """Set when ``run`` has returned."""
         self.watcher = Watcher(
@@ -131,6 +133,7 @@ class LiveMirror:
 
     def run(self) -> None:
         """Watch and sync until ``stop()``."""
+        self.started = True
         watching = threading.Thread(target=self.watcher.run, name="imap-watch", daemon=True)
         watching.start()
         try:

@@ -327,7 +327,8 @@ class Service:
         if self._sessions is not None:
             self._sessions.close()  # a sync in flight fails now instead of running on
         for mirror in self._lives:
-            mirror.done.wait(CLOSE_WAIT)
+            if mirror.started:
+                mirror.done.wait(CLOSE_WAIT)
         self.cache.close()
         self.userdb.close()
         self._window_lock.release()

@@ -12,9 +12,10 @@ Subclasses change what passes with ``rewrite``: ``CountingProxy`` counts the LOG
 
 A fault fires on one connection, once, when its trigger is met: the client sent bytes matching
 ``after_client`` (a regex; the matching chunk is forwarded to the server first), then the server
-sent ``after_server_bytes`` more bytes. ``persistent=True`` makes every later connection stall
-from its first byte instead (a server that accepts but never answers). ``fired`` tells the test
-whether the fault happened; ``connections`` counts accepted connections.
+sent ``after_server_bytes`` more bytes. ``persistent=True`` makes every connection stall from
+then on, those already open and every later one from its first byte (a server that accepts but
+never answers). ``fired`` tells the test whether the fault happened; ``connections`` counts
+accepted connections.
 """
 
 from __future__ import annotations
@@ -197,6 +198,9 @@ class FaultProxy:
             self.fired.set()
             self._fault = None
             self._stall_all = fault.persistent
+            if fault.persistent:  # the server stops answering every connection, open ones too
+                for other in self._links:
+                    other.stalled.set()
             return fault
 
     def _accept(self) -> None:
