@@ -34,9 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage import message
 from storage.imap import ImapConnection
 from storage.message import HEADER_FIELDS, parse_body, parse_envelope
+from storage.mime import addresses, envelope
 from tests.mailgen import support_mailbox
 from tests.unit.canned_imap import connection, old_fetch_headers
 
@@ -143,9 +143,9 @@ def body_message(rng: random.Random, n: int) -> bytes:
 
 def cold() -> None:
     """Empty the parsers' caches, so that no run profits from the one before."""
-    message._parse_addresses.cache_clear()
-    message._PLAIN_ADDRESSES.clear()
-    message._HINTS.clear()
+    addresses._parse_addresses.cache_clear()
+    envelope._PLAIN_ADDRESSES.clear()
+    envelope._HINTS.clear()
 
 
 def rate(label: str, items: Sequence[bytes], parse: Callable[[bytes], object], rounds: int) -> None:
@@ -246,13 +246,13 @@ def main() -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     blocks = [header_block(rng, n, start + timedelta(minutes=7 * n)) for n in range(headers)]
     rate("generated header blocks: parse_envelope", blocks, parse_envelope, 1)
-    rate("generated header blocks: general steps only", blocks, message._general_envelope, 1)
+    rate("generated header blocks: general steps only", blocks, envelope._general_envelope, 1)
     fetched = [
         header_fields_only(m.raw).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         for m in itertools.islice(support_mailbox(headers), headers)
     ]
     rate("mailgen header fields: parse_envelope", fetched, parse_envelope, 1)
-    rate("mailgen header fields: general steps only", fetched, message._general_envelope, 1)
+    rate("mailgen header fields: general steps only", fetched, envelope._general_envelope, 1)
     reply = dovecot_reply(fetched)
     fetch_rate("header fetch reply: imaplib, then parse", reply, len(fetched), old_fetch_headers)
     fetch_rate(

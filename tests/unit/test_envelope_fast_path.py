@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from storage import message
 from storage.message import HEADER_FIELDS, Envelope
+from storage.mime import envelope
 from tests.corpus.generators import corpus
 from tests.mailgen import support_mailbox
 
@@ -42,10 +43,10 @@ def as_fields(env: Envelope) -> tuple[str, ...]:
 def same(raw: bytes) -> bool:
     """Assert that ``parse_envelope(raw)`` equals the general steps; True if the fast path
     answered (rather than handing the block to the general steps)."""
-    expected = as_fields(message._general_envelope(raw))
+    expected = as_fields(envelope._general_envelope(raw))
     assert as_fields(message.parse_envelope(raw)) == expected, raw[:300]
     try:
-        return message._fast_envelope(raw) is not None
+        return envelope._fast_envelope(raw) is not None
     except Exception:
         return False
 

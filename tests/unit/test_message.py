@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage import message
 from storage.message import (
     HEADER_FIELDS,
     MAX_PARTS,
@@ -31,6 +30,7 @@ from storage.message import (
     parse_envelope,
     parse_message_ids,
 )
+from storage.mime import charsets
 from storage.models import Address, Attachment
 from storage.sanitize import sanitize_text
 
@@ -92,9 +92,9 @@ def test_decode_bytes_whatwg_labels(label: str, data: bytes, expected: str) -> N
 
 
 def test_every_label_in_the_table_decodes() -> None:
-    for label in message._LABELS:
+    for label in charsets._LABELS:
         assert isinstance(decode_bytes(bytes(range(256)), label), str), label
-        if not message._codec_for(label).startswith(("utf-16", "utf-32", "<")):
+        if not charsets._codec_for(label).startswith(("utf-16", "utf-32", "<")):
             assert decode_bytes(b"Hello, world", label) == "Hello, world", label
 
 

@@ -1,0 +1,70 @@
+"""Address headers (From, To, Cc, Reply-To) -> :class:`storage.models.Address` tuples, with a
+cached fast path for the plain ``Name <addr>`` shape."""
+
+from __future__ import annotations
+
+import re
+from email.utils import getaddresses
+from functools import lru_cache
+
+from storage.mime.headers import _decode_words, _fix_8bit, _unfold
+from storage.mime.values import _ADDRESS_CAP
+from storage.models import Address
+
+# --------------------------------------------------------------------------------------------
+# Addresses
+# --------------------------------------------------------------------------------------------
+
+_COMPLEX_ADDRESS = re.compile(r"[(\\:;\[\]]")
+_ADDRESS_ITEM = re.compile(r'(?:"[^"]*"|[^,"])+')
+_NAME_ADDR = re.compile(r'(?:"([^"]*)"|([^"<>@]*?))\s*<([^<>\s"]*)>')
+_BARE_ADDR = re.compile(r'[^<>\s"]+')
+_SINGLE_ADDRESS = re.compile(r'\s*([^"<>@,;:()\\\[\]]*?)\s*<([^<>\s",;:()\\]+)>\s*')
+
+
+def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
+    """Fast path for plain ``Name <a@b>, "Last, First" <c@d>, e@f`` lists.
+
+    ``None`` when the value needs the full parser (comments, groups, escapes, odd quoting).
+    """
+    single = _SINGLE_ADDRESS.fullmatch(value)
+    if single is not None:
+        name, addr = single.groups()
+        return [(" ".join(name.split()), addr)]
+    if _COMPLEX_ADDRESS.search(value) or value.count('"') % 2:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for match in _ADDRESS_ITEM.finditer(value):
+        item = match.group(0).strip()
+        if not item:
+            continue
+        if _BARE_ADDR.fullmatch(item):
+            pairs.append(("", item))
+            continue
+        found = _NAME_ADDR.fullmatch(item)
+        if found is None:
+            return None
+        quoted, plain, addr = found.groups()
+        pairs.append((quoted if quoted is not None else " ".join(plain.split()), addr))
+    return pairs
+
+
+@lru_cache(maxsize=8192)
+def _parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
+    """Addresses of a From/To/Cc/Reply-To value. Group names vanish; their members stay.
+
+    Cached: the team's own address and a customer's name recur on every message of a thread.
+    """
+    value = _unfold(_fix_8bit(raw[:_ADDRESS_CAP], hint))
+    pairs = _simple_pairs(value)
+    if pairs is None:
+        try:
+            pairs = getaddresses([value])
+        except Exception:
+            pairs = []
+    out: list[Address] = []
+    for name, addr in pairs:
+        name, addr = name.strip(), addr.strip()
+        if name or addr:
+            out.append(Address(_decode_words(name).strip() if name else "", addr))
+    return tuple(out)

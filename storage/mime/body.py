@@ -1,0 +1,274 @@
+"""Whole message -> :class:`Body`: which parts are the readable text, in what order, what is an
+attachment, and inline forwarded messages."""
+
+from __future__ import annotations
+
+import re
+
+from storage.mime.charsets import decode_bytes
+from storage.mime.headers import (
+    _HEADER_END,
+    _SUBJECT_FIELD,
+    _first,
+    _header_block,
+    _header_text,
+    _scan_headers,
+)
+from storage.mime.html import html_to_text
+from storage.mime.structure import (
+    _DATA_TEXT_TYPES,
+    _SIGNATURE_TYPES,
+    _build,
+    _decode_transfer,
+    _decoded_size,
+    _Part,
+)
+from storage.mime.values import (
+    _BODY_ATTEMPTS,
+    _ENCODED_CAP,
+    _HEADER_CAP,
+    MAX_PARTS,
+    TEXT_CAP,
+    TRUNCATED,
+    Body,
+)
+from storage.models import Attachment
+
+# --------------------------------------------------------------------------------------------
+# Choosing the body text
+# --------------------------------------------------------------------------------------------
+
+_PLAIN, _HTML, _OTHER_TEXT, _NAMED_TEXT = 0, 1, 2, 10
+
+
+def _is_attachment(part: _Part) -> bool:
+    """Disposition ``attachment``, or a file name without an explicit ``inline``."""
+    if part.disposition == "attachment":
+        return True
+    return bool(part.filename) and part.disposition != "inline"
+
+
+def _leaf_rank(part: _Part, is_root: bool) -> int | None:
+    """How good a body this leaf makes (lower is better), or ``None`` when it is none."""
+    if not part.ctype.startswith("text/") or part.ctype in _DATA_TEXT_TYPES:
+        return None
+    rank = {"text/plain": _PLAIN, "text/html": _HTML}.get(part.ctype, _OTHER_TEXT)
+    if not _is_attachment(part) or is_root:
+        return rank
+    # A named text part without "attachment" is a last resort (some mailers name the body).
+    return None if part.disposition == "attachment" else rank + _NAMED_TEXT
+
+
+def _body_children(part: _Part) -> list[_Part]:
+    """Children that can hold the body: a signature, an encrypted blob or a related resource not."""
+    if part.ctype == "multipart/encrypted":
+        return []
+    if part.ctype in ("multipart/signed", "multipart/related"):
+        return part.children[:1]
+    return part.children
+
+
+def _body_candidates(root: _Part) -> list[_Part]:
+    """Text leaves that may be the body, best first: plain, then HTML, then other text, in order."""
+    found: list[tuple[int, int, _Part]] = []
+    stack = [root]
+    while stack:
+        part = stack.pop()
+        if part.children:
+            stack.extend(reversed(_body_children(part)))
+            continue
+        rank = _leaf_rank(part, part is root)
+        if rank is not None:
+            found.append((rank, len(found), part))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [part for _, _, part in found]
+
+
+def _meta_charset(data: bytes) -> str | None:
+    match = re.search(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_:.\-]+)""", data[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _part_text(part: _Part) -> str:
+    """The decoded (and, for HTML, converted) text of a text leaf."""
+    stop = min(part.end, part.start + _ENCODED_CAP)
+    truncated = stop < part.end
+    data = _decode_transfer(part.buf[part.start : stop], part.cte)
+    charset = part.params.get("charset")
+    if not charset and part.ctype == "text/html":
+        charset = _meta_charset(data)
+    text = decode_bytes(data, charset)
+    if part.ctype == "text/html":
+        text = html_to_text(text)
+    else:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if (part.params.get("format") or "").lower() == "flowed":
+            text = _unflow(text, (part.params.get("delsp") or "").lower() == "yes")
+    return _cap(text, force=truncated)
+
+
+def _cap(text: str, force: bool = False) -> str:
+    if len(text) > TEXT_CAP:
+        return text[:TEXT_CAP] + TRUNCATED
+    if force and not text.endswith(TRUNCATED):
+        return text + TRUNCATED
+    return text
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """Join RFC 3676 ``format=flowed`` soft line breaks (lines ending in a space)."""
+    out: list[str] = []
+    joined: list[str] = []
+    joined_depth = -1
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]
+        if joined and depth != joined_depth:
+            out.append(_quoted(joined_depth, "".join(joined)))
+            joined = []
+        soft = content.endswith(" ") and content != "-- "
+        if soft:
+            joined.append(content[:-1] if delsp else content)
+            joined_depth = depth
+            continue
+        out.append(_quoted(depth, "".join(joined) + content))
+        joined = []
+    if joined:
+        out.append(_quoted(joined_depth, "".join(joined)))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, text: str) -> str:
+    return (">" * depth + " " + text) if depth else text
+
+
+# --------------------------------------------------------------------------------------------
+# Attachments
+# --------------------------------------------------------------------------------------------
+
+
+def _listed_children(part: _Part) -> list[_Part]:
+    """Children whose leaves may be attachments (signatures and inline related resources not)."""
+    kids = part.children
+    if part.ctype == "multipart/signed":
+        return [kids[0], *(k for k in kids[1:] if k.ctype not in _SIGNATURE_TYPES)] if kids else []
+    if part.ctype == "multipart/encrypted":
+        return [k for k in kids if k.ctype != "application/pgp-encrypted"]
+    if part.ctype == "multipart/related":
+        return kids[:1] + [k for k in kids[1:] if k.disposition == "attachment"]
+    return kids
+
+
+def _embedded_subject(part: _Part) -> str:
+    """The subject of a forwarded message/rfc822 part, used as its name."""
+    if part.cte not in ("", "7bit", "8bit", "binary"):
+        return ""
+    block = _header_block(part.buf[part.start : min(part.end, part.start + _HEADER_CAP)])
+    fields = _scan_headers(block, _SUBJECT_FIELD, stop_at_junk=False)[0]
+    return _header_text(_first(fields, "subject"), None)
+
+
+def _attachment(part: _Part) -> Attachment:
+    name = part.filename
+    if not name and part.ctype == "message/rfc822":
+        name = _embedded_subject(part)
+    return Attachment(filename=name, content_type=part.ctype, size=_decoded_size(part))
+
+
+def _attachments(root: _Part, body: _Part | None) -> tuple[Attachment, ...]:
+    out: list[Attachment] = []
+    stack = [root]
+    while stack:
+        part = stack.pop()
+        if part.children:
+            stack.extend(reversed(_listed_children(part)))
+        elif part is not body and not part.ctype.startswith("multipart/"):
+            body_like = part.ctype in ("text/plain", "text/html") and not (
+                part.filename or part.disposition == "attachment"
+            )
+            if not body_like:
+                out.append(_attachment(part))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Bodies
+# --------------------------------------------------------------------------------------------
+
+
+def parse_body(raw: bytes) -> Body:
+    """Parse a whole message into its readable text and attachment list. Never raises.
+
+    Bounded: MIME depth :data:`MAX_DEPTH`, :data:`MAX_PARTS` parts, text :data:`TEXT_CAP`
+    characters; attachment sizes of base64 parts are counted without decoding them.
+    """
+    try:
+        return _parse_body(bytes(raw))
+    except Exception:
+        return _fallback_body(raw)
+
+
+def _fallback_body(raw: bytes) -> Body:
+    try:
+        data = bytes(raw)
+        match = _HEADER_END.search(data, 0, _HEADER_CAP)
+        start = match.end() if match else 0
+        return Body(_cap(decode_bytes(data[start : start + _ENCODED_CAP], None)), (), False)
+    except Exception:
+        return Body("", (), False)
+
+
+_FORWARDED = "\n\n---------- Forwarded message ----------\n"
+_FORWARD_DEPTH = 3  # inline messages inside inline messages, at most this deep
+_FORWARDS_MAX = 10  # inline messages whose text is added, at most, per message
+
+
+def _inline_messages(root: _Part) -> list[_Part]:
+    """Inline (not ``attachment``) message/rfc822 parts whose text belongs to the body."""
+    found: list[_Part] = []
+    stack = [root]
+    while stack and len(found) < _FORWARDS_MAX:
+        part = stack.pop()
+        if part.children:
+            stack.extend(reversed(_listed_children(part)))
+        elif (
+            part.ctype == "message/rfc822"
+            and part.disposition != "attachment"
+            and part.cte in ("", "7bit", "8bit", "binary")
+        ):
+            found.append(part)
+    return found
+
+
+def _with_forwarded(text: str, root: _Part, depth: int) -> str:
+    """``text`` followed by the text of each inline forwarded message (its subject first)."""
+    if depth >= _FORWARD_DEPTH:
+        return text
+    pieces = [text]
+    for part in _inline_messages(root):
+        inner = _parse_body(part.buf[part.start : part.end], depth + 1).text
+        subject = _embedded_subject(part)
+        heading = f"Subject: {subject}\n\n" if subject else ""
+        if inner.strip() or heading:
+            pieces.append(_FORWARDED + heading + inner)
+    return _cap("".join(pieces).lstrip("\n")) if len(pieces) > 1 else text
+
+
+def _parse_body(raw: bytes, depth: int = 0) -> Body:
+    start = 0
+    if raw.startswith(b"From ") or raw.startswith(b">From "):
+        newline = raw.find(b"\n")
+        start = len(raw) if newline < 0 else newline + 1
+    root = _build(raw, start, len(raw), 0, [MAX_PARTS], "text/plain")
+    chosen: _Part | None = None
+    text = ""
+    for part in _body_candidates(root)[:_BODY_ATTEMPTS]:
+        text = _part_text(part)
+        if text.strip():
+            chosen = part
+            break
+    text = _with_forwarded(text if chosen is not None else "", root, depth)
+    html_only = chosen is not None and chosen.ctype == "text/html"
+    return Body(text=text, attachments=_attachments(root, chosen), html_only=html_only)

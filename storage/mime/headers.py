@@ -1,0 +1,236 @@
+"""Header blocks: splitting a block into fields (unfolding, skipping junk lines), repairing
+8-bit header text, and RFC 2047 encoded words (:func:`decode_header_value`)."""
+
+from __future__ import annotations
+
+import binascii
+import re
+
+from storage.mime.charsets import decode_bytes
+from storage.mime.values import _HEADER_CAP, HEADER_FIELDS
+
+# --------------------------------------------------------------------------------------------
+# Header blocks
+# --------------------------------------------------------------------------------------------
+
+_HEADER_END = re.compile(rb"\n\r?\n")
+_FIELD_NAME = re.compile(r"[!-9;-~]+")
+_FOLD = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+_ENVELOPE_FIELDS = frozenset(name.lower() for name in HEADER_FIELDS)
+_PART_FIELDS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
+_SUBJECT_FIELD = frozenset({"subject"})
+_HASH_SPACE = re.compile(r"[ \t\r\n]+")
+_HASHED_FIELDS = tuple(name.lower() for name in HEADER_FIELDS if name != "Message-ID")
+
+Fields = dict[str, list[str]]
+
+
+def _header_block(data: bytes) -> str:
+    """The header block of a message or header-only fetch, as a latin-1 (byte-per-char) string."""
+    if data.startswith(b"\n") or data.startswith(b"\r\n"):
+        return ""
+    match = _HEADER_END.search(data, 0, _HEADER_CAP)
+    end = match.start() if match else min(len(data), _HEADER_CAP)
+    return data[:end].decode("latin-1")
+
+
+def _scan_headers(text: str, wanted: frozenset[str], stop_at_junk: bool) -> tuple[Fields, int]:
+    """Split a header block into the ``wanted`` fields (lower-case names, values unfolded).
+
+    Returns the fields (every occurrence, in order) and the offset where the headers end: the
+    line after a blank line, the start of the first line that is no header when
+    ``stop_at_junk``, or ``len(text)``. Junk lines are skipped otherwise.
+    """
+    found: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
+    pos = 0
+    for raw_line in text.split("\n"):
+        start, pos = pos, pos + len(raw_line) + 1
+        line = raw_line[:-1] if raw_line.endswith("\r") else raw_line
+        if not line:
+            return _collect(found), min(pos, len(text))
+        if line[0] in " \t":
+            if current is not None:
+                current.append(line.strip(" \t"))
+            continue
+        colon = line.find(":")
+        key = line[:colon].rstrip(" \t").lower() if colon > 0 else ""
+        if key in wanted:
+            current = [line[colon + 1 :].strip(" \t")]
+            found.append((key, current))
+            continue
+        current = None
+        if stop_at_junk and (not key or _FIELD_NAME.fullmatch(key) is None):
+            return _collect(found), start
+    return _collect(found), len(text)
+
+
+def _scan_fields(text: str, wanted: frozenset[str]) -> Fields:
+    """``_scan_headers(text, wanted, stop_at_junk=False)[0]``, minus offsets: the sync hot path."""
+    fields: Fields = {}
+    key: str | None = None
+    if text.count("\n") == text.count("\r\n"):
+        lines = text.split("\r\n")  # what IMAP servers send
+    else:
+        lines = text.replace("\r\n", "\n").split("\n")
+    for line in lines:
+        if not line:
+            break
+        if line[0] in " \t":
+            piece = line.strip(" \t")
+            if key is not None and piece:
+                values = fields[key]
+                values[-1] = values[-1] + " " + piece if values[-1] else piece
+            continue
+        name, colon, value = line.partition(":")
+        key = name.rstrip(" \t").lower() if colon and name else None
+        if key in wanted:
+            fields.setdefault(key, []).append(value.strip(" \t"))
+        else:
+            key = None
+    return fields
+
+
+def _collect(found: list[tuple[str, list[str]]]) -> Fields:
+    fields: Fields = {}
+    for key, pieces in found:
+        value = pieces[0] if len(pieces) == 1 else " ".join(p for p in pieces if p)
+        fields.setdefault(key, []).append(value)
+    return fields
+
+
+def _first(fields: Fields, name: str) -> str:
+    values = fields.get(name)
+    return values[0] if values else ""
+
+
+def _fix_8bit(raw: str, hint: str | None) -> str:
+    """Turn a latin-1 (byte-per-char) header value into text: UTF-8, else ``hint``, else 1252."""
+    if raw.isascii():
+        return raw
+    data = raw.encode("latin-1", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data, hint)
+
+
+# --------------------------------------------------------------------------------------------
+# RFC 2047 encoded words
+# --------------------------------------------------------------------------------------------
+
+# Lenient: any charset token (with an optional RFC 2231 "*lang"), Q text that contains "?" or
+# spaces, and a missing "?=" at the very end are all accepted. The text is bounded so a header
+# full of "=?" openers stays linear.
+_ENCODED_WORD = re.compile(
+    r"=\?([^?\s]{1,80})\?([bBqQ])\?((?:[^?]|\?(?!=)){0,2000}?)(?:\?=|\Z)", re.DOTALL
+)
+_B64_KEEP = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_B64_DROP = bytes(b for b in range(256) if b not in _B64_KEEP)
+_B64_PADDING = re.compile(rb"=+")
+
+
+def _b64_lenient(data: bytes) -> bytes:
+    """Base64 decode that skips junk, fixes padding and survives concatenated chunks."""
+    cleaned = data.translate(None, _B64_DROP)
+    out: list[bytes] = []
+    for chunk in _B64_PADDING.split(cleaned):
+        usable = len(chunk) - (len(chunk) % 4 == 1)
+        if usable <= 0:
+            continue
+        piece = chunk[:usable]
+        piece += b"=" * (-len(piece) % 4)
+        try:
+            out.append(binascii.a2b_base64(piece))
+        except binascii.Error:
+            continue
+    return b"".join(out)
+
+
+def _word_bytes(encoding: str, text: str) -> bytes:
+    data = text.encode("utf-8", "replace")
+    if encoding in "bB":
+        return _b64_lenient(data)
+    return binascii.a2b_qp(data, header=True)
+
+
+def _decode_words(text: str) -> str:
+    """Replace RFC 2047 encoded words; adjacent words of one charset are joined before decoding."""
+    if "=?" not in text:
+        return text
+    out: list[str] = []
+    run: list[tuple[str, str]] = []  # (encoding, encoded text) of adjacent words, one charset
+    charset = ""
+    pos = 0
+    for match in _ENCODED_WORD.finditer(text):
+        gap = text[pos : match.start()]
+        word_charset = match.group(1).lower()
+        if gap and not (run and gap.isspace()):
+            _flush_run(out, run, charset)
+            out.append(gap)
+        elif run and word_charset != charset:
+            _flush_run(out, run, charset)
+        run.append((match.group(2).lower(), match.group(3)))
+        charset = word_charset
+        pos = match.end()
+    _flush_run(out, run, charset)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _flush_run(out: list[str], run: list[tuple[str, str]], charset: str) -> None:
+    """Decode a run of adjacent words: their bytes joined, so split characters survive.
+
+    Some encoders also split base64 in the middle of a 4-character group; when reading the
+    run's base64 as one stream gives fewer replacement characters, that reading wins.
+    """
+    if not run:
+        return
+    text = decode_bytes(b"".join(_word_bytes(enc, payload) for enc, payload in run), charset)
+    if "\ufffd" in text and sum(enc == "b" for enc, _ in run) > 1:
+        joined = decode_bytes(_run_as_stream(run), charset)
+        if joined.count("\ufffd") < text.count("\ufffd"):
+            text = joined
+    out.append(text)
+    run.clear()
+
+
+def _run_as_stream(run: list[tuple[str, str]]) -> bytes:
+    chunks: list[bytes] = []
+    base64_text: list[str] = []
+    for enc, payload in [*run, ("q", "")]:
+        if enc == "b":
+            base64_text.append(payload)
+            continue
+        if base64_text:
+            chunks.append(_word_bytes("b", "".join(base64_text)))
+            base64_text = []
+        chunks.append(_word_bytes(enc, payload))
+    return b"".join(chunks)
+
+
+def _unfold(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        return _FOLD.sub(" ", value)
+    return value
+
+
+def decode_header_value(value: str | bytes) -> str:
+    """Decode a header value: unfold, read raw 8-bit bytes, decode RFC 2047 words. Never raises.
+
+    Malformed encoded words are decoded best effort (bad base64, unknown charsets, spaces or
+    ``?`` inside Q text, a missing ``?=``); multi-byte characters split across adjacent words
+    survive.
+    """
+    try:
+        if isinstance(value, bytes | bytearray | memoryview):
+            text = _fix_8bit(bytes(value).decode("latin-1"), None)
+        else:
+            text = str(value)
+        return _decode_words(_unfold(text)).strip()
+    except Exception:
+        return value if isinstance(value, str) else ""
+
+
+def _header_text(raw: str, hint: str | None) -> str:
+    return _decode_words(_unfold(_fix_8bit(raw, hint))).strip()

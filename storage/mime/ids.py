@@ -1,0 +1,91 @@
+"""Message ids: ``<id>`` lists from Message-ID/In-Reply-To/References, normalised and bounded,
+and the synthetic id of a message whose own id is missing or unusable."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from storage.mime.headers import _HASH_SPACE, _HASHED_FIELDS, Fields
+
+# --------------------------------------------------------------------------------------------
+# Message ids
+# --------------------------------------------------------------------------------------------
+
+_BRACKETED = re.compile(r"<([^<>]*)>")
+_PLAIN_ID = re.compile(r"[^\x00-\x20\x7f]{1,998}")
+_WHITESPACE = re.compile(r"\s+")
+_BAD_ID_CHAR = re.compile(r"[\x00-\x1f\x7f]")
+_BARE_ID_STRIP = "\"'(),;:<>[]"
+_MAX_ID = 998
+
+
+def _clean_id(text: str) -> str:
+    ident = _WHITESPACE.sub("", text)
+    if not ident or len(ident) > _MAX_ID or _BAD_ID_CHAR.search(ident):
+        return ""
+    return ident
+
+
+def _bare_ids(value: str) -> list[str]:
+    ids: list[str] = []
+    for token in value.split():
+        token = token.strip(_BARE_ID_STRIP)
+        if "@" in token and token.count("@") == 1:
+            ident = _clean_id(token)
+            if ident:
+                ids.append(ident)
+    return ids
+
+
+def normalize_message_id(value: str) -> str:
+    """``"<a@b>"`` -> ``"a@b"``: the first usable id (folding whitespace removed), else ``""``.
+
+    Without angle brackets, a single ``local@domain`` token is accepted too.
+    """
+    try:
+        ids = parse_message_ids(value)
+    except Exception:
+        return ""
+    return ids[0] if ids else ""
+
+
+def parse_message_ids(value: str) -> tuple[str, ...]:
+    """Every ``<...>`` id in a References/In-Reply-To value, in order, ignoring junk between.
+
+    When the value has no angle brackets at all, bare ``local@domain`` tokens are taken instead.
+    """
+    try:
+        text = str(value)
+        if "<" not in text:
+            return tuple(_bare_ids(text))
+        ids = [
+            ident if _PLAIN_ID.fullmatch(ident) else _clean_id(ident)
+            for ident in _BRACKETED.findall(text)
+        ]
+        return tuple(ident for ident in ids if ident)
+    except Exception:
+        return ()
+
+
+def _unique(ids: tuple[str, ...], exclude: str) -> tuple[str, ...]:
+    seen = {exclude}
+    out: list[str] = []
+    for ident in ids:
+        if ident not in seen:
+            seen.add(ident)
+            out.append(ident)
+    return tuple(out)
+
+
+def _synthetic_id(fields: Fields) -> str:
+    """A stable id from the fetched header fields (Message-ID excluded), whitespace-normalised.
+
+    Only :data:`HEADER_FIELDS` count, so a header-only fetch and the whole message agree.
+    """
+    lines: list[str] = []
+    for name in _HASHED_FIELDS:
+        for value in fields.get(name, ()):
+            lines.append(name + ":" + _HASH_SPACE.sub(" ", value.strip(" \t\r\n")))
+    digest = hashlib.sha256("\n".join(lines).encode("latin-1", "replace")).hexdigest()
+    return f"sm-{digest[:24]}@supportmail.invalid"
