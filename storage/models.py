@@ -145,9 +145,17 @@ class TagInfo:
     threads: int
     in_catalog: bool
     shortcut: str | None = None
+    description: str | None = None
+    """What the tag means, from the shared catalog (``tags set --description``)."""
+    color: str | None = None
 
     def sanitized(self) -> TagInfo:
-        return dataclasses.replace(self, name=sanitize_line(self.name))
+        return dataclasses.replace(
+            self,
+            name=sanitize_line(self.name),
+            description=None if self.description is None else sanitize_line(self.description),
+            color=None if self.color is None else sanitize_line(self.color),
+        )
 
 
 @dataclass(frozen=True, slots=True)

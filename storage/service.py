@@ -21,6 +21,7 @@ Who calls what:
 ``claim_window()``          the TUI's one-window-per-account lock (``storage.instance``)
 ``mark_read(ref, read)``    explicit ``\\Seen`` changes, through the outbox like tag edits
 ``tags()``                  the catalog plus tags found on the server, with thread counts
+``tag_catalog``             describe/rename/delete tags; the catalog shared through the server
 ``report`` / ``voice``      insight over the cache (``storage.reports``): counts, spikes, trends,
 ``bugs_by_reach``           bugs ranked by customers, top feature requests with quotes,
 ``digest`` / ``skim``       what customers wrote since a time (or since the last skim)
@@ -92,6 +93,7 @@ from storage.settings import (
     Settings,
     get_password,
 )
+from storage.tag_catalog import TagCatalog
 from storage.tags import (
     SEEN,
     TagError,
@@ -198,6 +200,8 @@ class Service:
         """Awaiting replies and first-reply times (``storage.answering``)."""
         self.replies = Replies(self)
         """Reply, forward, the mail outbox (``storage.replying``)."""
+        self.tag_catalog = TagCatalog(self)
+        """Describe, rename, delete tags; the catalog shared through the server."""
         self._sessions: Sessions | None = None
         if connector is not None:
             from storage.sessions import Sessions
@@ -398,7 +402,8 @@ class Service:
 
         On the sync session (logged in once, kept). One sync at a time: a call while another
         runs waits for it and then shares one follow-up sync with every other such call (of
-        the same ``bodies``), so requests coalesce instead of queueing."""
+        the same ``bodies``), so requests coalesce instead of queueing. The shared tag catalog
+        rides along (``storage.tag_catalog``)."""
         if self._sessions is None:
             return SyncResult(account=self.account, folders=len(self.folders))
         session = self._sessions.sync
@@ -406,6 +411,9 @@ class Service:
         def one_sync() -> SyncResult:
             result = self._run_engine(session, progress, pull=True, what="sync", bodies=bodies)
             self.replies.last_retry = self.replies.retry()  # unsent replies go with every sync
+            problem = self.tag_catalog.sync_quietly(session)
+            if problem:
+                result = dataclasses.replace(result, errors=(*result.errors, problem))
             return result
 
         return self._syncs[bodies].run(one_sync)
@@ -714,7 +722,7 @@ class Service:
                     self.userdb.outbox_put(self.account, root, message_ids, keyword, on)
                 self.cache.apply_keyword(self.account, message_ids, keyword, on)
                 if on and name not in catalog:
-                    self.userdb.add_catalog_tag(name)
+                    self.userdb.add_catalog_tag(name, implicit=True)
                     catalog.add(name)
         except UserDBError as exc:
             raise ServiceError(str(exc)) from exc
@@ -788,6 +796,8 @@ class Service:
                 threads=counts.get(tag.name, 0),
                 in_catalog=True,
                 shortcut=tag.shortcut,
+                description=tag.description,
+                color=tag.color,
             )
         for name, n in counts.items():
             if name not in out:

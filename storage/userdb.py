@@ -18,7 +18,9 @@ JSON file with a storage that is safe against crashes and against a second suppo
   Within one locked call the storage keeps the document in memory and writes it once at the end
   (one fsync per call); it never caches across calls.
 
-Tables: ``catalog`` (name, kind, shortcut, color), ``notes`` (account, root, text, updated),
+Tables: ``catalog`` (name, kind, description, shortcut, color, updated, writer, deleted: see
+``storage.catalog``; a deleted tag stays as a tombstone so the deletion reaches teammates),
+``notes`` (account, root, text, updated),
 ``outbox`` (account, thread_root, keyword, add, message_ids, seq, created), ``settings``
 (key, value), ``quotes`` (id, account, root, message_id, text, who_name, who_addr, when, created:
 passages of customers' messages you kept), ``activity`` (account, root, what, tag, kind, at: what
@@ -30,6 +32,7 @@ quote id).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import json
@@ -44,6 +47,7 @@ from typing import Any, TypeVar
 from tinydb import Query, Storage
 from tinydb.table import Document, Table
 
+from storage.catalog import CatalogEntry, effective, entry_json, merge
 from storage.tags import SEED_CATEGORIES, canonical_tag, is_flag, tag_kind
 
 __all__ = [
@@ -136,6 +140,7 @@ class CatalogTag:
     kind: str
     shortcut: str | None
     color: str | None
+    description: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -479,12 +484,29 @@ def _edit_from(doc: Mapping[str, Any]) -> OutboxEdit:
     )
 
 
-def _tag_from(doc: Mapping[str, Any]) -> CatalogTag:
-    return CatalogTag(
+def _entry_from(doc: Mapping[str, Any]) -> CatalogEntry:
+    return CatalogEntry(
         name=str(doc["name"]),
-        kind=str(doc["kind"]),
+        description=doc.get("description"),
         shortcut=doc.get("shortcut"),
         color=doc.get("color"),
+        updated=float(doc.get("updated", 0.0)),
+        writer=str(doc.get("writer", "")),
+        deleted=bool(doc.get("deleted", False)),
+    )
+
+
+def _entry_doc(entry: CatalogEntry) -> dict[str, Any]:
+    return {"kind": tag_kind(entry.name), **entry_json(entry)}
+
+
+def _tag_from(entry: CatalogEntry) -> CatalogTag:
+    return CatalogTag(
+        name=entry.name,
+        kind=tag_kind(entry.name),
+        shortcut=entry.shortcut,
+        color=entry.color,
+        description=entry.description,
     )
 
 
@@ -520,7 +542,8 @@ def _check_keyword(keyword: str) -> None:
 
 
 def _check_attribute(what: str, value: str | None) -> None:
-    if value is not None and (not value.strip() or not value.isprintable()):
+    """None keeps what is stored and "" clears it; anything else must be printable text."""
+    if value and (not value.strip() or not value.isprintable()):
         raise UserDBError(f"a tag {what} must be printable and not blank, got {value!r}")
 
 
@@ -601,53 +624,126 @@ class UserDB:
     def _seed(tables: _Tables) -> None:
         tables.meta.insert({"schema": SCHEMA_VERSION, "next_seq": 1})
         tables.catalog.insert_multiple(
-            {"name": name, "kind": tag_kind(name), "shortcut": str(key), "color": None}
+            _entry_doc(CatalogEntry(name, shortcut=str(key)))
             for key, name in enumerate(SEED_CATEGORIES, start=1)
         )
 
     # Catalog -------------------------------------------------------------------------------
+    # Entries are kept with their edit time and writer, deletions as tombstones, so the shared
+    # catalog merges per tag (``storage.catalog``, ``storage.catalog_sync``).
 
     def catalog(self) -> list[CatalogTag]:
-        """Every catalog tag, in the order they were added."""
-        return self._run(lambda t: [_tag_from(doc) for doc in t.catalog.all()])
+        """Every live catalog tag, in the order they were added (a shortcut claimed by two
+        tags shows on the newer writer's only)."""
+        return [_tag_from(e) for e in effective(self.catalog_entries())]
+
+    def catalog_entries(self) -> list[CatalogEntry]:
+        """Every catalog entry, tombstones included, in the order they were added."""
+        return self._run(lambda t: [_entry_from(doc) for doc in t.catalog.all()])
+
+    @staticmethod
+    def _writer(t: _Tables) -> str:
+        doc = t.settings.get(Q.key == "catalog_writer")
+        if doc is not None:
+            return str(doc["value"])
+        writer = os.urandom(8).hex()
+        t.settings.insert({"key": "catalog_writer", "value": writer})
+        return writer
 
     def add_catalog_tag(
-        self, name: str, *, shortcut: str | None = None, color: str | None = None
+        self,
+        name: str,
+        *,
+        shortcut: str | None = None,
+        color: str | None = None,
+        description: str | None = None,
+        implicit: bool = False,
     ) -> CatalogTag:
-        """Add ``name`` (canonicalised) or update its shortcut/colour; returns the stored tag.
+        """Add ``name`` (canonicalised) or update its shortcut, colour or description; returns
+        the stored tag. None keeps what is stored, "" clears it.
 
-        A shortcut already bound to another tag is an error. Passing None keeps what is stored.
+        A shortcut already held by another live tag is an error. ``implicit``: the tag is only
+        being used (a thread tagged with a new name): a new entry then carries no edit time, so
+        any teammate's deliberate edit of it wins in the shared catalog.
         """
         canonical = canonical_tag(name)
-        _check_attribute("shortcut", shortcut)
-        _check_attribute("color", color)
+        for what, value in (("shortcut", shortcut), ("color", color)):
+            _check_attribute(what, value)
+        if description and not description.isprintable():
+            raise UserDBError(f"a tag description must be printable, got {description!r:.60}")
 
         def action(t: _Tables) -> CatalogTag:
-            if shortcut is not None:
-                for other in t.catalog.search(Q.shortcut == shortcut):
-                    if other["name"] != canonical:
-                        raise UserDBError(
-                            f"shortcut {shortcut!r} is already used by {other['name']}"
-                        )
-            existing = t.catalog.get(Q.name == canonical)
-            doc: dict[str, Any] = {"name": canonical, "kind": tag_kind(canonical)}
-            if isinstance(existing, Document):
-                doc.update(existing)
-                doc.update({k: v for k, v in (("shortcut", shortcut), ("color", color)) if v})
-                t.catalog.update(doc, doc_ids=[existing.doc_id])
+            docs = t.catalog.all()
+            if shortcut:
+                live = effective(_entry_from(d) for d in docs)
+                for other in live:
+                    if other.shortcut == shortcut and other.name != canonical:
+                        raise UserDBError(f"shortcut {shortcut!r} is already used by {other.name}")
+            existing = next((d for d in docs if d["name"] == canonical), None)
+            old = _entry_from(existing) if existing is not None else CatalogEntry(canonical)
+            if implicit and existing is not None and not old.deleted:
+                return _tag_from(old)
+            changes: dict[str, Any] = {"deleted": False}
+            for field, value in (
+                ("shortcut", shortcut),
+                ("color", color),
+                ("description", description),
+            ):
+                if value is not None:
+                    changes[field] = value.strip() or None
+            if not implicit or existing is not None:
+                changes.update(updated=time.time(), writer=self._writer(t))
+            entry = dataclasses.replace(old, **changes)
+            if existing is not None:
+                t.catalog.update(_entry_doc(entry), doc_ids=[existing.doc_id])
             else:
-                doc.update({"shortcut": shortcut, "color": color})
-                t.catalog.insert(doc)
-            return _tag_from(doc)
+                t.catalog.insert(_entry_doc(entry))
+            return _tag_from(entry)
 
         return self._run(action)
 
     def remove_catalog_tag(self, name: str) -> bool:
-        """Remove ``name`` (as given or canonicalised) from the catalog; False if it was absent."""
+        """Delete ``name`` (as given or canonicalised) from the catalog, as a tombstone that
+        travels to teammates; False if it was absent or deleted already."""
         names = {name}
         with contextlib.suppress(ValueError):
             names.add(canonical_tag(name))
-        return self._run(lambda t: bool(t.catalog.remove(Q.name.one_of(sorted(names)))))
+
+        def action(t: _Tables) -> bool:
+            removed = False
+            for doc in t.catalog.search(Q.name.one_of(sorted(names))):
+                entry = _entry_from(doc)
+                if entry.deleted:
+                    continue
+                gone = dataclasses.replace(
+                    entry,
+                    deleted=True,
+                    shortcut=None,
+                    updated=time.time(),
+                    writer=self._writer(t),
+                )
+                t.catalog.update(_entry_doc(gone), doc_ids=[doc.doc_id])
+                removed = True
+            return removed
+
+        return self._run(action)
+
+    def merge_catalog(self, remote: Mapping[str, CatalogEntry]) -> dict[str, CatalogEntry]:
+        """Merge a teammate's (the server's) catalog into this one, per tag (see
+        ``storage.catalog.merge``), in one locked call; returns the merged catalog."""
+
+        def action(t: _Tables) -> dict[str, CatalogEntry]:
+            docs = {str(d["name"]): d for d in t.catalog.all()}
+            local = {name: _entry_from(d) for name, d in docs.items()}
+            merged = merge(local.values(), remote.values())
+            for name, entry in merged.items():
+                if name not in docs:
+                    t.catalog.insert(_entry_doc(entry))
+                elif local[name] != entry:
+                    t.catalog.update(_entry_doc(entry), doc_ids=[docs[name].doc_id])
+            return merged
+
+        return self._run(action)
 
     # Notes ---------------------------------------------------------------------------------
 

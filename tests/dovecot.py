@@ -235,7 +235,10 @@ def _render_config(layout: _Layout, account: _Account, port: int, tls_port: int 
         "mail_fsync = never",
         "verbose_proctitle = yes",
         "mail_plugins = $mail_plugins acl",
+        # METADATA (RFC 5464) for the shared tag catalog: attributes in a file dict per user.
+        "mail_attribute_dict = file:%h/dovecot-attributes",
         "protocol imap {",
+        "  imap_metadata = yes",
         "  mail_plugins = $mail_plugins imap_acl",
         "  mail_max_userip_connections = 1000",
         "}",

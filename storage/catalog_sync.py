@@ -1,0 +1,294 @@
+"""Sharing the tag catalog through the IMAP server: pull, merge per tag, push when different.
+
+Where the document lives:
+
+* **IMAP METADATA** (RFC 5464) where the server offers it: the entry
+  ``/shared/vendor/supportmail/catalog`` on the account's first folder (the team's mailbox).
+  ``/shared``, not ``/private``: a private entry is per login, so teammates who reach the team
+  mailbox with their own logins (ACL-shared folders) would each see only their own catalog; a
+  shared entry is one value for everyone who can see the mailbox, and on a single team login the
+  two behave the same. The first folder, not INBOX: in an ACL-shared setup each user's INBOX is
+  their own.
+* **A folder** otherwise (no METADATA, or the server refuses the entry, e.g. attributes are not
+  enabled or the value is too big): one message in ``Supportmail/Catalog`` (the server's
+  hierarchy separator), replaced by APPEND-new-then-expunge-old. Only the messages that were read
+  and merged are expunged, so two teammates pushing at once leave two messages, which the next
+  sync merges back into one.
+
+METADATA has no conditional write, so two pushes at the same moment keep only the later value;
+nothing is lost for long: each side keeps its own entries, sees that the server lacks them on its
+next sync, and pushes the merge again. Every edit carries its own time, so the merge
+(``storage.catalog.merge``) gives the same catalog on every machine whatever the order.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from imapclient.response_parser import parse_response
+
+from storage.catalog import CatalogEntry, decode_document, encode_document
+from storage.imap import ImapConnection, ImapError, uid_sets
+from storage.userdb import UserDB
+
+__all__ = [
+    "CATALOG_HEADER",
+    "METADATA_CAPABILITY",
+    "METADATA_ENTRY",
+    "CatalogSync",
+    "FolderStore",
+    "MetadataStore",
+    "choose_store",
+    "sync_catalog",
+]
+
+_log = logging.getLogger(__name__)
+
+METADATA_CAPABILITY = "METADATA"
+METADATA_ENTRY = "/shared/vendor/supportmail/catalog"
+METADATA_MAX = 60_000
+"""Bytes above which the document goes to the folder instead (servers cap entry sizes)."""
+FOLDER_PARTS = ("Supportmail", "Catalog")
+CATALOG_HEADER = "X-Supportmail-Catalog"
+
+for _name in ("GETMETADATA", "SETMETADATA"):  # imaplib refuses commands it does not know
+    imaplib.Commands.setdefault(_name, ("AUTH", "SELECTED"))
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSync:
+    """What one catalog sync did."""
+
+    where: str
+    """``metadata`` or the folder's name."""
+    pulled: int
+    """Tags in the server's copy."""
+    pushed: bool
+    """Whether the merged catalog was written back."""
+
+
+class _Store(Protocol):
+    where: str
+
+    def read(self) -> dict[str, CatalogEntry]: ...
+
+    def write(self, document: bytes) -> None: ...
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class MetadataStore:
+    """The catalog as one METADATA entry on ``mailbox``."""
+
+    where = "metadata"
+
+    def __init__(self, conn: ImapConnection, mailbox: str) -> None:
+        self.conn = conn
+        self.mailbox = mailbox
+
+    def read(self) -> dict[str, CatalogEntry]:
+        """The server's entries (empty when there is none yet); ``ImapError`` when the server
+        refuses the entry."""
+        conn = self.conn
+        conn._forget_untagged()
+        typ, text = conn._command(
+            "reading the shared catalog",
+            "GETMETADATA",
+            _quoted(self.mailbox),
+            f"({METADATA_ENTRY})",
+        )
+        data = conn._untagged("METADATA")
+        conn._forget_untagged()
+        if typ != "OK":
+            raise ImapError(f"reading the shared catalog failed: {text}")
+        value = _metadata_value(data)
+        if value is None:
+            return {}
+        return decode_document(value) or {}
+
+    def write(self, document: bytes) -> None:
+        if len(document) > METADATA_MAX:
+            raise ImapError(f"the catalog ({len(document)} bytes) is too big for METADATA")
+        conn = self.conn
+        wire = conn._wire()
+        action = "storing the shared catalog"
+        with conn._translated(action):
+            tag = wire._new_tag()
+            plus = "LITERAL+" in conn.capabilities
+            mailbox = _quoted(self.mailbox).encode()
+            size = f"{{{len(document)}{'+' if plus else ''}}}".encode()
+            wire.send(tag + b" SETMETADATA " + mailbox + b" (" + METADATA_ENTRY.encode() + b" ")
+            wire.send(size + b"\r\n")
+            if not plus:
+                while wire._get_response():  # None: the continuation arrived
+                    if wire.tagged_commands.get(tag):
+                        raise ImapError(f"{action} failed: {wire.tagged_commands[tag]!r:.200}")
+            wire.send(document + b")\r\n")
+            typ, data = wire._command_complete("SETMETADATA", tag)
+        conn._forget_untagged()
+        if typ != "OK":
+            detail = data[-1].decode("utf-8", "replace") if data and data[-1] else ""
+            raise ImapError(f"{action} failed: {detail[:200]}")
+
+
+def _metadata_value(data: list[Any]) -> bytes | None:
+    """The value of our entry in the untagged METADATA responses (None: NIL or absent)."""
+    if not data:
+        return None
+    try:
+        parsed = parse_response(data)
+    except Exception:  # a reply the parser cannot read: treat as no catalog
+        _log.warning("shared catalog: unreadable METADATA reply", exc_info=True)
+        return None
+    for item in parsed:
+        if not isinstance(item, tuple):
+            continue
+        pairs = list(item)
+        for key, value in zip(pairs[::2], pairs[1::2], strict=False):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            if name.lower() == METADATA_ENTRY and isinstance(value, bytes | str):
+                return value.encode() if isinstance(value, str) else value
+    return None
+
+
+class FolderStore:
+    """The catalog as one message in a dedicated folder."""
+
+    def __init__(self, conn: ImapConnection, folder: str) -> None:
+        self.conn = conn
+        self.where = folder
+        self._read_uids: list[int] = []
+
+    def read(self) -> dict[str, CatalogEntry]:
+        conn = self.conn
+        try:
+            conn.select(self.where)
+        except ImapError as exc:
+            if "does not exist" in str(exc):
+                self._read_uids = []
+                return {}
+            raise
+        uids = conn.uids()
+        copies: list[dict[str, CatalogEntry]] = []
+        read: list[int] = []
+        for uid, raw in sorted(conn.fetch_whole(uids).items()):
+            entries = _document_of(raw)
+            if entries is not None:
+                copies.append(entries)
+                read.append(uid)
+        self._read_uids = read
+        merged: dict[str, CatalogEntry] = {}
+        for copy in copies:
+            for name, entry in copy.items():
+                held = merged.get(name)
+                if held is None or entry.version > held.version:
+                    merged[name] = entry
+        return merged
+
+    def write(self, document: bytes) -> None:
+        conn = self.conn
+        conn.append(self.where, _catalog_message(document), flags=("\\Seen",))
+        if not self._read_uids:
+            return
+        conn.select(self.where)
+        for uid_set in uid_sets(self._read_uids):
+            action = "removing the old catalog message"
+            result = conn._command(action, "UID", "STORE", uid_set, "+FLAGS.SILENT", "(\\Deleted)")
+            conn._forget_untagged()
+            conn._check_ok(action, result)
+            if "UIDPLUS" in conn.capabilities:
+                result = conn._command(action, "UID", "EXPUNGE", uid_set)
+            else:
+                result = conn._command(action, "EXPUNGE")
+            conn._forget_untagged()
+            conn._check_ok(action, result)
+        self._read_uids = []
+
+
+def _catalog_message(document: bytes) -> bytes:
+    msg = EmailMessage()
+    msg["Subject"] = "supportmail tag catalog (do not edit)"
+    msg["From"] = "supportmail <supportmail@localhost>"
+    msg[CATALOG_HEADER] = "1"
+    msg.set_content(document.decode("ascii"), subtype="plain", cte="7bit")
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def _document_of(raw: bytes) -> dict[str, CatalogEntry] | None:
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        if CATALOG_HEADER not in msg:
+            return None
+        payload = msg.get_payload(decode=True)
+    except Exception:  # a damaged message in the folder: not ours to read
+        _log.warning("shared catalog: unreadable message in the catalog folder", exc_info=True)
+        return None
+    if not isinstance(payload, bytes):
+        return None
+    return decode_document(payload)
+
+
+def _folder_name(conn: ImapConnection) -> str:
+    conn._forget_untagged()
+    typ, _text = conn._command("LIST", "LIST", '""', '""')
+    lines = conn._untagged("LIST")
+    conn._forget_untagged()
+    delimiter = "/"
+    if typ == "OK" and lines:
+        try:
+            found = parse_response([lines[0]])
+            if len(found) >= 2 and isinstance(found[1], bytes) and found[1]:
+                delimiter = found[1].decode("ascii", "replace")
+        except Exception:  # keep "/"
+            _log.debug("LIST reply without a delimiter", exc_info=True)
+    return delimiter.join(FOLDER_PARTS)
+
+
+def choose_store(conn: ImapConnection, mailbox: str) -> tuple[_Store, dict[str, CatalogEntry]]:
+    """The store (METADATA on ``mailbox`` if the server offers it and lets us read the entry,
+    else the folder) and the catalog read from it."""
+    if METADATA_CAPABILITY in conn.capabilities:
+        store = MetadataStore(conn, mailbox)
+        try:
+            return store, store.read()
+        except ImapError as exc:
+            if not conn.connected:
+                raise
+            _log.info("shared catalog: METADATA refused (%s); using the folder", exc)
+    folder = FolderStore(conn, _folder_name(conn))
+    return folder, folder.read()
+
+
+def sync_catalog(conn: ImapConnection, userdb: UserDB, mailbox: str) -> CatalogSync:
+    """Pull the server's catalog, merge it into the userdb per tag, push the merge back when the
+    server's copy differs. Raises ``ImapError`` (the local catalog is then unchanged)."""
+    store, remote = choose_store(conn, mailbox)
+    merged = userdb.merge_catalog(remote)
+    pushed = False
+    if _differs(merged, remote) or (isinstance(store, FolderStore) and len(store._read_uids) > 1):
+        document = encode_document(merged)
+        try:
+            store.write(document)
+        except ImapError as exc:
+            if not isinstance(store, MetadataStore) or not conn.connected:
+                raise
+            _log.info("shared catalog: METADATA write refused (%s); using the folder", exc)
+            folder = FolderStore(conn, _folder_name(conn))
+            folder.read()
+            folder.write(document)
+            store = folder
+        pushed = True
+    return CatalogSync(where=store.where, pulled=len(remote), pushed=pushed)
+
+
+def _differs(merged: Mapping[str, CatalogEntry], remote: Mapping[str, CatalogEntry]) -> bool:
+    return dict(merged) != dict(remote)
