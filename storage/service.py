@@ -93,7 +93,7 @@ from storage.settings import (
     Settings,
     get_password,
 )
-from storage.tag_catalog import TagCatalog
+from storage.tag_catalog import CatalogInputError, TagCatalog
 from storage.tags import (
     SEEN,
     TagError,
@@ -112,7 +112,7 @@ if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP o
     from storage.sessions import Session, Sessions
     from storage.sync import ProgressCallback, SyncEngine
 
-__all__ = ["NoteEntry", "Service", "ServiceError"]
+__all__ = ["CatalogInputError", "NoteEntry", "Service", "ServiceError"]
 
 CLOSE_WAIT = 5.0
 """Seconds ``close`` waits for a live mirror's thread to end."""

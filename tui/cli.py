@@ -46,6 +46,7 @@ from tui.cli_output import (
 )
 from tui.cli_responses import waiting_json, waiting_label
 from tui.cli_search import server_query
+from tui.cli_tags import TAGS_COMMANDS, add_tags_parser
 from tui.cli_watch import WATCH_COMMANDS, add_watch_parser
 
 
@@ -145,8 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("thread", metavar="THREAD")
 
-    p = sub.add_parser("tags", parents=[common], help="the tag catalog with thread counts")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_tags_parser(sub, common)
 
     p = sub.add_parser(
         "demo",
@@ -413,31 +413,6 @@ def cmd_mark(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    tags = service.tags()
-    if args.json:
-        dump_json(
-            [
-                {
-                    "name": t.name,
-                    "kind": t.kind,
-                    "keyword": t.keyword,
-                    "threads": t.threads,
-                    "in_catalog": t.in_catalog,
-                    "shortcut": t.shortcut,
-                }
-                for t in tags
-            ],
-            out,
-        )
-        return 0
-    for t in (t.sanitized() for t in tags):
-        key = f"[{t.shortcut}]" if t.shortcut else "   "
-        origin = "" if t.in_catalog else "  (on mail, not in your catalog)"
-        out.write(f"{key} {pad(t.name, 32)} {t.kind:<9} {t.threads:>6}{origin}\n")
-    return 0
-
-
 def _keymap(settings_keymap: str) -> dict[str, str]:
     from keymaps import KeymapError, load_keymap
 
@@ -517,7 +492,7 @@ COMMANDS = {
     "show": cmd_show,
     "tag": cmd_tag,
     "note": cmd_note,
-    "tags": cmd_tags,
+    **TAGS_COMMANDS,
     "read": cmd_mark,
     "unread": cmd_mark,
     **NOTES_COMMANDS,
