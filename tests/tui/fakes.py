@@ -162,6 +162,34 @@ class FakeAnswers:
         return []
 
 
+class FakeTagCatalog:
+    """``Service.tag_catalog``: ``set`` edits the fake's catalog (descriptions, shortcuts)."""
+
+    def __init__(self, service: FakeService) -> None:
+        self.service = service
+
+    def set(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        shortcut: str | None = None,
+        color: str | None = None,
+        share: bool = True,
+    ) -> tuple[TagInfo, str | None]:
+        svc = self.service
+        svc.calls.append(("tag_catalog.set", (name, description, shortcut)))
+        if name not in svc.catalog:
+            svc.catalog.append(name)
+        if description is not None:
+            svc.descriptions[name] = description
+        if shortcut is not None:
+            svc.shortcuts[name] = shortcut
+            if not shortcut:
+                del svc.shortcuts[name]
+        return next(t for t in svc.tags() if t.name == name), None
+
+
 class FakeService:
     """In-memory ``Service``: list, count, thread, edit_tags, mark_read, notes, tags, sync."""
 
@@ -173,6 +201,8 @@ class FakeService:
         self.notes: dict[str, str] = {"0002abcd": "Called her on Monday.\nWaiting for logs."}
         self.catalog = [name for name, _ in CATALOG]
         self.shortcuts = dict(CATALOG)
+        self.descriptions: dict[str, str] = {}
+        self.tag_catalog = FakeTagCatalog(self)
         self.calls: list[tuple[str, object]] = []
         self.fail_edits = False
         self.fail_reads = False
@@ -368,6 +398,7 @@ class FakeService:
                 threads=counts.get(name, 0),
                 in_catalog=True,
                 shortcut=self.shortcuts.get(name),
+                description=self.descriptions.get(name) or None,
             )
             for name in self.catalog
         ]

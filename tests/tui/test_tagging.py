@@ -241,3 +241,40 @@ async def test_toggles_pressed_faster_than_they_are_stored_end_as_pressed(
             assert threads.current.tags == ("team:tech", "category:bug"), stored
         await settle(pilot)
         assert service.threads[first.id].tags == ("team:tech", "category:bug")
+
+
+async def test_picker_edits_a_tags_description_and_shortcut(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    """ctrl+t in the picker opens a one-line form on the highlighted tag; enter saves the
+    description and the shortcut (taken from the tag that held it) and the digit follows."""
+    from tui.screens.tag_edit import TagEditForm
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"churn")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, TagEditForm)
+        await pilot.press(*"customer may leave", "tab", "1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TagPicker)
+        await wait_until(pilot, lambda: service.descriptions.get("category:churn-risk") is not None)
+        assert service.descriptions["category:churn-risk"] == "customer may leave"
+        assert service.shortcuts["category:churn-risk"] == "1"
+        assert "category:bug" not in service.shortcuts
+        options = app.screen.options
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("customer may leave" in line for line in shown), shown
+        await pilot.press("escape")
+        await settle(pilot)
+        await wait_until(
+            pilot,
+            lambda: any(
+                t.name == "category:churn-risk" and t.shortcut == "1"
+                for t in main_screen(app).catalog
+            ),
+        )

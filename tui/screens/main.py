@@ -113,6 +113,7 @@ if TYPE_CHECKING:
     from tui.screens.help import HelpEntry
     from tui.screens.report import ReportState
     from tui.screens.skim import SkimOutcome, SkimSession
+    from tui.screens.tag_edit import TagEdit
     from tui.screens.tag_picker import PickerMode, TagPicker
 
 # The help, report, skim and tag picker screens and the editor are imported when first opened:
@@ -860,7 +861,29 @@ class MainScreen(Screen[None]):
     ) -> TagPicker:
         from tui.screens.tag_picker import TagPicker
 
-        return TagPicker(self.catalog, mode=mode, state=state, title=title)
+        return TagPicker(
+            self.catalog, mode=mode, state=state, title=title, on_edit=self._edit_catalog_tag
+        )
+
+    @work(thread=True, group="catalog-edit", exit_on_error=False)
+    def _edit_catalog_tag(self, edit: TagEdit) -> None:
+        """Save a tag's description and shortcut from the picker (a shortcut another tag held
+        moves to this one), share it, and reload the catalog (``tui.screens.tag_edit``)."""
+        try:
+            for other in self.catalog:
+                if edit.shortcut and other.shortcut == edit.shortcut and other.name != edit.name:
+                    self.service.tag_catalog.set(other.name, shortcut="", share=False)
+            _info, problem = self.service.tag_catalog.set(
+                edit.name, description=edit.description, shortcut=edit.shortcut
+            )
+            tags = self.service.tags()
+        except Exception as exc:  # one line in the status bar; the catalog is reloaded
+            self.post_message(SyncFailed(f"tag not saved: {_error_text(exc)}"))
+            self._load_catalog()
+            return
+        self.post_message(CatalogLoaded(tags))
+        if problem:
+            self.post_message(SyncFailed(f"tag saved here; the next sync shares it ({problem})"))
 
     def _picked(self, name: str | None) -> None:
         if name:

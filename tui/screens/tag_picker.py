@@ -4,11 +4,16 @@
 (an existing one, or the typed ``team:x`` / ``category:y`` / label to create) or ``None``. The
 main screen decides what picking means: toggle it on the target threads (``mode="toggle"``), or
 show the threads that carry it (``mode="filter"``, where creating makes no sense).
+
+Each tag shows its description from the shared catalog; ctrl+t (or f2) opens
+``tui.screens.tag_edit`` on the highlighted tag to edit its description and shortcut, which the
+``on_edit`` callback (the main screen) saves and shares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, Literal
 
 from textual import on
@@ -24,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from storage.models import TagInfo
 from tui.render import safe, tag_kind
+from tui.screens.tag_edit import TagEdit, TagEditForm
 from tui.screens.triage import TagState
 
 PickerMode = Literal["toggle", "filter"]
@@ -57,6 +63,7 @@ class TagPicker(ModalScreen[str | None]):
         Binding("escape", "dismiss_picker", "Close", show=False),
         Binding("down", "move(1)", "Next tag", show=False),
         Binding("up", "move(-1)", "Previous tag", show=False),
+        Binding("ctrl+t,f2", "edit_tag", "Describe the tag", show=False),
     ]
 
     def __init__(
@@ -66,14 +73,17 @@ class TagPicker(ModalScreen[str | None]):
         mode: PickerMode = "toggle",
         state: Mapping[str, TagState] | None = None,
         title: str = "Toggle a tag",
+        on_edit: Callable[[TagEdit], object] | None = None,
     ) -> None:
         super().__init__()
         self.tags = list(tags)
+        self.on_edit = on_edit
         self.mode = mode
         self.state: Mapping[str, TagState] = state or {}
         self.title_text = title
         self._names = [t.name for t in self.tags]
         self._shortcuts = {t.name: t.shortcut for t in self.tags if t.shortcut}
+        self._about = {t.name: t.description for t in self.tags if t.description}
         self._create_name: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,7 +96,10 @@ class TagPicker(ModalScreen[str | None]):
             )
             yield Input(placeholder=prompt, id="picker-input")
             yield OptionList(id="picker-options")
-            yield Static(Content("enter: pick · ↑↓: move · escape: close"), id="picker-hint")
+            hint = "enter: pick · ↑↓: move · escape: close"
+            if self.on_edit is not None:
+                hint += " · ctrl+t: describe"
+            yield Static(Content(hint), id="picker-hint")
 
     def on_mount(self) -> None:
         self._refill("")
@@ -110,6 +123,7 @@ class TagPicker(ModalScreen[str | None]):
             " ",
             label,
             (f"  {kind}", Style(dim=True)),
+            (f"  {safe(self._about[name])[:60]}" if name in self._about else "", Style(dim=True)),
         )
 
     def _refill(self, query: str) -> None:
@@ -156,6 +170,36 @@ class TagPicker(ModalScreen[str | None]):
             return
         current = option_list.highlighted or 0
         option_list.highlighted = max(0, min(option_list.option_count - 1, current + delta))
+
+    def action_edit_tag(self) -> None:
+        """Open the description/shortcut form on the highlighted catalog tag."""
+        option_list = self.options
+        if self.on_edit is None or option_list.highlighted is None:
+            return
+        name = option_list.get_option_at_index(option_list.highlighted).id
+        tag = next((t for t in self.tags if t.name == name), None)
+        if tag is None:
+            return
+        self.app.push_screen(TagEditForm(tag), self._edited)
+
+    def _edited(self, edit: TagEdit | None) -> None:
+        if edit is None or self.on_edit is None:
+            return
+        shortcut = edit.shortcut or None
+        self.tags = [
+            dataclasses.replace(
+                t,
+                description=edit.description or None if t.name == edit.name else t.description,
+                shortcut=shortcut
+                if t.name == edit.name
+                else (None if shortcut and t.shortcut == shortcut else t.shortcut),
+            )
+            for t in self.tags
+        ]
+        self._shortcuts = {t.name: t.shortcut for t in self.tags if t.shortcut}
+        self._about = {t.name: t.description for t in self.tags if t.description}
+        self._refill(self.query_one(Input).value)
+        self.on_edit(edit)
 
     def action_dismiss_picker(self) -> None:
         self.dismiss(None)
