@@ -29,7 +29,7 @@ from storage.watcher import BACKOFF, CHECK_SECONDS, IDLE_SECONDS, Watcher
 
 __all__ = ["DEBOUNCE", "RETRY", "LiveMirror"]
 
-DEBOUNCE = 0.2
+DEBOUNCE = 0.1
 """Seconds a change waits for the rest of its burst before the sync starts."""
 RETRY = (2.0, 5.0, 10.0, 30.0, 60.0)
 """Seconds before the next sync after one failed; the last one repeats."""

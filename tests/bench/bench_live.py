@@ -12,7 +12,8 @@ round after round:
 
 * APPENDs a message with a new subject, and times from the APPEND's OK (the server has it) until
   the thread is in the cache (``Service.count_threads`` finds the subject);
-* STOREs a keyword (``+FLAGS category:bug``) on it, and times until the thread carries the tag.
+* once that sync has ended, STOREs a keyword (``+FLAGS category:bug``) on it, and times until
+  the thread carries the tag.
 
 Then the same through the TUI: ``SupportMailApp`` on that service in a headless Pilot run, timed
 until the thread list's rows show the subject, and then the tag (the rows drawn come from these
@@ -106,10 +107,18 @@ def cache_rounds(service: Service, other: OtherClient, rounds: int) -> dict[str,
     """APPEND and STORE ``rounds`` times; seconds until the cache (through the service) has
     each. The live mirror runs in a thread meanwhile."""
     online = threading.Event()
+    syncs = {"started": 0, "ended": 0}
 
     def on_event(event: LiveEvent) -> None:
         if event.kind == "online":
             online.set()
+        elif event.kind == "syncing":
+            syncs["started"] += 1
+        elif event.kind in ("synced", "sync_failed"):
+            syncs["ended"] += 1
+
+    def quiet() -> bool:
+        return syncs["started"] == syncs["ended"]
 
     mirror = service.live(on_event, initial_sync=False)
     runner = threading.Thread(target=mirror.run, daemon=True)
@@ -122,6 +131,7 @@ def cache_rounds(service: Service, other: OtherClient, rounds: int) -> dict[str,
             subject = f"Live cache round {n} {time.time_ns()}"
             uid = other.append(_raw(n, subject))
             times["append"].append(_wait(lambda s=subject: _has_subject(service, s), subject))
+            _wait(quiet, "the end of that sync")  # the STORE must not ride on the APPEND's sync
             other.tag(uid)
             times["store"].append(_wait(lambda s=subject: _has_tag(service, s), "the tag"))
     finally:
@@ -158,6 +168,7 @@ async def tui_rounds(service: Service, other: OtherClient, rounds: int) -> dict[
             subject = f"Live screen round {n} {time.time_ns()}"
             uid = await asyncio.to_thread(other.append, _raw(n, subject))
             times["append"].append(await until(lambda s=subject: row(s) is not None, subject))
+            await until(lambda: not screen._syncing, "the end of that sync")
             await asyncio.to_thread(other.tag, uid)
 
             def tagged(s: str = subject) -> bool:

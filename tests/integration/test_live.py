@@ -239,3 +239,20 @@ def _sync_quietly(service: Service) -> None:
         service.sync()
     except Exception:  # interrupted by close(): that is the point
         return
+
+
+def test_a_burst_of_teammates_changes_makes_one_sync(
+    mail_user: MailUser, tmp_path: Path, running: Callable[..., tuple[Service, Events]]
+) -> None:
+    uids = [mail_user.append("INBOX", mail(n, f"Burst {n}")) for n in range(10)]
+    service, events = running(open_service(tmp_path, mail_user))
+    before = events.count("syncing")
+    with mail_user.session() as client:  # a teammate tags ten threads, one STORE each
+        client.select("INBOX")
+        for uid in uids:
+            client.uid("STORE", str(uid), "+FLAGS.SILENT", "(team:billing)")
+    wait_for(
+        lambda: all("team:billing" in tags_of(service, f"Burst {n}") for n in range(10)),
+        "all ten tags",
+    )
+    assert events.count("syncing") - before <= 2  # one, two if the burst straddled a sync
