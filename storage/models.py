@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Literal, Protocol
 
 from storage.sanitize import sanitize_line, sanitize_text
@@ -36,6 +37,47 @@ class Address:
 
     def sanitized(self) -> Address:
         return Address(sanitize_line(self.name), sanitize_line(self.addr))
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link of a message: the text a reader sees and where it really goes."""
+
+    text: str
+    target: str
+
+    def sanitized(self) -> Link:
+        return Link(sanitize_line(self.text), sanitize_line(self.target))
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentFile:
+    """An attachment as the server's structure of its message lists it (``storage.attachments``):
+    ``message`` is the message's number in the thread (1 = oldest, as ``show`` numbers them),
+    ``index`` its number within the message (1-based)."""
+
+    message: int
+    index: int
+    filename: str
+    """As the sender named it (may be empty or hostile; saving makes it safe)."""
+    content_type: str
+    size: int
+    """Encoded size on the server, decoded size estimated for base64."""
+
+    def sanitized(self) -> AttachmentFile:
+        return dataclasses.replace(
+            self,
+            filename=sanitize_line(self.filename),
+            content_type=sanitize_line(self.content_type),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFile:
+    """An attachment written to disk: where, and which one."""
+
+    path: Path
+    attachment: AttachmentFile
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ Who calls what:
 ``mark_read(ref, read)``    explicit ``\\Seen`` changes, through the outbox like tag edits
 ``tags()``                  the catalog plus tags found on the server, with thread counts
 ``tag_catalog``             describe/rename/delete tags; the catalog shared through the server
+``attachments``             save/open a message's attachments (fetched on demand), its links
 ``report`` / ``voice``      insight over the cache (``storage.reports``): counts, spikes, trends,
 ``bugs_by_reach``           bugs ranked by customers, top feature requests with quotes,
 ``digest`` / ``skim``       what customers wrote since a time (or since the last skim)
@@ -55,6 +56,7 @@ from typing import TYPE_CHECKING, TypeVar
 from storage import coverage, reports
 from storage import quotes as saved_quotes
 from storage.answering import Answers
+from storage.attachments import Attachments
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.coalesce import Coalescer
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
@@ -202,6 +204,8 @@ class Service:
         """Reply, forward, the mail outbox (``storage.replying``)."""
         self.tag_catalog = TagCatalog(self)
         """Describe, rename, delete tags; the catalog shared through the server."""
+        self.attachments = Attachments(self)
+        """Save and open attachments, list links (``storage.attachments``)."""
         self._sessions: Sessions | None = None
         if connector is not None:
             from storage.sessions import Sessions

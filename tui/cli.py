@@ -29,6 +29,7 @@ from storage.settings import ConfigError, Settings, config_path, data_dir, load_
 from storage.tags import TagError, canonical_tag
 from tui import logfile
 from tui.cli_answer import ANSWER_COMMANDS, add_answer_parsers, report_outbox
+from tui.cli_files import FILES_COMMANDS, add_files_parsers
 from tui.cli_insight import INSIGHT_COMMANDS, add_day_parsers, add_report_parsers
 from tui.cli_notes import NOTES_COMMANDS, add_notes_parser
 from tui.cli_output import (
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("thread", metavar="THREAD")
 
     add_tags_parser(sub, common)
+    add_files_parsers(sub, common)
 
     p = sub.add_parser(
         "demo",
@@ -493,6 +495,7 @@ COMMANDS = {
     "tag": cmd_tag,
     "note": cmd_note,
     **TAGS_COMMANDS,
+    **FILES_COMMANDS,
     "read": cmd_mark,
     "unread": cmd_mark,
     **NOTES_COMMANDS,
