@@ -237,6 +237,13 @@ class Attachments:
         target = Path(tempfile.mkdtemp(dir=base))
         return self.save(ref, target, message, only=index)[0]
 
+    @staticmethod
+    def download_dir() -> Path:
+        """Where the TUI saves attachments: ``~/Downloads`` when it exists, else the directory
+        supportmail was started in."""
+        downloads = Path.home() / "Downloads"
+        return downloads if downloads.is_dir() else Path.cwd()
+
     # -- links -------------------------------------------------------------------------------
 
     def links(self, ref: str, message: int, *, raw: bool = False) -> list[Link]:
@@ -258,3 +265,11 @@ class Attachments:
             text = body.text if body is not None else ""
         found = links_of(source, text)
         return found if raw else [link.sanitized() for link in found]
+
+    def thread_links(self, ref: str) -> list[tuple[int, Link]]:
+        """(message number, link) for every message of a thread, oldest message first."""
+        return [
+            (number, link)
+            for number in range(1, len(self._rows(ref)) + 1)
+            for link in self.links(ref, number)
+        ]

@@ -97,3 +97,23 @@ def test_demo_save_and_links(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     files = sorted(os.listdir(out_dir))
     assert len(files) >= 2 and any(" (1)" in f for f in files)
     assert all((out_dir / f).stat().st_size > 0 for f in files)
+
+
+def test_viewer_from_mailcap_never_needs_a_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui import opener
+
+    mailcap = tmp_path / "mailcap"
+    mailcap.write_text(
+        "# comment\n"
+        "application/pdf; less %s; needsterminal\n"
+        "application/pdf; cat %s | true\n"
+        "application/pdf; true '%s'\n"
+        "image/*; true --image %s\n"
+    )
+    monkeypatch.setenv("MAILCAPS", str(mailcap))
+    target = tmp_path / "a b; rm -rf x.pdf"
+    argv = opener.viewer_for(target, "application/pdf")
+    assert argv is not None and argv[-1] == str(target) and argv[0] == "true"
+    assert opener.viewer_for(target, "image/png") == ["true", "--image", str(target)]

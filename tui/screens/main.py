@@ -299,6 +299,20 @@ class MainScreen(Screen[None]):
         ),
         Binding("N", "day_skip", "Customer day: skip this thread", id="day.skip", show=False),
         Binding(
+            "o",
+            "attach_list",
+            "Attachments of the open thread: open or save",
+            id="attach.list",
+            show=False,
+        ),
+        Binding(
+            "b",
+            "links_list",
+            "Links of the open thread: text and real target; open or copy",
+            id="links.list",
+            show=False,
+        ),
+        Binding(
             "e", "day_end", "Customer day: end it and show the summary", id="day.end", show=False
         ),
         Binding(
@@ -962,6 +976,26 @@ class MainScreen(Screen[None]):
             self.status.hint = "pick a paragraph first (quote.next / quote.prev)"
             return None
         return (self._paragraphs_of, *self.paragraphs[self.paragraph_index])
+
+    def action_attach_list(self) -> None:
+        """The open thread's attachments (``tui.screens.attachments``)."""
+        detail = self.message_view.detail
+        if detail is None:
+            self.status.hint = "open a thread first (enter)"
+            return
+        from tui.screens.attachments import AttachmentsScreen
+
+        self.app.push_screen(AttachmentsScreen(self.service, detail.summary.id))
+
+    def action_links_list(self) -> None:
+        """The open thread's links, text and real target side by side."""
+        detail = self.message_view.detail
+        if detail is None:
+            self.status.hint = "open a thread first (enter)"
+            return
+        from tui.screens.attachments import LinksScreen
+
+        self.app.push_screen(LinksScreen(self.service, detail.summary.id))
 
     def action_quote_save(self) -> None:
         selected = self._selected_paragraph()
