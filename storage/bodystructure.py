@@ -34,6 +34,7 @@ _NOT_LISTED = frozenset(
     }
 )
 _PLAIN_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
+_REPORT_TYPES = frozenset({"message/delivery-status", "text/rfc822-headers"})
 _TOKEN_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\]')
 READABLE_MAX = 20
 """Readable sections fetched per message at most."""
@@ -54,6 +55,9 @@ class Leaf:
     """Encoded size in octets."""
     disposition: str = ""
     filename: str = ""
+    alternative: tuple[str, int] | None = None
+    """For a part inside a multipart/alternative: that multipart's section and which of its
+    children (0-based) this part is in; only one child of an alternative is read."""
 
     @property
     def fetch_section(self) -> str:
@@ -107,7 +111,7 @@ def _disposition(value: Value | None) -> tuple[str, dict[str, str]]:
     return "", {}
 
 
-def _leaf(node: list[Value], section: str) -> Leaf:
+def _leaf(node: list[Value], section: str, alternative: tuple[str, int] | None) -> Leaf:
     ctype = f"{_text(node[0])}/{_text(node[1] if len(node) > 1 else None)}".lower()
     params = _pairs(node[2] if len(node) > 2 else None)
     # Extension data follows the basic fields: text/* has "lines" first; message/rfc822 has
@@ -122,6 +126,7 @@ def _leaf(node: list[Value], section: str) -> Leaf:
         size=_int(node[6] if len(node) > 6 else None),
         disposition=disposition,
         filename=dparams.get("filename") or params.get("name", ""),
+        alternative=alternative,
     )
 
 
@@ -131,34 +136,45 @@ def leaves(structure: Value | None) -> list[Leaf]:
     out: list[Leaf] = []
     if not isinstance(structure, list):
         return out
-    stack: list[tuple[list[Value], str, int]] = [(structure, "", 0)]
+    stack: list[tuple[list[Value], str, int, tuple[str, int] | None]] = [(structure, "", 0, None)]
     while stack and len(out) < MAX_PARTS:
-        node, section, depth = stack.pop()
+        node, section, depth, alternative = stack.pop()
         if node and isinstance(node[0], list):  # multipart: children first, then its subtype
             if depth >= MAX_DEPTH:
                 continue
             # The children come first; after them the subtype, then extension data (lists too).
             count = next((i for i, c in enumerate(node) if not isinstance(c, list)), len(node))
             children = [c for c in node[:count] if isinstance(c, list)][: MAX_PARTS - len(out)]
+            is_alternative = count < len(node) and _text(node[count]).lower() == "alternative"
             for n in range(len(children), 0, -1):
                 child = children[n - 1]
-                stack.append((child, f"{section}.{n}" if section else str(n), depth + 1))
+                branch = (section, n - 1) if is_alternative else alternative
+                stack.append((child, f"{section}.{n}" if section else str(n), depth + 1, branch))
         elif len(node) >= 2:
-            out.append(_leaf(node, section))
+            out.append(_leaf(node, section, alternative))
     return out
 
 
 def readable(parts: Sequence[Leaf]) -> list[Leaf]:
-    """The parts that hold readable text: text/plain and text/html, and inline forwarded
-    messages (message/rfc822); none marked ``attachment``."""
+    """The parts that hold readable text, as ``storage.mime`` shows them: text/plain and
+    text/html not marked ``attachment`` (of a multipart/alternative only the child holding
+    plain text, else the first holding HTML), forwarded messages (message/rfc822) and the
+    report parts of a bounce."""
     found = [
         p
         for p in parts
-        if p.disposition != "attachment"
-        and (
-            p.ctype in _TEXT_TYPES
-            or (p.ctype == "message/rfc822" and p.encoding in _PLAIN_ENCODINGS)
-        )
+        if (p.disposition != "attachment" and p.ctype in _TEXT_TYPES)
+        or p.ctype in _REPORT_TYPES
+        or (p.ctype == "message/rfc822" and p.encoding in _PLAIN_ENCODINGS)
+    ]
+    best: dict[str, tuple[int, int]] = {}
+    for p in found:
+        if p.alternative is not None:
+            key, branch = p.alternative
+            rank = (0 if p.ctype == "text/plain" else 1, branch)
+            best[key] = min(best.get(key, rank), rank)
+    found = [
+        p for p in found if p.alternative is None or best[p.alternative[0]][1] == p.alternative[1]
     ]
     return found[:READABLE_MAX]
 
@@ -198,6 +214,8 @@ def attachment(part: Leaf) -> Attachment | None:
     base64 sizes are estimated from the encoded size (76 characters and CRLF per line)."""
     if part.ctype in _NOT_LISTED:
         return None
+    if part.ctype in _TEXT_TYPES and not part.filename and part.disposition != "attachment":
+        return None  # the alternative not read (HTML beside plain text), as parse_body does
     size = part.size
     if part.encoding == "base64":
         size = max(0, (size - 2 * (size // 78)) * 3 // 4)

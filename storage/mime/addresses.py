@@ -58,13 +58,63 @@ def _parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
     value = _unfold(_fix_8bit(raw[:_ADDRESS_CAP], hint))
     pairs = _simple_pairs(value)
     if pairs is None:
-        try:
-            pairs = getaddresses([value])
-        except Exception:
-            pairs = []
+        pairs = _full_pairs(value)
     out: list[Address] = []
     for name, addr in pairs:
         name, addr = name.strip(), addr.strip()
         if name or addr:
             out.append(Address(_decode_words(name).strip() if name else "", addr))
     return tuple(out)
+
+
+def _full_pairs(value: str) -> list[tuple[str, str]]:
+    """The standard library's address parser on ``value`` with its RFC 5322 comments removed.
+
+    A comment is no display name (``Pete(A wonderful \\) chap) <pete(his account)@x>`` is
+    "Pete"), except in the old ``addr (Full Name)`` form, where it is the only name there is.
+    """
+    try:
+        stripped = _strip_comments(value)
+        pairs = getaddresses([stripped])
+        if stripped != value:
+            with_comments = getaddresses([value])
+            if len(with_comments) == len(pairs):
+                pairs = [
+                    (name or old_name, addr)
+                    for (name, addr), (old_name, _) in zip(pairs, with_comments, strict=True)
+                ]
+        return pairs
+    except Exception:
+        return []
+
+
+def _strip_comments(value: str) -> str:
+    """``value`` without its (nested, backslash-escaped) comments; quoted strings are kept."""
+    if "(" not in value:
+        return value
+    out: list[str] = []
+    depth = 0
+    quoted = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+            if not depth:
+                out.append(char)
+            continue
+        if char == "\\":
+            escaped = True
+            if not depth:
+                out.append(char)
+            continue
+        if depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            continue
+        if quoted:
+            quoted = char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == "(":
+            depth = 1
+            continue
+        out.append(char)
+    return "".join(out)

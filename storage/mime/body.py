@@ -4,8 +4,10 @@ attachment, and inline forwarded messages."""
 from __future__ import annotations
 
 import re
+from email.utils import format_datetime
 
 from storage.mime.charsets import decode_bytes
+from storage.mime.envelope import parse_envelope
 from storage.mime.headers import (
     _HEADER_END,
     _SUBJECT_FIELD,
@@ -15,6 +17,7 @@ from storage.mime.headers import (
     _scan_headers,
 )
 from storage.mime.html import html_to_text
+from storage.mime.layout import is_attachment, is_embedded, shown_leaves
 from storage.mime.structure import (
     _DATA_TEXT_TYPES,
     _SIGNATURE_TYPES,
@@ -41,19 +44,12 @@ from storage.models import Attachment
 _PLAIN, _HTML, _OTHER_TEXT, _NAMED_TEXT = 0, 1, 2, 10
 
 
-def _is_attachment(part: _Part) -> bool:
-    """Disposition ``attachment``, or a file name without an explicit ``inline``."""
-    if part.disposition == "attachment":
-        return True
-    return bool(part.filename) and part.disposition != "inline"
-
-
 def _leaf_rank(part: _Part, is_root: bool) -> int | None:
     """How good a body this leaf makes (lower is better), or ``None`` when it is none."""
     if not part.ctype.startswith("text/") or part.ctype in _DATA_TEXT_TYPES:
         return None
     rank = {"text/plain": _PLAIN, "text/html": _HTML}.get(part.ctype, _OTHER_TEXT)
-    if not _is_attachment(part) or is_root:
+    if not is_attachment(part) or is_root:
         return rank
     # A named text part without "attachment" is a last resort (some mailers name the body).
     return None if part.disposition == "attachment" else rank + _NAMED_TEXT
@@ -177,14 +173,16 @@ def _attachment(part: _Part) -> Attachment:
     return Attachment(filename=name, content_type=part.ctype, size=_decoded_size(part))
 
 
-def _attachments(root: _Part, body: _Part | None) -> tuple[Attachment, ...]:
+def _attachments(root: _Part, shown: list[_Part]) -> tuple[Attachment, ...]:
     out: list[Attachment] = []
     stack = [root]
     while stack:
         part = stack.pop()
         if part.children:
             stack.extend(reversed(_listed_children(part)))
-        elif part is not body and not part.ctype.startswith("multipart/"):
+        elif not part.ctype.startswith("multipart/") and (
+            (part.filename and part is not root) or not any(part is s for s in shown)
+        ):
             body_like = part.ctype in ("text/plain", "text/html") and not (
                 part.filename or part.disposition == "attachment"
             )
@@ -220,55 +218,70 @@ def _fallback_body(raw: bytes) -> Body:
         return Body("", (), False)
 
 
-_FORWARDED = "\n\n---------- Forwarded message ----------\n"
+_FORWARDED = "---------- Forwarded message ----------\n"
 _FORWARD_DEPTH = 3  # inline messages inside inline messages, at most this deep
 _FORWARDS_MAX = 10  # inline messages whose text is added, at most, per message
+_SEPARATOR = "\n\n"
 
 
-def _inline_messages(root: _Part) -> list[_Part]:
-    """Inline (not ``attachment``) message/rfc822 parts whose text belongs to the body."""
-    found: list[_Part] = []
-    stack = [root]
-    while stack and len(found) < _FORWARDS_MAX:
-        part = stack.pop()
-        if part.children:
-            stack.extend(reversed(_listed_children(part)))
-        elif (
-            part.ctype == "message/rfc822"
-            and part.disposition != "attachment"
-            and part.cte in ("", "7bit", "8bit", "binary")
-        ):
-            found.append(part)
-    return found
-
-
-def _with_forwarded(text: str, root: _Part, depth: int) -> str:
-    """``text`` followed by the text of each inline forwarded message (its subject first)."""
-    if depth >= _FORWARD_DEPTH:
-        return text
-    pieces = [text]
-    for part in _inline_messages(root):
-        inner = _parse_body(part.buf[part.start : part.end], depth + 1).text
-        subject = _embedded_subject(part)
-        heading = f"Subject: {subject}\n\n" if subject else ""
-        if inner.strip() or heading:
-            pieces.append(_FORWARDED + heading + inner)
-    return _cap("".join(pieces).lstrip("\n")) if len(pieces) > 1 else text
+def _embedded_text(part: _Part, depth: int) -> str:
+    """An inline message/rfc822: its From, Date and Subject, then its own shown text."""
+    data = part.buf[part.start : min(part.end, part.start + _ENCODED_CAP)]
+    if part.cte not in ("", "7bit", "8bit", "binary"):
+        data = _decode_transfer(data, part.cte)  # a base64 or quoted-printable forward
+    envelope = parse_envelope(data)
+    lines = [_FORWARDED.rstrip("\n")]
+    if envelope.sender.name or envelope.sender.addr:
+        lines.append(f"From: {envelope.sender.formatted()}")
+    if envelope.date is not None:
+        lines.append(f"Date: {format_datetime(envelope.date)}")
+    if envelope.subject:
+        lines.append(f"Subject: {envelope.subject}")
+    inner = _parse_body(data, depth + 1).text if depth + 1 < _FORWARD_DEPTH else ""
+    return "\n".join(lines) + "\n\n" + inner
 
 
 def _parse_body(raw: bytes, depth: int = 0) -> Body:
     start = 0
-    if raw.startswith(b"From ") or raw.startswith(b">From "):
-        newline = raw.find(b"\n")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        start = 3
+    if raw.startswith(b"From ", start) or raw.startswith(b">From ", start):
+        newline = raw.find(b"\n", start)
         start = len(raw) if newline < 0 else newline + 1
     root = _build(raw, start, len(raw), 0, [MAX_PARTS], "text/plain")
-    chosen: _Part | None = None
-    text = ""
-    for part in _body_candidates(root)[:_BODY_ATTEMPTS]:
-        text = _part_text(part)
+    texts: dict[int, str] = {}
+
+    def text_of(part: _Part) -> str:
+        key = id(part)
+        if key not in texts:
+            texts[key] = "" if is_embedded(part) else _part_text(part)
+        return texts[key]
+
+    shown = shown_leaves(root, text_of)
+    pieces: list[str] = []
+    shown_text: list[_Part] = []
+    forwards = 0
+    for part in shown:
+        if is_embedded(part):
+            if forwards >= _FORWARDS_MAX:
+                continue
+            forwards += 1
+            pieces.append(_embedded_text(part, depth))
+            continue
+        text = text_of(part)
         if text.strip():
-            chosen = part
-            break
-    text = _with_forwarded(text if chosen is not None else "", root, depth)
-    html_only = chosen is not None and chosen.ctype == "text/html"
-    return Body(text=text, attachments=_attachments(root, chosen), html_only=html_only)
+            pieces.append(text)
+            shown_text.append(part)
+    if not pieces:
+        for part in _body_candidates(root)[:_BODY_ATTEMPTS]:
+            text = text_of(part)
+            if text.strip():
+                pieces.append(text)
+                shown_text.append(part)
+                break
+    if len(pieces) > 1:
+        text = _cap(_SEPARATOR.join(piece.strip("\n") for piece in pieces) + "\n")
+    else:
+        text = pieces[0] if pieces else ""
+    html_only = bool(shown_text) and all(part.ctype == "text/html" for part in shown_text)
+    return Body(text=text, attachments=_attachments(root, shown_text), html_only=html_only)

@@ -40,6 +40,8 @@ def parse_envelope(data: bytes) -> Envelope:
         raw = bytes(data)
     except Exception:
         return _envelope({}, None)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark some webmail exports put before the headers
     try:
         fast = _fast_envelope(raw)
     except Exception:

@@ -17,10 +17,14 @@ _HEADER_END = re.compile(rb"\n\r?\n")
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
 _FOLD = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 _ENVELOPE_FIELDS = frozenset(name.lower() for name in HEADER_FIELDS)
-_PART_FIELDS = frozenset({"content-type", "content-transfer-encoding", "content-disposition"})
+_PART_FIELDS = frozenset(
+    {"content-type", "content-transfer-encoding", "content-disposition", "content-id"}
+)
 _SUBJECT_FIELD = frozenset({"subject"})
 _HASH_SPACE = re.compile(r"[ \t\r\n]+")
 _HASHED_FIELDS = tuple(name.lower() for name in HEADER_FIELDS if name != "Message-ID")
+
+_JUNK_RUN = 8  # junk lines in a row inside a header block that are repaired, at most
 
 Fields = dict[str, list[str]]
 
@@ -44,7 +48,9 @@ def _scan_headers(text: str, wanted: frozenset[str], stop_at_junk: bool) -> tupl
     found: list[tuple[str, list[str]]] = []
     current: list[str] | None = None
     pos = 0
-    for raw_line in text.split("\n"):
+    seen_header = False
+    lines = text.split("\n")
+    for index, raw_line in enumerate(lines):
         start, pos = pos, pos + len(raw_line) + 1
         line = raw_line[:-1] if raw_line.endswith("\r") else raw_line
         if not line:
@@ -55,14 +61,40 @@ def _scan_headers(text: str, wanted: frozenset[str], stop_at_junk: bool) -> tupl
             continue
         colon = line.find(":")
         key = line[:colon].rstrip(" \t").lower() if colon > 0 else ""
-        if key in wanted:
+        valid = bool(key) and _FIELD_NAME.fullmatch(key) is not None
+        if key in wanted and valid:
             current = [line[colon + 1 :].strip(" \t")]
             found.append((key, current))
+            seen_header = True
+            continue
+        if valid:
+            seen_header, current = True, None
+            continue
+        if stop_at_junk:
+            if not (seen_header and _header_follows(lines, index + 1)):
+                return _collect(found), start
+            if current is not None:
+                current.append(line.strip(" \t"))  # a fold that lost its leading space
             continue
         current = None
-        if stop_at_junk and (not key or _FIELD_NAME.fullmatch(key) is None):
-            return _collect(found), start
     return _collect(found), len(text)
+
+
+def _header_follows(lines: list[str], index: int) -> bool:
+    """Whether a header line (a field, a fold or the blank end) comes within a few lines from
+    ``index``.
+
+    Junk lines between header lines (folds that lost their whitespace, lines without a colon)
+    are repaired or skipped, as mature parsers do, instead of ending the headers there.
+    """
+    for line in lines[index : index + _JUNK_RUN]:
+        line = line.rstrip("\r")
+        if not line or line[0] in " \t":
+            return True
+        colon = line.find(":")
+        if colon > 0 and _FIELD_NAME.fullmatch(line[:colon].rstrip(" \t")) is not None:
+            return True
+    return False
 
 
 def _scan_fields(text: str, wanted: frozenset[str]) -> Fields:

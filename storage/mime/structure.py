@@ -117,6 +117,8 @@ class _Part:
     disposition: str
     filename: str
     cte: str
+    content_id: str = ""
+    """The Content-ID without ``<>`` (what multipart/related's ``start`` names)."""
     children: list[_Part] = field(default_factory=list)
 
 
@@ -169,6 +171,7 @@ def _make_part(buf: bytes, start: int, end: int, default_type: str) -> tuple[_Pa
         disposition=disposition,
         filename=_filename(params, disposition_params),
         cte=cte,
+        content_id=_first(fields, "content-id").strip().strip("<>").strip(),
     )
     return part, body
 

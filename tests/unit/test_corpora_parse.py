@@ -145,10 +145,12 @@ def test_cpython_rfc2231_boundary_parameter(corpora: Path) -> None:
 
 
 def test_cpython_named_inline_text_is_the_body(corpora: Path) -> None:
-    """msg_04 has two ``inline; filename="msg.txt"`` text parts: the first is read, one listed."""
+    """msg_04 has two ``inline; filename="msg.txt"`` text parts: both are shown, in order, and
+    both are listed (they have names, so they can be saved)."""
     body = parse_body(read(corpora, "cpython-test-email/msg_04.txt"))
-    assert body.text == "a simple kind of mirror\nto reflect upon our own\n"
-    assert body.attachments == (Attachment("msg.txt", "text/plain", 48),)
+    mirror = "a simple kind of mirror\nto reflect upon our own"
+    assert body.text == f"{mirror}\n\n{mirror}\n"
+    assert body.attachments == (Attachment("msg.txt", "text/plain", 48),) * 2
 
 
 def test_cpython_multipart_without_parts_shows_its_text(corpora: Path) -> None:

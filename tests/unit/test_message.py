@@ -686,7 +686,7 @@ def test_forwarded_message_is_listed_by_its_subject_and_its_text_is_read() -> No
     )
     assert body.text == (
         "Forwarding the complaint.\n\n---------- Forwarded message ----------\n"
-        "Subject: Beschwerde über Lieferung\n\nOriginal text."
+        "From: a@b\nSubject: Beschwerde über Lieferung\n\nOriginal text.\n"
     )
     assert [(a.filename, a.content_type) for a in body.attachments] == [
         ("Beschwerde über Lieferung", "message/rfc822")
@@ -960,15 +960,20 @@ def test_html_to_text_never_raises(html: str) -> None:
     assert isinstance(html_to_text(html), str)
 
 
-def test_a_forwarded_message_marked_attachment_is_listed_not_read() -> None:
+def test_a_forwarded_message_marked_attachment_is_read_and_listed() -> None:
+    """Issue 13: a forward is read inline with its own headers even when its disposition is
+    ``attachment`` (Outlook's and Gmail's "forward as attachment"); it stays listed to save."""
     body = parse_body(
         mixed(
             "Content-Type: text/plain\n\nSee the attached mail.",
             "Content-Type: message/rfc822\nContent-Disposition: attachment\n\n"
-            "Subject: Old thread\n\nNot in the body.",
+            "Subject: Old thread\n\nIn the body now.",
         )
     )
-    assert body.text == "See the attached mail."
+    assert body.text == (
+        "See the attached mail.\n\n---------- Forwarded message ----------\n"
+        "Subject: Old thread\n\nIn the body now.\n"
+    )
     assert [a.filename for a in body.attachments] == ["Old thread"]
 
 

@@ -1,0 +1,144 @@
+"""Which leaves of a MIME tree are shown as the message's text, and in what order.
+
+The walk (see ``docs/mime.md``):
+
+* multipart/mixed (and any other multipart, digests too): every inline child, in order;
+* multipart/alternative: the child whose best text is plain (else HTML, else other text) and
+  not blank;
+* multipart/related: the root part: the one whose Content-ID the ``start`` parameter names,
+  else the first of the ``type`` parameter's type, else the first;
+* multipart/signed: the signed content; multipart/encrypted: nothing;
+* leaves: inline text (not calendar/vCard data), message/rfc822 (shown inline with its own
+  headers, even when sent as an attachment), and the report parts a bounce explains itself
+  with (message/delivery-status, text/rfc822-headers, ...). Attachments are not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from storage.mime.structure import _DATA_TEXT_TYPES, _Part
+
+SHOWN_REPORTS = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/disposition-notification",
+        "message/global-disposition-notification",
+        "message/feedback-report",
+        "text/rfc822-headers",
+        "message/rfc822-headers",
+        "message/global-headers",
+    }
+)
+"""Report parts shown as text (a bounce says why it bounced)."""
+EMBEDDED = frozenset({"message/rfc822", "message/global"})
+"""Whole messages inside a message, shown inline with their own From, Date and Subject."""
+_SHOWN_MAX = 100  # leaves shown per message, at most
+
+TextOf = Callable[[_Part], str]
+
+
+def is_attachment(part: _Part) -> bool:
+    """Disposition ``attachment``, or a file name without an explicit ``inline``."""
+    if part.disposition == "attachment":
+        return True
+    return bool(part.filename) and part.disposition != "inline"
+
+
+def is_embedded(part: _Part) -> bool:
+    """A message/rfc822 (or message/global) part: a whole message shown inline."""
+    return part.ctype in EMBEDDED
+
+
+def shown_leaves(root: _Part, text_of: TextOf) -> list[_Part]:
+    """The leaves shown as the text of the message rooted at ``root``, in order."""
+    out: list[_Part] = []
+    _walk(root, out, text_of, is_root=True)
+    return out
+
+
+def _walk(part: _Part, out: list[_Part], text_of: TextOf, is_root: bool) -> None:
+    if len(out) >= _SHOWN_MAX:
+        return
+    if part.children:
+        for child in _shown_children(part, text_of):
+            _walk(child, out, text_of, is_root=False)
+        return
+    if part.ctype.startswith("multipart/"):
+        return
+    if is_embedded(part):
+        out.append(part)  # a forwarded message is read inline even when sent as attachment
+        return
+    if is_attachment(part) and not (is_root and part.ctype.startswith("text/")):
+        return
+    if (
+        is_embedded(part)
+        or part.ctype in SHOWN_REPORTS
+        or (part.ctype.startswith("text/") and part.ctype not in _DATA_TEXT_TYPES)
+    ):
+        out.append(part)
+
+
+def _shown_children(part: _Part, text_of: TextOf) -> list[_Part]:
+    kids = part.children
+    if part.ctype == "multipart/encrypted":
+        return []
+    if part.ctype == "multipart/signed":
+        return kids[:1]
+    if part.ctype == "multipart/related":
+        return [related_root(part)]
+    if part.ctype == "multipart/alternative":
+        chosen = _best_alternative(part, text_of)
+        return [chosen] if chosen is not None else []
+    return kids
+
+
+def related_root(part: _Part) -> _Part:
+    """The root of a multipart/related: named by ``start``, else by ``type``, else the first."""
+    kids = part.children
+    start = (part.params.get("start") or "").strip().strip("<>").strip()
+    if start:
+        for kid in kids:
+            if kid.content_id == start:
+                return kid
+    wanted = (part.params.get("type") or "").strip().strip("\"'").lower()
+    if wanted:
+        for kid in kids:
+            if kid.ctype == wanted:
+                return kid
+    return kids[0]
+
+
+def _alternative_rank(part: _Part) -> int:
+    """Plain text beats HTML beats other text; a multipart ranks by its best leaf."""
+    best = 3
+    stack = [part]
+    while stack:
+        node = stack.pop()
+        if node.children:
+            if node.ctype == "multipart/related":
+                stack.append(related_root(node))
+            elif node.ctype != "multipart/encrypted":
+                stack.extend(node.children)
+            continue
+        if node.ctype == "text/plain":
+            return 0
+        if node.ctype == "text/html":
+            best = min(best, 1)
+        elif node.ctype.startswith("text/") and node.ctype not in _DATA_TEXT_TYPES:
+            best = min(best, 2)
+    return best
+
+
+def _best_alternative(part: _Part, text_of: TextOf) -> _Part | None:
+    """The alternative shown: best ranked first, skipping ones whose text is blank."""
+    ranked = sorted(
+        enumerate(part.children), key=lambda item: (_alternative_rank(item[1]), item[0])
+    )
+    for _, kid in ranked:
+        leaves: list[_Part] = []
+        _walk(kid, leaves, text_of, is_root=False)
+        if any(is_embedded(leaf) or text_of(leaf).strip() for leaf in leaves):
+            return kid
+    return None
