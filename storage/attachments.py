@@ -15,9 +15,12 @@ Links come from the message's HTML part (``storage.links``), else from its text.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from email.message import Message
 from pathlib import Path
@@ -42,6 +45,8 @@ __all__ = ["Attachments", "attachment_leaves"]
 T = TypeVar("T")
 OPEN_DIR = "opened"
 """Under the data directory: private copies written for a viewer to open."""
+OPEN_KEEP = 24 * 3600
+"""Seconds an opened copy is kept (removed by a later open)."""
 
 
 def attachment_leaves(leaves: Sequence[Leaf]) -> list[Leaf]:
@@ -83,6 +88,17 @@ def _raw_parts(raw: bytes) -> list[tuple[Leaf, Message]]:
     out: list[tuple[Leaf, Message]] = []
     _walk(email.message_from_bytes(raw, policy=email.policy.compat32), "", out, 0)
     return out
+
+
+def _forget_old_copies(base: Path) -> None:
+    """Remove the copies opened more than :data:`OPEN_KEEP` seconds ago (a viewer has long
+    read them); a failure leaves them for next time."""
+    cutoff = time.time() - OPEN_KEEP
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            with contextlib.suppress(OSError):
+                if entry.is_dir() and not entry.is_symlink() and entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry)
 
 
 class Attachments:
@@ -234,6 +250,7 @@ class Attachments:
         data directory's ``opened/``): the UI hands its path to the viewer."""
         base = self.service.data_dir / OPEN_DIR
         private_dir(base)
+        _forget_old_copies(base)
         target = Path(tempfile.mkdtemp(dir=base))
         return self.save(ref, target, message, only=index)[0]
 
