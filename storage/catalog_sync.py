@@ -219,7 +219,7 @@ def _catalog_message(document: bytes) -> bytes:
     msg["Subject"] = "supportmail tag catalog (do not edit)"
     msg["From"] = "supportmail <supportmail@localhost>"
     msg[CATALOG_HEADER] = "1"
-    msg.set_content(document.decode("ascii"), subtype="plain", cte="7bit")
+    msg.set_content(document.decode("ascii"), subtype="plain", cte="quoted-printable")
     return msg.as_bytes(policy=email.policy.SMTP)
 
 

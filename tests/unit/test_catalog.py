@@ -68,3 +68,13 @@ def test_userdb_keeps_tombstones_and_merges_a_teammates_copy(tmp_path: Path) -> 
         )
         db.add_catalog_tag("team:new", description="")  # "" clears
         assert next(t for t in db.catalog() if t.name == "team:new").description is None
+
+
+def test_folder_message_keeps_long_descriptions_within_line_limits() -> None:
+    from storage.catalog_sync import _catalog_message, _document_of
+
+    entries = merge([CatalogEntry("team:x", description="ü" * 300, updated=1.0, writer="a")])
+    raw = _catalog_message(encode_document(entries))
+    assert max(len(line) for line in raw.splitlines()) <= 78
+    assert _document_of(raw) == entries
+    assert _document_of(b"Subject: hi\r\n\r\nnot ours") is None
