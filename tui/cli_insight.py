@@ -506,7 +506,8 @@ def _quote_paragraph(service: Service, args: argparse.Namespace, out: TextIO) ->
             f"--paragraph {args.paragraph}: that message has {len(paragraphs)} customer "
             f"paragraph{'s' if len(paragraphs) != 1 else ''}"
         )
-    return paragraphs[args.paragraph - 1]
+    chosen: str = paragraphs[args.paragraph - 1]
+    return chosen
 
 
 def cmd_quote(service: Service, args: argparse.Namespace, out: TextIO) -> int:

@@ -59,6 +59,7 @@ from storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
+from storage.tags import tag_kind
 from tui.controllers.live import LiveController
 from tui.logfile import log_failure
 from tui.messages import (
@@ -86,7 +87,7 @@ from tui.messages import (
     ThreadLoaded,
     ThreadLoadFailed,
 )
-from tui.render import canonical_guess, safe_text, tag_kind
+from tui.render import canonical_guess, safe_text
 from tui.screens.answer import Answering, AnswerKind
 from tui.screens.day import DayBar, DaySummaryScreen
 from tui.screens.triage import (

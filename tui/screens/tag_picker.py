@@ -28,7 +28,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from storage.models import TagInfo
-from tui.render import safe, tag_kind
+from storage.tags import tag_kind
+from tui.render import safe
 from tui.screens.tag_edit import TagEdit, TagEditForm
 from tui.screens.triage import TagState
 

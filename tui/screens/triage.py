@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from storage.models import ThreadSummary
-from tui.render import tag_kind
+from storage.tags import tag_kind
 
 TagState = Literal["all", "some", "none"]
 """How many of the target threads carry a tag."""
