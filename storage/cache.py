@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from storage import bodystore, coverage, searchindex, searchpage, serversearch, threadstore
+from storage.copies import CopyKey, copy_key
 from storage.message import Body, Envelope
 from storage.models import Address, Attachment, ThreadQuery
 from storage.reports import ReportMessage, ReportThread
@@ -284,14 +285,14 @@ _FULL_REBUILD_ROOTS = 5000
 _INSERT_THREAD = "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _first(row: tuple[str, str, str, str, int, int, str]) -> str:
+def _first(row: tuple[str, str, str, str, int, int, str, str, int]) -> str:
     return row[0]
 
 
 class _ThreadSummary:
     """Running aggregates of one thread's messages, fed in (date, id) order."""
 
-    __slots__ = ("count", "first", "keywords", "last", "people", "subject", "unread")
+    __slots__ = ("copies", "count", "first", "keywords", "last", "people", "subject", "unread")
 
     def __init__(self) -> None:
         self.subject = ""
@@ -301,9 +302,14 @@ class _ThreadSummary:
         self.last: tuple[int, int] = (0, 0)
         self.keywords: dict[str, None] = {}
         self.people: dict[str, tuple[str, str]] = {}
+        self.copies: set[CopyKey] = set()
 
-    def add(self, row: tuple[str, str, str, str, int, int, str]) -> None:
-        _root, subject, name, addr, date, tz, flags = row
+    def add(self, row: tuple[str, str, str, str, int, int, str, str, int]) -> None:
+        _root, subject, name, addr, date, tz, flags, message_id, size = row
+        copy = copy_key(message_id, size, date)
+        if copy in self.copies:
+            return  # the same message in a second folder, or a byte-identical copy
+        self.copies.add(copy)
         if not self.count:
             self.first = (date, tz)
         self.count += 1
@@ -886,7 +892,8 @@ class Cache:
                     db.execute("DELETE FROM threads WHERE account=?", (account,))
                 db.execute("DELETE FROM dirty_threads WHERE account=?", (account,))
                 rows = db.execute(
-                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags "
+                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags,"
+                    " message_id, size "
                     "FROM messages WHERE account=? AND thread_root IS NOT NULL "
                     "ORDER BY thread_root, date, id",
                     (account,),
@@ -905,7 +912,8 @@ class Cache:
                     (account, *chunk),
                 )
                 rows = db.execute(
-                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags "
+                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags,"
+                    " message_id, size "
                     f"FROM messages WHERE account=? AND thread_root IN ({marks}) "
                     "ORDER BY thread_root, date, id",
                     (account, *chunk),
@@ -916,7 +924,7 @@ class Cache:
     def _write_threads(
         db: sqlite3.Connection,
         account: str,
-        rows: Iterable[tuple[str, str, str, str, int, int, str]],
+        rows: Iterable[tuple[str, str, str, str, int, int, str, str, int]],
     ) -> None:
         """Aggregate message rows (sorted by root, date, id) into ``threads`` rows. One pass,
         nothing kept per message: this runs over every message after a first sync."""

@@ -16,10 +16,12 @@ from storage.mime import (
     decode_bytes,
     decode_header_value,
     html_to_text,
+    is_synthetic,
     normalize_message_id,
     parse_body,
     parse_envelope,
     parse_message_ids,
+    per_message,
 )
 
 __all__ = [
@@ -33,8 +35,10 @@ __all__ = [
     "decode_bytes",
     "decode_header_value",
     "html_to_text",
+    "is_synthetic",
     "normalize_message_id",
     "parse_body",
     "parse_envelope",
     "parse_message_ids",
+    "per_message",
 ]

@@ -47,7 +47,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -59,9 +59,10 @@ from storage.answering import Answers
 from storage.attachments import Attachments
 from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.coalesce import Coalescer
+from storage.copies import CopyKey, envelope_copy_key
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from storage.instance import WindowLock, WindowLockError
-from storage.message import Body, parse_body, parse_envelope
+from storage.message import Body, parse_body, parse_envelope, per_message
 from storage.models import (
     Address,
     BugReach,
@@ -295,7 +296,7 @@ class Service:
         for msg in messages:
             assert isinstance(msg, DemoMessage)
             uid = uids[msg.folder] = uids.get(msg.folder, 0) + 1
-            env = parse_envelope(msg.raw)
+            env = per_message(parse_envelope(msg.raw), msg.folder, 1, uid, len(msg.raw))
             by_folder.setdefault(msg.folder, []).append(
                 (uid, env, msg.flags, len(msg.raw), None, None)
             )
@@ -590,14 +591,10 @@ class Service:
             raise ServiceError(f"no thread matches '{ref}'")
         rows = self.cache.thread_messages(self.account, root)
         bodies = self._bodies(rows, fetch=fetch)
-        seen_ids: set[str] = set()
         views: list[MessageView] = []
-        for msg in rows:
-            if msg.message_id in seen_ids:
-                continue  # the same message in two folders (INBOX and Sent) shows once
-            seen_ids.add(msg.message_id)
-            body = bodies.get(msg.rowid)
+        for msg in _distinct(rows):  # the same message in two folders (INBOX, Sent) shows once
             env = msg.envelope
+            body = bodies.get(msg.rowid)
             views.append(
                 MessageView(
                     message_id=msg.message_id,
@@ -1090,13 +1087,7 @@ class Service:
 
     def _thread_rows(self, root: str) -> list[MessageRow]:
         """The thread's messages oldest first, each once (numbered 1.. as ``show`` prints)."""
-        seen: set[str] = set()
-        rows = []
-        for row in self.cache.thread_messages(self.account, root):
-            if row.message_id not in seen:
-                seen.add(row.message_id)
-                rows.append(row)
-        return rows
+        return _distinct(self.cache.thread_messages(self.account, root))
 
     def _first_customer_row(self, rows: Sequence[MessageRow]) -> MessageRow | None:
         team = self._report_team()
@@ -1416,3 +1407,15 @@ class Service:
             live_done=None if running is None else self._done(running),
         )
         return summary if raw else summary.sanitized()
+
+
+def _distinct(rows: Iterable[MessageRow]) -> list[MessageRow]:
+    """Each distinct message once (first copy wins); see :mod:`storage.copies`."""
+    seen: set[CopyKey] = set()
+    out: list[MessageRow] = []
+    for row in rows:
+        key = envelope_copy_key(row.message_id, row.size, row.envelope.date)
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out

@@ -37,7 +37,7 @@ from storage import searchindex
 from storage.bodymirror import BodyMirror
 from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
-from storage.message import HEADER_FIELDS, parse_envelope
+from storage.message import HEADER_FIELDS, parse_envelope, per_message
 from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.replying import LOCAL_FOLDER
 from storage.tags import SEEN
@@ -161,6 +161,7 @@ class SyncEngine:
         self._imap: ImapConnection | None = None
         self._keep = keep_connection
         self._selected: str | None = None
+        self._uidvalidity = 0
         self._bulk = False
         """This run is a first sync: thread rows are rebuilt at the end (see ``run``)."""
         self._listed = False
@@ -270,6 +271,7 @@ class SyncEngine:
                 tally.missing.append(folder)
             return
         self._selected = folder
+        self._uidvalidity = status.uidvalidity  # part of a synthetic id (mime.ids.per_message)
         state = self.cache.folder(self.account, folder)
         if state is not None and state.uidvalidity != status.uidvalidity:
             # reset_folder marks the dropped messages' threads dirty: _rethread rebuilds them.
@@ -379,7 +381,16 @@ class SyncEngine:
                     self.account,
                     folder,
                     [
-                        (r.uid, parse_envelope(r.header), r.flags, r.size, r.modseq, r.internaldate)
+                        (
+                            r.uid,
+                            per_message(
+                                parse_envelope(r.header), folder, self._uidvalidity, r.uid, r.size
+                            ),
+                            r.flags,
+                            r.size,
+                            r.modseq,
+                            r.internaldate,
+                        )
                         for r in imap.fetch_headers(chunk, HEADER_FIELDS)
                     ],
                 )

@@ -25,7 +25,7 @@ from storage.mime.charsets import decode_bytes
 from storage.mime.envelope import parse_envelope
 from storage.mime.headers import decode_header_value
 from storage.mime.html import html_to_text
-from storage.mime.ids import normalize_message_id, parse_message_ids
+from storage.mime.ids import is_synthetic, normalize_message_id, parse_message_ids, per_message
 from storage.mime.values import (
     HEADER_FIELDS,
     MAX_DEPTH,
@@ -47,8 +47,10 @@ __all__ = [
     "decode_bytes",
     "decode_header_value",
     "html_to_text",
+    "is_synthetic",
     "normalize_message_id",
     "parse_body",
     "parse_envelope",
     "parse_message_ids",
+    "per_message",
 ]

@@ -3,10 +3,12 @@ and the synthetic id of a message whose own id is missing or unusable."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 
 from storage.mime.headers import _HASH_SPACE, _HASHED_FIELDS, Fields
+from storage.mime.values import Envelope
 
 # --------------------------------------------------------------------------------------------
 # Message ids
@@ -89,3 +91,29 @@ def _synthetic_id(fields: Fields) -> str:
             lines.append(name + ":" + _HASH_SPACE.sub(" ", value.strip(" \t\r\n")))
     digest = hashlib.sha256("\n".join(lines).encode("latin-1", "replace")).hexdigest()
     return f"sm-{digest[:24]}@supportmail.invalid"
+
+
+_SYNTHETIC_PREFIX = "sm-"
+_SYNTHETIC_DOMAIN = "@supportmail.invalid"
+
+
+def is_synthetic(message_id: str) -> bool:
+    """Whether ``message_id`` was made up here (the message had no usable Message-ID)."""
+    return message_id.startswith(_SYNTHETIC_PREFIX) and message_id.endswith(_SYNTHETIC_DOMAIN)
+
+
+def per_message(envelope: Envelope, folder: str, uidvalidity: int, uid: int, size: int) -> Envelope:
+    """``envelope`` with a synthetic id made unique to this message.
+
+    A message is (folder, UIDVALIDITY, UID): two messages without a Message-ID and with equal
+    headers (cron, device and web-form mail) must not hide each other, so the header hash is
+    mixed with where the message lives and its size. The same message synced again gets the
+    same id (threads and notes key on it); a message moved to another folder gets a new one.
+    An envelope with a real Message-ID comes back as it is.
+    """
+    if not is_synthetic(envelope.message_id):
+        return envelope
+    where = f"{envelope.message_id}\n{folder}\n{uidvalidity}\n{uid}\n{size}"
+    digest = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()
+    unique = f"{_SYNTHETIC_PREFIX}{digest[:24]}{_SYNTHETIC_DOMAIN}"
+    return dataclasses.replace(envelope, message_id=unique)
