@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import imaplib
+import logging
 import re
 import selectors
 import socket
@@ -39,10 +40,12 @@ from typing import Any, Literal, NoReturn, TypeAlias
 
 from imapclient import IMAPClient, SocketTimeout, imap_utf7
 
-from storage import tlspin
+from storage import tlspin, unreadable
 from storage.hosts import is_loopback
 from storage.sanitize import one_line
 from storage.tags import is_keyword_atom
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FlagRecord",
@@ -433,6 +436,32 @@ def _fast_header_record(raw: _RawFetch) -> HeaderRecord | None:
         size=int(size) if size else 0,
         header=literal,
     )
+
+
+def _salvaged_records(group: Sequence[Any], exc: Exception) -> list[HeaderRecord]:
+    """One FETCH response that did not parse: logged, and listed as a row saying so (see
+    ``storage.unreadable``) instead of failing the folder."""
+    reason = exc.args[0] if exc.args else type(exc).__name__
+    if isinstance(reason, bytes):
+        reason = reason.decode("ascii", "replace")
+    salvaged = unreadable.salvage(group, str(reason))
+    log.warning(
+        "unparseable FETCH response (%s) for UID %s; listed as unreadable, the folder goes on",
+        reason,
+        salvaged.uid if salvaged is not None else "unknown",
+        exc_info=True,
+    )
+    if salvaged is None:
+        return []
+    record = HeaderRecord(
+        uid=salvaged.uid,
+        flags=salvaged.flags,
+        modseq=None,
+        internaldate=None,
+        size=salvaged.size,
+        header=salvaged.header,
+    )
+    return [record]
 
 
 def _header_record(item: dict[bytes, Value]) -> HeaderRecord | None:
@@ -1214,7 +1243,11 @@ class ImapConnection:
         fast = _group_header_record(group)
         if fast is not None:
             return [fast]
-        parsed = (_header_record(item) for item in self._parsed("fetching headers", group))
+        try:
+            items = parse_fetch(group)
+        except (_ParseError, ValueError, IndexError, TypeError) as exc:
+            return _salvaged_records(group, exc)
+        parsed = (_header_record(item) for item in items)
         return [record for record in parsed if record is not None]
 
     def _parsed(self, action: str, data: Sequence[Any]) -> list[dict[bytes, Value]]:
