@@ -464,6 +464,13 @@ def _salvaged_records(group: Sequence[Any], exc: Exception) -> list[HeaderRecord
     return [record]
 
 
+def _text_of(value: object) -> str:
+    """A NAMESPACE prefix or delimiter as text (imapclient gives bytes, str or None)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
 def _header_record(item: dict[bytes, Value]) -> HeaderRecord | None:
     """A HeaderRecord from generally parsed FETCH items; None without UID or header."""
     uid = _as_int(item.get(b"UID"))
@@ -1352,6 +1359,38 @@ class ImapConnection:
         text = response if isinstance(response, bytes) else str(response).encode()
         found = _APPENDUID.search(text)
         return (int(found.group(1)), int(found.group(2))) if found else None
+
+    def keyword_carriers(self, uids: Sequence[int], keyword: str) -> list[int]:
+        """Which of ``uids`` (selected folder) carry ``keyword``, by the server's SEARCH."""
+        _check_keyword(keyword)
+        client = self._client_or_fail()
+        self._require_selected()
+        found: set[int] = set()
+        with self._translated(f"searching for keyword {keyword}"):
+            for uid_set in uid_sets(uids):
+                found.update(
+                    int(uid) for uid in client.search(["UID", uid_set, "KEYWORD", keyword])
+                )
+        self._forget_untagged()
+        return sorted(found)
+
+    def personal_namespaces(self) -> list[tuple[str, str]]:
+        """The server's personal namespaces as (prefix, delimiter) (RFC 2342); [] without
+        NAMESPACE. Courier answers ``(("INBOX." "."))``: its folders are ``INBOX.Sent``, ..."""
+        if "NAMESPACE" not in self._capabilities:
+            return []
+        client = self._client_or_fail()
+        with self._translated("NAMESPACE"):
+            personal = client.namespace().personal
+        self._forget_untagged()
+        out: list[tuple[str, str]] = []
+        for prefix, delimiter in personal or ():
+            text = [
+                v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "")
+                for v in (prefix, delimiter)
+            ]
+            out.append((text[0], text[1]))
+        return out
 
     def search_message_id(self, message_id: str) -> list[int]:
         """UIDs in the selected folder whose Message-ID header contains ``message_id``."""

@@ -231,6 +231,8 @@ class SyncResult:
     reset_folders: tuple[str, ...] = ()
     """Folders refetched because their UIDVALIDITY changed."""
     missing_folders: tuple[str, ...] = ()
+    folder_hints: tuple[str, ...] = ()
+    """For missing folders: the name the server probably has (``storage.quirks``)."""
     errors: tuple[str, ...] = ()
     """Edits the server refused (they stay in the outbox), one line each."""
     bodies: int | None = None
@@ -261,11 +263,18 @@ class SyncResult:
             line += "; UIDVALIDITY changed, refetched " + ", ".join(self.reset_folders)
         if self.missing_folders:
             line += "; folder not found on server: " + ", ".join(self.missing_folders)
+            if self.folder_hints:
+                line += " (" + "; ".join(self.folder_hints) + ")"
         if self.errors:
             line += f"; {len(self.errors)} edit(s) refused by the server: {self.errors[0]}"
         if self.unreadable:
             line += f"; {self.unreadable} message(s) could not be read (stored with a note)"
         return line
+
+    @property
+    def needs_attention(self) -> bool:
+        """The server refused edits or a configured folder is missing: ``sync`` exits 3."""
+        return bool(self.errors or self.missing_folders)
 
 
 @dataclass(frozen=True, slots=True)

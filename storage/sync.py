@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import time
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 
-from storage import searchindex
+from storage import quirks, searchindex
 from storage.bodymirror import BodyMirror
 from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
@@ -42,6 +43,8 @@ from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.replying import LOCAL_FOLDER
 from storage.tags import SEEN
 from storage.userdb import OutboxEdit, UserDB
+
+log = logging.getLogger(__name__)
 
 FIRST_CHUNK = 250
 """Headers in the first round trip of a folder: small, so the newest threads show at once."""
@@ -54,6 +57,8 @@ BACKOFF = (0.5, 1.0, 2.0, 4.0)
 ProgressCallback = Callable[[SyncProgress], None]
 Connector = Callable[[], ImapConnection]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class _Tally:
@@ -65,6 +70,7 @@ class _Tally:
     local_only: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     bodies: int | None = None
     unreadable: int = 0
@@ -246,6 +252,7 @@ class SyncEngine:
             local_only_folders=tuple(dict.fromkeys(tally.local_only)),
             reset_folders=tuple(tally.reset),
             missing_folders=tuple(tally.missing),
+            folder_hints=tuple(tally.hints),
             errors=tuple(tally.errors),
             bodies=tally.bodies,
             unreadable=tally.unreadable,
@@ -269,6 +276,9 @@ class SyncEngine:
         except ImapError:
             if folder not in tally.missing:
                 tally.missing.append(folder)
+                hint = self._folder_hint(imap, folder)
+                if hint:
+                    tally.hints.append(hint)
             return
         self._selected = folder
         self._uidvalidity = status.uidvalidity  # part of a synthetic id (mime.ids.per_message)
@@ -343,6 +353,17 @@ class SyncEngine:
                 status.permanent_keywords,
             )
         )
+
+    @staticmethod
+    def _folder_hint(imap: ImapConnection, folder: str) -> str | None:
+        """What the server probably calls a configured folder it does not have (NAMESPACE)."""
+        try:
+            return quirks.folder_hint(folder, imap.personal_namespaces(), imap.list_folders())
+        except ImapConnectionLost:
+            raise
+        except ImapError:
+            log.info("no folder hint for %s", folder, exc_info=True)
+            return None
 
     def _fetch_missing(self, folder: str, missing: Sequence[int], tally: _Tally) -> None:
         """Fetch, parse and store the headers of ``missing`` (newest first), in chunks.
@@ -469,6 +490,15 @@ class SyncEngine:
         # Messages stored but not threaded yet (a killed sync) may belong to the edited thread.
         return not self.cache.has_unthreaded(self.account)
 
+    def _nobody_carries(self, uids: Iterable[int], keyword: str) -> bool:
+        """Whether no message of ``uids`` (selected folder) carries ``keyword`` on the server."""
+        try:
+            return not self._conn().keyword_carriers(sorted(uids), keyword)
+        except ImapConnectionLost:
+            raise
+        except ImapError:
+            return False
+
     def _push(self, tally: _Tally) -> None:
         edits = self.userdb.outbox(self.account)
         complete = self._first_pull_done(tally)
@@ -497,7 +527,11 @@ class SyncEngine:
                 except ImapConnectionLost:
                     raise
                 except ImapError as exc:
+                    if not (seen or edit.add) and self._nobody_carries(uids, edit.keyword):
+                        # Already true; Cyrus refuses even this past its keyword limit.
+                        log.info("dropped removal of %s in %s: %s", edit.keyword, folder, exc)
+                        continue
                     local_only = True
-                    tally.errors.append(f"{edit.keyword} in {folder}: {exc}")
+                    tally.errors.append(quirks.refusal(edit.keyword, folder, str(exc)))
             if not local_only and complete and self.userdb.outbox_ack(edit):
                 tally.pushed += 1

@@ -260,6 +260,11 @@ def detail_json(detail: ThreadDetail) -> dict[str, Any]:
 # -- commands --------------------------------------------------------------------------------
 
 
+SYNC_ATTENTION = 3
+"""``sync``'s exit status when it ran but the server refused edits or a configured folder is
+missing (the summary line says which); 1 is a failed sync, 2 a usage or config mistake."""
+
+
 def cmd_sync(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     interactive = sys.stderr.isatty()
 
@@ -276,7 +281,7 @@ def cmd_sync(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         sys.stderr.write("\r\x1b[K")
     out.write(result.summary_line() + "\n")
     report_outbox(service, out)
-    return 0
+    return SYNC_ATTENTION if result.needs_attention else 0
 
 
 def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:

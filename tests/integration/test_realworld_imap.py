@@ -81,3 +81,23 @@ def test_a_byte_identical_copy_collapses(
     [row] = cli.json("threads")
     assert row["messages"] == 1
     assert len(cli.json("show", row["id"])["messages"]) == 1
+
+
+def test_sync_exits_3_when_a_configured_folder_is_missing(
+    mail_user: Any, account_config: Path, tmp_path: Path
+) -> None:
+    """Issue 13 item 9: scripts can tell; the summary line is still printed, with the name the
+    server has (found by NAMESPACE and LIST; here a case difference on Dovecot)."""
+    mail_user.create_folder("Archive")
+    mail_user.append("INBOX", (ROOT / "php-mime-mail-parser" / "m0011").read_bytes())
+    text = account_config.read_text().replace(
+        'folders = ["INBOX"]', 'folders = ["INBOX", "archive"]'
+    )
+    account_config.write_text(text)
+    cli = Cli(account_config, tmp_path / "data")
+    code, out, err = cli("sync", ok=False)
+    assert code == 3, err
+    [line] = out.splitlines()
+    assert "1 new" in line
+    assert 'folder not found on server: archive (archive: did you mean "Archive"?)' in line
+    assert cli.json("threads")[0]["messages"] == 1

@@ -1,0 +1,70 @@
+"""What sync says about server quirks seen on Cyrus and Courier (issue 13, item 9).
+
+* Cyrus allows at most 128 distinct keywords per mailbox, ever: a slot stays taken after the
+  keyword left every message, and past the limit every STORE of a new keyword (``+FLAGS`` and
+  ``-FLAGS``) is ``NO Too many user flags in mailbox``. :func:`refusal` names the limit in the
+  line sync reports. A pending *removal* of a keyword that no message carries is already true;
+  sync drops it (see ``Sync._push``) instead of retrying it on every run.
+* Courier keeps every folder under the ``INBOX.`` namespace (``INBOX.Sent``). When a configured
+  folder is missing, :func:`folder_hint` uses the server's NAMESPACE and folder list to name the
+  folder the configuration probably meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["KEYWORD_LIMIT", "folder_hint", "refusal"]
+
+KEYWORD_LIMIT = (
+    "the server allows no more distinct keywords in this mailbox (Cyrus: at most 128 per"
+    " mailbox, and a keyword's slot is never freed); use fewer distinct tags, or ask the"
+    " server's administrator to rebuild the mailbox"
+)
+_LIMIT_MARKERS = ("too many user flags", "too many keywords", "[limit]")
+
+
+def refusal(keyword: str, folder: str, error: str) -> str:
+    """The one line sync reports for an edit the server refused."""
+    line = f"{keyword} in {folder}: {error}"
+    if any(marker in error.lower() for marker in _LIMIT_MARKERS):
+        line += f" ({KEYWORD_LIMIT})"
+    return line
+
+
+def _variants(name: str, prefix: str, delimiter: str) -> list[str]:
+    out = [name]
+    if delimiter:
+        for other in "/.":
+            if other != delimiter:
+                out.append(name.replace(other, delimiter))
+    if prefix and not name.startswith(prefix):
+        out += [prefix + n for n in list(out)]
+    for strip in {prefix, "INBOX.", "INBOX/"} - {""}:
+        if name.upper().startswith(strip.upper()) and len(name) > len(strip):
+            out.append(name[len(strip) :])  # a prefix from another server's configuration
+    return list(dict.fromkeys(out))
+
+
+def folder_hint(
+    missing: str, namespaces: Sequence[tuple[str, str]], existing: Sequence[str]
+) -> str | None:
+    """A short hint for a configured folder the server does not have, or None.
+
+    ``namespaces``: the server's personal (prefix, delimiter) pairs; ``existing``: its folder
+    names. The folder the configuration probably meant is the missing name under the personal
+    prefix (``Sent`` -> ``INBOX.Sent`` on Courier), without it, with the server's delimiter, or
+    differing only in case; it is named only when the server really has it.
+    """
+    by_lower = {name.lower(): name for name in existing}
+    pairs = list(namespaces) or [("", "")]
+    for prefix, delimiter in pairs:
+        for candidate in _variants(missing, prefix, delimiter):
+            found = by_lower.get(candidate.lower())
+            if found is not None and found != missing:
+                where = f'; the server\'s folders live under "{prefix}"' if prefix else ""
+                return f'{missing}: did you mean "{found}"{where}?'
+    prefixed = [prefix for prefix, _d in pairs if prefix and not missing.startswith(prefix)]
+    if prefixed:
+        return f'{missing}: the server\'s folders live under "{prefixed[0]}" (NAMESPACE)'
+    return None

@@ -1,0 +1,67 @@
+"""``storage.quirks``: the Cyrus keyword limit named in a refusal, and the folder a missing
+configured folder probably is (Courier's ``INBOX.`` namespace)."""
+
+from __future__ import annotations
+
+from storage.models import SyncResult
+from storage.quirks import KEYWORD_LIMIT, folder_hint, refusal
+
+COURIER = [("INBOX.", ".")]
+COURIER_FOLDERS = ["INBOX", "INBOX.Sent", "INBOX.Trash", "INBOX.Drafts"]
+
+
+def test_cyrus_keyword_limit_is_named() -> None:
+    line = refusal(
+        "team:billing",
+        "INBOX",
+        "storing keyword team:billing failed: Too many user flags in mailbox",
+    )
+    assert line.startswith("team:billing in INBOX: storing keyword")
+    assert KEYWORD_LIMIT in line and "128" in line
+
+
+def test_other_refusals_are_left_as_they_are() -> None:
+    assert refusal("x", "INBOX", "Permission denied") == "x in INBOX: Permission denied"
+
+
+def test_courier_sent_is_under_inbox() -> None:
+    hint = folder_hint("Sent", COURIER, COURIER_FOLDERS)
+    assert hint == 'Sent: did you mean "INBOX.Sent"; the server\'s folders live under "INBOX."?'
+
+
+def test_a_slash_path_uses_the_server_delimiter() -> None:
+    hint = folder_hint("Archive/2026", COURIER, [*COURIER_FOLDERS, "INBOX.Archive.2026"])
+    assert hint is not None and '"INBOX.Archive.2026"' in hint
+
+
+def test_a_prefixed_name_on_a_server_without_prefix() -> None:
+    hint = folder_hint("INBOX.Sent", [("", "/")], ["INBOX", "Sent"])
+    assert hint == 'INBOX.Sent: did you mean "Sent"?'
+
+
+def test_case_only_difference() -> None:
+    assert folder_hint("archive", [("", "/")], ["INBOX", "Archive"]) == (
+        'archive: did you mean "Archive"?'
+    )
+
+
+def test_no_such_folder_anywhere_still_names_the_namespace() -> None:
+    assert folder_hint("Support", COURIER, COURIER_FOLDERS) == (
+        'Support: the server\'s folders live under "INBOX." (NAMESPACE)'
+    )
+    assert folder_hint("Support", [("", "/")], ["INBOX"]) is None
+    assert folder_hint("Support", [], ["INBOX"]) is None
+
+
+def test_summary_line_and_attention() -> None:
+    result = SyncResult(
+        account="support",
+        missing_folders=("Sent",),
+        folder_hints=('Sent: did you mean "INBOX.Sent"?',),
+    )
+    assert 'folder not found on server: Sent (Sent: did you mean "INBOX.Sent"?)' in (
+        result.summary_line()
+    )
+    assert result.needs_attention
+    assert SyncResult(account="support", errors=("x in INBOX: no",)).needs_attention
+    assert not SyncResult(account="support", local_only_folders=("INBOX",)).needs_attention
