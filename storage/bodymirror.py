@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from storage import bodystructure
 from storage.bodystore import ALL_DATES, StoredBody, Target
 from storage.cache import Cache
+from storage.copies import CopyKey, copy_key
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
 from storage.message import TRUNCATED, Body, parse_body
 from storage.models import Attachment, SyncProgress
@@ -214,12 +215,14 @@ class BodyMirror:
         return self._download(chunk), rows
 
     def _download(self, chunk: Sequence[Target]) -> list[_Download]:
-        """What the server has of one chunk: each Message-ID once, folder by folder."""
+        """What the server has of one chunk: each message once (its copies in other folders
+        get its body, see ``storage.copies``), folder by folder."""
         by_folder: dict[str, list[Target]] = {}
-        seen: set[str] = set()
+        seen: set[CopyKey] = set()
         for target in chunk:
-            if target.message_id not in seen:
-                seen.add(target.message_id)
+            key = copy_key(target.message_id, target.size, target.date)
+            if key not in seen:
+                seen.add(key)
                 by_folder.setdefault(target.folder, []).append(target)
         out: list[_Download] = []
         for folder, targets in by_folder.items():

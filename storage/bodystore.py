@@ -23,6 +23,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from storage.copies import CopyKey, copy_key
 from storage.message import Body
 
 __all__ = ["StoredBody", "Target", "missing", "save", "targets"]
@@ -41,6 +42,8 @@ class Target:
     size: int
     """RFC822.SIZE as the header sync stored it."""
     message_id: str
+    date: int = 0
+    """The cached Date (epoch seconds): with the Message-ID and size, what makes a copy."""
 
 
 StoredBody = tuple[int, str, Body]
@@ -70,9 +73,9 @@ def missing(db: sqlite3.Connection, account: str, since: int = ALL_DATES) -> arr
 def targets(db: sqlite3.Connection, ids: Sequence[int]) -> list[Target]:
     """The rows ``ids`` that still have no body, in the order given."""
     found = {
-        r[0]: Target(r[0], r[1], r[2], r[3], r[4])
+        r[0]: Target(r[0], r[1], r[2], r[3], r[4], r[5])
         for r in db.execute(
-            "SELECT id, folder, uid, size, message_id FROM messages AS m"
+            "SELECT id, folder, uid, size, message_id, date FROM messages AS m"
             " WHERE id IN (SELECT value FROM json_each(?))"
             " AND NOT EXISTS (SELECT 1 FROM bodies AS b WHERE b.message=m.id)",
             (json.dumps(list(ids)),),
@@ -93,14 +96,24 @@ def _clean(text: str) -> str:
 
 
 def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], people: People) -> int:
-    """Store ``items`` and copy each body to the other copies of its Message-ID that have none;
+    """Store ``items`` and copy each body to the other copies of its message that have none
+    (same Message-ID, size and Date: :mod:`storage.copies`; a distinct message that merely
+    shares the Message-ID keeps its own);
     update the search index's body column (a row the index lacks is indexed whole). Runs in the
     caller's transaction (which must hold the search file's lock too). Returns rows stored."""
     if not items:
         return 0
-    by_id: dict[str, tuple[str, str, int]] = {}
+    by_key: dict[CopyKey, tuple[str, str, int]] = {}
     rows: dict[int, tuple[str, str, int]] = {}
-    for rowid, message_id, body in items:
+    keys = {
+        r[0]: copy_key(r[1], r[2], r[3])
+        for r in db.execute(
+            "SELECT id, message_id, size, date FROM messages"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([item[0] for item in items]),),
+        )
+    }
+    for rowid, _message_id, body in items:
         value = (
             _clean(body.text),
             json.dumps(
@@ -110,14 +123,17 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
             int(body.html_only),
         )
         rows[rowid] = value
-        by_id.setdefault(message_id, value)
-    for rowid, message_id in db.execute(
-        "SELECT id, message_id FROM messages AS m WHERE account=?"
+        if rowid in keys:
+            by_key.setdefault(keys[rowid], value)
+    for rowid, message_id, size, date in db.execute(
+        "SELECT id, message_id, size, date FROM messages AS m WHERE account=?"
         " AND message_id IN (SELECT value FROM json_each(?))"
         " AND NOT EXISTS (SELECT 1 FROM bodies AS b WHERE b.message=m.id)",
-        (account, json.dumps(list(by_id))),
+        (account, json.dumps(list(dict.fromkeys(key[0] for key in by_key)))),
     ):
-        rows.setdefault(rowid, by_id[message_id])
+        copied = by_key.get(copy_key(message_id, size, date))
+        if copied is not None:
+            rows.setdefault(rowid, copied)
     payload = json.dumps([[rowid, *value] for rowid, value in rows.items()], ensure_ascii=False)
     before = db.total_changes
     # Rows removed meanwhile (an expunge pulled by another process) are skipped, not an error.

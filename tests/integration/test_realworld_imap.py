@@ -67,6 +67,14 @@ def test_messages_sharing_a_message_id_are_all_shown(
     rows = cli.json("threads")
     assert sorted(row["messages"] for row in rows) == [2, 3]
     assert len(_shown_ids(cli)) == 5
+    # Each shows its own text (the body mirror copies a body only to copies of one message).
+    texts = {
+        " ".join(m["text"].split())[:40]
+        for row in rows
+        for m in cli.json("show", row["id"])["messages"]
+    }
+    assert len(texts) == 4, texts  # m0011 and m0012 differ in a header, not in their text
+    assert any(t.startswith("A text/plain response to an REC822") for t in texts)
 
 
 def test_a_byte_identical_copy_collapses(
