@@ -543,16 +543,24 @@ _GREETING = re.compile(
 )
 _CLOSINGS = (
     "thanks", "thank you", "thanks in advance", "thank you in advance", "many thanks", "cheers",
-    "best", "regards", "kind regards", "best regards", "warm regards", "best wishes", "sincerely",
-    "yours", "viele grüße", "mit freundlichen grüßen", "beste grüße", "freundliche grüße",
-    "liebe grüße", "lg", "vg", "gruß", "danke", "danke und gruß", "vielen dank", "谢谢", "祝好",
-    "此致", "期待回复", "期待您的回复",
+    "thanks again", "thanks so much", "thank you so much", "thanks a lot", "much appreciated",
+    "best", "regards", "kind regards", "best regards", "warm regards", "warmest regards",
+    "all the best", "best wishes", "sincerely", "yours", "yours sincerely", "yours truly",
+    "take care", "talk soon", "have a great day", "have a nice day", "speak soon",
+    "viele grüße", "mit freundlichen grüßen", "beste grüße", "freundliche grüße",
+    "liebe grüße", "herzliche grüße", "schöne grüße", "mit besten grüßen", "grüße", "gruß",
+    "lg", "vg", "mfg", "danke", "danke und gruß", "danke im voraus", "vielen dank",
+    "vielen dank im voraus", "vielen dank vorab", "danke vorab", "besten dank",
+    "schönen tag noch",
+    "谢谢", "多谢", "感谢", "非常感谢", "祝好", "此致", "敬礼", "期待回复", "期待您的回复",
+    "祝工作顺利", "祝一切顺利", "顺祝商祺",
 )  # fmt: skip
-# Longest first, so "best regards, Anna" is not read as "best" + "regards, Anna".
 _CLOSING = re.compile(
     "^(" + "|".join(sorted(map(re.escape, _CLOSINGS), key=len, reverse=True)) + r")(?=\W|$)",
     re.IGNORECASE,
 )
+_CJK = re.compile(r"^[\u4e00-\u9fff]")
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _SIGNOFF_DASH = re.compile(r"^[-–—]\s*\w+$")
 _GREETING_ENDS = (",", ":", "，", "：")
 _SPACE = re.compile(r"\s+")
@@ -601,9 +609,17 @@ def _is_greeting(line: str, alone: bool) -> bool:
     return alone and len(line) <= 40 and line.endswith(_GREETING_ENDS)
 
 
+def _looks_like_name(word: str) -> bool:
+    """ "Anna", "O'Neill", "张伟": a capitalised word, or two to four CJK characters."""
+    if _CJK.match(word):
+        return bool(_CJK_NAME.match(word))
+    return word[0].isupper()
+
+
 def _is_closing(lines: Sequence[str]) -> bool:
-    """ "Thanks,", "Best regards, Anna Schmidt", "LG Jörg", "- Anna": the sign-off, not content
-    ("Thanks, that worked." is content: what follows the closing word must look like a name)."""
+    """ "Thanks,", "Best regards, Anna Schmidt", "LG Jörg", "- Anna", "祝好 张伟": the sign-off,
+    not content ("Thanks, that worked." is content: what follows the closing word must look like
+    a name). The same rules hold for a customer's and a team member's sign-off."""
     first = lines[0]
     if len(lines) > 3:
         return False
@@ -612,9 +628,11 @@ def _is_closing(lines: Sequence[str]) -> bool:
     match = _CLOSING.match(first)
     if match is None:
         return False
-    rest = first[match.end() :].strip(" ,.!！，。")
+    rest = first[match.end() :].strip(" ,.!！，。~")
     words = rest.split()
-    return len(words) <= 2 and all(w[0].isupper() for w in words)
+    if words[:1] in (["aus"], ["from"]):  # "Herzliche Grüße aus Köln", "Cheers from Leeds"
+        words = words[1:]
+    return len(words) <= 2 and all(_looks_like_name(w) for w in words)
 
 
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
@@ -650,8 +668,11 @@ def customer_paragraphs(text: str) -> list[str]:
 
 
 def _is_bare_name(line: str) -> bool:
-    """ "Dmitri", "Anna Schmidt": up to three capitalised words and no sentence punctuation."""
+    """ "Dmitri", "Anna Schmidt", "张伟": up to three capitalised words (or two to four CJK
+    characters) and no sentence punctuation."""
     words = line.split()
+    if len(words) == 1 and _CJK_NAME.match(line):
+        return True
     return (
         0 < len(words) <= 3
         and all(w[0].isupper() and w.replace("-", "").replace(".", "").isalpha() for w in words)

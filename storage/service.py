@@ -186,6 +186,7 @@ class Service:
         self.team_addresses = frozenset(a.lower() for a in team_addresses)
         if own_address:
             self.team_addresses |= {own_address.lower()}
+        self._team = (self.team_addresses, reports.Team.from_addresses(self.team_addresses))
         self.clock = clock or (lambda: datetime.now(UTC).astimezone())
         private_dir(data_dir.parent)
         private_dir(data_dir)
@@ -922,7 +923,13 @@ class Service:
     # -- misc --------------------------------------------------------------------------------
 
     def is_team_address(self, address: Address) -> bool:
-        return address.addr.lower() in self.team_addresses
+        """The team's: a configured address, the account's own, or anyone at the company
+        domain of one of those (``maya@plotline.example`` when ``support@`` is configured)."""
+        source, team = self._team
+        if source is not self.team_addresses:
+            team = reports.Team.from_addresses(self.team_addresses)
+            self._team = (self.team_addresses, team)
+        return team.includes(address.addr)
 
     def now(self) -> datetime:
         return self.clock()
@@ -1104,7 +1111,13 @@ class Service:
         if not rows:
             raise ServiceError("that thread has no messages in the cache")
         if message is None:
-            return self._first_customer_row(rows) or rows[0]
+            row = self._first_customer_row(rows)
+            if row is None:
+                raise ServiceError(
+                    f"thread {thread_id(root)} has no message from a customer: name one with "
+                    f"--message N (1-{len(rows)}, as `show` numbers them)"
+                )
+            return row
         ref = message.strip()
         if ref.isdigit() and 1 <= int(ref) <= len(rows):
             return rows[int(ref) - 1]
@@ -1121,6 +1134,15 @@ class Service:
     def _text_of(self, row: MessageRow) -> str:
         body = self._bodies([row], fetch=True).get(row.rowid)
         return "" if body is None else body.text
+
+    def quoted_message(self, ref: str, message: str | None = None) -> tuple[int, Address]:
+        """Which message ``customer_paragraphs(ref, message)`` reads: its number as ``show``
+        prints it and its sender (display-safe)."""
+        root = self.resolve(ref)
+        row = self._pick_message(root, message)
+        number = next(n for n, r in enumerate(self._thread_rows(root), 1) if r.rowid == row.rowid)
+        sender = row.envelope.sender
+        return number, Address(sanitize_line(sender.name), sanitize_line(sender.addr))
 
     def customer_paragraphs(
         self, ref: str, message: str | None = None, *, raw: bool = False

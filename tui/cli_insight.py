@@ -491,7 +491,10 @@ def _quote_paragraph(service: Service, args: argparse.Namespace, out: TextIO) ->
             raise UsageError("quote: give TEXT or --paragraph N, not both")
         return str(args.text)
     if args.paragraph is None:
+        number, sender = service.quoted_message(args.thread, args.message)
         paragraphs = service.customer_paragraphs(args.thread, args.message)
+        who = f"{sender.name} <{sender.addr}>" if sender.name else sender.addr
+        out.write(f"message {number} from {who}:\n")
         for n, paragraph in enumerate(paragraphs, 1):
             out.write(f"{n:>2}  {paragraph}\n")
         out.write(

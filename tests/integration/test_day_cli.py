@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from storage.models import Address
 from storage.service import Service
 from tui.cli import run
 
@@ -86,8 +87,11 @@ def _bare(cli: DemoCli) -> dict[str, Any]:
 def test_quote_paragraph_list_save_and_remove(cli: DemoCli) -> None:
     thread = _bare(cli)["id"]
     listed = cli("quote", thread)
-    assert listed.startswith(" 1  ") and "--paragraph N" in listed
-    first_paragraph = listed.splitlines()[0][4:]
+    heading, first_line = listed.splitlines()[:2]
+    assert heading.startswith("message 1 from ") and heading.endswith(">:")
+    assert "plotline.example" not in heading
+    assert first_line.startswith(" 1  ") and "--paragraph N" in listed
+    first_paragraph = first_line[4:]
     saved = cli("quote", thread, "--paragraph", "1")
     assert saved.startswith("saved quote 1 (private): ")
     assert f'"{first_paragraph}" — ' in saved and f"(thread {thread})" in saved
@@ -103,6 +107,25 @@ def test_quote_paragraph_list_save_and_remove(cli: DemoCli) -> None:
     assert table.splitlines()[1].startswith('   2  "Our own words" — ')
     assert cli("quote", "--remove", "1") == "quote 1 removed\n"
     assert [q["id"] for q in cli.json("quotes", "--json")] == [2]
+
+
+def test_quotes_walk_only_customers_messages(template: Path, cli: DemoCli) -> None:
+    """Agents answer from their own plotline.example addresses: they are the team, so the
+    TUI's paragraph walk skips them and `quote THREAD` lists the customer's message."""
+    service = Service.open_demo(template)
+    try:
+        assert service.is_team_address(Address("Jonas", "jonas@plotline.example"))
+        assert service.is_team_address(Address("", "SUPPORT@plotline.example"))
+        assert not service.is_team_address(Address("Farah", "farah@gmail.com"))
+    finally:
+        service.close()
+    thread = next(t for t in cli.json("threads", "--json") if t["messages"] >= 3)["id"]
+    listed = cli("quote", thread, "--message", "2")
+    assert listed.startswith("message 2 from ") and "plotline.example>:" in listed
+    assert "All the best" not in listed and not any(
+        line.strip().endswith(",") for line in listed.splitlines()
+    )
+    assert "plotline.example" not in cli("quote", thread).splitlines()[0]
 
 
 def test_quote_mistakes_are_one_line(cli: DemoCli) -> None:
