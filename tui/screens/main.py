@@ -173,7 +173,13 @@ class MainScreen(Screen[None]):
         ),
         Binding("home", "thread_first", "First thread", id="thread.first", show=False),
         Binding("end", "thread_last", "Last thread", id="thread.last", show=False),
-        Binding("escape", "thread_close", "Back to the thread list", id="thread.close", show=False),
+        Binding(
+            "escape",
+            "thread_close",
+            "Back to the thread list (in the list: clear the selection)",
+            id="thread.close",
+            show=False,
+        ),
         Binding("f", "thread_quotes", "Show or fold quoted text", id="thread.quotes", show=False),
         Binding("pagedown", "page(1)", "One page down", id="page.down", show=False),
         Binding("pageup", "page(-1)", "One page up", id="page.up", show=False),
@@ -621,6 +627,10 @@ class MainScreen(Screen[None]):
             self._open(current)
 
     def action_thread_close(self) -> None:
+        """Back to the list; in the list itself, clear the selection."""
+        in_list = self.thread_list.has_focus and not self.has_class("-reading")
+        if in_list and self.thread_list.clear_selection():
+            self.status.hint = "selection cleared"
         self.remove_class("-reading")
         self.thread_list.focus()
 
@@ -630,8 +640,12 @@ class MainScreen(Screen[None]):
     def action_select_toggle(self) -> None:
         self.thread_list.toggle_selected()
         self.thread_list.move_cursor(1)
-        count = len(self.thread_list.selected)
-        self.status.hint = f"{count} selected" if count else "selection cleared"
+        if not self.thread_list.selected:
+            self.status.hint = "selection cleared"
+
+    @on(ThreadList.SelectionChanged)
+    def _selection_changed(self, message: ThreadList.SelectionChanged) -> None:
+        self.status.selected = message.count
 
     # -- tags --------------------------------------------------------------------------------
 

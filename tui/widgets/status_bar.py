@@ -1,4 +1,5 @@
-"""The status bar: account, view, connection state, pending tag edits and a hint, on one line.
+"""The status bar: account, view, connection state, selected threads, pending tag edits and a
+hint, on one line.
 
 State is shown by classes (``-offline``, ``-syncing``, ``-pending``) that the stylesheet colours;
 every value is plain text rendered as ``Content`` (a folder or error text is never markup).
@@ -46,6 +47,8 @@ class StatusBar(Widget):
     """Tag edits not yet on the server."""
     unsent: reactive[int] = reactive(0)
     """Replies and forwards the SMTP server has not accepted yet (the next sync retries)."""
+    selected: reactive[int] = reactive(0)
+    """Threads selected in the list (for a bulk edit)."""
     hint: reactive[str] = reactive("")
     """The last thing that happened, or how to get help."""
 
@@ -78,6 +81,8 @@ class StatusBar(Widget):
             " · ",
             (state_text, self._style(self.connection)),
         ]
+        if self.selected:
+            parts += [" · ", (f"{self.selected} selected", self._style("view"))]
         if self.pending:
             parts += [" · ", (f"{self.pending} pending", self._style("pending"))]
         if self.unsent:

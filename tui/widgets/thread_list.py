@@ -107,6 +107,13 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.count = count
 
+    class SelectionChanged(Message):
+        """Threads were selected or unselected (``count``: how many are selected now)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     class LoadFailed(Message):
         """Listing threads failed (one line for the status bar)."""
 
@@ -446,10 +453,16 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             self._selected[current.id] = current
         self.refresh_line(self.cursor)
+        self.post_message(self.SelectionChanged(len(self._selected)))
 
-    def clear_selection(self) -> None:
+    def clear_selection(self) -> bool:
+        """Unselect every thread; False when nothing was selected."""
+        if not self._selected:
+            return False
         self._selected.clear()
         self.refresh()
+        self.post_message(self.SelectionChanged(0))
+        return True
 
     def targets(self) -> list[ThreadSummary]:
         """What an edit applies to: the selection if there is one, else the cursor's thread."""
