@@ -10,13 +10,14 @@ work (``storage.service``, Threads).
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 from keymaps import load_keymap
 from tui.commands import ActionCommands
@@ -137,6 +138,13 @@ class SupportMailApp(App[None]):
             if key in (k.strip() for k in keys.split(","))
         ]
         return owners == [binding.id]
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's palette entries but its Quit: the main screen's quit entry (which saves
+        the note first) is the one Quit."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
 
     async def action_quit(self) -> None:
         """Quit, saving any unsaved note first (a failing save keeps the app open once)."""

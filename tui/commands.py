@@ -1,7 +1,9 @@
 """Command palette entries: every bound action of the main screen, by its description.
 
-The palette (``ctrl+p``, or the ``palette`` binding id) lists each binding id with its current
-keys, so any action can be run by name even when its key is unknown or remapped away.
+The palette (``ctrl+p``, or the ``palette`` binding id) lists each action as "what it does (its
+keys in the active keymap)", a tag toggle naming its tag ("Toggle category:bug (1)"), with the
+binding id as the help line; so any action can be run by name even when its key is unknown or
+remapped away. Textual's own Quit entry is left out (the app's quit saves the note first).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from textual.content import Content
 from textual.fuzzy import FuzzySearch
 from textual.markup import escape
 from textual.style import Style
+
+from tui.keynames import binding_keys, describe
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,21 +49,17 @@ class ActionCommands(Provider):
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return []
-        keys: dict[str, list[str]] = {}
-        for active in screen.active_bindings.values():
-            if active.binding.id is not None:
-                keys.setdefault(active.binding.id, []).append(
-                    self.app.get_key_display(active.binding)
-                )
+        keys = binding_keys(self.app, screen.BINDINGS)
         commands = []
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or binding.id in (None, "palette"):
                 continue
-            shown = ", ".join(keys.get(binding.id, [])) or "no key"
+            title = describe(binding.id, binding.description, screen.catalog)
+            shown = ", ".join(keys.get(binding.id, ())) or "no key"
             commands.append(
                 PaletteCommand(
-                    title=binding.description,
-                    help=escape(f"{binding.id} ({shown})"),
+                    title=f"{title} ({shown})",
+                    help=escape(binding.id),
                     run=partial(screen.run_action, binding.action),
                 )
             )

@@ -1,8 +1,8 @@
 """The help screen: the keys actually in force, read from the active bindings, plus pane notes.
 
-The main screen collects its ``active_bindings`` (what Textual will really do for each key, after
-the key map) into ``HelpEntry`` rows before pushing this screen, so remapped keys show as
-remapped and the help can never drift from the key map.
+The main screen collects its bindings with the keys the active key map gives them
+(``tui.keynames.binding_keys``) into ``HelpEntry`` rows before pushing this screen, so remapped
+keys show as remapped, tag toggles name their tag, and the help can never drift from the key map.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.style import Style
 from textual.widgets import Static
 
+from tui.keynames import NO_KEY
+
 
 @dataclass(frozen=True, slots=True)
 class HelpEntry:
@@ -30,8 +32,9 @@ class HelpEntry:
 
 
 def help_content(entries: Sequence[HelpEntry], notes: Sequence[str], keymap_name: str) -> Content:
-    """The help text: a key column, the description and the binding id."""
-    width = max((len(", ".join(e.keys)) for e in entries), default=4)
+    """The help text: a key column, the description and (dim, for keymap files) the binding
+    id. The pane notes come with their keys already filled in (``tui.keynames.speak``)."""
+    width = max((len(", ".join(e.keys) or NO_KEY) for e in entries), default=4)
     lines: list[Content] = [
         Content.assemble((f"Keys in force (keymap: {keymap_name})", Style(bold=True))),
         Content(""),
@@ -39,7 +42,7 @@ def help_content(entries: Sequence[HelpEntry], notes: Sequence[str], keymap_name
     for entry in entries:
         lines.append(
             Content.assemble(
-                (", ".join(entry.keys).rjust(width), Style(bold=True)),
+                ((", ".join(entry.keys) or NO_KEY).rjust(width), Style(bold=True)),
                 "  ",
                 entry.description,
                 (f"  {entry.binding_id}", Style(dim=True)),

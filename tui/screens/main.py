@@ -61,6 +61,7 @@ from storage.models import (
 )
 from storage.tags import tag_kind
 from tui.controllers.live import LiveController
+from tui.keynames import binding_keys, describe, speak
 from tui.logfile import log_failure
 from tui.messages import (
     CatalogLoaded,
@@ -988,7 +989,9 @@ class MainScreen(Screen[None]):
     def _selected_paragraph(self) -> tuple[str, str, str] | None:
         """(thread id, message id, text) of the highlighted paragraph."""
         if self.paragraph_index is None or self._paragraphs_of is None:
-            self.status.hint = "pick a paragraph first (quote.next / quote.prev)"
+            self.status.hint = self.speak_keys(
+                "pick a paragraph first ({quote.next} / {quote.prev})"
+            )
             return None
         return (self._paragraphs_of, *self.paragraphs[self.paragraph_index])
 
@@ -1613,26 +1616,25 @@ class MainScreen(Screen[None]):
     # -- help and misc -----------------------------------------------------------------------
 
     def help_entries(self) -> list[HelpEntry]:
-        """The keys in force now, one entry per binding id, in the reference order."""
+        """Every action with its keys in the active keymap, in the reference order."""
         from tui.screens.help import HelpEntry
 
-        keys: dict[str, list[str]] = {}
-        descriptions: dict[str, str] = {}
-        for active in self.active_bindings.values():
-            binding = active.binding
-            if binding.id is None:
-                continue
-            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
-            descriptions[binding.id] = binding.description
+        bindings = [b for b in (*self.app.BINDINGS, *self.BINDINGS) if isinstance(b, Binding)]
+        keys = binding_keys(self.app, bindings)
+        descriptions = {b.id: describe(b.id, b.description, self.catalog) for b in bindings if b.id}
         order = list(binding_catalog())
         ordered = [i for i in order if i in keys] + sorted(set(keys) - set(order))
-        return [HelpEntry(i, tuple(keys[i]), descriptions[i]) for i in ordered]
+        return [HelpEntry(i, keys[i], descriptions[i]) for i in ordered]
+
+    def speak_keys(self, text: str) -> str:
+        """``text`` with its ``{binding.id}`` placeholders replaced by the keys in force."""
+        return speak(text, binding_keys(self.app, (*self.app.BINDINGS, *self.BINDINGS)))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
         notes = [
-            widget.HELP
+            self.speak_keys(widget.HELP)
             for widget in (self.thread_list, self.message_view, self.side_panel, self.note_editor)
         ]
         self.app.push_screen(HelpScreen(self.help_entries(), notes, self.options.keymap_name))

@@ -52,7 +52,7 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     HELP = (
         "The thread. Messages run oldest to newest. Quoted text, reply headers and signatures "
-        "are dimmed; long quotes are folded (the thread.quotes key shows them)."
+        "are dimmed; long quotes are folded ({thread.quotes} shows them)."
     )
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

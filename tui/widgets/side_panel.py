@@ -37,8 +37,8 @@ class NoteEditor(TextArea):
 
     HELP = (
         "Your private note on this thread: it never leaves this machine. It is saved a moment "
-        "after you stop typing and when you leave the editor (escape or the focus key). The "
-        "note.external key opens it in $VISUAL or $EDITOR instead."
+        "after you stop typing and when you leave the editor (escape or {focus.next}). "
+        "{note.external} opens it in $VISUAL or $EDITOR instead."
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -117,7 +117,8 @@ class SidePanel(Vertical):
 
     HELP = (
         "The selected thread's tags (↑: not yet on the server), your private note and the "
-        "quotes you saved from it (quote.next/quote.prev pick a paragraph, quote.save keeps it)."
+        "quotes you saved from it ({quote.next} / {quote.prev} pick a paragraph, "
+        "{quote.save} keeps it)."
     )
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

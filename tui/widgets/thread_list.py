@@ -61,9 +61,11 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
     """Virtual list of threads with a cursor and a multi-selection."""
 
     HELP = (
-        "The thread list. Move with the thread keys, open a thread to read it, select several "
-        "threads to tag them (or mark them read) at once. Markers: ● unread (opening a thread "
-        "does not change it; mark.read does), ✎ note, ↑ tag edit not yet on the server."
+        "The thread list. Move with {thread.next} / {thread.prev}, open a thread with "
+        "{thread.open} to read it, select several threads with {select.toggle} to tag them (or "
+        "mark them read) at once, {thread.close} clears the selection. Markers: ● unread "
+        "(opening a thread does not change it; {mark.read} does), ✎ note, ↑ tag edit not yet "
+        "on the server."
     )
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
