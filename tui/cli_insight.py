@@ -48,6 +48,7 @@ from tui.cli_output import (
     pad,
     positive_int,
 )
+from tui.report_words import empty_report_reason
 from tui.spark import sparkline_text
 
 
@@ -176,7 +177,7 @@ def _report_title(report: Report) -> str:
 def _report_table(report: Report, out: TextIO) -> None:
     out.write(_report_title(report) + "\n\n")
     if not report.tags:
-        out.write("(no tagged threads in this window)\n")
+        out.write(f"({empty_report_reason(report)})\n")
         return
     width = max(24, *(cell_width(t.tag) for t in report.tags))
     n = len(report.period_starts)
@@ -350,9 +351,9 @@ def cmd_voice(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _digest_md(digest: Digest, out: TextIO) -> None:
+def _digest_md(digest: Digest, out: TextIO, title: str = "Digest") -> None:
     out.write(
-        f"## Digest {_moment(digest.since)} to {_moment(digest.until)}: "
+        f"## {title} {_moment(digest.since)} to {_moment(digest.until)}: "
         f"{digest.threads} thread{'s' if digest.threads != 1 else ''}\n\n"
     )
     write_coverage(digest.coverage, EXCERPTS, out, md=True)
@@ -371,9 +372,9 @@ def _digest_md(digest: Digest, out: TextIO) -> None:
                 out.write(f"  > {_md(item.text)}\n")
 
 
-def _digest_text(digest: Digest, out: TextIO) -> None:
+def _digest_text(digest: Digest, out: TextIO, title: str = "Digest") -> None:
     out.write(
-        f"Digest {_moment(digest.since)} to {_moment(digest.until)}: {digest.threads} threads\n"
+        f"{title} {_moment(digest.since)} to {_moment(digest.until)}: {digest.threads} threads\n"
     )
     write_coverage(digest.coverage, EXCERPTS, out)
     for g in digest.groups:
@@ -394,10 +395,11 @@ def cmd_skim(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     if last is None:
         out.write("First skim: showing the last 24 hours.\n")
+    title = "Skim (peek)" if args.peek else "Skim"
     if args.format == "md":
-        _digest_md(digest, out)
+        _digest_md(digest, out, title)
     else:
-        _digest_text(digest, out)
+        _digest_text(digest, out, title)
     if args.peek:
         out.write("(peek: the last skim stays where it was)\n")
     return 0

@@ -150,7 +150,19 @@ def test_skim_remembers_the_last_skim(tmp_path: Path) -> None:
     cli = DemoCli(tmp_path / "data")
     peek, _ = cli("skim", "--peek")
     assert peek.startswith("First skim") and "(peek" in peek
+    assert peek.splitlines()[1].startswith("Skim (peek) ") and "Digest" not in peek
     first, _ = cli("skim", "--format", "md")
     assert first.startswith("First skim") and "### category:bug" in first
+    assert first.splitlines()[1].startswith("## Skim ")
     second, _ = cli("skim")
     assert not second.startswith("First skim") and ": 0 threads" in second
+    assert second.startswith("Skim ")
+
+
+def test_an_empty_report_says_why(demo: DemoCli) -> None:
+    """The same reason as the report screen (``tui.report_words``)."""
+    text, _ = demo("report", "--since", "2020-01-01", "--until", "2020-03-01")
+    assert text.splitlines()[-1] == (
+        "(no threads started in this window (2019-12-30 to 2020-03-01, 9 weeks): sync, or "
+        "choose longer periods)"
+    )

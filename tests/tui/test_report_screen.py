@@ -225,9 +225,9 @@ async def test_report_and_skim_are_in_help_and_palette(make_app: AppFactory) -> 
         await settle(pilot)
         entries = {e.binding_id: e for e in main_screen(app).help_entries()}
         assert entries["report.open"].keys and entries["view.skim"].keys
-        helps = [c.help for c in ActionCommands(main_screen(app))._commands()]
-        assert any(h.startswith("report.open ") for h in helps)
-        assert any(h.startswith("view.skim ") for h in helps)
+        titles = {c.help: c.title for c in ActionCommands(main_screen(app))._commands()}
+        assert titles["report.open"].endswith(" (I)")
+        assert titles["view.skim"].endswith(" (M)")
 
 
 def test_sparkline_and_spike_label() -> None:

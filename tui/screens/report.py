@@ -56,6 +56,7 @@ from tui.render_responses import (
     replies_table,
     replies_title,
 )
+from tui.report_words import empty_report_reason
 from tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
@@ -285,8 +286,9 @@ class ReportScreen(Screen[str | None]):
             f"{spikes} spike{'s' if spikes != 1 else ''}"
         )
         if not report.tags:
+            reason = empty_report_reason(report)
             self.query_one("#report-detail", Static).update(
-                Content("No tagged threads in this window.")
+                Content(reason[:1].upper() + reason[1:] + ".")
             )
             return
         index = next((i for i, t in enumerate(report.tags) if t.tag == keep), 0)
