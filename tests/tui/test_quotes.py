@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.pilot import Pilot
 
 from storage.service import Service
-from tests.tui.conftest import main_screen, settle
+from tests.tui.conftest import main_screen, settle, wait_until
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
 from tui.app import SupportMailApp
 from tui.widgets.message_view import MessageCard, paragraph_span
@@ -123,3 +123,26 @@ async def test_hostile_paragraphs_are_quoted_safely(
             ]
             assert "\x1b" not in screen_text(demo_app)
             assert not raw_escapes(screen_ansi(demo_app))
+
+
+async def test_the_walk_skips_the_teams_replies(
+    demo_app: SupportMailApp, demo_service: Service
+) -> None:
+    """Agents answer from their own plotline.example addresses: ``]`` never lands on them, nor
+    on a sign-off ("All the best, Jonas"), in a real demo thread with several replies."""
+    index, thread_id = next(
+        (i, s.id) for i, s in enumerate(demo_service.list_threads()) if s.messages >= 4
+    )
+    detail = demo_service.thread(thread_id)
+    team_ids = {m.message_id for m in detail.messages if "plotline.example" in m.sender.addr}
+    assert team_ids
+    async with demo_app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await _open(pilot, demo_app, index)
+        screen = main_screen(demo_app)
+        await pilot.press("right_square_bracket")
+        await wait_until(pilot, lambda: screen.paragraph_index == 0, "first paragraph")
+        walked = {message_id for message_id, _ in screen.paragraphs}
+        assert walked and not walked & team_ids
+        texts = " ".join(text for _, text in screen.paragraphs)
+        assert "All the best" not in texts and "Kind regards" not in texts
