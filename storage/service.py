@@ -1111,13 +1111,7 @@ class Service:
         if not rows:
             raise ServiceError("that thread has no messages in the cache")
         if message is None:
-            row = self._first_customer_row(rows)
-            if row is None:
-                raise ServiceError(
-                    f"thread {thread_id(root)} has no message from a customer: name one with "
-                    f"--message N (1-{len(rows)}, as `show` numbers them)"
-                )
-            return row
+            return self._first_customer_row(rows) or rows[0]
         ref = message.strip()
         if ref.isdigit() and 1 <= int(ref) <= len(rows):
             return rows[int(ref) - 1]
@@ -1131,6 +1125,16 @@ class Service:
             f"Message-ID or its number 1-{len(rows)} as `show` prints it"
         )
 
+    def _quoted_row(self, root: str, message: str | None) -> MessageRow:
+        """``_pick_message`` for quotes: without ``message``, a thread with no customer message
+        is an error (a quote is the customer's words), not its first message."""
+        if message is None and self._first_customer_row(self._thread_rows(root)) is None:
+            raise ServiceError(
+                f"thread {thread_id(root)} has no message from a customer: name one with "
+                "--message N (its number as `show` prints it)"
+            )
+        return self._pick_message(root, message)
+
     def _text_of(self, row: MessageRow) -> str:
         body = self._bodies([row], fetch=True).get(row.rowid)
         return "" if body is None else body.text
@@ -1139,7 +1143,7 @@ class Service:
         """Which message ``customer_paragraphs(ref, message)`` reads: its number as ``show``
         prints it and its sender (display-safe)."""
         root = self.resolve(ref)
-        row = self._pick_message(root, message)
+        row = self._quoted_row(root, message)
         number = next(n for n, r in enumerate(self._thread_rows(root), 1) if r.rowid == row.rowid)
         sender = row.envelope.sender
         return number, Address(sanitize_line(sender.name), sanitize_line(sender.addr))
@@ -1150,7 +1154,7 @@ class Service:
         """The paragraphs a customer wrote in one message of a thread (``message``: a
         Message-ID, a number as ``show`` prints it, default the first customer message),
         without greeting, quoted text, reply headers and signature; each on one line."""
-        row = self._pick_message(self.resolve(ref), message)
+        row = self._quoted_row(self.resolve(ref), message)
         paragraphs = reports.customer_paragraphs(self._text_of(row))
         return tuple(paragraphs if raw else map(sanitize_line, paragraphs))
 
@@ -1194,7 +1198,7 @@ class Service:
         ``show`` prints it, or None for the first customer message). The text becomes one line
         of at most 1000 characters; blank text is a ``ServiceError``."""
         root = self.resolve(ref)
-        row = self._pick_message(root, message_id)
+        row = self._quoted_row(root, message_id)
         clean = saved_quotes.clean_quote(text)
         if not clean:
             raise ServiceError("a quote needs some text")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from storage.models import Address
-from storage.service import Service
+from storage.service import Service, ServiceError
 from tui.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +117,14 @@ def test_quotes_walk_only_customers_messages(template: Path, cli: DemoCli) -> No
         assert service.is_team_address(Address("Jonas", "jonas@plotline.example"))
         assert service.is_team_address(Address("", "SUPPORT@plotline.example"))
         assert not service.is_team_address(Address("Farah", "farah@gmail.com"))
+        # A thread whose only customer joins the team has no customer message left to quote.
+        summary = next(t for t in service.list_threads() if t.messages == 1)
+        customer = service.thread(summary.id).messages[0].sender.addr
+        service.team_addresses = service.team_addresses | {customer.lower()}
+        assert service.is_team_address(Address("", customer))
+        with pytest.raises(ServiceError, match="no message from a customer: name one"):
+            service.customer_paragraphs(summary.id)
+        assert service.customer_paragraphs(summary.id, "1") is not None
     finally:
         service.close()
     thread = next(t for t in cli.json("threads", "--json") if t["messages"] >= 3)["id"]
