@@ -22,7 +22,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Literal, TypeVar
 
-from storage.imap import ImapConnection, ImapConnectionLost, ImapError
+from storage.imap import (
+    ImapAuthError,
+    ImapConnection,
+    ImapConnectionLost,
+    ImapError,
+    ImapRefused,
+)
 
 __all__ = ["Purpose", "Session", "SessionClosed", "Sessions"]
 
@@ -33,6 +39,13 @@ T = TypeVar("T")
 CLOSE_WAIT = 5.0
 """Seconds ``Sessions.close`` waits for a session in use to be handed back before it logs out
 anyway (the socket is shut down first, so the user fails at once)."""
+
+
+def _refusal(exc: BaseException) -> bool:
+    """The server refused a command (NO/BAD): not a lost, refused or unauthenticated link."""
+    return isinstance(exc, ImapError) and not isinstance(
+        exc, ImapConnectionLost | ImapRefused | ImapAuthError | SessionClosed
+    )
 
 
 class SessionClosed(ImapError):
@@ -92,8 +105,8 @@ class Session:
     def run(self, work: Callable[[ImapConnection], T]) -> T:
         """``work(connection)`` with the lock held. A kept connection that turns out dropped
         (a server's idle timeout, a NAT) is re-established once and ``work`` runs again, so
-        ``work`` must be idempotent (fetches, keyword stores are). Any failure drops the
-        connection."""
+        ``work`` must be idempotent (fetches, keyword stores are). A failure drops the
+        connection, except the server's refusal of a command (see ``_after``)."""
         with self.lock:
             fresh = not self.is_open
             try:
@@ -102,24 +115,32 @@ class Session:
                 self.drop()
                 if fresh:
                     raise
-            except BaseException:
-                self.drop()
+            except BaseException as exc:
+                self._after(exc)
                 raise
             try:
                 return work(self.connection())
-            except BaseException:
-                self.drop()
+            except BaseException as exc:
+                self._after(exc)
                 raise
+
+    def _after(self, exc: BaseException) -> None:
+        """Drop the connection after a failure, unless the server only said NO to a command
+        (its answer was read whole: the connection is fine, and a server that refuses, say,
+        a folder name every sync must not cost a login every sync)."""
+        if not _refusal(exc):
+            self.drop()
 
     @contextlib.contextmanager
     def borrow(self) -> Iterator[ImapConnection]:
-        """``with session.borrow() as conn:`` the connection, lock held; dropped on failure."""
+        """``with session.borrow() as conn:`` the connection, lock held; dropped on failure
+        (not on a refusal, as ``run``)."""
         with self.lock:
             conn = self.connection()
             try:
                 yield conn
-            except BaseException:
-                self.drop()
+            except BaseException as exc:
+                self._after(exc)
                 raise
 
     def interrupt(self) -> None:

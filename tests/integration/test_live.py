@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from storage.models import LiveEvent, ThreadQuery
-from storage.service import Service
+from storage.service import Service, ServiceError
 from storage.settings import load_settings
 from tests.dovecot import MailUser
 from tests.faults.proxy import CountingProxy, Fault, FaultProxy, NoIdleProxy
@@ -256,3 +256,20 @@ def test_a_burst_of_teammates_changes_makes_one_sync(
         "all ten tags",
     )
     assert events.count("syncing") - before <= 2  # one, two if the burst straddled a sync
+
+
+def test_a_refused_command_keeps_the_session(mail_user: MailUser, tmp_path: Path) -> None:
+    """The server saying NO (a folder that does not exist) leaves the connection usable: no
+    new login for the next call (a sync that meets the same refusal every time would log in
+    every time). A lost connection is re-established."""
+    service = open_service(tmp_path, mail_user)
+    try:
+        with pytest.raises(ServiceError, match="does not exist"):
+            service.on_server(lambda conn: conn.select("No such folder"))
+        assert service.on_server(lambda conn: conn.select("INBOX").name) == "INBOX"
+        assert service.logins["interactive"] == 1
+        assert mail_user.kill_imap_processes() >= 1
+        assert service.on_server(lambda conn: conn.select("INBOX").name) == "INBOX"
+        assert service.logins["interactive"] == 2
+    finally:
+        service.close()
