@@ -52,35 +52,47 @@ def is_embedded(part: _Part) -> bool:
 
 
 def shown_leaves(root: _Part, text_of: TextOf) -> list[_Part]:
-    """The leaves shown as the text of the message rooted at ``root``, in order."""
+    """The leaves shown as the text of the message rooted at ``root``, in order.
+
+    Each part is walked once (memoised): choosing an alternative walks its children, and the
+    chosen one is not walked again, so nested alternatives stay linear.
+    """
+    return _collect(root, text_of, {}, is_root=True)
+
+
+Memo = dict[int, list[_Part]]
+
+
+def _collect(part: _Part, text_of: TextOf, memo: Memo, is_root: bool = False) -> list[_Part]:
+    key = id(part)
+    found = memo.get(key)
+    if found is not None:
+        return found
     out: list[_Part] = []
-    _walk(root, out, text_of, is_root=True)
+    if part.children:
+        for child in _shown_children(part, text_of, memo):
+            out.extend(_collect(child, text_of, memo))
+            if len(out) >= _SHOWN_MAX:
+                del out[_SHOWN_MAX:]
+                break
+    elif _is_shown_leaf(part, is_root):
+        out.append(part)
+    memo[key] = out
     return out
 
 
-def _walk(part: _Part, out: list[_Part], text_of: TextOf, is_root: bool) -> None:
-    if len(out) >= _SHOWN_MAX:
-        return
-    if part.children:
-        for child in _shown_children(part, text_of):
-            _walk(child, out, text_of, is_root=False)
-        return
+def _is_shown_leaf(part: _Part, is_root: bool) -> bool:
     if part.ctype.startswith("multipart/"):
-        return
+        return False
     if is_embedded(part):
-        out.append(part)  # a forwarded message is read inline even when sent as attachment
-        return
+        return True  # a forwarded message is read inline even when sent as attachment
     if is_attachment(part) and not (is_root and part.ctype.startswith("text/")):
-        return
-    if (
-        is_embedded(part)
-        or part.ctype in SHOWN_REPORTS
-        or (part.ctype.startswith("text/") and part.ctype not in _DATA_TEXT_TYPES)
-    ):
-        out.append(part)
+        return False
+    readable = part.ctype.startswith("text/") and part.ctype not in _DATA_TEXT_TYPES
+    return readable or part.ctype in SHOWN_REPORTS
 
 
-def _shown_children(part: _Part, text_of: TextOf) -> list[_Part]:
+def _shown_children(part: _Part, text_of: TextOf, memo: Memo) -> list[_Part]:
     kids = part.children
     if part.ctype == "multipart/encrypted":
         return []
@@ -89,7 +101,7 @@ def _shown_children(part: _Part, text_of: TextOf) -> list[_Part]:
     if part.ctype == "multipart/related":
         return [related_root(part)]
     if part.ctype == "multipart/alternative":
-        chosen = _best_alternative(part, text_of)
+        chosen = _best_alternative(part, text_of, memo)
         return [chosen] if chosen is not None else []
     return kids
 
@@ -131,14 +143,12 @@ def _alternative_rank(part: _Part) -> int:
     return best
 
 
-def _best_alternative(part: _Part, text_of: TextOf) -> _Part | None:
+def _best_alternative(part: _Part, text_of: TextOf, memo: Memo) -> _Part | None:
     """The alternative shown: best ranked first, skipping ones whose text is blank."""
-    ranked = sorted(
-        enumerate(part.children), key=lambda item: (_alternative_rank(item[1]), item[0])
-    )
+    kids = part.children
+    ranked = sorted(enumerate(kids), key=lambda item: (_alternative_rank(item[1]), item[0]))
     for _, kid in ranked:
-        leaves: list[_Part] = []
-        _walk(kid, leaves, text_of, is_root=False)
+        leaves = _collect(kid, text_of, memo)
         if any(is_embedded(leaf) or text_of(leaf).strip() for leaf in leaves):
             return kid
     return None

@@ -337,6 +337,17 @@ def mime_messages() -> Iterator[Case]:
         )
     head, _, rest = body.partition(b"\r\n\r\n")
     yield "nested-1000", message(head + b"\r\nMIME-Version: 1.0\r\n", rest, subject="nested")
+    # Alternatives inside alternatives, two children each: choosing one must not re-walk the
+    # others at every level (2**depth work if it did).
+    body = b"Content-Type: text/plain\r\n\r\ninnermost\r\n"
+    for n in reversed(range(60)):
+        boundary = f"a{n}"
+        blank = b"Content-Type: text/plain\r\n\r\n \r\n"
+        body = f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode() + (
+            _multipart(boundary, [blank, body])
+        )
+    head, _, rest = body.partition(b"\r\n\r\n")
+    yield "alternatives-60", message(head + b"\r\nMIME-Version: 1.0\r\n", rest, subject="alt")
     unclosed = [("MIME-Version", "1.0"), ("Content-Type", 'multipart/mixed; boundary="x"')]
     yield "multipart-unclosed", message(unclosed, "--x\r\n\r\npart\r\n--x\r\n", subject="open")
 
