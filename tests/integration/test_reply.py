@@ -124,6 +124,8 @@ def cli(
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
     monkeypatch.delenv("VISUAL", raising=False)
     mail_user.append("INBOX", CUSTOMER)
+    # A configured folder the server lacks makes sync exit 3 (issue 13): Sent exists here.
+    mail_user.create_folder("Sent")
     cli = Cli(config, tmp_path / "data")
     cli("sync")
     return cli
@@ -250,7 +252,6 @@ def test_kill9_after_the_server_accepted_does_not_send_again(
     """Killed between the server's 250 and the outbox's record of it: the outbox says
     ``data`` (unknown). A server that files what it sends (as Gmail does) has the copy in Sent:
     the retry finds it by Message-ID and neither sends nor files it again."""
-    mail_user.create_folder("Sent")
     smtp.deliver_to(lambda got: mail_user.append("Sent", got.data, ("\\Seen",)))
     thread = _thread(cli)
     assert cli.die_at("smtp-accepted", "reply", thread, "--yes") == -9

@@ -189,7 +189,8 @@ def test_a_missing_folder_is_said_and_the_others_searched(mail_user: Any, tmp_pa
     )
     mail_user.append("INBOX", _mail(1, "Cannot export", f"with {BODY_ONLY}\n"))
     cli = Cli(config, tmp_path / "two")
-    cli("sync")
+    code, out, _err = cli("sync", ok=False)
+    assert code == 3 and "folder not found on server: Nowhere" in out  # issue 13: exit 3
     code, out, err = cli("threads", "--search", BODY_ONLY, "--server")
     assert code == 0 and "Cannot export" in out
     assert "no such folder on the server: Nowhere" in err
