@@ -374,7 +374,7 @@ def test_deleted_folder_is_reported_in_one_line_and_nothing_is_lost(
 
     for new in (1, 0):
         code, out, err = _cli(config, data, "sync")
-        assert code == 0 and err == "", err
+        assert code == 3 and err == "", err  # a missing folder: exit 3 (issue 13)
         lines = out.splitlines()
         assert len(lines) == 1
         assert lines[0].startswith(f"support: 2 folders, {new} new")
@@ -399,7 +399,7 @@ def test_a_missing_folder_does_not_stop_edits_in_the_others_from_being_pushed(
         service.edit_tags(inbox[0].message_id, [PENDING])
     mail_user.delete_folder("Escalations")
     code, out, err = _cli(config, data, "sync")
-    assert code == 0 and "1 tag edit pushed" in out and "refused" not in out, (out, err)
+    assert code == 3 and "1 tag edit pushed" in out and "refused" not in out, (out, err)
     assert PENDING in _keywords_on_server(mail_user)
 
 
@@ -413,7 +413,7 @@ def test_a_pending_edit_in_a_deleted_folder_does_not_fail_the_sync(
         service.edit_tags(inbox[0].message_id, [PUSHED])
     mail_user.delete_folder("Escalations")
     code, out, err = _cli(config, data, "sync")
-    assert code == 0, err
+    assert code == 3, err  # a missing folder: exit 3 (issue 13)
     assert "1 tag edit pushed, 1 pending" in out and "folder not found on server" in out
     assert PUSHED in _keywords_on_server(mail_user)
 
