@@ -8,7 +8,8 @@ of its own and runs the syncs itself:
 * a sync when the watcher hears a change, **debounced**: the first change waits ``debounce``
   seconds for the rest of its burst, so a teammate tagging twenty threads makes one sync; a
   change heard while a sync runs makes exactly one more after it;
-* a sync when the watcher is back online after being offline (changes may have been missed);
+* a sync whenever the watcher starts listening (at start and back online after being offline):
+  what changed before it listened would otherwise be missed;
 * a sync on ``request_sync()`` (the ``s`` key), coalesced the same way;
 * after a failed sync, another one after a backoff (``RETRY``), until one succeeds.
 
@@ -73,6 +74,7 @@ class LiveMirror:
         self._was_offline = False
         self._failures = 0
         self._retry_at: float | None = None
+        self._syncing = False
         self.syncs = 0
         """Syncs run so far (tests and the benchmark count them)."""
         self.started = False
@@ -110,6 +112,12 @@ class LiveMirror:
     def stopping(self) -> bool:
         return self._stopping
 
+    @property
+    def idle(self) -> bool:
+        """No sync runs and none is due (tests wait for it)."""
+        with self._cond:
+            return not self._wanted and not self._syncing
+
     # -- the watcher's callbacks (its thread) -----------------------------------------------
 
     def _emit(self, event: LiveEvent) -> None:
@@ -121,9 +129,11 @@ class LiveMirror:
 
     def _online(self, mode: str) -> None:
         self._emit(LiveEvent("online", detail=mode))
-        if self._was_offline:
-            self._was_offline = False
-            self.request_sync()  # what changed while away
+        self._was_offline = False
+        # What changed before the watcher listened (while away, or between the first sync's
+        # pull and the watcher's EXAMINE) is heard by no one: one sync after it (coalesced
+        # with one already due).
+        self.request_sync()
 
     def _offline(self, reason: str) -> None:
         self._was_offline = True
@@ -169,9 +179,17 @@ class LiveMirror:
                 if self._stopping:
                     return False
             self._wanted = False
+            self._syncing = True
             return True
 
     def _run_sync(self) -> None:
+        try:
+            self._sync_once()
+        finally:
+            with self._cond:
+                self._syncing = False
+
+    def _sync_once(self) -> None:
         self._emit(LiveEvent("syncing"))
         self.syncs += 1
 

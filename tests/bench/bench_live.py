@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -163,21 +164,33 @@ async def tui_rounds(service: Service, other: OtherClient, rounds: int) -> dict[
     async with app.run_test(size=(160, 48)):
         screen = app.main_screen
         assert screen is not None
-        await until(lambda: screen.live.running and not screen._syncing, "the start")
+        await until(lambda: screen.status.connection == "online", "the start")
+        await until(lambda: live_idle(screen), "the first syncs")
         for n in range(rounds):
             subject = f"Live screen round {n} {time.time_ns()}"
             uid = await asyncio.to_thread(other.append, _raw(n, subject))
             times["append"].append(await until(lambda s=subject: row(s) is not None, subject))
-            await until(lambda: not screen._syncing, "the end of that sync")
+            await until(lambda: live_idle(screen), "the end of that sync")
             await asyncio.to_thread(other.tag, uid)
 
             def tagged(s: str = subject) -> bool:
                 found = row(s)
                 return found is not None and KEYWORD in getattr(found, "tags", ())
 
-            times["store"].append(await until(tagged, "the tag"))
+            try:
+                times["store"].append(await until(tagged, "the tag"))
+            except RuntimeError:
+                cached = service.list_threads(ThreadQuery(search=subject, limit=1))
+                print("cache:", [t.tags for t in cached], "row:", row(subject), file=sys.stderr)
+                raise
         await app.action_quit()
     return times
+
+
+def live_idle(screen: Any) -> bool:
+    """The TUI's live mirror has no sync running or due, and the screen heard the last one."""
+    mirror = screen.live._mirror
+    return mirror is not None and mirror.idle and not screen._syncing
 
 
 def _figures(values: Sequence[float]) -> str:

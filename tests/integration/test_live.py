@@ -109,6 +109,7 @@ def running() -> Iterator[Callable[..., tuple[Service, Events]]]:
         started.append((service, thread))
         wait_for(lambda: events.count("synced") >= 1, "the initial sync")
         wait_for(lambda: bool(events.online()), "the watcher online")
+        wait_for(lambda: mirror.idle, "the sync after the watcher listens")
         return service, events
 
     yield start
