@@ -108,6 +108,16 @@ class NoteEditor(TextArea):
     def _on_blur(self, event: events.Blur) -> None:
         self.flush()
 
+    async def _on_key(self, event: events.Key) -> None:
+        """While the note is read-only (its thread still loading), typed characters go nowhere:
+        not into the note, and not on to the screen, where a letter is a command (``o`` opens
+        the attachments, ``r`` marks read)."""
+        if self.read_only and event.is_printable:
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
     def action_leave(self) -> None:
         self.post_message(self.Left())
 
