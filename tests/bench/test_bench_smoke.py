@@ -176,3 +176,19 @@ def test_bench_live_smoke() -> None:
     assert code == 0, f"exit {code}\n{out}\n{err}"
     for row in ("APPEND -> in the cache", "keyword STORE -> on screen", "target <= 2 s"):
         assert row in out, f"{row!r} missing from the output\n{out}"
+
+
+@pytest.mark.dovecot
+def test_bench_keys_mirror_smoke() -> None:
+    """``bench_keys_mirror.py --smoke``: 2,000 messages, 10 held keys while the body mirror runs
+    and 10 after it."""
+    reason = dovecot_available()
+    if reason is not None:
+        message = f"DOVECOT UNAVAILABLE - KEYS-WHILE-MIRRORING BENCHMARK NOT RUN: {reason}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    code, out, err = _run_script([str(BENCH / "bench_keys_mirror.py"), "--smoke"], SYNC_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    for row in ("while mirroring: key -> frame median", "mirror done (baseline)", "target"):
+        assert row in out, f"{row!r} missing from the output\n{out}"
