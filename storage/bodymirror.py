@@ -35,6 +35,7 @@ from storage import bodystructure
 from storage.bodystore import ALL_DATES, StoredBody, Target
 from storage.cache import Cache
 from storage.copies import CopyKey, copy_key
+from storage.foreground import Foreground
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
 from storage.message import TRUNCATED, Body, parse_body
 from storage.models import Attachment, SyncProgress
@@ -57,6 +58,10 @@ _STRUCTURE = "(UID BODYSTRUCTURE)"
 
 Progress = Callable[[SyncProgress], None]
 _log = logging.getLogger(__name__)
+
+
+_YIELD_EVERY = 8
+"""Messages parsed between checks for a key press (about 1 ms of parsing)."""
 
 
 def unreadable(reason: str) -> Body:
@@ -139,8 +144,10 @@ class BodyMirror:
         *,
         since: int = ALL_DATES,
         progress: Progress | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self.cache = cache
+        self._foreground = foreground or Foreground()
         self.account = account
         self._connection = connection
         self._select = select
@@ -172,7 +179,7 @@ class BodyMirror:
             while (got := ahead.result()) is not None:
                 downloads, rows = got
                 ahead = fetcher.submit(self._download_next, chunks)
-                self.stored += writer.submit([self._read(d) for d in downloads])
+                self.stored += writer.submit(self._read_all(downloads))
                 del downloads
                 done += rows
                 self._progress(SyncProgress(folder="", phase="bodies", done=done, total=total))
@@ -284,6 +291,15 @@ class BodyMirror:
         return [_Download(target, parts=parts, sections=sections)]
 
     # -- reading (on the calling thread) -----------------------------------------------------
+
+    def _read_all(self, downloads: Sequence[_Download]) -> list[StoredBody]:
+        """Parse a chunk, pausing for the user every few messages (``storage.foreground``)."""
+        out: list[StoredBody] = []
+        for n, download in enumerate(downloads):
+            if n % _YIELD_EVERY == 0:
+                self._foreground.yield_to_user()
+            out.append(self._read(download))
+        return out
 
     def _read(self, download: _Download) -> StoredBody:
         """The body to store for one download; counts what was fetched and unreadable."""

@@ -61,6 +61,7 @@ from storage.cache import Cache, FolderState, MessageRow, ThreadRow
 from storage.coalesce import Coalescer
 from storage.copies import CopyKey, envelope_copy_key
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
+from storage.foreground import Foreground
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope, per_message
 from storage.models import (
@@ -200,6 +201,8 @@ class Service:
             self.userdb.close()
             raise ServiceError(f"cannot open the cache {data_dir / CACHE_FILE}: {exc}") from exc
         self._window_lock = WindowLock(data_dir)
+        self.foreground = Foreground()
+        """Background work (the body mirror) pauses while the user presses keys."""
         self.answers = Answers(self)
         """Awaiting replies and first-reply times (``storage.answering``)."""
         self.replies = Replies(self)
@@ -316,6 +319,10 @@ class Service:
             if self.userdb.note(self.account, root) is None:
                 self.userdb.set_note(self.account, root, text)
 
+    def user_active(self) -> None:
+        """The user pressed a key: background syncs yield for a moment (``storage.foreground``)."""
+        self.foreground.touch()
+
     @property
     def is_demo(self) -> bool:
         return self._connector is None
@@ -366,6 +373,7 @@ class Service:
             progress=progress,
             bodies_since=self._bodies_since() if bodies else None,
             keep_connection=True,
+            foreground=self.foreground,
         )
 
     def _bodies_since(self) -> int | None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from storage import quirks, searchindex
 from storage.bodymirror import BodyMirror
 from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
+from storage.foreground import Foreground
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError
 from storage.message import HEADER_FIELDS, parse_envelope, per_message
 from storage.models import SyncProgress, SyncResult, ThreadQuery
@@ -154,6 +155,7 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         bodies_since: int | None = None,
         keep_connection: bool = False,
+        foreground: Foreground | None = None,
     ) -> None:
         """``keep_connection``: ``connect`` hands out a persistent session's connection
         (``storage.sessions``); the run leaves it logged in instead of logging out."""
@@ -173,6 +175,8 @@ class SyncEngine:
         self._listed = False
         """A first sync announced that its first chunk's threads are listable."""
         self._bodies_since = bodies_since
+        self._foreground = foreground
+        """Whom the body mirror yields to (the TUI's key presses); None: nobody."""
         """Mirror the bodies of messages dated from this epoch second (None: no mirror)."""
 
     # -- connection --------------------------------------------------------------------------
@@ -234,6 +238,7 @@ class SyncEngine:
                     self._select,
                     since=self._bodies_since,
                     progress=self._progress,
+                    foreground=self._foreground,
                 )
                 self._retrying(mirror.run)
                 tally.bodies, tally.unreadable = mirror.fetched, mirror.unreadable

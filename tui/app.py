@@ -10,10 +10,12 @@ work (``storage.service``, Threads).
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -40,6 +42,10 @@ def _settle_garbage_collector() -> None:
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
     gc.enable()
+
+
+UI_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the GIL while another waits (Python's default: 0.005)."""
 
 
 class SupportMailApp(App[None]):
@@ -100,12 +106,21 @@ class SupportMailApp(App[None]):
             **self._screen_options,
         )
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.service.user_active()  # the body mirror pauses while keys arrive
+        await super().on_event(event)
+
     def on_mount(self) -> None:
         # Only what differs from the BINDINGS (== default.toml, a test keeps them equal): Textual
         # re-applies the keymap to the focus chain on every key press, ~5 ms for all 40 ids.
         defaults = load_keymap("default")
         self.set_keymap({k: v for k, v in self.keymap.items() if defaults.get(k) != v})
         after_first_frame(self, _settle_garbage_collector)
+        # Workers (the body mirror parses mail in Python) hold the GIL for up to the switch
+        # interval before the UI thread gets it back: 5 ms by default, several hand-overs per
+        # key. 1 ms keeps a key within a frame while a sync runs (tests/bench/bench_keys_mirror).
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)
 
     @property
     def main_screen(self) -> MainScreen | None:

@@ -196,6 +196,8 @@ class FakeService:
     def __init__(self, threads: int = 40, *, demo: bool = True) -> None:
         self.account = "fake"
         self._demo = demo
+        self.key_presses = 0
+        """How often the app told the service a key was pressed (``user_active``)."""
         self.threads = {s.id: s for s in make_threads(threads)}
         self.order = list(self.threads)
         self.notes: dict[str, str] = {"0002abcd": "Called her on Monday.\nWaiting for logs."}
@@ -228,6 +230,9 @@ class FakeService:
         """When set, ``search_server`` waits for it (a slow server)."""
 
     # -- the Service API ---------------------------------------------------------------------
+
+    def user_active(self) -> None:
+        self.key_presses += 1
 
     @property
     def is_demo(self) -> bool:
