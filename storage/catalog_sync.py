@@ -238,6 +238,16 @@ def _document_of(raw: bytes) -> dict[str, CatalogEntry] | None:
 
 
 def _folder_name(conn: ImapConnection) -> str:
+    """``Supportmail/Catalog`` in the server's personal namespace: ``INBOX.Supportmail.Catalog``
+    on Courier (NAMESPACE ``(("INBOX." "."))``, which refuses folders outside it); without
+    NAMESPACE, with the delimiter LIST names."""
+    try:
+        namespaces = conn.personal_namespaces()
+    except ImapError:
+        namespaces = []
+    if namespaces:
+        prefix, delimiter = namespaces[0]
+        return prefix + (delimiter or "/").join(FOLDER_PARTS)
     conn._forget_untagged()
     typ, _text = conn._command("LIST", "LIST", '""', '""')
     lines = conn._untagged("LIST")
