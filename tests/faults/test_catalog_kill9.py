@@ -46,6 +46,7 @@ def _die_at(config: Path, data: Path, method: str, nth: int, *args: str) -> None
 def _setup(mail_user: MailUser, tmp_path: Path) -> tuple[Path, Path]:
     inbox = [m.raw for m in support_mailbox(8, replies=False) if m.folder == "INBOX"]
     mail_user.seed("INBOX", inbox)
+    mail_user.create_folder("Sent")  # configured by write_config; a missing one makes sync exit 3
     mail_user.set_flags("INBOX", range(1, TAGGED + 1), ["category:old"])
     config = write_config(tmp_path / "catalog.toml", mail_user)
     data = tmp_path / "data"
