@@ -78,6 +78,19 @@ def count(messages: Iterable[ReportMessage | None], mirrored: Mirrored) -> Cover
     return Coverage(threads=len(chosen), with_text=len(mirrored(rowids)))
 
 
+def _tagged(
+    tag: str,
+    threads: Iterable[ReportThread],
+    team: Team,
+    mirrored: Mirrored,
+    since: datetime,
+    until: datetime,
+) -> Coverage:
+    """Of the window's threads with ``tag``, those whose customer words are local."""
+    chosen = tagged_in_window(threads, tag, since, until)
+    return count((speaking_message(t, team) for t in chosen), mirrored)
+
+
 def voice(
     threads: Iterable[ReportThread],
     team: Team,
@@ -87,8 +100,7 @@ def voice(
     until: datetime,
 ) -> Coverage:
     """Of the window's feature requests, those whose customer words are local."""
-    chosen = tagged_in_window(threads, FEATURE_TAG, since, until)
-    return count((speaking_message(t, team) for t in chosen), mirrored)
+    return _tagged(FEATURE_TAG, threads, team, mirrored, since, until)
 
 
 def bugs(
@@ -100,8 +112,7 @@ def bugs(
     until: datetime,
 ) -> Coverage:
     """Of the window's bugs, those whose customer words are local."""
-    chosen = tagged_in_window(threads, BUG_TAG, since, until)
-    return count((speaking_message(t, team) for t in chosen), mirrored)
+    return _tagged(BUG_TAG, threads, team, mirrored, since, until)
 
 
 def digest(
