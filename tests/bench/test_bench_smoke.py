@@ -63,14 +63,19 @@ def _run_script(args: list[str], timeout: float) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-@pytest.mark.dovecot
-def test_bench_sync_smoke() -> None:
+def _need_dovecot(what: str) -> None:
+    """Skip loudly without Dovecot; under ``CI=true`` a missing server is a failure."""
     reason = dovecot_available()
     if reason is not None:
-        message = f"DOVECOT UNAVAILABLE - SYNC BENCHMARK NOT RUN: {reason}"
+        message = f"DOVECOT UNAVAILABLE - {what.upper()} BENCHMARK NOT RUN: {reason}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+
+
+@pytest.mark.dovecot
+def test_bench_sync_smoke() -> None:
+    _need_dovecot("sync")
     code, out, err = _run_script([str(BENCH / "bench_sync.py"), "--smoke"], SYNC_TIMEOUT)
     assert code == 0, f"exit {code}\n{out}\n{err}"
     missing = [row for row in SYNC_ROWS if row not in out]
@@ -142,12 +147,7 @@ def test_bench_compare_smoke() -> None:
 @pytest.mark.dovecot
 def test_bench_bodies_smoke() -> None:
     """``bench_bodies.py --smoke``: 500 messages with bodies, one run of each row."""
-    reason = dovecot_available()
-    if reason is not None:
-        message = f"DOVECOT UNAVAILABLE - BODY BENCHMARK NOT RUN: {reason}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    _need_dovecot("body")
     code, out, err = _run_script([str(BENCH / "bench_bodies.py"), "--smoke"], SYNC_TIMEOUT)
     assert code == 0, f"exit {code}\n{out}\n{err}"
     rows = (
@@ -166,12 +166,7 @@ def test_bench_bodies_smoke() -> None:
 def test_bench_live_smoke() -> None:
     """``bench_live.py --smoke``: 200 messages, 3 rounds of APPEND and keyword STORE by another
     client, timed until the cache and the TUI's list show them."""
-    reason = dovecot_available()
-    if reason is not None:
-        message = f"DOVECOT UNAVAILABLE - LIVE BENCHMARK NOT RUN: {reason}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    _need_dovecot("live")
     code, out, err = _run_script([str(BENCH / "bench_live.py"), "--smoke"], SYNC_TIMEOUT)
     assert code == 0, f"exit {code}\n{out}\n{err}"
     for row in ("APPEND -> in the cache", "keyword STORE -> on screen", "target <= 2 s"):
@@ -182,12 +177,7 @@ def test_bench_live_smoke() -> None:
 def test_bench_keys_mirror_smoke() -> None:
     """``bench_keys_mirror.py --smoke``: 2,000 messages, 10 held keys while the body mirror runs
     and 10 after it."""
-    reason = dovecot_available()
-    if reason is not None:
-        message = f"DOVECOT UNAVAILABLE - KEYS-WHILE-MIRRORING BENCHMARK NOT RUN: {reason}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    _need_dovecot("keys-while-mirroring")
     code, out, err = _run_script([str(BENCH / "bench_keys_mirror.py"), "--smoke"], SYNC_TIMEOUT)
     assert code == 0, f"exit {code}\n{out}\n{err}"
     for row in ("while mirroring: key -> frame median", "mirror done (baseline)", "target"):

@@ -995,25 +995,27 @@ class MainScreen(Screen[None]):
             return None
         return (self._paragraphs_of, *self.paragraphs[self.paragraph_index])
 
-    def action_attach_list(self) -> None:
-        """The open thread's attachments (``tui.screens.attachments``)."""
+    def _open_thread_id(self) -> str | None:
+        """The open thread's id, or None with a hint to open one."""
         detail = self.message_view.detail
         if detail is None:
             self.status.hint = "open a thread first (enter)"
-            return
-        from tui.screens.attachments import AttachmentsScreen
+            return None
+        return detail.summary.id
 
-        self.app.push_screen(AttachmentsScreen(self.service, detail.summary.id))
+    def action_attach_list(self) -> None:
+        """The open thread's attachments (``tui.screens.attachments``)."""
+        if (thread_id := self._open_thread_id()) is not None:
+            from tui.screens.attachments import AttachmentsScreen
+
+            self.app.push_screen(AttachmentsScreen(self.service, thread_id))
 
     def action_links_list(self) -> None:
         """The open thread's links, text and real target side by side."""
-        detail = self.message_view.detail
-        if detail is None:
-            self.status.hint = "open a thread first (enter)"
-            return
-        from tui.screens.attachments import LinksScreen
+        if (thread_id := self._open_thread_id()) is not None:
+            from tui.screens.attachments import LinksScreen
 
-        self.app.push_screen(LinksScreen(self.service, detail.summary.id))
+            self.app.push_screen(LinksScreen(self.service, thread_id))
 
     def action_quote_save(self) -> None:
         selected = self._selected_paragraph()
