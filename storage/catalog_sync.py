@@ -18,7 +18,7 @@ Where the document lives:
 METADATA has no conditional write, so two pushes at the same moment keep only the later value;
 nothing is lost for long: each side keeps its own entries, sees that the server lacks them on its
 next sync, and pushes the merge again. Every edit carries its own time, so the merge
-(``storage.catalog.merge``) gives the same catalog on every machine whatever the order.
+(``storage.user.catalog.merge``) gives the same catalog on every machine whatever the order.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from typing import Any, Protocol
 
 from imapclient.response_parser import parse_response
 
-from storage.catalog import CatalogEntry, decode_document, encode_document
 from storage.imap import ImapConnection, ImapError, uid_sets
-from storage.userdb import UserDB
+from storage.user.catalog import CatalogEntry, decode_document, encode_document
+from storage.user.db import UserDB
 
 __all__ = [
     "CATALOG_HEADER",

@@ -35,7 +35,7 @@ from typing import Any
 
 from storage.models import DayNote, DaySummary, DayTag, DayThread, SavedQuote, TagKind
 from storage.tags import tag_kind
-from storage.userdb import Activity
+from storage.user.records import Activity
 
 __all__ = [
     "SHIFTS_MAX",

@@ -1,6 +1,6 @@
 """Moving outbox messages along their states: send, recover an interrupted send, file the Sent
 copy, forget the message once the synced copy is in the cache. Runs under the outbox lock
-(``Replies.send`` / ``Replies.retry`` take it); see ``storage.outbox`` for the states and
+(``Replies.send`` / ``Replies.retry`` take it); see ``storage.user.mail_outbox`` for the states and
 ``storage.replying`` for the idempotency rules.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from storage.imap import ImapConnectionLost, ImapError
-from storage.outbox import OutboxMail, State
 from storage.replying import LOCAL_FOLDER
 from storage.smtp import SmtpNotSent, SmtpUncertain
+from storage.user.mail_outbox import OutboxMail, State
 
 if TYPE_CHECKING:
     from storage.imap import ImapConnection

@@ -12,7 +12,7 @@ anyone: the file may stay behind, the lock does not. The descriptor is not inher
 processes (Python's default), so an ``$EDITOR`` started from the TUI cannot keep it alive.
 
 CLI commands do not take this lock: they share the data directory with a running TUI through
-the userdb's own fair lock (``storage.userdb``) and sqlite's WAL.
+the userdb's own fair lock (``storage.user.filelock``) and sqlite's WAL.
 """
 
 from __future__ import annotations

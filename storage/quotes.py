@@ -22,7 +22,7 @@ from datetime import datetime, tzinfo
 from storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
 from storage.reports import VOICE_QUOTES, company_domain, shorten
 from storage.sanitize import sanitize_line
-from storage.userdb import StoredQuote
+from storage.user.records import StoredQuote
 
 __all__ = ["QUOTE_MAX", "attribution", "clean_quote", "prefer_saved", "saved_quote", "to_quote"]
 

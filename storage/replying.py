@@ -6,7 +6,7 @@
    whole from the server when it can and makes the draft (``storage.compose``).
 2. The UI lets the user edit :attr:`Composed.text` and hands the text to :meth:`Replies.queue`
    (send) or :meth:`Replies.save_draft` (later). Both write the outbox first
-   (``storage.outbox``): from here a crash loses nothing.
+   (``storage.user.mail_outbox``): from here a crash loses nothing.
 3. :meth:`Replies.send` / :meth:`Replies.retry` move each message along the outbox states under
    the outbox lock: SMTP (``storage.smtp``), ``accepted`` written durably right after the
    server's 250, the message put into the cache at once in the local folder :data:`LOCAL_FOLDER`
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from storage.drafting import LOCAL_FOLDER, Composed, Drafting, EditFile, _error
 from storage.message import parse_body, parse_envelope
 from storage.models import Address
-from storage.outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
+from storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
 
 if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
     from storage.imap import ImapConnection

@@ -97,7 +97,6 @@ from storage.settings import (
     Settings,
     get_password,
 )
-from storage.tag_catalog import CatalogInputError, TagCatalog
 from storage.tags import (
     SEEN,
     TagError,
@@ -107,7 +106,9 @@ from storage.tags import (
     tag_kind,
 )
 from storage.threads import thread_id
-from storage.userdb import StoredQuote, UserDB, UserDBError
+from storage.user.db import UserDB
+from storage.user.records import StoredQuote, UserDBError
+from storage.user.tag_catalog import CatalogInputError, TagCatalog
 
 if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP or day code
     from storage import day
@@ -417,7 +418,7 @@ class Service:
         On the sync session (logged in once, kept). One sync at a time: a call while another
         runs waits for it and then shares one follow-up sync with every other such call (of
         the same ``bodies``), so requests coalesce instead of queueing. The shared tag catalog
-        rides along (``storage.tag_catalog``)."""
+        rides along (``storage.user.tag_catalog``)."""
         if self._sessions is None:
             return SyncResult(account=self.account, folders=len(self.folders))
         session = self._sessions.sync

@@ -5,7 +5,7 @@
 only to a loopback host (:func:`storage.hosts.is_loopback`, the IMAP rule). Certificates are
 verified against the system's CAs (or ``ca_file``) with the host name checked.
 
-What a failure means for the outbox (``storage.outbox``):
+What a failure means for the outbox (``storage.user.mail_outbox``):
 
 ======================  ======================================================================
 exception               meaning

@@ -43,7 +43,8 @@ from storage.message import HEADER_FIELDS, parse_envelope, per_message
 from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.replying import LOCAL_FOLDER
 from storage.tags import SEEN
-from storage.userdb import OutboxEdit, UserDB
+from storage.user.db import UserDB
+from storage.user.records import OutboxEdit
 
 log = logging.getLogger(__name__)
 

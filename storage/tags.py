@@ -25,7 +25,7 @@ function            used by
 canonical_tag       the CLI and the tag picker, on every name a person types
 encode_keyword      the sync engine before ``UID STORE``; the cache when it filters by tag
 keyword_to_tag      the cache and the sync engine on every keyword FETCHed from the server
-tag_kind            the catalog (``storage.userdb``) and the thread list (team / category)
+tag_kind            the catalog (``storage.user.db``) and the thread list (team / category)
 display_name        the UI, for the ``$label`` tags Thunderbird shows capitalised
 ==================  =====================================================================
 """

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage import userdb
 from storage.service import Service
+from storage.user import journal
 from tests.bench.bench_reports import _median, size_and_runs, warm_service
 
 
@@ -40,7 +40,7 @@ def _fill_activity(service: Service) -> float:
     """Fill the activity log to its cap; the median seconds of one ``set_note`` afterwards."""
     events = [("note", None)] * 500
     at = service.now().timestamp()
-    while len(service.userdb.activity(service.account)) < userdb.ACTIVITY_MAX:
+    while len(service.userdb.activity(service.account)) < journal.ACTIVITY_MAX:
         service.userdb.log_activity(service.account, "<bench@x>", events, at=at)
     seconds, _ = _median(5, lambda: service.userdb.set_note(service.account, "<b@x>", "n"))
     return seconds
@@ -67,7 +67,7 @@ def main() -> None:
             seconds, _ = _median(runs, call)
             print(f"{name:<34} {seconds:>8.3f}")
         note = _fill_activity(service)
-        print(f"{f'set_note, {userdb.ACTIVITY_MAX:,} activity entries':<34} {note:>8.3f}")
+        print(f"{f'set_note, {journal.ACTIVITY_MAX:,} activity entries':<34} {note:>8.3f}")
 
 
 if __name__ == "__main__":

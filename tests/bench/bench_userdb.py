@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage.tags import SEED_CATEGORIES, tag_kind
-from storage.userdb import AtomicJSONStorage, UserDB
+from storage.user.atomic import AtomicJSONStorage
+from storage.user.db import UserDB
 
 ACCOUNT = "support"
 

@@ -14,8 +14,8 @@ import signal
 import sys
 from typing import Any
 
-from storage.outbox import Outbox, OutboxMail
 from storage.smtp import SmtpSender
+from storage.user.mail_outbox import Outbox, OutboxMail
 
 
 def _die() -> None:

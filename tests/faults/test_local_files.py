@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from storage.service import Service
-from storage.userdb import UserDB
+from storage.user.db import UserDB
 from tests.faults.tmpfs import fill, free_bytes, mounted_tmpfs
 from tui.cli import run
 

@@ -95,7 +95,7 @@ def test_folder_race_leaves_two_messages_then_merges(
             store_b, _ = catalog_sync.choose_store(conn_b, "INBOX")
             a.tag_catalog.set("team:one", description="from a", share=False)
             b.tag_catalog.set("team:two", description="from b", share=False)
-            from storage.catalog import encode_document, merge
+            from storage.user.catalog import encode_document, merge
 
             store_a.write(encode_document(merge(a.userdb.catalog_entries())))
             store_b.write(encode_document(merge(b.userdb.catalog_entries())))

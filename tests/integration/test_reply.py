@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.outbox import OUTBOX_DIR
+from storage.user.mail_outbox import OUTBOX_DIR
 from tests.dovecot import MailUser
 from tests.smtpserver import Received, SmtpServer
 from tui.cli import run

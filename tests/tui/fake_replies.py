@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from storage import compose
 from storage.compose import DraftText
 from storage.models import Address
-from storage.outbox import OutboxMail
 from storage.replying import Composed, EditFile
+from storage.user.mail_outbox import OutboxMail
 
 if TYPE_CHECKING:
     from tests.tui.fakes import FakeService

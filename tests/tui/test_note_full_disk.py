@@ -17,7 +17,7 @@ import pytest
 from keymaps import load_keymap
 from storage.models import ThreadQuery
 from storage.service import Service
-from storage.userdb import UserDB
+from storage.user.db import UserDB
 from tests.faults.tmpfs import fill, mounted_tmpfs
 from tests.tui.conftest import DEMO_NOW, main_screen, settle
 from tui.app import SupportMailApp

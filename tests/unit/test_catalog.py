@@ -1,4 +1,4 @@
-"""The shared catalog's merge and document codec (``storage.catalog``) and the userdb's catalog
+"""The shared catalog's merge and document codec (``storage.user.catalog``) and the userdb's catalog
 entries (tombstones, implicit adds, merging a teammate's copy)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from storage.catalog import CatalogEntry, decode_document, effective, encode_document, merge
-from storage.userdb import UserDB
+from storage.user.catalog import CatalogEntry, decode_document, effective, encode_document, merge
+from storage.user.db import UserDB
 
 A = CatalogEntry("team:billing", description="money", updated=10.0, writer="a")
 B = CatalogEntry("team:billing", description="invoices", updated=20.0, writer="b")

@@ -8,7 +8,7 @@ from storage import day
 from storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
 from storage.quotes import QUOTE_MAX, attribution, clean_quote, prefer_saved, to_quote
 from storage.reports import customer_paragraphs
-from storage.userdb import Activity
+from storage.user.records import Activity
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -62,8 +62,8 @@ def test_one_tag_kind_rule_for_storage_and_the_list() -> None:
 def test_one_keyword_rule_for_the_outbox_and_imap(keyword: str, ok: bool) -> None:
     from storage.imap import ImapError, _check_keyword
     from storage.tags import is_keyword_atom
-    from storage.userdb import UserDBError
-    from storage.userdb import _check_keyword as outbox_check
+    from storage.user.records import UserDBError
+    from storage.user.tag_outbox import check_keyword as outbox_check
 
     assert is_keyword_atom(keyword) is ok
     outbox_check("\\Seen")  # the outbox also carries read marks

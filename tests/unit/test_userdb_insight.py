@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from storage import userdb as userdb_module
-from storage.userdb import Activity, StoredQuote, UserDB, UserDBError
+from storage.user import journal
+from storage.user.db import UserDB
+from storage.user.records import Activity, StoredQuote, UserDBError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
@@ -26,7 +27,7 @@ WORKER = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from storage.userdb import UserDB
+from storage.user.db import UserDB
 
 db = UserDB(Path(sys.argv[2]))
 count = int(sys.argv[3])
@@ -156,7 +157,7 @@ def test_activity_keeps_ninety_days(db: UserDB) -> None:
 def test_activity_keeps_at_most_the_newest_entries(
     db: UserDB, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(userdb_module, "ACTIVITY_MAX", 5)
+    monkeypatch.setattr(journal, "ACTIVITY_MAX", 5)
     for i in range(8):
         db.log_activity("acct", f"<r{i}@x>", [("read", None)], at=T0 + i)
     assert [a.root for a in db.activity("acct")] == [f"<r{i}@x>" for i in range(3, 8)]

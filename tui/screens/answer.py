@@ -33,8 +33,8 @@ from tui.logfile import log_failure
 from tui.render import safe
 
 if TYPE_CHECKING:
-    from storage.outbox import OutboxMail
     from storage.replying import Composed, Replies
+    from storage.user.mail_outbox import OutboxMail
     from tui.screens.main import MainScreen
 
 AnswerKind = Literal["reply", "reply_all", "forward"]

@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from storage.catalog import DESCRIPTION_MAX, CatalogEntry, valid_shortcut
 from storage.models import TagInfo, ThreadQuery
 from storage.tags import TagError, canonical_tag, encode_keyword
-from storage.userdb import UserDBError
+from storage.user.catalog import DESCRIPTION_MAX, CatalogEntry, valid_shortcut
+from storage.user.records import UserDBError
 
 if TYPE_CHECKING:  # storage.catalog_sync (IMAP) is imported when a sync runs
     from storage.catalog_sync import CatalogSync
