@@ -1,8 +1,8 @@
 """The live mirror: keeps an account's cache current while it runs (what ``Service.live`` hands
 out to the TUI and to ``supportmail watch``). UI-free; it reports through one callback.
 
-``run()`` (blocking, in the caller's thread) starts the watcher (``storage.watcher``) in a thread
-of its own and runs the syncs itself:
+``run()`` (blocking, in the caller's thread) starts the watcher (``storage.imap.watcher``) in a
+thread of its own and runs the syncs itself:
 
 * an initial sync at once (``initial_sync``);
 * a sync when the watcher hears a change, **debounced**: the first change waits ``debounce``
@@ -24,9 +24,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from storage.imap.sessions import Session
+from storage.imap.watcher import BACKOFF, CHECK_SECONDS, IDLE_SECONDS, Watcher
 from storage.models import LiveEvent, SyncProgress, SyncResult
-from storage.sessions import Session
-from storage.watcher import BACKOFF, CHECK_SECONDS, IDLE_SECONDS, Watcher
 
 __all__ = ["DEBOUNCE", "RETRY", "LiveMirror"]
 

@@ -232,7 +232,7 @@ class SyncResult:
     """Folders refetched because their UIDVALIDITY changed."""
     missing_folders: tuple[str, ...] = ()
     folder_hints: tuple[str, ...] = ()
-    """For missing folders: the name the server probably has (``storage.quirks``)."""
+    """For missing folders: the name the server probably has (``storage.imap.quirks``)."""
     errors: tuple[str, ...] = ()
     """Edits the server refused (they stay in the outbox), one line each."""
     bodies: int | None = None

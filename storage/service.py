@@ -8,7 +8,7 @@ Who calls what:
 ``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``); one sync at a
                             time (a call while one runs shares the next one: ``storage.coalesce``)
 ``live(on_event)``          the live mirror: IDLE/STATUS watcher + debounced syncs
-                            (``storage.live``, ``storage.watcher``)
+                            (``storage.live``, ``storage.imap.watcher``)
 ``on_server(work)``         ``work(conn)`` on the interactive session (pushes, bodies, searches)
 ``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
 ``search_server(text)``     IMAP SEARCH in every folder -> the cached threads (``query.roots``)
@@ -34,7 +34,7 @@ Every method returns frozen values from ``storage.models``; errors a user can ca
 ``ServiceError`` with one line.
 
 Threads: every method may be called from any thread. The cache and the userdb lock their own
-writes; the network goes through three persistent sessions (``storage.sessions``: sync,
+writes; the network goes through three persistent sessions (``storage.imap.sessions``: sync,
 interactive, watch), each with its own lock, so a push or a thread being opened never waits for a
 sync; syncs are serialised here (``_syncs``). A UI needs no lock of its own.
 """
@@ -113,8 +113,8 @@ from storage.user.tag_catalog import CatalogInputError, TagCatalog
 if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP or day code
     from storage import day
     from storage.imap import ImapConnection
+    from storage.imap.sessions import Session, Sessions
     from storage.live import LiveMirror
-    from storage.sessions import Session, Sessions
     from storage.sync import ProgressCallback, SyncEngine
 
 __all__ = ["CatalogInputError", "NoteEntry", "Service", "ServiceError"]
@@ -214,7 +214,7 @@ class Service:
         """Save and open attachments, list links (``storage.attachments``)."""
         self._sessions: Sessions | None = None
         if connector is not None:
-            from storage.sessions import Sessions
+            from storage.imap.sessions import Sessions
 
             self._sessions = Sessions(connector)
         self._syncs: dict[bool, Coalescer[SyncResult]] = {True: Coalescer(), False: Coalescer()}
@@ -465,10 +465,11 @@ class Service:
         """The live mirror of this account (``storage.live``): call ``run()`` in a thread of
         your own (it blocks), ``stop()`` from any; ``on_event`` gets ``LiveEvent``s from its
         threads. ``poll_seconds``: the polling interval of a server without IDLE; the rest
-        default to ``storage.live``/``storage.watcher`` (tests shorten them)."""
+        default to ``storage.live``/``storage.imap.watcher`` (tests shorten them)."""
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to watch")
-        from storage import live, watcher
+        from storage import live
+        from storage.imap import watcher
 
         mirror = live.LiveMirror(
             sync=self.sync,

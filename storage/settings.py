@@ -107,8 +107,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 import platformdirs
 
 from storage.hosts import is_loopback
+from storage.imap.tlspin import FINGERPRINT_EXAMPLE, parse_fingerprint
 from storage.sanitize import one_line
-from storage.tlspin import FINGERPRINT_EXAMPLE, parse_fingerprint
 
 if TYPE_CHECKING:
     from storage.smtp_config import SmtpConfig

@@ -34,11 +34,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 
-from storage import quirks, searchindex
+from storage import searchindex
 from storage.bodymirror import BodyMirror
 from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
 from storage.foreground import Foreground
-from storage.imap import ImapConnection, ImapConnectionLost, ImapError
+from storage.imap import ImapConnection, ImapConnectionLost, ImapError, quirks
 from storage.message import HEADER_FIELDS, parse_envelope, per_message
 from storage.models import SyncProgress, SyncResult, ThreadQuery
 from storage.replying import LOCAL_FOLDER
@@ -159,7 +159,7 @@ class SyncEngine:
         foreground: Foreground | None = None,
     ) -> None:
         """``keep_connection``: ``connect`` hands out a persistent session's connection
-        (``storage.sessions``); the run leaves it logged in instead of logging out."""
+        (``storage.imap.sessions``); the run leaves it logged in instead of logging out."""
         self.cache = cache
         self.userdb = userdb
         self.account = account

@@ -22,8 +22,8 @@ from storage.user.records import UserDBError
 
 if TYPE_CHECKING:  # storage.catalog_sync (IMAP) is imported when a sync runs
     from storage.catalog_sync import CatalogSync
+    from storage.imap.sessions import Session
     from storage.service import Service
-    from storage.sessions import Session
 
 __all__ = ["CatalogChange", "CatalogInputError", "TagCatalog"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import storage.imap as imap
+from storage.hosts import is_loopback
 from storage.imap import (
     FlagRecord,
     ImapAuthError,
@@ -21,10 +21,12 @@ from storage.imap import (
     ImapConnectionLost,
     ImapError,
     ImapRefused,
-    is_loopback,
+    fetch,
+    fetchparse,
     parse_fetch,
     parse_internaldate,
     parse_uid_set,
+    search,
     uid_sets,
 )
 from tests.dovecot import Dovecot, MailUser
@@ -121,7 +123,7 @@ def test_parse_fetch_handles_literals_quoted_strings_and_nil() -> None:
     assert first[b"X-NAME"] == b'a "q" b'
     assert first[b"BODY[HEADER]"] == b"ab\r\n\r"
     assert first[b"MODSEQ"] == [b"44"]
-    assert second[b"BODY[]"] == b"NIL" and not isinstance(second[b"BODY[]"], imap._String)
+    assert second[b"BODY[]"] == b"NIL" and not isinstance(second[b"BODY[]"], fetchparse.String)
     assert third[b"BODY[1]"] == b"xy" and third[b"BODY[2]"] == b"z" and third[b"UID"] == b"14"
 
 
@@ -315,8 +317,8 @@ def test_uids_in_chunks_and_without_esearch(
     mail_user.expunge("INBOX", range(10, 40, 3))
     expected = sorted(mail_user.flags("INBOX"))
     conn.select("INBOX")
-    monkeypatch.setattr(imap, "_ESEARCH_SINGLE_MAX", 10)
-    monkeypatch.setattr(imap, "_ESEARCH_SPAN", 7)
+    monkeypatch.setattr(search, "_ESEARCH_SINGLE_MAX", 10)
+    monkeypatch.setattr(search, "_ESEARCH_SPAN", 7)
     assert conn.uids() == expected
     monkeypatch.setattr(conn, "_capabilities", conn.capabilities - {"ESEARCH"})
     assert conn.uids() == expected
@@ -359,7 +361,7 @@ def test_fetch_headers_general_parser_agrees_with_fast_path(
     conn.select("INBOX")
     uids = conn.uids()
     fast = conn.fetch_headers(uids, FIELDS)
-    monkeypatch.setattr(imap, "_fast_header_record", lambda group: None)
+    monkeypatch.setattr(fetch, "fast_header_record", lambda group: None)
     assert conn.fetch_headers(uids, FIELDS) == fast
     assert conn.fetch_headers(uids[:1], [])[0].header.startswith(b"From: ")
 

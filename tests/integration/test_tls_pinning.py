@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from storage.imap import ImapConnection, ImapRefused, TlsMode
-from storage.tlspin import certificate_fingerprint
+from storage.imap.tlspin import certificate_fingerprint
 from tests.dovecot import Dovecot, MailUser
 from tui.cli import run
 

@@ -2,11 +2,11 @@
 
 ``fetch_headers`` used to let imaplib read the whole reply (``_command_complete``), then split
 the untagged FETCH data into one group per message and parse each group. It now reads the reply
-itself (``storage.imap._HeaderStream``). Both run here on the same canned server replies, through
-imaplib's real ``IMAP4`` class reading from memory, and must give the same records (compared by
-``repr``) or the same error (class, text, and whether the connection was dropped): Dovecot's
-shape, other item orders, items after the literal, NIL and quoted headers, several literals,
-unsolicited responses, every completion and failure, and replies built by hypothesis.
+itself (``storage.imap.stream.HeaderStream``). Both run here on the same canned server replies,
+through imaplib's real ``IMAP4`` class reading from memory, and must give the same records
+(compared by ``repr``) or the same error (class, text, and whether the connection was dropped):
+Dovecot's shape, other item orders, items after the literal, NIL and quoted headers, several
+literals, unsolicited responses, every completion and failure, and replies built by hypothesis.
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage import imap
-from storage.imap import HeaderRecord, ImapConnection, ImapError, parse_internaldate, uid_sets
+from storage.imap import (
+    HeaderRecord,
+    ImapConnection,
+    ImapError,
+    parse_internaldate,
+    stream,
+    uid_sets,
+)
 from tests.unit.canned_imap import connection, old_fetch_headers
 
 FIELDS = ("Message-ID", "Subject", "From", "Date")
@@ -184,8 +190,8 @@ def test_internaldate_cache_gives_what_parse_internaldate_gives() -> None:
     ]
     for raw in values * 2:
         expected = parse_internaldate(raw.decode("ascii", "replace"))
-        assert repr(imap._internaldate(raw)) == repr(expected)
-    assert imap._internaldate(values[1]) == datetime(
+        assert repr(stream._internaldate(raw)) == repr(expected)
+    assert stream._internaldate(values[1]) == datetime(
         2025, 11, 3, 10, tzinfo=timezone(timedelta(hours=1, minutes=30))
     )
 
@@ -227,7 +233,7 @@ def test_fast_record_equals_the_imaplib_form_record(response: bytes) -> None:
     size = int(line[line.rfind(b"{") + 1 : -1])
     literal, trailer = rest[:size], rest[size:]
     text = line[2:].replace(b" FETCH ", b" ", 1)
-    fast = imap._fast_header_record((line + b"\r\n", literal, trailer))
-    group = imap._group_header_record([(text, literal), trailer[:-2]])
+    fast = stream.fast_header_record((line + b"\r\n", literal, trailer))
+    group = stream.group_header_record([(text, literal), trailer[:-2]])
     if fast is not None:
         assert repr(fast) == repr(group)

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from storage import hosts, imap, settings, smtp_config
+from storage import hosts, settings, smtp_config
+from storage.imap import login
 from storage.settings import ConfigError, load_settings
 
 
 def test_every_layer_uses_the_one_rule() -> None:
-    assert imap.is_loopback is hosts.is_loopback
+    assert login.is_loopback is hosts.is_loopback
     assert settings.is_loopback is hosts.is_loopback
     assert smtp_config.is_loopback is hosts.is_loopback
 
@@ -60,7 +61,8 @@ def test_one_tag_kind_rule_for_storage_and_the_list() -> None:
      ("", False), ("ü", False), ("a\x00", False), ("=e4", True)],
 )  # fmt: skip
 def test_one_keyword_rule_for_the_outbox_and_imap(keyword: str, ok: bool) -> None:
-    from storage.imap import ImapError, _check_keyword
+    from storage.imap import ImapError
+    from storage.imap.syntax import check_keyword
     from storage.tags import is_keyword_atom
     from storage.user.records import UserDBError
     from storage.user.tag_outbox import check_keyword as outbox_check
@@ -69,7 +71,7 @@ def test_one_keyword_rule_for_the_outbox_and_imap(keyword: str, ok: bool) -> Non
     outbox_check("\\Seen")  # the outbox also carries read marks
     with pytest.raises(UserDBError):
         outbox_check("\\")
-    for check, error in ((_check_keyword, ImapError), (outbox_check, UserDBError)):
+    for check, error in ((check_keyword, ImapError), (outbox_check, UserDBError)):
         if ok:
             check(keyword)
         else:

@@ -1,10 +1,10 @@
-"""``storage.quirks``: the Cyrus keyword limit named in a refusal, and the folder a missing
+"""``storage.imap.quirks``: the Cyrus keyword limit named in a refusal, and the folder a missing
 configured folder probably is (Courier's ``INBOX.`` namespace)."""
 
 from __future__ import annotations
 
+from storage.imap.quirks import KEYWORD_LIMIT, folder_hint, refusal
 from storage.models import SyncResult
-from storage.quirks import KEYWORD_LIMIT, folder_hint, refusal
 
 COURIER = [("INBOX.", ".")]
 COURIER_FOLDERS = ["INBOX", "INBOX.Sent", "INBOX.Trash", "INBOX.Drafts"]

@@ -1,4 +1,4 @@
-"""Tests for storage.tlspin (fingerprint parsing, pinned contexts) and the ``tls_fingerprint``
+"""Tests for storage.imap.tlspin (fingerprint parsing, pinned contexts) and the ``tls_fingerprint``
 config key in storage.settings. The handshake itself is tested against Dovecot in
 tests/integration/test_tls_pinning.py."""
 
@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage.imap import ImapConnection
-from storage.settings import ConfigError, load_settings
-from storage.tlspin import (
+from storage.imap.tlspin import (
     FingerprintMismatch,
     certificate_fingerprint,
     format_fingerprint,
@@ -20,6 +19,7 @@ from storage.tlspin import (
     pinned_context,
     unverified_context,
 )
+from storage.settings import ConfigError, load_settings
 
 DIGEST = bytes(range(0xA0, 0xC0))
 CANONICAL = "sha256:" + ":".join(f"{b:02X}" for b in DIGEST)

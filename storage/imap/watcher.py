@@ -23,8 +23,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from storage.imap import ImapConnection, ImapConnectionLost, ImapError
-from storage.sessions import Session, SessionClosed
+from storage.imap.connection import ImapConnection
+from storage.imap.errors import ImapConnectionLost, ImapError
+from storage.imap.sessions import Session, SessionClosed
 
 __all__ = ["BACKOFF", "CHECK_SECONDS", "IDLE_SECONDS", "Watcher"]
 

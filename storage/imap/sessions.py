@@ -6,7 +6,7 @@ The ``Service`` owns three, each with its own lock, so no purpose waits behind a
 ``sync``       ``Service.sync`` (headers, flags, the body mirror, the push at its end)
 ``interactive`` what a person waits for: ``push``, a thread's bodies fetched when it is opened,
                server searches (``Service.on_server``)
-``watch``      the live watcher's IDLE / polling (``storage.watcher``)
+``watch``      the live watcher's IDLE / polling (``storage.imap.watcher``)
 =============  ===============================================================================
 
 A session logs in on first use and keeps the connection for the next call: a burst of tag pushes
@@ -22,13 +22,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Literal, TypeVar
 
-from storage.imap import (
-    ImapAuthError,
-    ImapConnection,
-    ImapConnectionLost,
-    ImapError,
-    ImapRefused,
-)
+from storage.imap.connection import ImapConnection
+from storage.imap.errors import ImapAuthError, ImapConnectionLost, ImapError, ImapRefused
 
 __all__ = ["Purpose", "Session", "SessionClosed", "Sessions"]
 

@@ -1,0 +1,30 @@
+"""``ImapConnection``: one authenticated IMAP session, put together from its parts.
+
+Each part is a class over the shared state and command layer of ``ConnectionCore``
+(``storage.imap.core``): ``Login`` (connect, TLS, LOGIN, capabilities), ``Folders`` (LIST,
+SELECT, STATUS, NAMESPACE), ``Search`` (UIDs, UID SEARCH), ``Fetch`` (headers, flags, whole
+messages, body parts), ``Store`` (keyword and read-mark STOREs, APPEND) and ``Idle`` (NOOP,
+IDLE, reported changes).
+"""
+
+from __future__ import annotations
+
+from storage.imap.fetch import Fetch
+from storage.imap.folders import Folders
+from storage.imap.idle import Idle
+from storage.imap.login import Login
+from storage.imap.search import Search
+from storage.imap.store import Store
+
+__all__ = ["ImapConnection"]
+
+
+class ImapConnection(Login, Folders, Search, Fetch, Store, Idle):
+    """One authenticated IMAP session. ``connect()`` opens it; it is not thread-safe."""
+
+    def __enter__(self) -> ImapConnection:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
