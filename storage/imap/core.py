@@ -44,8 +44,8 @@ class ConnectionCore:
     ) -> None:
         """``ca_file``: PEM certificates to trust instead of the system's CAs. ``tls_fingerprint``:
         trust exactly the server certificate with this SHA-256 (no CA or host name check; see
-        ``storage.tlspin``); not together with ``ca_file``. ``account`` names the config section
-        in the hint of an untrusted-certificate error."""
+        ``storage.imap.tlspin``); not together with ``ca_file``. ``account`` names the config
+        section in the hint of an untrusted-certificate error."""
         if tls not in ("implicit", "starttls", "none"):
             raise ValueError(f"tls must be 'implicit', 'starttls' or 'none', not {tls!r}")
         if tls_fingerprint is not None and (ca_file is not None or tls == "none"):
