@@ -1,0 +1,34 @@
+"""The values the service adds to ``storage.models``: ``ServiceError`` (one line a user can act
+on) and ``NoteEntry`` (one private note as ``Service.notes`` lists it)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from storage.sanitize import sanitize_line, sanitize_text
+
+__all__ = ["NoteEntry", "ServiceError"]
+
+
+class ServiceError(Exception):
+    """Something the user can fix or should know, as one line."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One private note as ``Service.notes`` lists it. ``orphan``: its thread is not in the
+    cache (``subject`` is then empty); the note is kept and re-attaches when the thread returns."""
+
+    thread_id: str
+    root_message_id: str
+    subject: str
+    text: str
+    orphan: bool
+
+    def sanitized(self) -> NoteEntry:
+        return dataclasses.replace(
+            self,
+            root_message_id=sanitize_line(self.root_message_id),
+            subject=sanitize_line(self.subject),
+            text=sanitize_text(self.text),
+        )

@@ -1,0 +1,194 @@
+"""The threads facade (``ThreadsFacade``): the thread list and its count, resolving a thread
+reference, one thread with its bodies (fetched on the interactive session), server search."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from storage.cache import MessageRow, ThreadRow
+from storage.message import Body, parse_body
+from storage.models import MessageView, ServerSearch, ThreadDetail, ThreadQuery, ThreadSummary
+from storage.service.core import ServiceCore, distinct, tag_sort_key, thread_tags
+from storage.service.errors import ServiceError
+from storage.tags import TagError, canonical_tag, encode_keyword, keyword_to_tag
+
+if TYPE_CHECKING:
+    from storage.imap import ImapConnection
+
+__all__ = ["ThreadsFacade"]
+
+
+class ThreadsFacade(ServiceCore):
+    """The thread list, one thread with its bodies, resolving a reference, server search."""
+
+    def _keywords(self, names: Sequence[str]) -> list[str]:
+        out = []
+        for name in names:
+            try:
+                out.append(encode_keyword(canonical_tag(name)))
+            except TagError as exc:
+                raise ServiceError(str(exc)) from exc
+        return out
+
+    def list_threads(
+        self, query: ThreadQuery | None = None, *, raw: bool = False
+    ) -> list[ThreadSummary]:
+        """Threads matching ``query``, newest activity first."""
+        q = query or ThreadQuery()
+        if q.awaiting:  # longest waiting first: storage.answering
+            return self.answers.list_awaiting(q, raw=raw)
+        rows = self.cache.list_threads(self.account, q, self._keywords(q.tags))
+        notes = self.userdb.notes(self.account)
+        pending = self._pending_by_root()
+        out = [self._summary(row, notes, pending) for row in rows]
+        return out if raw else [s.sanitized() for s in out]
+
+    def count_threads(self, query: ThreadQuery | None = None) -> int:
+        q = query or ThreadQuery()
+        if q.awaiting:
+            return self.answers.count_awaiting(q)
+        return self.cache.count_threads(self.account, q, self._keywords(q.tags))
+
+    def search_server(self, text: str) -> ServerSearch:
+        """Search every configured folder on the server for messages holding every word of
+        ``text`` (IMAP ``UID SEARCH TEXT``, ESEARCH where offered; see
+        ``storage.serversearch``). List the threads with ``ThreadQuery(roots=result.roots)``.
+        On the interactive session (never behind a sync); offline or refused: ``ServiceError``
+        with one line."""
+        words = text.split()
+        if not words:
+            raise ServiceError("nothing to search for")
+        if self._sessions is None:
+            raise ServiceError("the demo mailbox has no server to search")
+        from storage import serversearch
+        from storage.imap import ImapError
+
+        def search(conn: ImapConnection) -> tuple[list[serversearch.FolderHits], list[str], bool]:
+            hits, missing = serversearch.search_folders(conn, self.folders, words)
+            return hits, missing, "ESEARCH" in conn.capabilities
+
+        try:
+            hits, missing, esearch = self._sessions.interactive.run(search)
+        except ImapError as exc:
+            raise ServiceError(f"server search failed: {exc}") from exc
+        return serversearch.resolve(self.cache, self.account, text, hits, missing, esearch=esearch)
+
+    def _pending_by_root(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        if self.is_demo:
+            return out
+        for edit in self.userdb.outbox(self.account):
+            tag = keyword_to_tag(edit.keyword)
+            if tag is not None:
+                out.setdefault(edit.thread_root, set()).add(tag)
+        return out
+
+    def _summary(
+        self, row: ThreadRow, notes: dict[str, str], pending: dict[str, set[str]]
+    ) -> ThreadSummary:
+        return ThreadSummary(
+            id=row.id,
+            root_message_id=row.root,
+            subject=row.subject,
+            participants=row.participants,
+            messages=row.messages,
+            first_date=row.first_date,
+            last_date=row.last_date,
+            tags=thread_tags(row.keywords),
+            unread=row.unread,
+            has_note=row.root in notes,
+            pending_tags=tuple(sorted(pending.get(row.root, ()), key=tag_sort_key)),
+        )
+
+    def _summaries(self, rows: Sequence[ThreadRow]) -> list[ThreadSummary]:
+        notes = self.userdb.notes(self.account)
+        pending = self._pending_by_root()
+        return [self._summary(row, notes, pending).sanitized() for row in rows]
+
+    def resolve(self, ref: str) -> str:
+        """The root Message-ID of the thread named by a short id, a prefix or a Message-ID."""
+        ref = ref.strip()
+        if not ref:
+            raise ServiceError("no thread given")
+        roots = self.cache.find_roots(self.account, ref)
+        if not roots:
+            raise ServiceError(f"no thread matches '{ref}' (see `supportmail threads`)")
+        if len(roots) > 1:
+            raise ServiceError(f"'{ref}' matches {len(roots)} threads; type more of the id")
+        return roots[0]
+
+    def thread(self, ref: str, *, fetch: bool = True, raw: bool = False) -> ThreadDetail:
+        """One thread, oldest message first; bodies come from the cache or the server (PEEK)."""
+        root = self.resolve(ref)
+        row = self.cache.thread(self.account, root)
+        if row is None:
+            raise ServiceError(f"no thread matches '{ref}'")
+        rows = self.cache.thread_messages(self.account, root)
+        bodies = self._bodies(rows, fetch=fetch)
+        views: list[MessageView] = []
+        for msg in distinct(rows):  # the same message in two folders (INBOX, Sent) shows once
+            env = msg.envelope
+            body = bodies.get(msg.rowid)
+            views.append(
+                MessageView(
+                    message_id=msg.message_id,
+                    folder=msg.folder,
+                    sender=env.sender,
+                    to=env.to,
+                    cc=env.cc,
+                    date=env.date,
+                    subject=env.subject,
+                    text=body.text if body is not None else "",
+                    attachments=body.attachments if body is not None else (),
+                    unread=not any(f.lower() == "\\seen" for f in msg.flags),
+                    body_loaded=body is not None,
+                )
+            )
+        notes = self.userdb.notes(self.account)
+        detail = ThreadDetail(
+            summary=self._summary(row, notes, self._pending_by_root()),
+            messages=tuple(views),
+            note=notes.get(root),
+        )
+        return detail if raw else detail.sanitized()
+
+    def _bodies(self, rows: Sequence[MessageRow], *, fetch: bool) -> dict[int, Body]:
+        found: dict[int, Body] = {}
+        missing: list[MessageRow] = []
+        for msg in rows:
+            body = self.cache.body(msg.rowid)
+            if body is not None:
+                found[msg.rowid] = body
+            else:
+                missing.append(msg)
+        if not missing or not fetch or self._sessions is None:
+            return found
+        from storage.imap import ImapError
+
+        def fetch_missing(conn: ImapConnection) -> None:
+            for msg in sorted(missing, key=lambda m: (m.folder, m.uid)):
+                if msg.rowid in found:
+                    continue  # fetched before a dropped connection was re-established
+                if conn.selected != msg.folder:
+                    conn.select(msg.folder)
+                raw_bytes = conn.fetch_body(msg.uid)
+                if raw_bytes is None:
+                    continue
+                body = parse_body(raw_bytes)
+                self.cache.save_body(msg.rowid, body)
+                found[msg.rowid] = body
+
+        # Offline: headers still show; bodies say they are not loaded.
+        with contextlib.suppress(ImapError, ServiceError):
+            self._sessions.interactive.run(fetch_missing)
+        return found
+
+    def _thread_rows(self, root: str) -> list[MessageRow]:
+        """The thread's messages oldest first, each once (numbered 1.. as ``show`` prints)."""
+        return distinct(self.cache.thread_messages(self.account, root))
+
+    def _text_of(self, row: MessageRow) -> str:
+        body = self._bodies([row], fetch=True).get(row.rowid)
+        return "" if body is None else body.text
