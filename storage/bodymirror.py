@@ -242,7 +242,7 @@ class BodyMirror:
             small = [t for t in targets if t.size <= WHOLE_MAX]
             if small:
                 out += self._whole(small)
-            out += [d for t in targets if t.size > WHOLE_MAX for d in self._by_structure(t)]
+            out += self._by_structure([t for t in targets if t.size > WHOLE_MAX])
         return out
 
     def _items(self, targets: Sequence[Target], items: str) -> list[dict[bytes, Value]] | None:
@@ -266,29 +266,59 @@ class BodyMirror:
         # A UID without data was expunged meanwhile: the next pull drops its row.
         return [_Download(t, raw=data) for t in targets if (data := raw.pop(t.uid, None))]
 
-    def _by_structure(self, target: Target) -> list[_Download]:
-        """A big message: its structure, then only its readable sections, capped."""
-        records = self._items([target], _STRUCTURE)
-        if records is None:
-            return [_Download(target, refused="its structure")]
-        item = next((r for r in records if _uid(r) == target.uid), None)
-        if item is None:
+    def _by_structure(self, targets: Sequence[Target]) -> list[_Download]:
+        """Big messages: their structures in one command, then only their readable sections,
+        capped, in one command per distinct list of sections (most big messages have the same
+        one). A refused command is asked again message by message, so only the message the
+        server refuses gets the note."""
+        if not targets:
             return []
-        parts = bodystructure.leaves(item.get(b"BODYSTRUCTURE"))
-        wanted = bodystructure.readable(parts)
-        sections: list[tuple[bodystructure.Leaf, bytes]] = []
-        if wanted:
-            names = " ".join(f"BODY.PEEK[{p.fetch_section}]<0.{PART_CAP}>" for p in wanted)
-            fetched = self._items([target], f"(UID {names})")
-            if fetched is None:
-                return [_Download(target, refused="its text")]
-            got = next((r for r in fetched if _uid(r) == target.uid), None)
+        records = self._items(targets, _STRUCTURE)
+        if records is None:
+            if len(targets) == 1:
+                return [_Download(targets[0], refused="its structure")]
+            return [d for t in targets for d in self._by_structure([t])]
+        by_uid = {uid: r for r in records if (uid := _uid(r)) is not None}
+        out: list[_Download] = []
+        groups: dict[tuple[str, ...], list[tuple[Target, list[bodystructure.Leaf]]]] = {}
+        for target in targets:
+            item = by_uid.get(target.uid)
+            if item is None:
+                continue  # expunged meanwhile: the next pull drops its row
+            parts = bodystructure.leaves(item.get(b"BODYSTRUCTURE"))
+            wanted = bodystructure.readable(parts)
+            if not wanted:
+                out.append(_Download(target, parts=parts))
+                continue
+            names = tuple(p.fetch_section for p in wanted)
+            groups.setdefault(names, []).append((target, parts))
+        for names, members in groups.items():
+            out += self._sections(names, members)
+        return out
+
+    def _sections(
+        self, names: tuple[str, ...], members: Sequence[tuple[Target, list[bodystructure.Leaf]]]
+    ) -> list[_Download]:
+        """The sections ``names`` (each capped) of messages whose structures are known."""
+        items = " ".join(f"BODY.PEEK[{name}]<0.{PART_CAP}>" for name in names)
+        fetched = self._items([t for t, _parts in members], f"(UID {items})")
+        if fetched is None:
+            if len(members) == 1:
+                return [_Download(members[0][0], refused="its text")]
+            return [d for m in members for d in self._sections(names, [m])]
+        by_uid = {uid: r for r in fetched if (uid := _uid(r)) is not None}
+        out: list[_Download] = []
+        for target, parts in members:
+            got = by_uid.get(target.uid)
             if got is None:
-                return []
-            for part in wanted:
-                data = _literal(got, f"BODY[{part.fetch_section}]".encode())
-                sections.append((part, data or b""))
-        return [_Download(target, parts=parts, sections=sections)]
+                continue
+            wanted = bodystructure.readable(parts)
+            sections = [
+                (part, _literal(got, f"BODY[{part.fetch_section}]".encode()) or b"")
+                for part in wanted
+            ]
+            out.append(_Download(target, parts=parts, sections=sections))
+        return out
 
     # -- reading (on the calling thread) -----------------------------------------------------
 
