@@ -189,8 +189,8 @@ async def tui_rounds(service: Service, other: OtherClient, rounds: int) -> dict[
 
 def live_idle(screen: Any) -> bool:
     """The TUI's live mirror has no sync running or due, and the screen heard the last one."""
-    mirror = screen.live._mirror
-    return mirror is not None and mirror.idle and not screen._syncing
+    mirror = screen.sync.live._mirror
+    return mirror is not None and mirror.idle and not screen.sync.syncing
 
 
 def _figures(values: Sequence[float]) -> str:

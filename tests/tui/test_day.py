@@ -30,7 +30,7 @@ async def _finish(pilot: Pilot[object], screen: MainScreen, service: Service) ->
     """Give the open day thread the team and the category it lacks (a digit for the category,
     the picker for the team: the demo has no team shortcuts); returns its id."""
     current = screen.thread_list.current
-    assert current is not None and current.id == screen.day_thread
+    assert current is not None and current.id == screen.day.thread
     tags = current.tags
     for prefix in ("team:", "category:"):
         if not any(t.startswith(prefix) for t in tags):
@@ -58,7 +58,7 @@ async def test_a_customer_day_from_start_to_summary(
         status = demo_service.day_status()
         oldest = demo_service.day_queue()[0]
         assert screen.has_class("-day")
-        assert screen.day_thread == oldest.id == status.next_thread_id
+        assert screen.day.thread == oldest.id == status.next_thread_id
         assert screen.message_view.detail is not None
         assert screen.message_view.detail.summary.id == oldest.id
         assert f"0/{status.queue_size} done" in screen_text(demo_app)
@@ -67,16 +67,16 @@ async def test_a_customer_day_from_start_to_summary(
         after = demo_service.day_status()
         assert after.done == 1
         assert screen.day_bar.progress == after
-        assert screen.day_thread == after.next_thread_id != first
-        assert screen.message_view.detail.summary.id == screen.day_thread
+        assert screen.day.thread == after.next_thread_id != first
+        assert screen.message_view.detail.summary.id == screen.day.thread
         assert f"1/{status.queue_size} done" in screen_text(demo_app)
 
-        skipped = screen.day_thread
+        skipped = screen.day.thread
         await pilot.press("N")
         await settle(pilot)
         assert demo_service.day_status().skipped == 1
-        assert screen.day_thread not in (None, skipped)
-        assert screen.message_view.detail.summary.id == screen.day_thread
+        assert screen.day.thread not in (None, skipped)
+        assert screen.message_view.detail.summary.id == screen.day.thread
 
         second = await _finish(pilot, screen, demo_service)
         assert demo_service.day_status().done == 2

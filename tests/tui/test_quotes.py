@@ -56,10 +56,10 @@ async def test_next_paragraph_is_highlighted_and_saved(
         screen = main_screen(demo_app)
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert screen.paragraph_index == 0
+        assert screen.quotes.paragraph_index == 0
         await pilot.press("right_square_bracket", "left_square_bracket", "right_square_bracket")
-        assert screen.paragraph_index == 1
-        message_id, text = screen.paragraphs[1]
+        assert screen.quotes.paragraph_index == 1
+        message_id, text = screen.quotes.paragraphs[1]
         assert text == paragraphs[1]
         assert screen.message_view.selected == (message_id, text)
         card = next(c for c in screen.query(MessageCard) if c.message.message_id == message_id)
@@ -119,7 +119,7 @@ async def test_hostile_paragraphs_are_quoted_safely(
             assert demo_app.is_running
             assert shown in demo_app.clipboard and "\x1b" not in demo_app.clipboard
             assert [q.text for q in demo_service.quotes(thread_id)] == [
-                screen.paragraphs[presses - 1][1]
+                screen.quotes.paragraphs[presses - 1][1]
             ]
             assert "\x1b" not in screen_text(demo_app)
             assert not raw_escapes(screen_ansi(demo_app))
@@ -141,8 +141,8 @@ async def test_the_walk_skips_the_teams_replies(
         await _open(pilot, demo_app, index)
         screen = main_screen(demo_app)
         await pilot.press("right_square_bracket")
-        await wait_until(pilot, lambda: screen.paragraph_index == 0, "first paragraph")
-        walked = {message_id for message_id, _ in screen.paragraphs}
+        await wait_until(pilot, lambda: screen.quotes.paragraph_index == 0, "first paragraph")
+        walked = {message_id for message_id, _ in screen.quotes.paragraphs}
         assert walked and not walked & team_ids
-        texts = " ".join(text for _, text in screen.paragraphs)
+        texts = " ".join(text for _, text in screen.quotes.paragraphs)
         assert "All the best" not in texts and "Kind regards" not in texts

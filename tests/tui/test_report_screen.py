@@ -121,7 +121,7 @@ async def test_enter_lists_the_tag_threads_in_the_main_screen(
         await settle(pilot)
         main = main_screen(demo_app)
         assert demo_app.screen is main
-        assert main.view_name == "tag" and main.view_tag == "category:bug"
+        assert main.views.view == "tag" and main.views.view_tag == "category:bug"
         assert main.thread_list.count == expected
         assert main.status.view == "tag category:bug"
         assert main.search_bar.value == ""

@@ -98,7 +98,7 @@ async def test_enter_opens_the_thread_and_the_skim_resumes(
         await settle(pilot)
         main = main_screen(demo_app)
         assert demo_app.screen is main
-        assert main.view_name == "all"  # switched: the untagged view hid the thread
+        assert main.views.view == "all"  # switched: the untagged view hid the thread
         current = main.thread_list.current
         assert current is not None and current.id == target.thread_id
         detail = main.message_view.detail
@@ -127,7 +127,7 @@ async def test_escape_remembers_the_moment_of_the_digest(
         main = main_screen(demo_app)
         assert demo_app.screen is main
         assert demo_service.last_skim() == until == DEMO_NOW
-        assert main.skim_session is None
+        assert main.views.skim_session is None
         assert main.status.hint == "skim done: the next one starts from here"
         screen = await _open_skim(pilot, demo_app)  # a new skim: nothing new since then
         assert screen.session is not None and screen.session.digest.threads == 0
@@ -208,12 +208,12 @@ async def test_a_failed_save_keeps_the_skim_to_retry(make_app: AppFactory) -> No
         await settle(pilot)
         main = main_screen(app)
         assert app.screen is main
-        assert "skim not remembered" in main.status.hint and main.skim_session is not None
+        assert "skim not remembered" in main.status.hint and main.views.skim_session is not None
         service.fail_remember = False
         await _open_skim(pilot, app)
         await pilot.press("escape")
         await settle(pilot)
-        assert service.skimmed is not None and main.skim_session is None
+        assert service.skimmed is not None and main.views.skim_session is None
         assert service.called("skim") == [False]  # the digest was made once
 
 

@@ -78,7 +78,7 @@ async def test_the_live_mirror_runs_with_the_configured_poll_interval() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert service.called("live") == [7]
-        assert main_screen(app).live.running
+        assert main_screen(app).sync.live.running
 
 
 async def test_new_mail_appears_without_a_key_press() -> None:

@@ -147,7 +147,7 @@ async def test_failed_edit_is_reverted_and_reported(
         await settle(pilot)
         assert screen.thread_list.current.tags == before  # type: ignore[union-attr]
         assert "outbox is locked" in screen.status.hint
-        assert len(screen.undo_stack) == 0
+        assert len(screen.triage.undo_stack) == 0
 
 
 async def test_pending_marker_and_count_for_a_real_account() -> None:

@@ -67,13 +67,13 @@ def test_an_unwritable_log_never_stops_the_command(
 
 
 def test_a_tui_worker_failure_is_logged(log: Path) -> None:
-    from tui.screens.main import _error_text
+    from tui.controllers.base import error_text
 
     logfile.setup()
     try:
         raise OSError("disk on fire")
     except OSError as exc:
-        assert _error_text(exc) == "disk on fire"
+        assert error_text(exc) == "disk on fire"
     assert "OSError: disk on fire" in log.read_text()
 
 

@@ -1,28 +1,28 @@
-"""The live window: runs the service's live mirror (``Service.live``) in a thread worker of the
-main screen and turns what it reports into the screen's messages.
+"""The live window: runs the service's live mirror (``Service.live``) in a thread worker of its
+owner (the main screen's sync controller) and turns what it reports into the owner's messages.
 
 =====================  ===========================================================================
-mirror event           message posted to the screen
+mirror event           message posted to the owner
 =====================  ===========================================================================
 ``online`` / offline   ``ConnectionChanged`` (online, and how: IDLE or polling; offline: why)
 ``syncing``            ``SyncStarted``
 ``progress``           ``SyncProgressed`` (coalesced in the queue)
-``synced``             ``SyncFinished`` (the screen reloads the list: new mail, teammates' tags)
+``synced``             ``SyncFinished`` (the list reloads: new mail, teammates' tags)
 ``sync_failed``        ``SyncFailed`` (the mirror retries with backoff)
 =====================  ===========================================================================
 
 New mail and teammates' keyword changes reach the list within seconds with no key pressed: the
-watcher hears them (IDLE), the mirror syncs, the screen reloads. The demo has no server: no
+watcher hears them (IDLE), the mirror syncs, the list reloads. The demo has no server: no
 mirror runs. ``stop()`` on unmount ends the worker promptly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from textual.dom import DOMNode
 from textual.message import Message
-from textual.screen import Screen
 
 from storage.models import LiveEvent, LiveHandle
 from tui.messages import (
@@ -61,15 +61,16 @@ class LiveController:
 
     def __init__(
         self,
-        screen: Screen[Any],
+        owner: DOMNode,
         service: Service,
         *,
         poll_seconds: float,
         after_sync: Callable[[], None] | None = None,
     ) -> None:
-        """``after_sync`` runs in the mirror's thread after each sync, before the screen hears
-        of it (e.g. warming what the list reload will read)."""
-        self._screen = screen
+        """``owner`` runs the worker and hears the messages; ``after_sync`` runs in the mirror's
+        thread after each sync, before the owner hears of it (e.g. warming what the list reload
+        will read)."""
+        self._owner = owner
         self._service = service
         self.poll_seconds = poll_seconds
         self._after_sync = after_sync
@@ -86,10 +87,10 @@ class LiveController:
         try:
             mirror = self._service.live(self._post, poll_seconds=self.poll_seconds)
         except Exception as exc:  # e.g. no socket pair left: say so, stay usable
-            self._screen.post_message(SyncFailed(f"live sync not started: {exc}"))
+            self._owner.post_message(SyncFailed(f"live sync not started: {exc}"))
             return
         self._mirror = mirror
-        self._screen.run_worker(
+        self._owner.run_worker(
             mirror.run, name="live sync", group="live", thread=True, exit_on_error=False
         )
 
@@ -110,4 +111,4 @@ class LiveController:
             self._after_sync()
         message = event_message(event)
         if message is not None:
-            self._screen.post_message(message)
+            self._owner.post_message(message)

@@ -109,8 +109,8 @@ class Answering:
 
     def _show_awaiting(self) -> None:
         screen = self.screen
-        if screen.view_name == "awaiting":
-            screen.apply_view()
+        if screen.views.view == "awaiting":
+            screen.views.apply()
             self._hint("")
 
     # -- 1. compose in a worker ------------------------------------------------------------------
@@ -216,4 +216,4 @@ class Answering:
         self.refresh_unsent()
         screen.thread_list.reload()
         screen.status.count = screen.thread_list.count
-        screen.reload_thread(mail.thread_id)
+        screen.reader.reload(mail.thread_id)

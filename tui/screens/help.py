@@ -1,17 +1,17 @@
 """The help screen: the keys actually in force, read from the active bindings, plus pane notes.
 
-The main screen collects its bindings with the keys the active key map gives them
-(``tui.keynames.binding_keys``) into ``HelpEntry`` rows before pushing this screen, so remapped
+``help_entries`` collects the main screen's bindings with the keys the active key map gives them
+(``tui.keynames.binding_keys``) into ``HelpEntry`` rows before it pushes this screen, so remapped
 keys show as remapped, tag toggles name their tag, and the help can never drift from the key map.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -19,7 +19,11 @@ from textual.screen import ModalScreen
 from textual.style import Style
 from textual.widgets import Static
 
-from tui.keynames import NO_KEY
+from keymaps import binding_catalog
+from tui.keynames import NO_KEY, binding_keys, describe
+
+if TYPE_CHECKING:
+    from storage.models import TagInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,19 @@ class HelpEntry:
     binding_id: str
     keys: tuple[str, ...]
     description: str
+
+
+def help_entries(
+    app: App[object], bindings: Iterable[BindingType], catalog: Sequence[TagInfo]
+) -> list[HelpEntry]:
+    """Every binding's action with its keys in ``app``'s active keymap, in the reference order
+    (tag toggles named by ``catalog``)."""
+    bound = [b for b in bindings if isinstance(b, Binding)]
+    keys = binding_keys(app, bound)
+    descriptions = {b.id: describe(b.id, b.description, catalog) for b in bound if b.id}
+    order = list(binding_catalog())
+    ordered = [i for i in order if i in keys] + sorted(set(keys) - set(order))
+    return [HelpEntry(i, keys[i], descriptions[i]) for i in ordered]
 
 
 def help_content(entries: Sequence[HelpEntry], notes: Sequence[str], keymap_name: str) -> Content:
