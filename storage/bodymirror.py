@@ -32,8 +32,8 @@ from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 
 from storage import bodystructure
-from storage.bodystore import ALL_DATES, StoredBody, Target
 from storage.cache import Cache
+from storage.cache.bodystore import ALL_DATES, StoredBody, Target
 from storage.copies import CopyKey, copy_key
 from storage.foreground import Foreground
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value

@@ -22,8 +22,6 @@ What counts as "has local text"
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -39,26 +37,10 @@ from storage.reports import (
     tagged_in_window,
 )
 
-__all__ = ["Mirrored", "bugs", "count", "digest", "rows_with_bodies", "speaking_message", "voice"]
+__all__ = ["Mirrored", "bugs", "count", "digest", "speaking_message", "voice"]
 
 Mirrored = Callable[[Sequence[int]], set[int]]
 """Of these message row ids, those with a ``bodies`` row (``Cache.rows_with_bodies``)."""
-
-_CHUNK = 10_000
-
-
-def rows_with_bodies(db: sqlite3.Connection, rowids: Sequence[int]) -> set[int]:
-    """The row ids among ``rowids`` whose body is cached (primary-key lookups, in chunks)."""
-    found: set[int] = set()
-    for start in range(0, len(rowids), _CHUNK):
-        part = json.dumps(list(rowids[start : start + _CHUNK]))
-        found.update(
-            r[0]
-            for r in db.execute(
-                "SELECT b.message FROM json_each(?) j JOIN bodies b ON b.message = j.value", (part,)
-            )
-        )
-    return found
 
 
 def speaking_message(thread: ReportThread, team: Team) -> ReportMessage | None:

@@ -378,6 +378,28 @@ Trend = Literal["rising", "falling", "steady"]
 
 
 @dataclass(frozen=True, slots=True)
+class ReportMessage:
+    """One message of a thread as the reports see it (``Cache.report_rows``)."""
+
+    rowid: int
+    """The cache row (for the body lookup)."""
+    sender: Address
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportThread:
+    """One thread: when it started, its tags, and who wrote each message (oldest first)."""
+
+    root: str
+    id: str
+    subject: str
+    first_date: datetime
+    tags: tuple[str, ...]
+    messages: tuple[ReportMessage, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SpikeTest:
     """One period of a tag against the tag's own previous periods (one-sided Poisson test)."""
 

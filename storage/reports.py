@@ -75,6 +75,8 @@ from storage.models import (
     PeriodCount,
     Quote,
     Report,
+    ReportMessage,
+    ReportThread,
     SpikeTest,
     TagKind,
     TagReport,
@@ -152,30 +154,8 @@ _KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
 
 
 # --------------------------------------------------------------------------------------------
-# Rows and customers
+# Customers
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReportMessage:
-    """One message of a thread as the reports see it."""
-
-    rowid: int
-    """The cache row (for the body lookup)."""
-    sender: Address
-    date: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ReportThread:
-    """One thread: when it started, its tags, and who wrote each message (oldest first)."""
-
-    root: str
-    id: str
-    subject: str
-    first_date: datetime
-    tags: tuple[str, ...]
-    messages: tuple[ReportMessage, ...]
 
 
 def domain_of(addr: str) -> str:

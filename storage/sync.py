@@ -34,9 +34,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 
-from storage import searchindex
 from storage.bodymirror import BodyMirror
-from storage.cache import Cache, FolderState, PreparedRows, prepare_rows
+from storage.cache import Cache, FolderState, PreparedRows, prepare_rows, searchindex
 from storage.foreground import Foreground
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, quirks
 from storage.message import HEADER_FIELDS, parse_envelope, per_message

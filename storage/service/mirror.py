@@ -47,7 +47,7 @@ class MirrorFacade(ServiceCore):
 
     def _bodies_since(self) -> int | None:
         """The body mirror's window as an epoch second (None: no mirror)."""
-        from storage.bodystore import ALL_DATES
+        from storage.cache.bodystore import ALL_DATES
 
         if not self.bodies.enabled:
             return None

@@ -8,9 +8,9 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from storage import bodystructure
-from storage.bodystore import ALL_DATES
 from storage.bodystructure import Leaf
 from storage.cache import Cache
+from storage.cache.bodystore import ALL_DATES
 from storage.imap import parse_fetch
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import Attachment, SyncResult, ThreadQuery

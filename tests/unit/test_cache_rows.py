@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.cache import _addresses, _addresses_json
+from storage.cache import rows
 from storage.models import Address
 
 _text = st.text(alphabet=st.sampled_from(list('aé"\\\n\x01 中\u2028<@\x7f\ud800')), max_size=6)
@@ -17,6 +17,6 @@ _text = st.text(alphabet=st.sampled_from(list('aé"\\\n\x01 中\u2028<@\x7f\ud80
 @given(st.lists(st.builds(Address, _text, _text), max_size=4))
 def test_address_json_is_json_dumps(addresses: list[Address]) -> None:
     expected = json.dumps([[a.name, a.addr] for a in addresses], ensure_ascii=False)
-    written = _addresses_json(tuple(addresses))
+    written = rows.addresses_json(tuple(addresses))
     assert written == (expected if addresses else "[]")
-    assert _addresses(written) == tuple(addresses)
+    assert rows.addresses(written) == tuple(addresses)

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import searchindex
-from storage.cache import Cache, prepare_rows
+from storage.cache import Cache, prepare_rows, searchindex
 from storage.message import Body
 from tests.unit.fetched import fetched
 

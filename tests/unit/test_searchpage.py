@@ -1,4 +1,4 @@
-"""Search pages: the walked first pages of a common word (``storage.searchpage``) are exactly
+"""Search pages: the walked first pages of a common word (``storage.cache.searchpage``) are exactly
 the pages the mapped hits give, in the same order, with the view's filters (demo mailbox,
 thresholds lowered so that its words count as common); and what words of one or two characters
 match."""
@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import searchpage
-from storage.cache import Cache, FolderState
+from storage.cache import Cache, FolderState, searchpage
 from storage.message import Body, Envelope
 from storage.models import Address, ThreadQuery
 from storage.service import Service

@@ -1,5 +1,5 @@
 """Incremental threading in the cache equals threading the whole mailbox, after any sequence of
-arrivals and removals (storage.threadstore against storage.threads.thread_messages)."""
+arrivals and removals (storage.cache.threadstore against storage.threads.thread_messages)."""
 
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def test_a_subject_reply_moves_when_a_nearer_ticket_arrives() -> None:
 def test_small_batches_give_the_same_threads(
     batch: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("storage.threadstore.BATCH", batch)
+    monkeypatch.setattr("storage.cache.threadstore.BATCH", batch)
     cache = Cache(tmp_path / "c.sqlite3")
     try:
         rng = random.Random(batch)

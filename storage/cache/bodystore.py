@@ -11,6 +11,8 @@
   into SQLite, which then works without the GIL while the mirror parses the next chunk). A body
   also goes to every other copy of the same Message-ID that has none, so a message in two folders
   is fetched once.
+* :func:`rows_with_bodies` - which of some rows have a body (the insights' coverage,
+  :mod:`storage.coverage`).
 
 Nothing here talks to the network.
 """
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from storage.copies import CopyKey, copy_key
 from storage.message import Body
 
-__all__ = ["StoredBody", "Target", "missing", "save", "targets"]
+__all__ = ["StoredBody", "Target", "missing", "rows_with_bodies", "save", "targets"]
 
 ALL_DATES = -(2**62)
 """A ``since`` before every message date (the dateless ones, stored as 0, included)."""
@@ -170,3 +172,20 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
             ],
         )
     return stored
+
+
+_LOOKUP_CHUNK = 10_000
+
+
+def rows_with_bodies(db: sqlite3.Connection, rowids: Sequence[int]) -> set[int]:
+    """The row ids among ``rowids`` whose body is cached (primary-key lookups, in chunks)."""
+    found: set[int] = set()
+    for start in range(0, len(rowids), _LOOKUP_CHUNK):
+        part = json.dumps(list(rowids[start : start + _LOOKUP_CHUNK]))
+        found.update(
+            r[0]
+            for r in db.execute(
+                "SELECT b.message FROM json_each(?) j JOIN bodies b ON b.message = j.value", (part,)
+            )
+        )
+    return found

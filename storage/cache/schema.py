@@ -1,0 +1,164 @@
+"""The cache file: its tables, how a connection to it is opened, and what happens to an old one.
+
+A cache whose schema version is not :data:`SCHEMA_VERSION` is emptied and built again (it only
+holds what the server has); a corrupt one is deleted and built again. The search index
+(:mod:`storage.cache.searchindex`) lives in a file of its own beside the cache, attached to every
+connection as ``search``; the threading tables come from :mod:`storage.cache.threadstore`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from storage.cache import searchindex, threadstore
+
+SCHEMA_VERSION = 4
+"""4: the search index moved to its own file (``storage.cache.searchindex``)."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    highestmodseq INTEGER,
+    permanent_keywords INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    in_reply_to TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    from_name TEXT NOT NULL,
+    from_addr TEXT NOT NULL,
+    to_json TEXT NOT NULL,
+    cc_json TEXT NOT NULL,
+    date INTEGER NOT NULL,
+    tz_minutes INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    flags TEXT NOT NULL,
+    modseq INTEGER,
+    thread_root TEXT,
+    link_root TEXT,
+    subj_key TEXT,
+    subj_reply INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (account, folder, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages (account, thread_root);
+CREATE INDEX IF NOT EXISTS messages_msgid ON messages (account, message_id);
+CREATE INDEX IF NOT EXISTS messages_root_by_id ON messages (id, thread_root);
+CREATE INDEX IF NOT EXISTS messages_subject ON messages (account, subj_key)
+    WHERE subj_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS bodies (
+    message INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    attachments_json TEXT NOT NULL,
+    html_only INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS threads (
+    account TEXT NOT NULL,
+    root TEXT NOT NULL,
+    id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    first_date INTEGER NOT NULL,
+    last_date INTEGER NOT NULL,
+    last_tz INTEGER NOT NULL,
+    first_tz INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    unread INTEGER NOT NULL,
+    keywords TEXT NOT NULL,
+    has_team INTEGER NOT NULL,
+    has_category INTEGER NOT NULL,
+    participants_json TEXT NOT NULL,
+    PRIMARY KEY (account, root)
+);
+CREATE INDEX IF NOT EXISTS threads_newest ON threads (account, last_date DESC, root);
+CREATE INDEX IF NOT EXISTS threads_oldest ON threads (account, first_date, root);
+CREATE INDEX IF NOT EXISTS threads_id ON threads (account, id);
+CREATE INDEX IF NOT EXISTS threads_tagged ON threads (account, keywords) WHERE keywords != '';
+CREATE TABLE IF NOT EXISTS dirty_threads (
+    account TEXT NOT NULL,
+    root TEXT NOT NULL,
+    PRIMARY KEY (account, root)
+) WITHOUT ROWID;
+"""
+
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+LOCK_CACHE = "UPDATE main.meta SET value=value WHERE 0"
+"""Takes the cache file's write lock (a write statement does, even one that changes no row)."""
+LOCK_SEARCH = "UPDATE search.meta SET value=value WHERE 0"
+
+
+class CacheError(Exception):
+    """The cache file cannot be used (one line)."""
+
+
+def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """True for a damaged or foreign file; False for a full disk, a lock or an I/O error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return not isinstance(exc, sqlite3.OperationalError)
+
+
+def search_file(path: Path | str) -> Path | None:
+    """Where the search index of the cache at ``path`` lives (None: in memory, as the cache)."""
+    if str(path) in ("", ":memory:"):
+        return None
+    return Path(path).with_name(searchindex.FILE_NAME)
+
+
+def open_reader(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection (closed when its thread ends and drops it)."""
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA busy_timeout=10000")
+    db.execute("PRAGMA query_only=1")
+    db.execute("ATTACH DATABASE ? AS search", (str(search_file(path)),))
+    return db
+
+
+def open_writer(path: Path | str) -> sqlite3.Connection:
+    """The writing connection: WAL, the search file attached, the schema created or renewed."""
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    if isinstance(path, Path):
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=10000")
+    search = search_file(path)
+    db.execute("ATTACH DATABASE ? AS search", (":memory:" if search is None else str(search),))
+    if search is not None:
+        with contextlib.suppress(OSError):
+            search.chmod(0o600)  # subjects and addresses, as the cache
+    db.execute("PRAGMA search.journal_mode=WAL")
+    db.execute("PRAGMA search.synchronous=NORMAL")
+    row = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+    if row is None:  # a new cache: an index left beside it names other row ids
+        db.execute("DROP TABLE IF EXISTS search.fts")
+    else:
+        version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if version is None or int(version[0]) != SCHEMA_VERSION:
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table') "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'"
+            ).fetchall():
+                db.execute(f'DROP TABLE IF EXISTS main."{name}"')
+            db.execute("DROP TABLE IF EXISTS search.fts")
+    db.executescript(SCHEMA)
+    db.executescript(searchindex.SCHEMA)
+    db.executescript(threadstore.SCHEMA)
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+    )
+    return db

@@ -1,0 +1,172 @@
+"""Listing and counting threads (:class:`ThreadSearch`): filters, full-text search, pages.
+
+A query filters the ``threads`` rows (tags as keywords, untagged, unread, since) and, with
+search text, keeps the threads holding a message that matches every word of three or more
+characters in the FTS5 trigram index (:mod:`storage.cache.searchindex`); shorter words match the
+thread's subject and people. The hits are mapped to their thread roots once per query and
+remembered until the cache changes (search-as-you-type asks for the count, then for pages); the
+first pages of a common word walk the newest threads instead (:mod:`storage.cache.searchpage`).
+The roots a server search found (:mod:`storage.serversearch`) drive the query the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from storage import serversearch
+from storage.cache import searchpage
+from storage.cache.core import CacheCore
+from storage.cache.rows import THREAD_COLUMNS, ThreadRow, epoch, thread_row
+from storage.models import ThreadQuery
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a user typed into an FTS5 trigram query over its words of three or more
+    characters (every one must match, in one message), or None when it has none (shorter
+    words match the thread's subject and people only: see ``Cache._where``)."""
+    terms = [t for t in text.split() if len(t) >= 3]
+    if not terms:
+        return None
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _short_terms(text: str) -> list[str]:
+    """The words of one or two characters (the trigram index cannot look them up)."""
+    return [t for t in text.split() if len(t) < 3]
+
+
+def _like(term: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') matching ``term`` anywhere."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class ThreadSearch(CacheCore):
+    """Thread lists and counts for a :class:`~storage.models.ThreadQuery`."""
+
+    def _search_hits(self, match: str) -> str:
+        """The thread roots whose messages match an FTS query, as a JSON array, remembered
+        until the cache changes: search-as-you-type asks for the count and then for pages of
+        the same query (at 250k messages the mapping costs ~35 ms; a page after it ~10 ms)."""
+        # data_version: commits of other connections (this process's writer included) as
+        # this thread's reader saw them; so the memo is this thread's too.
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        key = (match, self._generation, version)
+        memo: tuple[tuple[str, int, int], str] | None = getattr(self._local, "hits", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        rows = self._db.execute(
+            "SELECT DISTINCT m.thread_root FROM (SELECT rowid AS r FROM fts WHERE fts MATCH ?) f"
+            " JOIN messages m INDEXED BY messages_root_by_id ON m.id = f.r"
+            " WHERE m.thread_root IS NOT NULL",
+            (match,),
+        )
+        hits = json.dumps([r[0] for r in rows], ensure_ascii=False)
+        self._local.hits = (key, hits)
+        return hits
+
+    def roots_of_uids(self, account: str, folder: str, uids: Sequence[int]) -> tuple[set[str], int]:
+        """Thread roots of the cached messages among ``uids`` (see :mod:`storage.serversearch`)."""
+        return serversearch.roots_of_uids(self._db, account, folder, uids)
+
+    def _roots_json(self, roots: frozenset[str]) -> str:
+        """``roots`` as a JSON array, remembered for the same set (the list pages through it)."""
+        memo: tuple[frozenset[str], str] | None = getattr(self._local, "roots", None)
+        if memo is not None and memo[0] is roots:
+            return memo[1]
+        text = json.dumps(sorted(roots), ensure_ascii=False)
+        self._local.roots = (roots, text)
+        return text
+
+    def _source(self, account: str, query: ThreadQuery) -> tuple[str, list[object]]:
+        """FROM clause: a full-text search drives the query from its hits (a few thousand
+        primary-key lookups) instead of walking every thread and testing membership; so do
+        the roots a server search found."""
+        join = "json_each(?) h CROSS JOIN threads t ON t.root = h.value"
+        if query.roots is not None:
+            return join, [self._roots_json(query.roots)]
+        match = fts_query(query.search) if query.search else None
+        if match is None:
+            return "threads t", []
+        return join, [self._search_hits(match)]
+
+    def _where(
+        self, account: str, query: ThreadQuery, keywords: Sequence[str]
+    ) -> tuple[str, list[object]]:
+        clauses = ["t.account=?"]
+        params: list[object] = [account]
+        for kw in keywords:
+            clauses.append("instr(t.keywords, ?) > 0")
+            params.append(" " + kw.lower() + " ")
+        if query.untagged:
+            clauses.append("(t.has_team=0 OR t.has_category=0)")
+        if query.unread:
+            clauses.append("t.unread > 0")
+        if query.since is not None:
+            clauses.append("t.last_date >= ?")
+            params.append(epoch(query.since)[0])
+        # Words of three or more characters: _source joins their hits. Shorter ones match the
+        # subject and people of the thread row only: the trigram index cannot look them up,
+        # and reading every body (or every hit's body) for them took seconds at 250k messages.
+        if query.search and query.roots is None:
+            for term in _short_terms(query.search):
+                like = _like(term)
+                clauses.append(
+                    "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\')"
+                )
+                params.extend([like, like])
+        return " AND ".join(clauses), params
+
+    def list_threads(
+        self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()
+    ) -> list[ThreadRow]:
+        """Threads matching ``query`` (tag filters given as keywords), newest activity first
+        (``query.oldest_first``: oldest first message first)."""
+        where, where_params = self._where(account, query, keywords)
+        match = fts_query(query.search) if query.search and query.roots is None else None
+        if match is not None and query.limit is not None and not query.oldest_first:
+            # A common word's first pages: walk the newest threads (storage.cache.searchpage).
+            walked = self._walk_page(account, match, where, where_params, query)
+            if walked is not None:
+                return [thread_row(r) for r in walked]
+        source, params = self._source(account, query)
+        params.extend(where_params)
+        order = "t.first_date, t.root" if query.oldest_first else "t.last_date DESC, t.root"
+        sql = f"SELECT {THREAD_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}"
+        if query.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([query.limit, query.offset])
+        elif query.offset:
+            sql += " LIMIT -1 OFFSET ?"
+            params.append(query.offset)
+        return [thread_row(r) for r in self._db.execute(sql, params)]
+
+    def _walk_page(
+        self,
+        account: str,
+        match: str,
+        where: str,
+        params: Sequence[object],
+        query: ThreadQuery,
+    ) -> list[tuple[object, ...]] | None:
+        """The page by walking (None: map every hit instead): :mod:`storage.cache.searchpage`."""
+        assert query.limit is not None
+        memo: tuple[tuple[str, int, int], str] | None = getattr(self._local, "hits", None)
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if memo is not None and memo[0] == (match, self._generation, version):
+            return None  # the hits are mapped already: the usual query is cheaper
+        if query.offset + query.limit > searchpage.MAX_WALK or not searchpage.is_dense(
+            self._db, match
+        ):
+            return None
+        columns = THREAD_COLUMNS
+        return searchpage.newest_page(
+            self._db, account, match, columns, where, params, query.limit, query.offset
+        )
+
+    def count_threads(self, account: str, query: ThreadQuery, keywords: Sequence[str] = ()) -> int:
+        source, params = self._source(account, query)
+        where, where_params = self._where(account, query, keywords)
+        params.extend(where_params)
+        row = self._db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()
+        return int(row[0])

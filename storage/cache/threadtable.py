@@ -1,0 +1,195 @@
+"""The ``threads`` table (:class:`ThreadTable`): threading the cached messages and one row of
+aggregates per thread (dates, counts, unread, keywords, participants), so that listing 250k
+messages is an indexed query, not a scan.
+
+Rows are rebuilt after a sync from the messages marked dirty and patched after a tag edit; which
+root a message belongs to is decided incrementally by :mod:`storage.cache.threadstore`. A
+thread's counts skip second copies of a message (:mod:`storage.copies`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from storage.cache import threadstore
+from storage.cache.core import CacheCore
+from storage.cache.rows import is_seen, pairs_json
+from storage.copies import CopyKey, copy_key
+from storage.tags import keyword_to_tag
+from storage.threads import ThreadInput, thread_id
+
+_FULL_REBUILD_ROOTS = 5000
+"""Above this many changed roots, ``rebuild_threads`` recomputes every thread in one pass."""
+_INSERT_THREAD = "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _first(row: tuple[str, str, str, str, int, int, str, str, int]) -> str:
+    return row[0]
+
+
+class _ThreadSummary:
+    """Running aggregates of one thread's messages, fed in (date, id) order."""
+
+    __slots__ = ("copies", "count", "first", "keywords", "last", "people", "subject", "unread")
+
+    def __init__(self) -> None:
+        self.subject = ""
+        self.count = 0
+        self.unread = 0
+        self.first: tuple[int, int] = (0, 0)
+        self.last: tuple[int, int] = (0, 0)
+        self.keywords: dict[str, None] = {}
+        self.people: dict[str, tuple[str, str]] = {}
+        self.copies: set[CopyKey] = set()
+
+    def add(self, row: tuple[str, str, str, str, int, int, str, str, int]) -> None:
+        _root, subject, name, addr, date, tz, flags, message_id, size = row
+        copy = copy_key(message_id, size, date)
+        if copy in self.copies:
+            return  # the same message in a second folder, or a byte-identical copy
+        self.copies.add(copy)
+        if not self.count:
+            self.first = (date, tz)
+        self.count += 1
+        self.last = (date, tz)
+        if subject and not self.subject:
+            self.subject = subject
+        if flags:
+            tokens = flags.split()
+            if "\\Seen" not in tokens and not is_seen(tokens):
+                self.unread += 1
+            for flag in tokens:
+                if flag[0] != "\\" and keyword_to_tag(flag) is not None:
+                    self.keywords.setdefault(flag.lower())
+        else:
+            self.unread += 1
+        key = addr.lower() or name
+        if key and key not in self.people:
+            self.people[key] = (name, addr)
+
+    def row(self, account: str, root: str) -> tuple[object, ...]:
+        keywords = self.keywords
+        tags = [keyword_to_tag(k) or "" for k in keywords]
+        return (
+            account,
+            root,
+            thread_id(root),
+            self.subject,
+            self.first[0],
+            self.last[0],
+            self.last[1],
+            self.first[1],
+            self.count,
+            self.unread,
+            " " + " ".join(keywords) + " " if keywords else "",
+            int(any(t.startswith("team:") for t in tags)),
+            int(any(t.startswith("category:") for t in tags)),
+            pairs_json(list(self.people.values())),
+        )
+
+
+PreparedRows = tuple[list[tuple[object, ...]], dict[int, tuple[str, str]]]
+"""Message rows ready for ``INSERT`` and, by UID, the (subject, people) text to index."""
+
+
+class ThreadTable(CacheCore):
+    """Threading and the ``threads`` rows."""
+
+    def thread_inputs(self, account: str) -> Iterator[ThreadInput]:
+        """Threading input for every cached message, streamed (250k rows never sit in a list)."""
+        cursor = self._db.execute(
+            "SELECT id, message_id, in_reply_to, refs, subject, date FROM messages WHERE account=?",
+            (account,),
+        )
+        while batch := cursor.fetchmany(5000):
+            for rowid, mid, irt, refs, subject, date in batch:
+                yield ThreadInput(
+                    key=rowid,
+                    message_id=mid,
+                    in_reply_to=tuple(irt.split()) if irt else (),
+                    references=tuple(refs.split()) if refs else (),
+                    subject=subject,
+                    date=float(date),
+                )
+
+    def thread_pending(self, account: str) -> set[str]:
+        """Thread every unthreaded message incrementally (see :mod:`storage.cache.threadstore`), in
+        batches, each in one transaction with its dirty marks. Returns the roots touched; the
+        caller rebuilds their thread rows."""
+        touched: set[str] = set()
+        while True:
+            with self.transaction() as db:
+                count, roots = threadstore.thread_pending(db, account, threadstore.BATCH)
+                self._mark_dirty(db, account, roots)
+            touched |= roots
+            if count < threadstore.BATCH:
+                return touched
+
+    def rethread_all(self, account: str) -> None:
+        """Thread the whole account from scratch and rebuild every thread row."""
+        with self.transaction() as db:
+            threadstore.forget_all(db, account)
+        self.thread_pending(account)
+        self.rebuild_threads(account)
+
+    def rebuild_threads(self, account: str, roots: set[str] | None = None) -> None:
+        """Recompute the ``threads`` rows of the given roots (all of the account when None)."""
+        if roots is not None and len(roots) > _FULL_REBUILD_ROOTS:
+            roots = None  # one sorted pass beats hundreds of IN (...) lookups
+        with self.transaction() as db:
+            if roots is None:
+                others = db.execute("SELECT 1 FROM threads WHERE account<>? LIMIT 1", (account,))
+                if others.fetchone() is None:
+                    db.execute("DELETE FROM threads")  # no WHERE: SQLite truncates, no index work
+                else:
+                    db.execute("DELETE FROM threads WHERE account=?", (account,))
+                db.execute("DELETE FROM dirty_threads WHERE account=?", (account,))
+                rows = db.execute(
+                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags,"
+                    " message_id, size "
+                    "FROM messages WHERE account=? AND thread_root IS NOT NULL "
+                    "ORDER BY thread_root, date, id",
+                    (account,),
+                )
+                self._write_threads(db, account, rows)
+                return
+            root_list = sorted(roots)
+            for start in range(0, len(root_list), 500):
+                chunk = root_list[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    f"DELETE FROM threads WHERE account=? AND root IN ({marks})", (account, *chunk)
+                )
+                db.execute(
+                    f"DELETE FROM dirty_threads WHERE account=? AND root IN ({marks})",
+                    (account, *chunk),
+                )
+                rows = db.execute(
+                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags,"
+                    " message_id, size "
+                    f"FROM messages WHERE account=? AND thread_root IN ({marks}) "
+                    "ORDER BY thread_root, date, id",
+                    (account, *chunk),
+                )
+                self._write_threads(db, account, rows)
+
+    @staticmethod
+    def _write_threads(
+        db: sqlite3.Connection,
+        account: str,
+        rows: Iterable[tuple[str, str, str, str, int, int, str, str, int]],
+    ) -> None:
+        """Aggregate message rows (sorted by root, date, id) into ``threads`` rows. One pass,
+        nothing kept per message: this runs over every message after a first sync."""
+        batch: list[tuple[object, ...]] = []
+        for root, group in itertools.groupby(rows, key=_first):
+            summary = _ThreadSummary()
+            for row in group:
+                summary.add(row)
+            batch.append(summary.row(account, root))
+            if len(batch) >= 5000:
+                db.executemany(_INSERT_THREAD, batch)
+                batch.clear()
+        db.executemany(_INSERT_THREAD, batch)
