@@ -26,14 +26,14 @@ from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from storage import bodystructure
-from storage.bodystructure import Leaf
 from storage.links import links_of
 from storage.mime.charsets import decode_bytes
 from storage.mime.structure import _decode_transfer
 from storage.models import AttachmentFile, Link, SavedFile
 from storage.private import private_dir
 from storage.safefiles import safe_filename, write_new
+from storage.sync import bodystructure
+from storage.sync.bodystructure import Leaf
 
 if TYPE_CHECKING:
     from storage.cache import MessageRow

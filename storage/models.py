@@ -304,7 +304,7 @@ class LiveEvent:
 
 
 class LiveHandle(Protocol):
-    """What ``Service.live`` returns (``storage.live.LiveMirror``), as the UI sees it."""
+    """What ``Service.live`` returns (``storage.sync.live.LiveMirror``), as the UI sees it."""
 
     def run(self) -> None:
         """Watch and sync until ``stop()`` (blocks: run it in a thread)."""

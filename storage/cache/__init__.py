@@ -6,7 +6,7 @@ What it holds, per account (the tables are in :mod:`storage.cache.schema`):
                 sync, whether the server stores keywords there (``\\*`` in PERMANENTFLAGS);
 * ``messages``  one row per (folder, uid): decoded envelope, flags/keywords, MODSEQ, thread root;
 * ``bodies``    readable text and attachment list of each message mirrored by a sync
-                (``storage.bodymirror``) or fetched when its thread was opened;
+                (``storage.sync.bodies``) or fetched when its thread was opened;
 * ``threads``   one row per thread: aggregates the thread list needs (dates, counts, keywords,
                 participants), rebuilt after a sync and patched after a tag edit, so listing 250k
                 messages is an indexed query, not a scan;

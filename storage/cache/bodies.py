@@ -1,6 +1,6 @@
 """Message bodies in the cache (:class:`BodyStore`): one opened thread's, and the body mirror's.
 
-The queries and the chunk write the body mirror (:mod:`storage.bodymirror`) needs live in
+The queries and the chunk write the body mirror (:mod:`storage.sync.bodies`) needs live in
 :mod:`storage.cache.bodystore`; these methods run them on the right connection and transaction.
 A body also goes into the search index, so a search finds the words of every mirrored message.
 """

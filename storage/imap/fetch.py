@@ -168,7 +168,7 @@ class Fetch(ConnectionCore):
     def fetch_items(self, uids: Sequence[int], items: str) -> list[dict[bytes, Value]]:
         """``UID FETCH`` of ``items`` (e.g. ``"(UID BODYSTRUCTURE)"``) for ``uids``: one dict of
         parsed items per message (keys upper-cased, as :func:`parse_fetch`); messages that no
-        longer exist are left out. The body mirror (``storage.bodymirror``) reads through this."""
+        longer exist are left out. The body mirror (``storage.sync.bodies``) reads through this."""
         self._require_selected()
         out: list[dict[bytes, Value]] = []
         for uid_set in uid_sets(uids):

@@ -6,9 +6,10 @@ Who calls what:
 ``Service.open(...)``       a configured account (cache + userdb in ``DATA_DIR/ACCOUNT``)
 ``Service.open_demo(...)``  the bundled mailbox (``DATA_DIR/demo``), same cache/thread/tag code
 ``sync()`` / ``push()``     pull + push, or only push the outbox (``tag --push``); one sync at a
-                            time (a call while one runs shares the next one: ``storage.coalesce``)
+                            time (a call while one runs shares the next one:
+                            ``storage.sync.coalesce``)
 ``live(on_event)``          the live mirror: IDLE/STATUS watcher + debounced syncs
-                            (``storage.live``, ``storage.imap.watcher``)
+                            (``storage.sync.live``, ``storage.imap.watcher``)
 ``on_server(work)``         ``work(conn)`` on the interactive session (pushes, bodies, searches)
 ``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
 ``search_server(text)``     IMAP SEARCH in every folder -> the cached threads (``query.roots``)

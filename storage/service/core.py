@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Self
 
 from storage import reports
 from storage.cache import Cache, FolderState, MessageRow
-from storage.coalesce import Coalescer
 from storage.copies import CopyKey, envelope_copy_key
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
-from storage.foreground import Foreground
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope, per_message
 from storage.models import Address, SyncResult
 from storage.private import private_dir
 from storage.service.errors import ServiceError
 from storage.settings import AccountConfig, BodiesSetting, PasswordError, Settings, get_password
+from storage.sync.coalesce import Coalescer
+from storage.sync.foreground import Foreground
 from storage.tags import keyword_to_tag, tag_kind
 from storage.user.db import UserDB
 from storage.user.records import UserDBError
@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP c
     from storage.attachments import Attachments
     from storage.imap import ImapConnection
     from storage.imap.sessions import Sessions
-    from storage.live import LiveMirror
     from storage.replying import Replies
+    from storage.sync.live import LiveMirror
     from storage.user.tag_catalog import TagCatalog
 
 __all__ = ["CACHE_FILE", "USERDB_FILE", "ServiceCore", "distinct", "tag_sort_key", "thread_tags"]
@@ -229,7 +229,8 @@ class ServiceCore:
                 self.userdb.set_note(self.account, root, text)
 
     def user_active(self) -> None:
-        """The user pressed a key: background syncs yield for a moment (``storage.foreground``)."""
+        """The user pressed a key: background syncs yield for a moment
+        (``storage.sync.foreground``)."""
         self.foreground.touch()
 
     @property

@@ -16,8 +16,8 @@ from storage.user.records import UserDBError
 if TYPE_CHECKING:
     from storage.imap import ImapConnection
     from storage.imap.sessions import Session
-    from storage.live import LiveMirror
     from storage.sync import ProgressCallback, SyncEngine
+    from storage.sync.live import LiveMirror
 
 __all__ = ["MirrorFacade"]
 
@@ -130,14 +130,14 @@ class MirrorFacade(ServiceCore):
         check_seconds: float | None = None,
         backoff: Sequence[float] | None = None,
     ) -> LiveMirror:
-        """The live mirror of this account (``storage.live``): call ``run()`` in a thread of
+        """The live mirror of this account (``storage.sync.live``): call ``run()`` in a thread of
         your own (it blocks), ``stop()`` from any; ``on_event`` gets ``LiveEvent``s from its
         threads. ``poll_seconds``: the polling interval of a server without IDLE; the rest
-        default to ``storage.live``/``storage.imap.watcher`` (tests shorten them)."""
+        default to ``storage.sync.live``/``storage.imap.watcher`` (tests shorten them)."""
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to watch")
-        from storage import live
         from storage.imap import watcher
+        from storage.sync import live
 
         mirror = live.LiveMirror(
             sync=self.sync,

@@ -61,7 +61,7 @@ from storage.message import HEADER_FIELDS  # noqa: E402
 from storage.models import SyncProgress  # noqa: E402
 from storage.service import Service  # noqa: E402
 from storage.settings import load_settings  # noqa: E402
-from storage.sync import FIRST_CHUNK  # noqa: E402
+from storage.sync.headers import FIRST_CHUNK  # noqa: E402
 from tests.dovecot import Dovecot, MailUser, dovecot_available  # noqa: E402
 from tests.mailgen import support_mailbox  # noqa: E402
 

@@ -33,7 +33,7 @@ from storage.imap import ImapConnection
 from storage.models import SyncProgress, ThreadSummary
 from storage.service import CACHE_FILE, Service
 from storage.settings import load_settings
-from storage.sync import FIRST_CHUNK
+from storage.sync.headers import FIRST_CHUNK
 from storage.threads import thread_id
 from tests.mailgen import GenMessage, support_mailbox
 from tui.cli import run

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from storage import bodymirror
 from storage.imap import ImapConnection
 from storage.message import Body, parse_body
 from storage.models import ThreadQuery
 from storage.service import CACHE_FILE, Service
 from storage.settings import load_settings
+from storage.sync import bodies as bodymirror
 from storage.tags import encode_keyword
 from tests.dovecot import MailUser
 from tests.integration.test_cli_sync import Cli

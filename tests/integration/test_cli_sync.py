@@ -408,7 +408,7 @@ def test_a_first_sync_rebuilds_thread_rows_once_at_the_end_and_gets_them_right(
 ) -> None:
     """A first sync threads chunk by chunk but rebuilds the thread rows once at the end (the
     first chunk's at once, for the first screen); the rows equal threading everything."""
-    from storage import sync
+    from storage.sync import headers as sync
 
     monkeypatch.setattr(sync, "FIRST_CHUNK", 5)
     monkeypatch.setattr(sync, "CHUNK", 7)

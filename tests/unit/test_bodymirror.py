@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 
-from storage import bodystructure
-from storage.bodystructure import Leaf
 from storage.cache import Cache
 from storage.cache.bodystore import ALL_DATES
 from storage.imap import parse_fetch
 from storage.message import Body, parse_body, parse_envelope
 from storage.models import Attachment, SyncResult, ThreadQuery
+from storage.sync import bodystructure
+from storage.sync.bodystructure import Leaf
 
 STRUCTURE = (
     b'1 (UID 7 BODYSTRUCTURE ((("text" "plain" ("charset" "utf-8" "format" "flowed") NIL NIL'

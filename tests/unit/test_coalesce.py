@@ -1,4 +1,5 @@
-"""``storage.coalesce.Coalescer``: one run at a time; calls made meanwhile share one more run."""
+"""``storage.sync.coalesce.Coalescer``: one run at a time; calls made meanwhile share one more
+run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from storage.coalesce import Coalescer
+from storage.sync.coalesce import Coalescer
 
 
 def _wait_for(check: Callable[[], bool]) -> None:

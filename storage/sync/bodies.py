@@ -12,7 +12,7 @@ messages (``BODY.PEEK[]``, never setting ``\\Seen``) per chunk for every message
 :data:`WHOLE_MAX` bytes (``RFC822.SIZE``, stored by the header sync), which is nearly all
 support mail; on Dovecot that is five times faster than asking for ``BODYSTRUCTURE`` first.
 A bigger message (an attachment) is never downloaded whole: its ``BODYSTRUCTURE``, then only
-its readable sections, each capped at :data:`PART_CAP` bytes (:mod:`storage.bodystructure`);
+its readable sections, each capped at :data:`PART_CAP` bytes (:mod:`storage.sync.bodystructure`);
 the attachments are listed from the structure. Chunks are cut by bytes as well as by count,
 so memory stays bounded whatever the mailbox holds.
 
@@ -31,14 +31,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 
-from storage import bodystructure
 from storage.cache import Cache
 from storage.cache.bodystore import ALL_DATES, StoredBody, Target
 from storage.copies import CopyKey, copy_key
-from storage.foreground import Foreground
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
 from storage.message import TRUNCATED, Body, parse_body
 from storage.models import Attachment, SyncProgress
+from storage.sync import bodystructure
+from storage.sync.foreground import Foreground
 
 __all__ = ["PART_CAP", "WHOLE_MAX", "BodyMirror", "unreadable"]
 
@@ -323,7 +323,7 @@ class BodyMirror:
     # -- reading (on the calling thread) -----------------------------------------------------
 
     def _read_all(self, downloads: Sequence[_Download]) -> list[StoredBody]:
-        """Parse a chunk, pausing for the user every few messages (``storage.foreground``)."""
+        """Parse a chunk, pausing for the user every few messages (``storage.sync.foreground``)."""
         out: list[StoredBody] = []
         for n, download in enumerate(downloads):
             if n % _YIELD_EVERY == 0:

@@ -1,0 +1,103 @@
+"""The push half of a sync: the outbox's tag edits to the server, and pending edits kept on top.
+
+Per edit and folder ``UID STORE +FLAGS.SILENT`` / ``-FLAGS.SILENT`` with the one keyword (never
+a full flag replace, so teammates' tags survive); an edit leaves the outbox only after the server
+said OK for every folder that holds the thread, and only once every configured folder finished
+its first pull (until then the cache may know a thread only in part). Folders whose server cannot
+store keywords keep their edits local. :meth:`Pusher.reapply_pending` applies every edit still in
+the outbox to the cache again, so a pulled keyword never overrides a local edit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from storage.imap import ImapConnectionLost, ImapError, quirks
+from storage.models import SyncProgress
+from storage.replying import LOCAL_FOLDER
+from storage.sync.base import EngineBase, Tally
+from storage.tags import SEEN
+from storage.user.records import OutboxEdit
+
+__all__ = ["Pusher"]
+
+log = logging.getLogger(__name__)
+
+
+class Pusher(EngineBase):
+    """Pushes an account's outbox; keeps its pending edits on top in the cache."""
+
+    def reapply_pending(self) -> set[str]:
+        """Apply every outbox edit to the cache again: a pending local edit beats a pulled flag."""
+        roots: set[str] = set()
+        for edit in self.userdb.outbox(self.account):
+            roots |= self.cache.apply_keyword(
+                self.account, self._targets(edit), edit.keyword, edit.add
+            )
+        return roots
+
+    def _targets(self, edit: OutboxEdit) -> set[str]:
+        """The messages an edit applies to: those it named plus the thread's current messages."""
+        targets = set(edit.message_ids)
+        targets.update(self.cache.thread_message_ids(self.account, edit.thread_root))
+        return targets
+
+    def _first_pull_done(self, tally: Tally) -> bool:
+        """Every configured folder (that the server has) finished its first pull. Until then
+        the cache may know a thread only in part, and an edit must stay in the outbox so the
+        next complete sync reaches the rest of the thread."""
+        for folder in self.folders:
+            if folder in tally.missing:
+                continue
+            state = self.cache.folder(self.account, folder)
+            if state is None or state.highestmodseq is None:
+                return False
+        # Messages stored but not threaded yet (a killed sync) may belong to the edited thread.
+        return not self.cache.has_unthreaded(self.account)
+
+    def _nobody_carries(self, uids: Iterable[int], keyword: str) -> bool:
+        """Whether no message of ``uids`` (selected folder) carries ``keyword`` on the server."""
+        try:
+            return not self._conn().keyword_carriers(sorted(uids), keyword)
+        except ImapConnectionLost:
+            raise
+        except ImapError:
+            return False
+
+    def _push(self, tally: Tally) -> None:
+        edits = self.userdb.outbox(self.account)
+        complete = self._first_pull_done(tally)
+        for n, edit in enumerate(edits, 1):
+            self._progress(SyncProgress(folder="", phase="push", done=n - 1, total=len(edits)))
+            locations = self.cache.locations(self.account, self._targets(edit))
+            if not locations:
+                continue  # not on the server (yet): the edit waits in the outbox
+            local_only = False
+            seen = edit.keyword.lower() == SEEN.lower()
+            for folder, uids in sorted(locations.items()):
+                if folder == LOCAL_FOLDER:
+                    continue  # a sent reply not synced yet: only in the cache, nothing to push
+                state = self.cache.folder(self.account, folder)
+                if state is None or not (seen or state.permanent_keywords):
+                    local_only = True
+                    if state is not None and folder not in tally.local_only:
+                        tally.local_only.append(folder)
+                    continue
+                try:
+                    self._select(folder)
+                    if seen:
+                        self._conn().set_seen(sorted(uids), edit.add)
+                    else:
+                        self._conn().store_keyword(sorted(uids), edit.keyword, edit.add)
+                except ImapConnectionLost:
+                    raise
+                except ImapError as exc:
+                    if not (seen or edit.add) and self._nobody_carries(uids, edit.keyword):
+                        # Already true; Cyrus refuses even this past its keyword limit.
+                        log.info("dropped removal of %s in %s: %s", edit.keyword, folder, exc)
+                        continue
+                    local_only = True
+                    tally.errors.append(quirks.refusal(edit.keyword, folder, str(exc)))
+            if not local_only and complete and self.userdb.outbox_ack(edit):
+                tally.pushed += 1
