@@ -1,7 +1,8 @@
 """The service's answering side: the awaiting-reply view and first-reply times over the cache.
 
 ``Service.answers`` is one :class:`Answers` per service. It reads the cache through the service
-(same connection, same team rule) and hands rows to the pure functions of ``storage.responses``.
+(same connection, same team rule) and hands rows to the pure functions of
+``storage.insight.responses``.
 Replying and the mail outbox live in ``storage.replying`` (``Service.replies``).
 """
 
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from storage import reports, responses
+from storage import insight
+from storage.insight import responses
 from storage.models import Granularity, TagKind, ThreadQuery, ThreadSummary
 from storage.threads import thread_id
 
@@ -111,20 +113,21 @@ class Answers:
         by: Granularity = "week",
         kind: TagKind | None = None,
     ) -> responses.ResponseReport:
-        """First-reply times per tag and period (see ``storage.responses``): threads whose first
-        customer message is in the window, default 12 periods up to ``until`` (default now)."""
+        """First-reply times per tag and period (see ``storage.insight.responses``): threads
+        whose first customer message is in the window, default 12 periods up to ``until``
+        (default now)."""
         from storage.service import ServiceError
 
-        if by not in reports.GRANULARITIES:
+        if by not in insight.GRANULARITIES:
             raise ServiceError(f"unknown period '{by}': use day, week or month")
         service = self._service
 
         def twelve_periods(end: datetime) -> datetime:
-            last = reports.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
-            return reports.shift_period(last, by, 1 - reports.DEFAULT_PERIODS)
+            last = insight.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
+            return insight.shift_period(last, by, 1 - insight.DEFAULT_PERIODS)
 
         start, end = service._window(since, until, twelve_periods)
-        start = reports.period_start(start, by, end.tzinfo)
+        start = insight.period_start(start, by, end.tzinfo)
         cache, account = service.cache, service.account
         return responses.build_responses(
             cache.report_rows(account, start, end, active=True),

@@ -14,7 +14,7 @@ Recipients
     A reply goes to the answered message's ``Reply-To`` (else its sender); when that is the team
     itself (answering our own last message) it goes to that message's ``To`` instead. Reply-all
     adds the other ``To``/``Cc`` people as ``Cc``, without the team's addresses (the same rule as
-    the reports: ``storage.reports.Team``) and without duplicates.
+    the reports: ``storage.insight.people.Team``) and without duplicates.
 
 The editor's text
     A header block (``To:``, ``Cc:``, ``Subject:``), one blank line, then the body: room to write,
@@ -34,8 +34,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 
+from storage.insight.people import Team
 from storage.models import Address
-from storage.reports import Team
 from storage.sanitize import one_line
 
 __all__ = [

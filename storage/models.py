@@ -337,7 +337,7 @@ class ThreadQuery:
     """Order by the thread's first message, oldest first (default: newest activity first)."""
     awaiting: bool = False
     """Only threads whose newest message is a customer's, longest waiting first
-    (``storage.responses``); ``oldest_first`` is ignored then."""
+    (``storage.insight.responses``); ``oldest_first`` is ignored then."""
     roots: frozenset[str] | None = None
     """Only these threads (root Message-IDs): what a server search found
     (``ServerSearch.roots``); ``search`` is not applied on top of them."""
@@ -370,7 +370,7 @@ class ServerSearch:
         return f"{self.unknown} match{many} on the server not in the local cache yet: sync first"
 
 
-# -- reports (values built by storage.reports, returned by Service.report/voice/bugs/digest) -----
+# -- reports (values built by storage.insight, returned by Service.report/voice/bugs/digest) ----
 
 Granularity = Literal["day", "week", "month"]
 """How a report cuts time: calendar days, ISO weeks (Monday 00:00) or calendar months."""
@@ -479,8 +479,9 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """How many of an insight's threads have their text in the local cache (``storage.coverage``
-    says which message counts). ``voice``, ``bugs_by_reach``, ``digest`` and ``skim`` carry one."""
+    """How many of an insight's threads have their text in the local cache
+    (``storage.insight.coverage`` says which message counts). ``voice``, ``bugs_by_reach``,
+    ``digest`` and ``skim`` carry one."""
 
     threads: int = 0
     """Threads the insight is about (its window and its filter)."""

@@ -1,8 +1,9 @@
 """Coverage in the insight commands' output, and the JSON of ``bugs``, ``digest`` and ``skim``.
 
 Every insight (``voice``, ``bugs``, ``digest``, ``skim``) says how many of its threads have their
-text in the local cache (``storage.coverage`` defines it). Human output (tables, Markdown, text)
-adds one line only when some threads are not mirrored yet; JSON always carries the same object::
+text in the local cache (``storage.insight.coverage`` defines it). Human output (tables, Markdown,
+text) adds one line only when some threads are not mirrored yet; JSON always carries the same
+object::
 
     "coverage": {"threads": 830, "with_text": 812, "not_mirrored": 18}
 """

@@ -1,7 +1,7 @@
 """``supportmail responses`` and ``threads --awaiting``: first-reply times and who waits.
 
-The numbers come from ``Service.answers`` (``storage.responses``); this module only prints them
-as a table, Markdown, CSV or JSON.
+The numbers come from ``Service.answers`` (``storage.insight.responses``); this module only
+prints them as a table, Markdown, CSV or JSON.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from storage.dates import parse_when, to_iso
+from storage.insight.responses import ResponseReport, ResponseStats, format_duration, waited
 from storage.models import ThreadSummary
-from storage.responses import ResponseReport, ResponseStats, format_duration, waited
 from storage.sanitize import sanitize_line
 from storage.service import Service
 from tui.cli_output import UsageError, dump_json

@@ -31,8 +31,8 @@ from textual.content import Content
 from textual.style import Style
 
 from storage.dates import relative_label
+from storage.insight.responses import format_duration, waited
 from storage.models import Address, Attachment, MessageView, ThreadSummary
-from storage.responses import format_duration, waited
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.tags import tag_kind
 

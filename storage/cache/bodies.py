@@ -36,7 +36,7 @@ class BodyStore(CacheCore):
 
     def rows_with_bodies(self, rowids: Sequence[int]) -> set[int]:
         """The row ids among ``rowids`` whose body is cached (for the insights' coverage,
-        :mod:`storage.coverage`)."""
+        :mod:`storage.insight.coverage`)."""
         return bodystore.rows_with_bodies(self._db, rowids)
 
     def save_body(self, rowid: int, body: Body) -> None:

@@ -12,7 +12,7 @@
   also goes to every other copy of the same Message-ID that has none, so a message in two folders
   is fetched once.
 * :func:`rows_with_bodies` - which of some rows have a body (the insights' coverage,
-  :mod:`storage.coverage`).
+  :mod:`storage.insight.coverage`).
 
 Nothing here talks to the network.
 """

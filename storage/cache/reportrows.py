@@ -2,8 +2,7 @@
 every message's sender and date, the senders' timeline, the oldest thread's date.
 
 The rows are :class:`~storage.models.ReportThread` and :class:`~storage.models.ReportMessage`;
-the insights themselves (:mod:`storage.reports`, :mod:`storage.responses`) are pure functions
-over them.
+the insights themselves (:mod:`storage.insight`) are pure functions over them.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class ReportQueries(CacheCore):
         *,
         active: bool = False,
     ) -> list[ReportThread]:
-        """Threads for ``storage.reports``: those whose first message is in [since, until) (with
+        """Threads for ``storage.insight``: those whose first message is in [since, until) (with
         ``active``: that have any message in it), each with its tags and every message's
         sender and date, oldest first. One query; the join walks the ``messages_thread`` index."""
         clauses = ["t.account=?"]

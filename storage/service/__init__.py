@@ -24,7 +24,7 @@ Who calls what:
 ``tags()``                  the catalog plus tags found on the server, with thread counts
 ``tag_catalog``             describe/rename/delete tags; the catalog shared through the server
 ``attachments``             save/open a message's attachments (fetched on demand), its links
-``report`` / ``voice``      insight over the cache (``storage.reports``): counts, spikes, trends,
+``report`` / ``voice``      insight over the cache (``storage.insight``): counts, spikes, trends,
 ``bugs_by_reach``           bugs ranked by customers, top feature requests with quotes,
 ``digest`` / ``skim``       what customers wrote since a time (or since the last skim)
 ``save_quote`` / ``quotes`` customers' words you keep (local only); ``voice`` shows them first

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from storage import reports
+from storage import insight
 from storage.cache import Cache, FolderState, MessageRow
 from storage.copies import CopyKey, envelope_copy_key
 from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
@@ -106,7 +106,7 @@ class ServiceCore:
         self.team_addresses = frozenset(a.lower() for a in team_addresses)
         if own_address:
             self.team_addresses |= {own_address.lower()}
-        self._team = (self.team_addresses, reports.Team.from_addresses(self.team_addresses))
+        self._team = (self.team_addresses, insight.Team.from_addresses(self.team_addresses))
         self.clock = clock or (lambda: datetime.now(UTC).astimezone())
         private_dir(data_dir.parent)
         private_dir(data_dir)
@@ -277,17 +277,17 @@ class ServiceCore:
         domain of one of those (``maya@plotline.example`` when ``support@`` is configured)."""
         source, team = self._team
         if source is not self.team_addresses:
-            team = reports.Team.from_addresses(self.team_addresses)
+            team = insight.Team.from_addresses(self.team_addresses)
             self._team = (self.team_addresses, team)
         return team.includes(address.addr)
 
     def now(self) -> datetime:
         return self.clock()
 
-    # -- reports (pure functions in storage.reports over rows from the cache) ---------------
+    # -- reports (pure functions in storage.insight over rows from the cache) ---------------
 
-    def _report_team(self) -> reports.Team:
-        return reports.Team.from_addresses(self.team_addresses)
+    def _report_team(self) -> insight.Team:
+        return insight.Team.from_addresses(self.team_addresses)
 
     def _log(self, root: str, events: Sequence[tuple[str, str | None]]) -> None:
         """Append to the activity log (what the customer-day summary reads)."""

@@ -1,5 +1,6 @@
 """The customer-day facade (``DayFacade``): shifts over the threads missing a team or a category
-tag, oldest first (``storage.day``): start or resume, progress, the queue, skip, end, summary."""
+tag, oldest first (``storage.insight.day``): start or resume, progress, the queue, skip, end,
+summary."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from storage.threads import thread_id
 from storage.user.records import UserDBError
 
 if TYPE_CHECKING:
-    from storage import day
+    from storage.insight import day
 
 __all__ = ["DayFacade"]
 
@@ -30,12 +31,12 @@ class DayFacade(QuotesFacade):
         return f"day:{self.account}"
 
     def _shifts(self) -> list[day.Shift]:
-        from storage import day
+        from storage.insight import day
 
         return day.load_shifts(self.userdb.get_setting(self._day_key()))
 
     def _change_shifts(self, change: Callable[[list[day.Shift]], list[day.Shift]]) -> None:
-        from storage import day
+        from storage.insight import day
 
         now = self.now()
 
@@ -48,7 +49,7 @@ class DayFacade(QuotesFacade):
             raise ServiceError(str(exc)) from exc
 
     def _running_shift(self) -> day.Shift:
-        from storage import day
+        from storage.insight import day
 
         shift = day.current_shift(self._shifts(), self.now())
         if shift is None:
@@ -84,7 +85,7 @@ class DayFacade(QuotesFacade):
     def day_start(self) -> DayShift:
         """Start a customer-day shift over the threads missing a team or a category tag (oldest
         first), or resume today's unfinished one. Kept in the userdb settings."""
-        from storage import day
+        from storage.insight import day
 
         now = self.now()
         shifts = self._shifts()
@@ -151,7 +152,7 @@ class DayFacade(QuotesFacade):
 
     def day_end(self) -> DaySummary:
         """End today's running shift (its progress is recorded) and return the day's summary."""
-        from storage import day
+        from storage.insight import day
 
         now = self.now()
         shift = self._running_shift()
@@ -177,7 +178,7 @@ class DayFacade(QuotesFacade):
     def day_summary(self, on: date | None = None, *, raw: bool = False) -> DaySummary:
         """The summary of the customer-day shifts of ``on`` (default today): threads handled,
         tags added and removed by kind, notes and quotes saved, time spent."""
-        from storage import day
+        from storage.insight import day
 
         now = self.now()
         wanted = on or now.date()

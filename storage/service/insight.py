@@ -1,6 +1,6 @@
-"""The insight facade (``InsightFacade``): reports over the cache (``storage.reports``,
-``storage.coverage``): counts and spikes per tag, bugs by reach, the voice of the customer, the
-digest and the morning skim, quarters."""
+"""The insight facade (``InsightFacade``): reports over the cache (``storage.insight``,
+``storage.insight.coverage``): counts and spikes per tag, bugs by reach, the voice of the
+customer, the digest and the morning skim, quarters."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from storage import coverage, reports
-from storage import quotes as saved_quotes
+from storage import insight
+from storage.insight import coverage
+from storage.insight import quotes as saved_quotes
 from storage.models import BugReach, Digest, Granularity, Report, TagKind, VoiceReport
 from storage.service.errors import ServiceError
 from storage.service.quotes import QuotesFacade
@@ -47,20 +48,20 @@ class InsightFacade(QuotesFacade):
         raw: bool = False,
     ) -> Report:
         """Threads and distinct customers per tag and period (day, ISO week or month), with a
-        spike test per period and a trend per tag (see ``storage.reports``). Periods are whole:
+        spike test per period and a trend per tag (see ``storage.insight``). Periods are whole:
         ``since`` rounds down to the start of its period; the default is 12 periods up to
         ``until`` (default now). Threads from the 8 periods before feed the spike baselines."""
-        if by not in reports.GRANULARITIES:
+        if by not in insight.GRANULARITIES:
             raise ServiceError(f"unknown period '{by}': use day, week or month")
 
         def twelve_periods(end: datetime) -> datetime:
-            last = reports.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
-            return reports.shift_period(last, by, 1 - reports.DEFAULT_PERIODS)
+            last = insight.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
+            return insight.shift_period(last, by, 1 - insight.DEFAULT_PERIODS)
 
         start, end = self._window(since, until, twelve_periods)
-        first = reports.period_start(start, by, end.tzinfo)
-        history = reports.shift_period(first, by, -reports.SPIKE_HISTORY)
-        result = reports.build_report(
+        first = insight.period_start(start, by, end.tzinfo)
+        history = insight.shift_period(first, by, -insight.SPIKE_HISTORY)
+        result = insight.build_report(
             self.cache.report_rows(self.account, history, end),
             self._report_team(),
             since=start,
@@ -79,7 +80,7 @@ class InsightFacade(QuotesFacade):
         start, end = self._window(since, until, lambda e: e - timedelta(weeks=12))
         rows = self.cache.report_rows(self.account, start, end)
         team = self._report_team()
-        result = reports.bugs_by_reach(rows, team, since=start, until=end)
+        result = insight.bugs_by_reach(rows, team, since=start, until=end)
         mirrored = self.cache.rows_with_bodies
         covered = coverage.bugs(rows, team, mirrored, since=start, until=end)
         result = dataclasses.replace(result, coverage=covered)
@@ -90,7 +91,7 @@ class InsightFacade(QuotesFacade):
         since: datetime | None = None,
         until: datetime | None = None,
         *,
-        top: int = reports.VOICE_TOP,
+        top: int = insight.VOICE_TOP,
         raw: bool = False,
     ) -> VoiceReport:
         """The top feature requests of the window (default: the last 3 months) with the
@@ -100,7 +101,7 @@ class InsightFacade(QuotesFacade):
         start, end = self._window(since, until, lambda e: e - relativedelta(months=3))
         rows = self.cache.report_rows(self.account, start, end)
         team = self._report_team()
-        result = reports.voice(rows, team, self._body_text, since=start, until=end, top=top)
+        result = insight.voice(rows, team, self._body_text, since=start, until=end, top=top)
         result = saved_quotes.prefer_saved(result, self._voice_quotes())  # saved quotes first
         mirrored = self.cache.rows_with_bodies
         covered = coverage.voice(rows, team, mirrored, since=start, until=end)
@@ -115,7 +116,7 @@ class InsightFacade(QuotesFacade):
         start, end = self._window(since, until, lambda e: e - timedelta(days=1))
         rows = self.cache.report_rows(self.account, start, end, active=True)
         team = self._report_team()
-        result = reports.digest(rows, team, self._body_text, since=start, until=end)
+        result = insight.digest(rows, team, self._body_text, since=start, until=end)
         mirrored = self.cache.rows_with_bodies
         covered = coverage.digest(rows, team, mirrored, since=start, until=end)
         result = dataclasses.replace(result, coverage=covered)
@@ -124,7 +125,7 @@ class InsightFacade(QuotesFacade):
     def quarter(self, text: str) -> tuple[datetime, datetime]:
         """The start and end of a quarter named like ``2026Q3``, in the local time zone."""
         try:
-            return reports.parse_quarter(text, self.now().tzinfo)
+            return insight.parse_quarter(text, self.now().tzinfo)
         except ValueError as exc:
             raise ServiceError(str(exc)) from exc
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage import quotes as saved_quotes
-from storage import reports
+from storage import insight
 from storage.cache import MessageRow
+from storage.insight import quotes as saved_quotes
 from storage.models import Address, Quote, SavedQuote
 from storage.sanitize import sanitize_line
 from storage.service.errors import ServiceError
@@ -76,7 +76,7 @@ class QuotesFacade(ThreadsFacade):
         Message-ID, a number as ``show`` prints it, default the first customer message),
         without greeting, quoted text, reply headers and signature; each on one line."""
         row = self._quoted_row(self.resolve(ref), message)
-        paragraphs = reports.customer_paragraphs(self._text_of(row))
+        paragraphs = insight.customer_paragraphs(self._text_of(row))
         return tuple(paragraphs if raw else map(sanitize_line, paragraphs))
 
     def first_customer_words(self, ref: str, *, raw: bool = False) -> Quote | None:
@@ -86,7 +86,7 @@ class QuotesFacade(ThreadsFacade):
         row = self._first_customer_row(self._thread_rows(root))
         if row is None:
             return None
-        text = reports.customer_paragraph(self._text_of(row))
+        text = insight.customer_paragraph(self._text_of(row))
         if not text:
             return None
         env = row.envelope
@@ -95,7 +95,7 @@ class QuotesFacade(ThreadsFacade):
         quote = Quote(
             text=text,
             sender=env.sender,
-            company=reports.company_domain(env.sender.addr),
+            company=insight.company_domain(env.sender.addr),
             date=when.astimezone(self.now().tzinfo),
             thread_id=thread_id(root),
         )

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from storage.insight.responses import ResponseReport
 from storage.models import ThreadQuery
-from storage.responses import ResponseReport
 from tests.bench.bench_reports import _median, size_and_runs, warm_service
 
 

@@ -25,8 +25,8 @@ from storage.compose import (
     reply_subject,
     written,
 )
+from storage.insight.people import Team
 from storage.models import Address
-from storage.reports import Team
 
 TEAM = Team.from_addresses(["support@plotline.example", "dana@gmail.com"])
 WHEN = datetime(2026, 11, 2, 9, 5, tzinfo=UTC)

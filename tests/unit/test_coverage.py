@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from storage import coverage
+from storage.insight import coverage
+from storage.insight.people import Team
 from storage.message import Body
-from storage.models import Address, Coverage
-from storage.reports import ReportMessage, ReportThread, Team
+from storage.models import Address, Coverage, ReportMessage, ReportThread
 from storage.service import Service
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)

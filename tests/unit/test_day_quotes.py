@@ -1,13 +1,14 @@
-"""Pure parts of the customer day (``storage.day``) and of saved quotes (``storage.quotes``)."""
+"""Pure parts of the customer day (``storage.insight.day``) and of saved quotes
+(``storage.insight.quotes``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from storage import day
+from storage.insight import day
+from storage.insight.paragraphs import customer_paragraphs
+from storage.insight.quotes import QUOTE_MAX, attribution, clean_quote, prefer_saved, to_quote
 from storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
-from storage.quotes import QUOTE_MAX, attribution, clean_quote, prefer_saved, to_quote
-from storage.reports import customer_paragraphs
 from storage.user.records import Activity
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

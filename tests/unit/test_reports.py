@@ -1,7 +1,7 @@
 """Reports: exact counts, customers, spikes, trends, voice of the customer, bugs, digest.
 
 Two levels. Most tests build :class:`ReportThread` rows by hand and call the pure functions of
-``storage.reports``; the ``mailbox`` tests build a real cache from generated RFC 5322 mail whose
+``storage.insight``; the ``mailbox`` tests build a real cache from generated RFC 5322 mail whose
 distribution is fixed here (how many threads per tag and week, from whom) and go through
 ``Service.report`` / ``voice`` / ``bugs_by_reach`` / ``digest``, so the cache query is covered too.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from storage import reports
+from storage import insight
 from storage.cache import FolderState
+from storage.insight import Team
 from storage.message import parse_body, parse_envelope
-from storage.models import Address
-from storage.reports import ReportMessage, ReportThread, Team
+from storage.models import Address, Report, ReportMessage, ReportThread, TagReport
 from storage.service import Service
 from storage.tags import encode_keyword
 from tests.mailgen import message
@@ -62,7 +62,7 @@ def _weekly(counts: Sequence[int], tag: str, *, day: int = 1, hour: int = 10) ->
     return out
 
 
-def _report(threads: Sequence[ReportThread], **kw: object) -> reports.Report:
+def _report(threads: Sequence[ReportThread], **kw: object) -> Report:
     args: dict[str, object] = {
         "since": WEEK0 - timedelta(weeks=11),
         "until": NOW,
@@ -70,10 +70,10 @@ def _report(threads: Sequence[ReportThread], **kw: object) -> reports.Report:
         "data_start": WEEK0 - timedelta(weeks=11),  # the first week the tests generate
     }
     args.update(kw)
-    return reports.build_report(threads, TEAM, **args)  # type: ignore[arg-type]
+    return insight.build_report(threads, TEAM, **args)  # type: ignore[arg-type]
 
 
-def _tag(report: reports.Report, name: str) -> reports.TagReport:
+def _tag(report: Report, name: str) -> TagReport:
     return next(t for t in report.tags if t.tag == name)
 
 
@@ -95,7 +95,7 @@ def test_customers_exclude_team_addresses_and_the_team_domain() -> None:
             "eve@yahoo.co.uk",
         ],
     )
-    people = reports.customers(thread, TEAM)
+    people = insight.customers(thread, TEAM)
     assert [p.addr.lower() for p in people] == [
         "anna@acme.example",
         "bob@acme.example",
@@ -126,8 +126,8 @@ def test_customers_exclude_team_addresses_and_the_team_domain() -> None:
     ],
 )
 def test_freemail_domains(domain: str, free: bool) -> None:
-    assert reports.is_freemail(domain) is free
-    assert reports.company_domain(f"x@{domain}") == (None if free else domain)
+    assert insight.is_freemail(domain) is free
+    assert insight.company_domain(f"x@{domain}") == (None if free else domain)
 
 
 def test_free_mail_customers_count_as_one_company_each() -> None:
@@ -188,10 +188,10 @@ def test_period_boundaries_follow_the_report_time_zone() -> None:
 
 def test_month_arithmetic_wraps_the_year() -> None:
     start = datetime(2026, 12, 1, tzinfo=UTC)
-    assert reports.shift_period(start, "month") == datetime(2027, 1, 1, tzinfo=UTC)
-    assert reports.shift_period(start, "month", -12) == datetime(2025, 12, 1, tzinfo=UTC)
+    assert insight.shift_period(start, "month") == datetime(2027, 1, 1, tzinfo=UTC)
+    assert insight.shift_period(start, "month", -12) == datetime(2025, 12, 1, tzinfo=UTC)
     until = datetime(2027, 1, 1, tzinfo=UTC)
-    assert reports.period_starts(datetime(2026, 11, 15, tzinfo=UTC), until, "month") == [
+    assert insight.period_starts(datetime(2026, 11, 15, tzinfo=UTC), until, "month") == [
         datetime(2026, 11, 1, tzinfo=UTC),
         start,
     ]
@@ -221,14 +221,14 @@ def test_poisson_tail_is_exact() -> None:
         return 1.0 - sum(math.exp(-lam) * lam**i / math.factorial(i) for i in range(k))
 
     for k, lam in itertools.product(range(0, 15), (0.1, 0.5, 1.0, 2.5, 7.0)):
-        assert reports.poisson_sf(k, lam) == pytest.approx(brute(k, lam), rel=1e-9, abs=1e-15)
-    assert reports.poisson_sf(3, 0.5) == pytest.approx(0.014388, rel=1e-4)
-    assert reports.poisson_sf(4, 0.5) == pytest.approx(0.001752, rel=1e-3)
-    tiny = reports.poisson_sf(60, 2.0)
+        assert insight.poisson_sf(k, lam) == pytest.approx(brute(k, lam), rel=1e-9, abs=1e-15)
+    assert insight.poisson_sf(3, 0.5) == pytest.approx(0.014388, rel=1e-4)
+    assert insight.poisson_sf(4, 0.5) == pytest.approx(0.001752, rel=1e-3)
+    tiny = insight.poisson_sf(60, 2.0)
     assert 0 < tiny < 1e-50
     big = sum(math.exp(-1000 + i * math.log(1000) - math.lgamma(i + 1)) for i in range(1000, 3000))
-    assert reports.poisson_sf(1000, 1000.0) == pytest.approx(big, rel=1e-9)
-    assert reports.poisson_sf(5, 0.0) == 0.0
+    assert insight.poisson_sf(1000, 1000.0) == pytest.approx(big, rel=1e-9)
+    assert insight.poisson_sf(5, 0.0) == 0.0
 
 
 def test_a_burst_is_flagged_with_its_numbers() -> None:
@@ -241,7 +241,7 @@ def test_a_burst_is_flagged_with_its_numbers() -> None:
     assert spike is not None and spike.flagged and not spike.partial
     assert spike.latest == 9 and spike.history == 8
     assert spike.baseline == (1 + 2 + 1 + 1 + 2 + 0 + 1 + 2) / 8
-    assert spike.p == pytest.approx(reports.poisson_sf(9, spike.baseline))
+    assert spike.p == pytest.approx(insight.poisson_sf(9, spike.baseline))
     assert [p.spike for p in tag.periods] == [False] * 11 + [True]
 
 
@@ -269,8 +269,8 @@ def test_too_little_history_means_no_test() -> None:
     tag = _tag(report, "x")
     assert tag.latest is None and tag.trend is None
     assert not any(p.spike for p in tag.periods)
-    assert reports.spike_test(9, [1, 1, 1]) is None
-    assert reports.spike_test(9, [1, 1, 1, 1]) is not None
+    assert insight.spike_test(9, [1, 1, 1]) is None
+    assert insight.spike_test(9, [1, 1, 1, 1]) is not None
 
 
 def test_a_running_week_is_compared_like_for_like() -> None:
@@ -309,24 +309,24 @@ def test_the_spike_also_stands_in_a_month_report() -> None:
 
 
 def test_mann_kendall_known_values() -> None:
-    s, p = reports.mann_kendall([1, 2, 3, 4, 5, 6])
+    s, p = insight.mann_kendall([1, 2, 3, 4, 5, 6])
     assert s == 15
     assert p == pytest.approx(math.erfc(14 / math.sqrt(6 * 5 * 17 / 18) / math.sqrt(2)))
     assert p == pytest.approx(0.00854, abs=1e-4)
-    s, p = reports.mann_kendall([2, 2, 2, 2, 2, 2])
+    s, p = insight.mann_kendall([2, 2, 2, 2, 2, 2])
     assert (s, p) == (0, 1.0)
     # Ties reduce the variance: [0, 0, 1, 1, 2, 2] has S = 12 and ties of 2, 2, 2.
-    s, p = reports.mann_kendall([0, 0, 1, 1, 2, 2])
+    s, p = insight.mann_kendall([0, 0, 1, 1, 2, 2])
     variance = (6 * 5 * 17 - 3 * 2 * 1 * 9) / 18
     assert s == 12 and p == pytest.approx(math.erfc(11 / math.sqrt(variance) / math.sqrt(2)))
 
 
 def test_trend_labels() -> None:
-    assert reports.trend([1, 1, 2, 2, 3, 4, 4, 5]) == "rising"
-    assert reports.trend([6, 5, 5, 3, 2, 2, 1, 0]) == "falling"
-    assert reports.trend([3, 4, 3, 4, 3, 4, 3, 4]) == "steady"
-    assert reports.trend([1, 2, 3, 4, 5]) is None  # too few periods
-    assert reports.trend([0, 0, 0, 0, 0, 9]) == "steady"  # one outlier is not a trend
+    assert insight.trend([1, 1, 2, 2, 3, 4, 4, 5]) == "rising"
+    assert insight.trend([6, 5, 5, 3, 2, 2, 1, 0]) == "falling"
+    assert insight.trend([3, 4, 3, 4, 3, 4, 3, 4]) == "steady"
+    assert insight.trend([1, 2, 3, 4, 5]) is None  # too few periods
+    assert insight.trend([0, 0, 0, 0, 0, 9]) == "steady"  # one outlier is not a trend
 
 
 def test_trend_in_a_report_leaves_out_the_running_week() -> None:
@@ -345,7 +345,7 @@ def test_quote_english_reply_signature_and_greeting() -> None:
         "On Mon, 2 Nov 2026 at 09:14, Plotline Support <support@plotline.example> wrote:\n"
         "> Hi Anna,\n> what do you see?\n"
     )
-    assert reports.customer_paragraph(text) == (
+    assert insight.customer_paragraph(text) == (
         "The export to CSV drops the last column when a task has a due date. It started yesterday."
     )
 
@@ -356,9 +356,9 @@ def test_quote_with_greeting_on_the_same_paragraph_and_wrapped_attribution() -> 
         "On Mon, 2 Nov 2026 at 09:14, Maya Okafor (Plotline) <\n"
         "maya@plotline.example> wrote:\n> earlier text\n"
     )
-    assert reports.customer_paragraph(text) == "we would love a dark mode."
+    assert insight.customer_paragraph(text) == "we would love a dark mode."
     top_posted = "Sounds good, thanks.\nOn Mon, 2 Nov 2026, Maya\nOkafor wrote:\n> old\n"
-    assert reports.customer_paragraph(top_posted) == "Sounds good, thanks."
+    assert insight.customer_paragraph(top_posted) == "Sounds good, thanks."
 
 
 def test_quote_german() -> None:
@@ -368,13 +368,13 @@ def test_quote_german() -> None:
         "Mit freundlichen Grüßen\nJörg Schwarz\n\n"
         "Am 26.08.26 um 10:13 schrieb Jonas Brandt:\n> Guten Tag,\n"
     )
-    assert reports.customer_paragraph(text) == (
+    assert insight.customer_paragraph(text) == (
         "wir haben zwei Rechnungen erhalten. Bitte erstatten Sie den doppelten Betrag."
     )
     reply_first = (
         "Danke, es geht jetzt!\n\nAm Di., 25. Aug. 2026 um 21:21 Uhr schrieb X <x@y.de>:\n"
     )
-    assert reports.customer_paragraph(reply_first) == "Danke, es geht jetzt!"
+    assert insight.customer_paragraph(reply_first) == "Danke, es geht jetzt!"
 
 
 def test_quote_chinese() -> None:
@@ -384,16 +384,16 @@ def test_quote_chinese() -> None:
         "在 2026年11月2日 09:14，Plotline Support <support@plotline.example> 写道：\n"
         "> 您好\n"
     )
-    assert reports.customer_paragraph(text) == (
+    assert insight.customer_paragraph(text) == (
         "我们团队经常加班到很晚，晚上打开 Plotline 白色的界面特别刺眼。希望能加上深色模式。"
     )
     qq = (
         "退款已经收到了，谢谢处理。\n\n------------------ 原始邮件 ------------------\n"
         '发件人: "Plotline"<support@plotline.example>;\n发送时间: 2026年11月2日\n主题: 回复\n'
     )
-    assert reports.customer_paragraph(qq) == "退款已经收到了，谢谢处理。"
+    assert insight.customer_paragraph(qq) == "退款已经收到了，谢谢处理。"
     long_zh = "深" * 400
-    assert reports.customer_paragraph(long_zh) == "深" * 280 + "…"
+    assert insight.customer_paragraph(long_zh) == "深" * 280 + "…"
 
 
 def test_quote_outlook_blocks_and_mobile_footers() -> None:
@@ -401,31 +401,31 @@ def test_quote_outlook_blocks_and_mobile_footers() -> None:
         "Any update on this?\n\n-----Original Message-----\nFrom: Support\nSent: Monday\n"
         "Subject: Re: x\n\nHi,\n"
     )
-    assert reports.customer_paragraph(original) == "Any update on this?"
+    assert insight.customer_paragraph(original) == "Any update on this?"
     underscores = (
         "Still broken.\n\n________________________________\nFrom: Maya <maya@plotline.example>\n"
         "Sent: Monday, June 15, 2026 08:05\nSubject: Re: x\n\nHi Freya,\n"
     )
-    assert reports.customer_paragraph(underscores) == "Still broken."
+    assert insight.customer_paragraph(underscores) == "Still broken."
     von = "Geht wieder.\n\nVon: Support <s@p.example>\nGesendet: Montag\nBetreff: AW: x\n"
-    assert reports.customer_paragraph(von) == "Geht wieder."
-    assert reports.customer_paragraph("Can't log in.\n\nSent from my iPhone\n") == "Can't log in."
-    assert reports.customer_paragraph("Danke!\n") == ""  # only a sign-off
-    assert reports.customer_paragraph("Hi,\n\nThanks,\nAnna\n") == ""
-    assert reports.customer_paragraph("> all quoted\n> text\n") == ""
+    assert insight.customer_paragraph(von) == "Geht wieder."
+    assert insight.customer_paragraph("Can't log in.\n\nSent from my iPhone\n") == "Can't log in."
+    assert insight.customer_paragraph("Danke!\n") == ""  # only a sign-off
+    assert insight.customer_paragraph("Hi,\n\nThanks,\nAnna\n") == ""
+    assert insight.customer_paragraph("> all quoted\n> text\n") == ""
 
 
 def test_quote_is_trimmed_at_a_word_boundary() -> None:
     words = " ".join(f"word{i}" for i in range(100))
-    quote = reports.customer_paragraph(words)
+    quote = insight.customer_paragraph(words)
     assert quote.endswith("…") and len(quote) <= 281
     assert words.startswith(quote[:-1]) and words[len(quote) - 1] == " "
     # A short first paragraph that reads like a greeting but is content is kept.
     assert (
-        reports.customer_paragraph("Please add dark mode!\n\nBest,\nA") == "Please add dark mode!"
+        insight.customer_paragraph("Please add dark mode!\n\nBest,\nA") == "Please add dark mode!"
     )
     wrapped = "Our design team works in dimmed rooms,\nand the white UI hurts.\n"
-    assert reports.customer_paragraph(wrapped) == (
+    assert insight.customer_paragraph(wrapped) == (
         "Our design team works in dimmed rooms, and the white UI hurts."
     )
 
@@ -471,7 +471,7 @@ def _voice_fixture() -> tuple[list[ReportThread], dict[int, str]]:
 
 def test_voice_ranks_requests_by_distinct_customers_with_quotes() -> None:
     threads, bodies = _voice_fixture()
-    result = reports.voice(threads, TEAM, bodies.get, since=WEEK0 - timedelta(days=90), until=NOW)
+    result = insight.voice(threads, TEAM, bodies.get, since=WEEK0 - timedelta(days=90), until=NOW)
     assert [(r.tag, r.customers, r.companies, r.threads) for r in result.requests] == [
         ("dark-mode", 4, 3, 5),
         ("csv-export", 3, 3, 3),
@@ -500,27 +500,27 @@ def test_voice_ranks_requests_by_distinct_customers_with_quotes() -> None:
 
 def test_voice_top_and_window() -> None:
     threads, bodies = _voice_fixture()
-    top1 = reports.voice(
+    top1 = insight.voice(
         threads, TEAM, bodies.get, since=WEEK0 - timedelta(days=90), until=NOW, top=1
     )
     assert [r.tag for r in top1.requests] == ["dark-mode"]
-    empty = reports.voice(threads, TEAM, bodies.get, since=NOW - timedelta(days=1), until=NOW)
+    empty = insight.voice(threads, TEAM, bodies.get, since=NOW - timedelta(days=1), until=NOW)
     assert empty.requests == () and empty.threads == 0
 
 
 def test_parse_quarter() -> None:
-    assert reports.parse_quarter("2026Q3", UTC) == (
+    assert insight.parse_quarter("2026Q3", UTC) == (
         datetime(2026, 7, 1, tzinfo=UTC),
         datetime(2026, 10, 1, tzinfo=UTC),
     )
-    assert reports.parse_quarter(" q4 2026 ", UTC) == (
+    assert insight.parse_quarter(" q4 2026 ", UTC) == (
         datetime(2026, 10, 1, tzinfo=UTC),
         datetime(2027, 1, 1, tzinfo=UTC),
     )
-    assert reports.parse_quarter("2026-q1", UTC)[0] == datetime(2026, 1, 1, tzinfo=UTC)
+    assert insight.parse_quarter("2026-q1", UTC)[0] == datetime(2026, 1, 1, tzinfo=UTC)
     for bad in ("2026Q5", "Q3", "2026", "last quarter"):
         with pytest.raises(ValueError, match="2026Q3"):
-            reports.parse_quarter(bad, UTC)
+            insight.parse_quarter(bad, UTC)
 
 
 # --------------------------------------------------------------------------- bugs and digest
@@ -537,7 +537,7 @@ def test_bugs_by_reach() -> None:
         _thread(day, ["category:bug"], ["f@three.example"]),
         _thread(day, ["category:how-to", "team:editor"], ["g@four.example"]),
     ]
-    reach = reports.bugs_by_reach(threads, TEAM, since=day - timedelta(days=1), until=NOW)
+    reach = insight.bugs_by_reach(threads, TEAM, since=day - timedelta(days=1), until=NOW)
     assert reach.threads == 6
     assert [(g.tag, g.customers, g.companies, g.threads) for g in reach.groups] == [
         ("team:billing", 4, 3, 3),
@@ -582,7 +582,7 @@ def test_digest_groups_by_category_with_customer_lines() -> None:
         3: "Thanks, that worked.\n\nOn Mon, S wrote:\n> try this\n",
         1: "Old question.\n",
     }
-    result = reports.digest(
+    result = insight.digest(
         [fresh, follow_up, team_only, untagged], TEAM, bodies.get, since=since, until=NOW
     )
     assert result.threads == 3
@@ -765,8 +765,8 @@ def test_service_voice_bugs_and_digest(mailbox: Service) -> None:
     ],
 )
 def test_a_message_of_only_greeting_and_closing_has_no_quote(closing: str) -> None:
-    assert reports.customer_paragraph(f"Hi,\n\n{closing}\n") == ""
-    assert reports.customer_paragraph(f"Hi,\n\nReal words here.\n\n{closing}\n") == (
+    assert insight.customer_paragraph(f"Hi,\n\n{closing}\n") == ""
+    assert insight.customer_paragraph(f"Hi,\n\nReal words here.\n\n{closing}\n") == (
         "Real words here."
     )
 
@@ -790,7 +790,7 @@ def test_display_copies_are_sanitised() -> None:
         subject=evil,
     )
     bodies = {thread.messages[0].rowid: evil + "\n"}
-    result = reports.voice([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
+    result = insight.voice([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
     assert result.requests[0].quotes[0].text == evil.strip()  # the decoded original
     shown = result.sanitized()
     quote = shown.requests[0].quotes[0]
@@ -798,7 +798,7 @@ def test_display_copies_are_sanitised() -> None:
         assert not has_unsafe(text)
     report = _report([thread]).sanitized()
     assert not any(has_unsafe(t.tag) for t in report.tags)
-    digest = reports.digest([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
+    digest = insight.digest([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
     item = digest.sanitized().groups[0].items[0]
     assert not has_unsafe(item.subject) and not has_unsafe(item.text)
 

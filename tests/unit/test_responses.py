@@ -1,4 +1,4 @@
-"""First-reply math and the awaiting queue (storage.responses): pure functions over rows."""
+"""First-reply math and the awaiting queue (storage.insight.responses): pure functions over rows."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.models import Address
-from storage.reports import ReportMessage, ReportThread, Team
-from storage.responses import (
+from storage.insight.people import Team
+from storage.insight.responses import (
     FirstReply,
     awaiting,
     build_responses,
@@ -18,6 +17,7 @@ from storage.responses import (
     percentile,
     stats,
 )
+from storage.models import Address, ReportMessage, ReportThread
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 TEAM = Team.from_addresses(["support@plotline.example", "maya@gmail.com"])
@@ -157,7 +157,7 @@ def test_format_duration() -> None:
 
 
 def test_the_lean_timeline_agrees_with_the_report_rows() -> None:
-    from storage.responses import awaiting_timeline
+    from storage.insight.responses import awaiting_timeline
 
     threads = [
         thread("a", [(CUSTOMER, timedelta(0)), (AGENT, timedelta(hours=1))]),

@@ -9,7 +9,7 @@ What counts as "has local text"
     Every thread speaks through one message, the one the insight quotes or excerpts:
 
     * ``voice`` and ``bugs_by_reach``: the thread's first message from a customer (a sender that
-      is not the team's, :class:`storage.reports.Team`); when only the team wrote, its first
+      is not the team's, :class:`storage.insight.people.Team`); when only the team wrote, its first
       message;
     * ``digest`` and ``skim``: the customer's first message inside the window (the excerpt).
 
@@ -25,17 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from storage.models import Coverage
-from storage.reports import (
-    BUG_TAG,
-    FEATURE_TAG,
-    ReportMessage,
-    ReportThread,
-    Team,
-    digest_message,
-    first_customer_message,
-    tagged_in_window,
-)
+from storage.insight.digest import digest_message
+from storage.insight.people import Team
+from storage.insight.voice import BUG_TAG, FEATURE_TAG, first_customer_message, tagged_in_window
+from storage.models import Coverage, ReportMessage, ReportThread
 
 __all__ = ["Mirrored", "bugs", "count", "digest", "speaking_message", "voice"]
 

@@ -1,6 +1,6 @@
 """First-reply times and the awaiting-reply queue: pure functions over ``Cache.report_rows``.
 
-Who is the team and who is a customer is :class:`storage.reports.Team`'s rule (the configured
+Who is the team and who is a customer is :class:`storage.insight.people.Team`'s rule (the configured
 ``team_addresses``, each account's ``address``, and everyone at their non-free-mail domains);
 a message with no sender address counts for neither side.
 
@@ -25,8 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.models import Granularity, TagKind
-from storage.reports import ReportThread, Team, period_start, period_starts
+from storage.insight.people import Team
+from storage.insight.periods import period_start, period_starts
+from storage.models import Granularity, ReportThread, TagKind
 from storage.tags import tag_kind
 
 __all__ = [

@@ -10,7 +10,7 @@ server) and turns the stored rows into ``models.SavedQuote`` here. Three jobs:
   (thread e3c595ccfd25)`` (the company is left out for free-mail senders);
 * :func:`prefer_saved` puts saved quotes first in the voice of the customer: each request shows
   the quotes saved on its threads (newest threads first), then the extracted ones from customers
-  not quoted yet, at most :data:`storage.reports.VOICE_QUOTES` in all.
+  not quoted yet, at most :data:`storage.insight.voice.VOICE_QUOTES` in all.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
+from storage.insight.paragraphs import shorten
+from storage.insight.people import company_domain
+from storage.insight.voice import VOICE_QUOTES
 from storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
-from storage.reports import VOICE_QUOTES, company_domain, shorten
 from storage.sanitize import sanitize_line
 from storage.user.records import StoredQuote
 
