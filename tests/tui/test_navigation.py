@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.widgets.thread_list import PAGE_SIZE
+from tui.widgets.thread_pages import PAGE_SIZE
 
 
 async def test_cursor_moves_and_the_thread_follows(make_app: AppFactory) -> None:

@@ -19,7 +19,8 @@ from storage.models import ThreadQuery, ThreadSummary
 from tests.tui.conftest import main_screen, settle
 from tests.tui.fakes import NOW, FakeService
 from tui.app import SupportMailApp
-from tui.widgets.thread_list import PAGE_SIZE, PREFETCH_ROWS, READ_AHEAD_PAGES, ThreadList
+from tui.widgets.thread_list import ThreadList
+from tui.widgets.thread_pages import PAGE_SIZE, PREFETCH_ROWS, READ_AHEAD_PAGES
 
 SIZE = (120, 40)
 CHIP = " bug "

@@ -12,7 +12,7 @@ tag picker), ``quotes``, ``day`` (the customer day), ``notes`` (and ``$EDITOR``)
 ``answering`` (reply and forward, ``tui.screens.answer``). The screen keeps the composition,
 the layout, the bindings (``tui.screens.main_bindings``; each ``action_*`` here is a one-line
 delegation to its controller) and the dispatch of its widgets' messages. The list's page reads
-(fast local sqlite) run on the UI thread inside ``ThreadList._fetch_page``; every blocking
+(fast local sqlite) run on the UI thread inside ``ThreadPages.fetch``; every blocking
 service call runs in a controller's thread worker.
 """
 
