@@ -145,11 +145,11 @@ class Attachments:
         from storage.service import ServiceError
 
         if self._demo_raw is None:
-            from storage import demo
+            from storage.demo import generator
             from storage.mime.envelope import parse_envelope
 
             self._demo_raw = {}
-            for msg in demo.demo_messages(self.service.clock()):
+            for msg in generator.demo_messages(self.service.clock()):
                 self._demo_raw.setdefault(parse_envelope(msg.raw).message_id, msg.raw)
         raw = self._demo_raw.get(row.message_id)
         if raw is None:

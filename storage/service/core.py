@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Self
 from storage import insight
 from storage.cache import Cache, FolderState, MessageRow
 from storage.copies import CopyKey, envelope_copy_key
-from storage.demo_account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
+from storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from storage.instance import WindowLock, WindowLockError
 from storage.message import Body, parse_body, parse_envelope, per_message
 from storage.models import Address, SyncResult
@@ -195,13 +195,13 @@ class ServiceCore:
             clock=(lambda: moment) if now is not None else None,
         )
         if not service.cache.has_messages(DEMO_ACCOUNT):
-            from storage import demo  # builds the mail: imported only to load it
+            from storage.demo import generator  # builds the mail: imported only to load it
 
-            service._load_demo(demo.demo_messages(moment), demo.demo_notes(moment))
+            service._load_demo(generator.demo_messages(moment), generator.demo_notes(moment))
         return service
 
     def _load_demo(self, messages: Sequence[object], notes: dict[str, str]) -> None:
-        from storage.demo import DemoMessage
+        from storage.demo.generator import DemoMessage
 
         uids: dict[str, int] = {}
         bodies: list[tuple[str, int, Body]] = []

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from storage.demo import DEMO_ACCOUNT, DemoMessage
+from storage.demo.account import DEMO_ACCOUNT
+from storage.demo.generator import DemoMessage
 from storage.service import Service
 
 __all__ = ["load_hostile"]

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from storage import demo
-from storage.demo_account import DEMO_ADDRESS
+from storage.demo.account import DEMO_ADDRESS
+from storage.demo.generator import demo_messages
 from tests.dovecot import MailUser
 from tui.cli import run
 
@@ -35,7 +35,7 @@ def _cli(config: Path, data: Path, *args: str) -> str:
 
 def _seed_demo(user: MailUser) -> int:
     groups: dict[tuple[str, tuple[str, ...]], list[bytes]] = defaultdict(list)
-    for message in demo.demo_messages(NOW):
+    for message in demo_messages(NOW):
         groups[(message.folder, message.flags)].append(message.raw)
     user.create_folder("Sent")
     return sum(user.seed(folder, raws, flags) for (folder, flags), raws in groups.items())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.demo import DEMO_ACCOUNT, DEMO_ADDRESS, DemoMessage, demo_messages, demo_notes
+from storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS
+from storage.demo.generator import DemoMessage, demo_messages, demo_notes
 
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 SEEN = "\\Seen"
@@ -379,6 +381,22 @@ def test_same_now_gives_identical_bytes(messages: list[DemoMessage]) -> None:
     assert demo_messages(naive) == messages
 
 
+DEMO_SHA256 = "02d6ce0acd03cc791d5b4c374a22d1ef6cd40ed824ead5a5c639bdf8c0364653"
+"""The demo at ``NOW``: folders, flags, raw bytes and notes, as the single-module generator wrote
+them before it became the package ``storage.demo``. A refactor keeps it; a deliberate change to
+the demo's mail updates it (and the snapshots that show the demo)."""
+
+
+def test_demo_bytes_are_pinned(messages: list[DemoMessage]) -> None:
+    digest = hashlib.sha256()
+    for m in messages:
+        digest.update(repr((m.folder, m.flags)).encode())
+        digest.update(m.raw)
+    for root, note in sorted(demo_notes(NOW).items()):
+        digest.update(root.encode() + b"\0" + note.encode() + b"\0")
+    assert digest.hexdigest() == DEMO_SHA256
+
+
 def test_other_now_moves_dates_not_content(messages: list[DemoMessage]) -> None:
     later = demo_messages(NOW + timedelta(days=30))
     assert 0.9 * len(messages) <= len(later) <= 1.1 * len(messages)
@@ -386,7 +404,7 @@ def test_other_now_moves_dates_not_content(messages: list[DemoMessage]) -> None:
 
 
 def test_package_data_is_small() -> None:
-    data_dir = Path(__file__).resolve().parents[2] / "storage" / "demo_data"
+    data_dir = Path(__file__).resolve().parents[2] / "storage" / "demo" / "data"
     files = [f for f in data_dir.iterdir() if f.is_file()]
     assert files
     assert sum(f.stat().st_size for f in files) < 1_500_000

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.demo_account import DEMO_ACCOUNT, reset_demo
+from storage.demo.account import DEMO_ACCOUNT, reset_demo
 from storage.service import Service, ServiceError
 from tui.cli import build_parser
 

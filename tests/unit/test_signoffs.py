@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.demo import demo_messages
+from storage.demo.generator import demo_messages
 from storage.insight.paragraphs import customer_paragraph, customer_paragraphs
 from storage.insight.people import Team
 from storage.mime.body import parse_body

@@ -1,6 +1,6 @@
-"""Whose the bundled demo mailbox is, and starting it afresh. Apart from ``storage.demo``, which
-builds that mail and is imported only when an empty demo cache needs it (it costs a warm start
-~15 ms to import)."""
+"""Whose the bundled demo mailbox is, and starting it afresh. Apart from
+``storage.demo.generator``, which builds that mail and is imported only when an empty demo cache
+needs it (it costs a warm start ~15 ms to import)."""
 
 from __future__ import annotations
 
