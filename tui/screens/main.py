@@ -9,7 +9,7 @@ each owning its state, thread workers and messages): ``reader`` (the previewed a
 thread), ``triage`` (tag edits and the store queue), ``read_marks``, ``tag_catalog`` (and the
 tag picker), ``quotes``, ``day`` (the customer day), ``notes`` (and ``$EDITOR``), ``views``
 (views, local and server search, report, skim), ``sync`` (the live mirror and the push), and
-``answering`` (reply and forward, ``tui.screens.answer``). The screen keeps the composition,
+``answering`` (reply and forward). The screen keeps the composition,
 the layout, the bindings (``tui.screens.main_bindings``; each ``action_*`` here is a one-line
 delegation to its controller) and the dispatch of its widgets' messages. The list's page reads
 (fast local sqlite) run on the UI thread inside ``ThreadPages.fetch``; every blocking
@@ -29,10 +29,9 @@ from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import Worker, WorkerState
 
 from storage.models import TagInfo, ThreadSummary
-from tui.controllers.base import error_text
+from tui.controllers.answering import Answering
 from tui.controllers.catalog import TagCatalog
 from tui.controllers.day import DayController
 from tui.controllers.notes import NoteController
@@ -43,7 +42,7 @@ from tui.controllers.sync import SyncController
 from tui.controllers.triage import TriageQueue
 from tui.controllers.views import ViewController, ViewName
 from tui.keynames import binding_keys, speak
-from tui.screens.answer import Answering, AnswerKind
+from tui.screens.answer import AnswerKind
 from tui.screens.day import DayBar
 from tui.screens.main_bindings import MAIN_BINDINGS
 from tui.startup import after_first_frame
@@ -113,7 +112,7 @@ class MainScreen(Screen[None]):
         self.views = ViewController(self)
         self.sync = SyncController(self, poll_seconds=poll_seconds)
         self.answering = Answering(self)
-        """Reply, reply-all and forward (``tui.screens.answer``)."""
+        """Reply, reply-all and forward (``tui.controllers.answering``)."""
 
     # -- composition -------------------------------------------------------------------------
 
@@ -128,7 +127,7 @@ class MainScreen(Screen[None]):
                 yield SidePanel(id="side")
         yield StatusBar(id="status")
         yield from (self.reader, self.triage, self.read_marks, self.tag_catalog, self.quotes)
-        yield from (self.day, self.notes, self.views, self.sync)
+        yield from (self.day, self.notes, self.views, self.sync, self.answering)
 
     @property
     def thread_list(self) -> ThreadList:
@@ -248,12 +247,6 @@ class MainScreen(Screen[None]):
             self.message_view.focus()
         else:
             self.thread_list.focus()
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        """The screen's own workers (the answer flow's); each controller hears its own."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.status.hint = f"{event.worker.name}: {error_text(event.worker.error)}"
 
     # -- navigation --------------------------------------------------------------------------
 
