@@ -36,8 +36,9 @@ __all__ = ["SyncController"]
 class SyncController(Controller):
     """The live mirror, the sync key, the push after edits, and the connection state."""
 
-    def __init__(self, main: MainScreen, *, poll_seconds: float) -> None:
+    def __init__(self, main: MainScreen) -> None:
         super().__init__(main)
+        poll_seconds = main.options.poll_seconds
         self.live = LiveController(
             self, main.service, poll_seconds=poll_seconds, after_sync=self._after_sync
         )

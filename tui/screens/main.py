@@ -110,7 +110,7 @@ class MainScreen(Screen[None]):
         self.day = DayController(self)
         self.notes = NoteController(self)
         self.views = ViewController(self)
-        self.sync = SyncController(self, poll_seconds=poll_seconds)
+        self.sync = SyncController(self)
         self.answering = Answering(self)
         """Reply, reply-all and forward (``tui.controllers.answering``)."""
 
