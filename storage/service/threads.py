@@ -45,11 +45,15 @@ class ThreadsFacade(ServiceCore):
         out = [self._summary(row, notes, pending) for row in rows]
         return out if raw else [s.sanitized() for s in out]
 
-    def count_threads(self, query: ThreadQuery | None = None) -> int:
+    def count_threads(self, query: ThreadQuery | None = None, *, at_most: int | None = None) -> int:
+        """How many threads ``query`` lists. With ``at_most``: the count when it is at most
+        that, else ``at_most + 1`` (more than ``at_most``; a search's common word then costs
+        a few milliseconds instead of mapping every match)."""
         q = query or ThreadQuery()
         if q.awaiting:
-            return self.answers.count_awaiting(q)
-        return self.cache.count_threads(self.account, q, self._keywords(q.tags))
+            count = self.answers.count_awaiting(q)
+            return count if at_most is None else min(count, at_most + 1)
+        return self.cache.count_threads(self.account, q, self._keywords(q.tags), at_most=at_most)
 
     def search_server(self, text: str) -> ServerSearch:
         """Search every configured folder on the server for messages holding every word of

@@ -291,10 +291,11 @@ class FakeService:
             rows = rows[: q.limit]
         return rows if raw else [s.sanitized() for s in rows]
 
-    def count_threads(self, query: ThreadQuery | None = None) -> int:
+    def count_threads(self, query: ThreadQuery | None = None, *, at_most: int | None = None) -> int:
         q = query or ThreadQuery()
         self.calls.append(("count_threads", q))
-        return len(self._matching(q))
+        count = len(self._matching(q))
+        return count if at_most is None else min(count, at_most + 1)
 
     def _resolve(self, ref: str) -> str:
         if ref not in self.threads:

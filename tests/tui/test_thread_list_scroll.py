@@ -14,11 +14,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+import pytest
+
 from keymaps import load_keymap
 from storage.models import ThreadQuery, ThreadSummary
-from tests.tui.conftest import main_screen, settle
+from tests.tui.conftest import main_screen, settle, wait_until
 from tests.tui.fakes import NOW, FakeService
 from tui.app import SupportMailApp
+from tui.widgets import thread_list as thread_list_module
 from tui.widgets.thread_list import ThreadList
 from tui.widgets.thread_pages import PAGE_SIZE, PREFETCH_ROWS, READ_AHEAD_PAGES
 
@@ -217,3 +220,66 @@ async def test_a_reload_before_the_late_count_makes_it_moot() -> None:
         await settle(pilot)
         assert sum(1 for name, _q in service.calls if name == "count_threads") == counts
         assert thread_list.count == total
+
+
+class SlowCountService(RecordingService):
+    """Holds a worker's exact count of a search (``count_threads`` without ``at_most``) until
+    released."""
+
+    def __init__(self, threads: int) -> None:
+        super().__init__(threads)
+        self.count_gate = threading.Event()
+
+    def count_threads(self, query: ThreadQuery | None = None, *, at_most: int | None = None) -> int:
+        worker = threading.current_thread() is not threading.main_thread()
+        if worker and query is not None and query.search and at_most is None:
+            self.count_gate.wait(5)
+        return super().count_threads(query, at_most=at_most)
+
+
+async def test_a_search_shows_more_than_the_preview_then_its_exact_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search matching more threads than ``COUNT_PREVIEW`` shows ``(N+)`` first (a count
+    that stops there), then the exact count from the worker; the list keeps its first page
+    meanwhile."""
+    monkeypatch.setattr(thread_list_module, "COUNT_PREVIEW", PAGE_SIZE + 20)
+    service = SlowCountService(threads=PAGE_SIZE * 3 + 7)
+    total = service.count_threads(ThreadQuery(search="example"))
+    assert total > PAGE_SIZE + 20
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await settle(pilot)
+        await pilot.press("slash", *"example", "enter")
+        shown = f'search "example" ({PAGE_SIZE + 20}+)'
+        await wait_until(
+            pilot, lambda: shown in str(screen.status.render()), "the preview", then_settle=False
+        )
+        assert screen.status.count == PAGE_SIZE + 20
+        assert not screen.thread_list.count_known
+        service.count_gate.set()
+        await wait_until(pilot, lambda: screen.status.count == total, "the exact count")
+        assert screen.thread_list.count_known
+        assert screen.thread_list.count == total
+        assert screen.status.count == total
+        assert not screen.status.count_more
+        assert f'search "example" ({total})' in str(screen.status.render())
+
+
+async def test_a_search_below_the_preview_is_counted_once() -> None:
+    service = SlowCountService(threads=PAGE_SIZE * 3 + 7)
+    service.count_gate.set()
+    total = service.count_threads(ThreadQuery(search="example"))
+    assert PAGE_SIZE < total <= thread_list_module.COUNT_PREVIEW
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await settle(pilot)
+        service.calls.clear()
+        await pilot.press("slash", *"example", "enter")
+        await wait_until(pilot, lambda: screen.thread_list.count_known, "the count")
+        assert screen.status.count == total
+        assert not screen.status.count_more
+    counts = [q for name, q in service.calls if name == "count_threads" and q.search == "example"]
+    assert len(counts) == 1  # the bounded count was exact: no second, full count

@@ -119,3 +119,25 @@ def test_short_words_match_subjects_and_people_only() -> None:
     assert subjects("the zq") == ["Login fine zq"]  # long words in bodies, short in subjects
     assert subjects("export zq") == []
     assert subjects("bo2") == ["Export broken"]  # three characters: the index, people too
+
+
+COUNTED = [
+    *QUERIES,
+    ThreadQuery(search="the", unread=True),
+    ThreadQuery(search="you", tags=("category:bug",)),
+    ThreadQuery(search="the ok"),  # a short word: matched in subjects and people
+    ThreadQuery(search="ok"),  # short words only: no index lookup
+    ThreadQuery(),
+]
+
+
+@pytest.mark.parametrize("query", COUNTED, ids=lambda q: f"{q.search}-{q.unread}-{q.tags}")
+def test_a_count_up_to_a_bound_is_exact_below_it_and_one_more_above(
+    service: Service, query: ThreadQuery
+) -> None:
+    """``count_threads(at_most=n)``: the exact count when it is at most n, else n + 1 (the
+    TUI's "(1000+)" preview), with the same filters as the exact count."""
+    exact = service.count_threads(query)
+    for bound in sorted({0, 1, 2, max(exact - 1, 0), exact, exact + 1, 1000}):
+        service.cache._local.hits = None
+        assert service.count_threads(query, at_most=bound) == min(exact, bound + 1), bound

@@ -208,6 +208,7 @@ class MainScreen(Screen[None]):
     @on(ThreadList.Counted)
     def _counted(self, message: ThreadList.Counted) -> None:
         self.status.count = message.count
+        self.status.count_more = message.more
 
     @on(ThreadList.CursorMoved)
     def _cursor_moved(self, event: ThreadList.CursorMoved) -> None:

@@ -39,6 +39,9 @@ class StatusBar(Widget):
     """What the list shows: ``all``, ``untagged``, ``tag team:billing``, ``search "x"``..."""
     count: reactive[int | None] = reactive[int | None](0)
     """Threads in the view (None: not counted yet)."""
+    count_more: reactive[bool] = reactive(False)
+    """More than ``count`` threads are in the view (a search still counting); shown as
+    ``(1000+)``. A new ``count`` clears it."""
     connection: reactive[Connection] = reactive[Connection]("online")
     """``online``, ``offline``, ``syncing`` or ``local`` (the demo: nothing to sync)."""
     progress: reactive[str] = reactive("")
@@ -63,6 +66,12 @@ class StatusBar(Widget):
     def watch_pending(self, value: int) -> None:
         self.set_class(value > 0, "-pending")
 
+    def watch_count(self) -> None:
+        self.count_more = False
+
+    def _count_text(self) -> str:
+        return f"{self.count}+" if self.count_more else str(self.count)
+
     def render(self) -> Content:
         state = self.connection
         if state == "syncing" and self.progress:
@@ -75,7 +84,9 @@ class StatusBar(Widget):
             (f" {safe(self.account)} ", self._style("account")),
             " ",
             (
-                safe(self.view) if self.count is None else f"{safe(self.view)} ({self.count})",
+                safe(self.view)
+                if self.count is None
+                else f"{safe(self.view)} ({self._count_text()})",
                 self._style("view"),
             ),
             " · ",

@@ -40,6 +40,10 @@ from tui.widgets.thread_rows import RowPainter
 if TYPE_CHECKING:
     from storage.service import Service
 
+COUNT_PREVIEW = 1000
+"""A search's count first stops at this many threads: more are shown as ``(1000+)`` within
+milliseconds, while the exact count (every match mapped to its thread) runs on."""
+
 
 class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
     """Virtual list of threads with a cursor and a multi-selection."""
@@ -87,11 +91,13 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
             self.summary = summary
 
     class Counted(Message):
-        """The view's thread count is known (after a reload that counted later)."""
+        """The view's thread count is known (after a reload that counted later); ``more``:
+        only that more than ``count`` threads match (a search still counting)."""
 
-        def __init__(self, count: int) -> None:
+        def __init__(self, count: int, *, more: bool = False) -> None:
             super().__init__()
             self.count = count
+            self.more = more
 
     class SelectionChanged(Message):
         """Threads were selected or unselected (``count``: how many are selected now)."""
@@ -108,13 +114,17 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
             self.error = error
 
     class _CountRead(Message, bubble=False):
-        """A count worker's result (``count`` None: it failed with ``error``)."""
+        """A count worker's result (``count`` None: it failed with ``error``; ``more``: a
+        preview, more than ``count`` threads match and the exact count follows)."""
 
-        def __init__(self, generation: int, count: int | None, error: str | None) -> None:
+        def __init__(
+            self, generation: int, count: int | None, error: str | None, *, more: bool = False
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.count = count
             self.error = error
+            self.more = more
 
     class _PagesRead(Message, bubble=False):
         """Pages a read-ahead worker read, ``rows`` None when it failed (dropped when the view
@@ -212,7 +222,10 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _count_in_worker(self, generation: int, query: ThreadQuery) -> None:
         try:
-            count = self._service.count_threads(query)
+            count = self._service.count_threads(query, at_most=COUNT_PREVIEW)
+            if count > COUNT_PREVIEW:
+                self.post_message(self._CountRead(generation, COUNT_PREVIEW, None, more=True))
+                count = self._service.count_threads(query)
         except Exception as exc:  # any backend failure becomes one status line
             self.post_message(self._CountRead(generation, None, str(exc) or type(exc).__name__))
             return
@@ -222,6 +235,9 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
     def _count_read(self, message: _CountRead) -> None:
         if message.generation != self._rows.generation or not self._counting:
             return  # reloaded meanwhile
+        if message.more and message.count is not None:
+            self.post_message(self.Counted(message.count, more=True))
+            return  # the exact count follows
         self._counting = False
         if message.count is None:
             self.post_message(self.LoadFailed(message.error or "counting failed"))
