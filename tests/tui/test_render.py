@@ -9,17 +9,15 @@ from textual.style import Style
 
 from tests.tui.fakes import NOW, make_threads
 from tui.render import (
-    BodyStyles,
     RowLayout,
     RowStyles,
-    body_content,
     canonical_guess,
     date_column,
     format_size,
-    split_body,
     tag_label,
     thread_row,
 )
+from tui.render_body import BodyStyles, body_content, split_body
 from tui.screens.triage import EditBatch, ThreadEdit, UndoStack, apply_edit, plan_toggle, tag_state
 
 

@@ -19,13 +19,13 @@ from textual.style import Style
 from textual.widgets import Static
 
 from storage.models import Address, MessageView, ThreadDetail
-from tui.render import (
+from tui.render import safe
+from tui.render_body import (
     BodyStyles,
     HeaderStyles,
     attachments_content,
     body_content,
     message_header,
-    safe,
 )
 
 
