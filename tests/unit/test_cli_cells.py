@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.cli_output import cell_width, clip, pad
+from tui.cli.output import cell_width, clip, pad
 
 
 @pytest.mark.parametrize(

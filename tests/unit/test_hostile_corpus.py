@@ -16,7 +16,7 @@ from storage.sanitize import sanitize_line, sanitize_text
 from storage.service import Service
 from tests.corpus import load_hostile
 from tests.corpus.generators import corpus, whatwg_charsets
-from tui.cli import detail_json, thread_json
+from tui.cli.threads import detail_json, thread_json
 
 HANG_BOUND = 10.0
 """Seconds: only a hang (or a quadratic blow-up) exceeds this; not a speed assertion."""

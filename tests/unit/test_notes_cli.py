@@ -23,7 +23,7 @@ import pytest
 from storage.service import Service
 from storage.threads import thread_id
 from tui.cli import run
-from tui.cli_notes import UNMATCHED_HEADING
+from tui.cli.notes import UNMATCHED_HEADING
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 GONE = "gone-1@customer.example"

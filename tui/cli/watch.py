@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from storage.models import LiveEvent
 from storage.service import Service, ServiceError
 from storage.settings import config_path, load_settings
-from tui.cli_output import PROG
+from tui.cli.output import PROG
 
 __all__ = ["WATCH_COMMANDS", "add_watch_parser", "cmd_watch"]
 

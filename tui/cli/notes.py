@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from storage.service import NoteEntry, Service
-from tui.cli_output import clip, dump_json, pad
+from tui.cli.output import clip, dump_json, pad
 
 UNMATCHED_HEADING = "Unmatched notes (thread not in the cache; kept, never deleted):"
 

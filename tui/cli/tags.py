@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from storage.models import TagInfo
 from storage.service import CatalogInputError, Service
 from storage.tags import TagError, canonical_tag
-from tui.cli_output import PROG, UsageError, clip, dump_json, pad
+from tui.cli.output import PROG, UsageError, clip, dump_json, pad
 
 __all__ = ["TAGS_COMMANDS", "add_tags_parser", "cmd_tags", "tag_json"]
 
@@ -32,7 +32,7 @@ _CLEAR = ("", "none", "-")
 
 
 def add_tags_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    from tui.cli_output import Parser
+    from tui.cli.output import Parser
 
     p = sub.add_parser(
         "tags",

@@ -1,7 +1,7 @@
 """The answering commands of ``supportmail``: responses, reply, forward and drafts.
 
 ``tui.cli`` registers them with :func:`add_answer_parsers` and dispatches through the
-``ANSWER_COMMANDS`` table; the first-reply report's printing is in ``tui.cli_responses``.
+``ANSWER_COMMANDS`` table; the first-reply report's printing is in ``tui.cli.responses``.
 
 ``reply``/``forward`` open ``$VISUAL``/``$EDITOR`` on the draft (header block + body), then ask
 ``Send? [y/N]`` (``--yes`` does not ask). An unchanged text sends nothing; "no" keeps the text
@@ -22,8 +22,8 @@ from storage.dates import relative_label
 from storage.replying import Composed
 from storage.sanitize import sanitize_line
 from storage.service import Service, ServiceError
-from tui.cli_output import PROG, UsageError, clip, dump_json, pad
-from tui.cli_responses import add_responses_parser, cmd_responses
+from tui.cli.output import PROG, UsageError, clip, dump_json, pad
+from tui.cli.responses import add_responses_parser, cmd_responses
 
 STATE_LABEL = {
     "draft": "draft",

@@ -1,13 +1,15 @@
 """Shared pieces of the ``supportmail`` command line: errors, the argument parser class, and
-output helpers (JSON, clipping, sizes). Used by ``tui.cli`` and ``tui.cli_insight``."""
+output helpers (JSON, clipping, sizes, dates, Markdown escaping) the command modules share."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import unicodedata
+from datetime import datetime
 from typing import NoReturn, TextIO
 
+from storage.dates import parse_when
 from storage.models import (
     Address,
     ThreadSummary,
@@ -97,3 +99,36 @@ def size_text(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KB"
     return f"{n / (1024 * 1024):.1f} MB"
+
+
+def when_option(service: Service, text: str | None, option: str) -> datetime | None:
+    """``text`` (an option's WHEN) as a moment, None when not given; a bad one is a usage error."""
+    if not text:
+        return None
+    try:
+        return parse_when(text, service.now())
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def ymd(dt: datetime) -> str:
+    """``2026-08-01``."""
+    return dt.strftime("%Y-%m-%d")
+
+
+def moment(dt: datetime) -> str:
+    """The day, with the time when it is not midnight."""
+    return dt.strftime("%Y-%m-%d %H:%M") if (dt.hour, dt.minute) != (0, 0) else ymd(dt)
+
+
+def md_escape(text: str) -> str:
+    """Text for a Markdown line or table cell: characters Markdown would act on are escaped."""
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return "\\" + text if text.startswith(("#", "+", "-", "=")) else text
+
+
+def sender_label(sender: Address, company: str | None) -> str:
+    """A sender's name (or address), with the company when known."""
+    name = sender.name or sender.addr
+    return f"{name} ({company})" if company else name

@@ -15,7 +15,7 @@ from storage.insight.responses import ResponseReport, ResponseStats, format_dura
 from storage.models import ThreadSummary
 from storage.sanitize import sanitize_line
 from storage.service import Service
-from tui.cli_output import UsageError, dump_json
+from tui.cli.output import UsageError, dump_json
 
 
 def waiting_json(summary: ThreadSummary) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import sys
 
 from storage.models import ThreadQuery
 from storage.service import Service
-from tui.cli_output import PROG, UsageError
+from tui.cli.output import PROG, UsageError
 
 
 def server_query(service: Service, query: ThreadQuery) -> ThreadQuery:

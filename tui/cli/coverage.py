@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from storage.dates import to_iso
 from storage.models import BugReach, Coverage, Digest
-from tui.cli_output import address_json
+from tui.cli.output import address_json
 
 QUOTES = "quotes from"
 """What voice takes from the threads."""

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from storage.sanitize import sanitize_line
 from storage.service import Service
-from tui.cli_output import UsageError, clip, dump_json, positive_int, size_text
+from tui.cli.output import UsageError, clip, dump_json, positive_int, size_text
 
 __all__ = ["FILES_COMMANDS", "add_files_parsers"]
 

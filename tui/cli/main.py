@@ -1,0 +1,101 @@
+"""The ``supportmail`` command: the scriptable CLI over ``storage.service``.
+
+Exit codes: 0 success; 1 a runtime failure (server, lock, unknown thread); 2 bad usage or config.
+Every failure prints exactly one line on stderr. Human output is sanitised for the terminal (mail
+is untrusted); ``--json`` output holds the decoded text as valid UTF-8.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from storage.service import ServiceError
+from storage.settings import ConfigError
+from tui import logfile
+from tui.cli.answer import ANSWER_COMMANDS
+from tui.cli.day import DAY_COMMANDS
+from tui.cli.digest import DIGEST_COMMANDS
+from tui.cli.files import FILES_COMMANDS
+from tui.cli.notes import NOTES_COMMANDS
+from tui.cli.opening import launch_tui, open_service
+from tui.cli.output import (
+    PROG,
+    UsageError,
+)
+from tui.cli.parser import build_parser
+from tui.cli.quotes import QUOTE_COMMANDS
+from tui.cli.report import REPORT_COMMANDS
+from tui.cli.tags import TAGS_COMMANDS
+from tui.cli.threads import cmd_mark, cmd_note, cmd_show, cmd_sync, cmd_tag, cmd_threads
+from tui.cli.watch import WATCH_COMMANDS
+
+COMMANDS = {
+    "sync": cmd_sync,
+    "threads": cmd_threads,
+    "show": cmd_show,
+    "tag": cmd_tag,
+    "note": cmd_note,
+    **TAGS_COMMANDS,
+    **FILES_COMMANDS,
+    "read": cmd_mark,
+    "unread": cmd_mark,
+    **NOTES_COMMANDS,
+    **REPORT_COMMANDS,
+    **DIGEST_COMMANDS,
+    **QUOTE_COMMANDS,
+    **DAY_COMMANDS,
+    **ANSWER_COMMANDS,
+    **WATCH_COMMANDS,
+}
+
+
+def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code. Errors are one line on stderr."""
+    stdout = out or sys.stdout
+    parser = build_parser()
+    log: Path | None = None
+    try:
+        args = parser.parse_args(argv)
+        log = logfile.setup(debug=getattr(args, "debug", False))
+        if args.command in (None, "demo"):
+            return launch_tui(args, stdout)  # the UI enables the collector after a frame
+        gc.enable()  # off while ``tui.launch`` started up; a long sync needs it
+        service = open_service(args)
+        notice = service.take_notice()
+        if notice:
+            print(f"{PROG}: {notice}", file=sys.stderr)
+        try:
+            return COMMANDS[args.command](service, args, stdout)
+        finally:
+            service.close()
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"{PROG}: config error: {exc}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        logfile.log_failure(str(exc), exc, name="cli")
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `supportmail threads | head`: the reader went away; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        logfile.log_failure("unexpected error", exc, name="cli")
+        where = log if log is not None else "no log file could be opened"
+        print(
+            f"{PROG}: unexpected error: {exc or type(exc).__name__} (details: {where})",
+            file=sys.stderr,
+        )
+        return 1
