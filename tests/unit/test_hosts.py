@@ -13,7 +13,7 @@ from storage.settings import ConfigError, load_settings
 
 def test_every_layer_uses_the_one_rule() -> None:
     assert login.is_loopback is hosts.is_loopback
-    assert settings.is_loopback is hosts.is_loopback
+    assert settings.loading.is_loopback is hosts.is_loopback
     assert smtp_config.is_loopback is hosts.is_loopback
 
 

@@ -12,7 +12,6 @@ import keyring.errors
 import platformdirs
 import pytest
 
-from storage import settings
 from storage.settings import (
     AccountConfig,
     BodiesSetting,
@@ -22,6 +21,7 @@ from storage.settings import (
     data_dir,
     get_password,
     load_settings,
+    passwords,
 )
 
 ACCOUNT = """\
@@ -546,7 +546,7 @@ def test_password_command_runs_without_a_shell(tmp_path: Path) -> None:
 
 
 def test_password_command_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(settings, "PASSWORD_COMMAND_TIMEOUT", 0.2)
+    monkeypatch.setattr(passwords, "PASSWORD_COMMAND_TIMEOUT", 0.2)
     with pytest.raises(PasswordError, match=r"did not finish within 0\.2 s"):
         get_password(account(password_command="sleep 5"))
 
