@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from storage.imap.tlspin import FINGERPRINT_EXAMPLE
 from storage.settings import values
 from storage.settings.model import BodiesSetting, TlsMode
-from storage.imap.tlspin import FINGERPRINT_EXAMPLE
 
 __all__ = ["ACCOUNT", "SCHEMA", "SMTP", "TOP", "Key", "names"]
 
