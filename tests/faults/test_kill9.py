@@ -98,6 +98,8 @@ MEMBERSHIP_BUGS = bool(KNOWN_BUGS & {"thread rows", "partial thread"})
 
 CLI_ROUNDS, CLI_SECONDS = 200, 150.0
 TUI_ROUNDS, TUI_SECONDS = 200, 240.0
+# At least this many rounds however slow the machine: the time budget only stops extra rounds.
+TUI_MIN_ROUNDS = 100
 CHECK_EVERY = 25
 """Rounds between two mid-way checks (confirmed edits are in the outbox or on the server)."""
 WAIT = 20.0
@@ -606,7 +608,7 @@ class TuiRounds:
         _poll(self.app, lambda s: s.pending == 0, "the push")
 
 
-@pytest.mark.timeout(TUI_SECONDS + 180)
+@pytest.mark.timeout(4 * TUI_SECONDS + 180)
 def test_tui_kill9_rounds(tmux_app: TmuxApp, mail_user: MailUser, tmp_path: Path) -> None:
     seed = _seed()
     started = time.monotonic()
@@ -618,7 +620,9 @@ def test_tui_kill9_rounds(tmux_app: TmuxApp, mail_user: MailUser, tmp_path: Path
     shortcuts = {t["shortcut"]: t["name"] for t in catalog if t["shortcut"] and len(t["name"]) < 20}
     rounds = TuiRounds(tmux_app, box, config, data, random.Random(seed), shortcuts)
     deadline = time.monotonic() + TUI_SECONDS
-    while rounds.tally["rounds"] < TUI_ROUNDS and time.monotonic() < deadline:
+    while rounds.tally["rounds"] < TUI_ROUNDS and (
+        rounds.tally["rounds"] < TUI_MIN_ROUNDS or time.monotonic() < deadline
+    ):
         rounds.round()
         if rounds.tally["rounds"] % CHECK_EVERY == 0:
             _check_midway(box, data, rounds.intents, rounds.verdict, rounds.tally)
@@ -646,8 +650,8 @@ def test_tui_kill9_rounds(tmux_app: TmuxApp, mail_user: MailUser, tmp_path: Path
         **_held_back(t),
         "seconds": round(time.monotonic() - started, 1),
     }
-    assert t["rounds"] >= 100, f"only {t['rounds']} rounds in {TUI_SECONDS} s"
     _report("kill -9 TUI", seed, figures, verdict)
+    assert t["rounds"] >= TUI_MIN_ROUNDS
 
 
 # ---------------------------------------------------------------------------------------------
