@@ -33,6 +33,7 @@ from storage.insight.responses import format_duration, waited
 from storage.models import Address, ThreadSummary
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.tags import tag_kind
+from tui.units import first_customer
 
 TagKind = Literal["team", "category", "label"]
 
@@ -79,19 +80,8 @@ def canonical_guess(name: str) -> str:
 
 def customer_name(summary: ThreadSummary, is_team: Callable[[Address], bool]) -> str:
     """The first participant who is not on the team (else the first participant)."""
-    for person in summary.participants:
-        if not is_team(person):
-            return safe(person.display())
-    return safe(summary.participants[0].display()) if summary.participants else "(nobody)"
-
-
-def format_size(size: int) -> str:
-    """``512 B``, ``47.1 KB``, ``3.2 MB``."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    person = first_customer(summary, is_team)
+    return safe(person.display()) if person is not None else "(nobody)"
 
 
 def full_date(moment: datetime | None, now: datetime) -> str:

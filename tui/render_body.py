@@ -18,7 +18,8 @@ from textual.style import Style
 
 from storage.models import Address, Attachment, MessageView
 from storage.sanitize import sanitize_text
-from tui.render import ATTACHMENT_MARK, UNREAD_MARK, format_size, full_date, safe
+from tui.render import ATTACHMENT_MARK, UNREAD_MARK, full_date, safe
+from tui.units import format_size
 
 __all__ = [
     "BodyBlock",

@@ -13,12 +13,12 @@ from tui.render import (
     RowStyles,
     canonical_guess,
     date_column,
-    format_size,
     tag_label,
     thread_row,
 )
 from tui.render_body import BodyStyles, body_content, split_body
 from tui.screens.triage import EditBatch, ThreadEdit, UndoStack, apply_edit, plan_toggle, tag_state
+from tui.units import format_size
 
 
 def _row(width: int, **changes: object) -> str:

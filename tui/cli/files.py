@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 from storage.sanitize import sanitize_line
 from storage.service import Service
-from tui.cli.output import UsageError, clip, dump_json, positive_int, size_text
+from tui.cli.output import UsageError, clip, dump_json, positive_int
+from tui.units import format_size
 
 __all__ = ["FILES_COMMANDS", "add_files_parsers"]
 
@@ -65,7 +66,7 @@ def cmd_save(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         a = item.attachment.sanitized()
         out.write(
             f"saved {sanitize_line(str(item.path))}  "
-            f"(message {a.message}, {a.content_type}, {size_text(a.size)})\n"
+            f"(message {a.message}, {a.content_type}, {format_size(a.size)})\n"
         )
     return 0
 

@@ -16,6 +16,7 @@ from storage.models import (
 )
 from storage.sanitize import escape_json_controls
 from storage.service import Service
+from tui.units import first_customer
 
 PROG = "supportmail"
 DEMO_ACCOUNT = "demo"
@@ -45,10 +46,8 @@ def address_json(a: Address) -> dict[str, str]:
 
 
 def customer_name(service: Service, summary: ThreadSummary) -> str:
-    for person in summary.participants:
-        if not service.is_team_address(person):
-            return person.display()
-    return summary.participants[0].display() if summary.participants else ""
+    person = first_customer(summary, service.is_team_address)
+    return person.display() if person is not None else ""
 
 
 def cell_width(text: str) -> int:
@@ -91,14 +90,6 @@ def dump_json(value: object, out: TextIO) -> None:
     # (No indent: that switches json to its slow pure-Python encoder; pipe through `jq`.)
     text = escape_json_controls(json.dumps(value, ensure_ascii=False))
     out.write(text.encode("utf-8", "replace").decode("utf-8") + "\n")
-
-
-def size_text(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def when_option(service: Service, text: str | None, option: str) -> datetime | None:

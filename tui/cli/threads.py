@@ -26,10 +26,10 @@ from tui.cli.output import (
     customer_name,
     dump_json,
     pad,
-    size_text,
 )
 from tui.cli.responses import waiting_json, waiting_label
 from tui.cli.search import server_query
+from tui.units import format_size
 
 
 def thread_json(summary: ThreadSummary) -> dict[str, Any]:
@@ -164,7 +164,7 @@ def cmd_show(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         else:
             out.write("(body not available: not cached and the server could not be reached)\n")
         for a in m.attachments:
-            out.write(f"📎 {a.filename or '(unnamed)'}  {a.content_type}  {size_text(a.size)}\n")
+            out.write(f"📎 {a.filename or '(unnamed)'}  {a.content_type}  {format_size(a.size)}\n")
     return 0
 
 
