@@ -33,7 +33,7 @@ def _bare_ids(value: str) -> list[str]:
     ids: list[str] = []
     for token in value.split():
         token = token.strip(_BARE_ID_STRIP)
-        if "@" in token and token.count("@") == 1:
+        if token.count("@") == 1 and ">" not in token:  # "<" never gets here
             ident = _clean_id(token)
             if ident:
                 ids.append(ident)
