@@ -12,7 +12,7 @@ import socket
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from storage.message import (
@@ -250,6 +250,7 @@ def test_parse_message_ids(value: str, expected: tuple[str, ...]) -> None:
 
 
 @given(st.text(max_size=80))
+@example("0>@")
 def test_message_id_functions_never_raise(value: str) -> None:
     assert isinstance(normalize_message_id(value), str)
     ids = parse_message_ids(value)
