@@ -13,8 +13,9 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from storage.models import (
     Address,
@@ -27,13 +28,28 @@ from storage.models import (
     SyncResult,
     TagEditResult,
     TagInfo,
+    TagKind,
     ThreadDetail,
     ThreadQuery,
     ThreadSummary,
 )
+from storage.service.errors import NoteEntry
+from tests.tui.fake_facades import (
+    NOW,
+    FakeAnswers,
+    FakeAttachments,
+    FakeFacades,
+    FakeServiceError,
+)
 from tests.tui.fake_replies import FakeReplies
 
-NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+if TYPE_CHECKING:
+    from storage.imap import ImapConnection
+
+T = TypeVar("T")
+
+__all__ = ["NOW", "FakeLive", "FakeService", "FakeServiceError", "make_threads"]
+
 TEAM = Address("Acme Support", "support@acme.example")
 AGENT = Address("Dana Agent", "dana@acme.example")
 
@@ -97,11 +113,7 @@ def canonical(name: str) -> str:
     return text
 
 
-class FakeServiceError(Exception):
-    """What the fake raises where the real service raises ServiceError."""
-
-
-def _kind(name: str) -> str:
+def _kind(name: str) -> TagKind:
     if name.startswith("team:"):
         return "team"
     if name.startswith("category:"):
@@ -151,17 +163,6 @@ def make_threads(count: int = 40) -> list[ThreadSummary]:
     return out
 
 
-class FakeAnswers:
-    """``Service.answers`` as the TUI calls it (the fake lists awaiting threads itself)."""
-
-    def __init__(self) -> None:
-        self.warmed = 0
-
-    def waiting(self) -> list[object]:
-        self.warmed += 1
-        return []
-
-
 class FakeTagCatalog:
     """``Service.tag_catalog``: ``set`` edits the fake's catalog (descriptions, shortcuts)."""
 
@@ -190,8 +191,9 @@ class FakeTagCatalog:
         return next(t for t in svc.tags() if t.name == name), None
 
 
-class FakeService:
-    """In-memory ``Service``: list, count, thread, edit_tags, mark_read, notes, tags, sync."""
+class FakeService(FakeFacades):
+    """In-memory ``Service``: list, count, thread, edit_tags, mark_read, notes, tags, sync;
+    quotes, insight and the customer day come from ``FakeFacades``."""
 
     def __init__(self, threads: int = 40, *, demo: bool = True) -> None:
         self.account = "fake"
@@ -200,7 +202,7 @@ class FakeService:
         """How often the app told the service a key was pressed (``user_active``)."""
         self.threads = {s.id: s for s in make_threads(threads)}
         self.order = list(self.threads)
-        self.notes: dict[str, str] = {"0002abcd": "Called her on Monday.\nWaiting for logs."}
+        self.note_texts: dict[str, str] = {"0002abcd": "Called her on Monday.\nWaiting for logs."}
         self.catalog = [name for name, _ in CATALOG]
         self.shortcuts = dict(CATALOG)
         self.descriptions: dict[str, str] = {}
@@ -217,7 +219,11 @@ class FakeService:
         self.answered: set[str] = set()
         """Threads replied to (they leave the awaiting view)."""
         self.replies = FakeReplies(self)
-        self.answers = FakeAnswers()
+        self.answers = FakeAnswers(self.now)
+        self.attachments = FakeAttachments(self.threads)
+        self.saved: list[SavedQuote] = []
+        self.skimmed: datetime | None = None
+        self.shift: tuple[datetime, int, list[str]] | None = None
         self.lives: list[FakeLive] = []
         self._lock = threading.Lock()
         self.server_hits: dict[str, list[str]] = {}
@@ -238,14 +244,17 @@ class FakeService:
     def is_demo(self) -> bool:
         return self._demo
 
-    def now(self) -> datetime:
-        return NOW
-
     def is_team_address(self, address: Address) -> bool:
         return address.addr.endswith("@acme.example")
 
     def close(self) -> None:
         self.calls.append(("close", None))
+
+    def claim_window(self) -> None:
+        self.calls.append(("claim_window", None))
+
+    def take_notice(self) -> str | None:
+        return None
 
     def _matches(self, s: ThreadSummary, q: ThreadQuery) -> bool:
         if any(t not in s.tags for t in q.tags):
@@ -279,7 +288,7 @@ class FakeService:
         return bool(s.participants) and self.is_team_address(s.participants[-1])
 
     def _with_note(self, s: ThreadSummary) -> ThreadSummary:
-        return dataclasses.replace(s, has_note=bool(self.notes.get(s.id)))
+        return dataclasses.replace(s, has_note=bool(self.note_texts.get(s.id)))
 
     def list_threads(
         self, query: ThreadQuery | None = None, *, raw: bool = False
@@ -297,10 +306,8 @@ class FakeService:
         count = len(self._matching(q))
         return count if at_most is None else min(count, at_most + 1)
 
-    def _resolve(self, ref: str) -> str:
-        if ref not in self.threads:
-            raise FakeServiceError(f"no thread matches '{ref}'")
-        return ref
+    def resolve(self, ref: str) -> str:
+        return self.threads[self._resolve(ref)].root_message_id
 
     def thread(self, ref: str, *, fetch: bool = True, raw: bool = False) -> ThreadDetail:
         self.calls.append(("thread", ref))
@@ -327,7 +334,7 @@ class FakeService:
                     body_loaded=True,
                 )
             )
-        detail = ThreadDetail(summary=s, messages=tuple(messages), note=self.notes.get(s.id))
+        detail = ThreadDetail(summary=s, messages=tuple(messages), note=self.note_texts.get(s.id))
         return detail if raw else detail.sanitized()
 
     def queue_tag_edits(
@@ -399,7 +406,7 @@ class FakeService:
         return [
             TagInfo(
                 name=name,
-                kind=_kind(name),  # type: ignore[arg-type]
+                kind=_kind(name),
                 keyword=name,
                 threads=counts.get(name, 0),
                 in_catalog=True,
@@ -410,25 +417,36 @@ class FakeService:
         ]
 
     def note(self, ref: str) -> str | None:
-        return self.notes.get(self._resolve(ref))
+        return self.note_texts.get(self._resolve(ref))
 
     def set_note(self, ref: str, text: str) -> None:
         self.calls.append(("set_note", (ref, text)))
         tid = self._resolve(ref)
         if text.strip():
-            self.notes[tid] = text
+            self.note_texts[tid] = text
         else:
-            self.notes.pop(tid, None)
+            self.note_texts.pop(tid, None)
 
-    def quotes(self, ref: str | None = None) -> list[SavedQuote]:
-        """No saved quotes (the quote flows are tested on the demo service)."""
-        return []
+    def orphan_notes(self) -> dict[str, str]:
+        return {tid: text for tid, text in self.note_texts.items() if tid not in self.threads}
+
+    def notes(self, *, orphans_only: bool = False, raw: bool = False) -> list[NoteEntry]:
+        """Like the service: notes of listed threads (newest first), then the unmatched ones."""
+        out = [
+            NoteEntry(s.id, s.root_message_id, s.subject, self.note_texts[s.id], orphan=False)
+            for s in (self.threads[i] for i in self.order)
+            if s.id in self.note_texts and not orphans_only
+        ]
+        out += [
+            NoteEntry(tid, "", "", text, orphan=True) for tid, text in self.orphan_notes().items()
+        ]
+        return out if raw else [e.sanitized() for e in out]
 
     @contextlib.contextmanager
     def note_file(self, ref: str) -> Iterator[Path]:
         """Like the service: a temp file with the note, saved back on a normal exit."""
         tid = self._resolve(ref)
-        current = self.notes.get(tid, "")
+        current = self.note_texts.get(tid, "")
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "note.txt"
             path.write_text(current + "\n" if current else "", encoding="utf-8")
@@ -437,7 +455,9 @@ class FakeService:
             if text != current:
                 self.set_note(tid, text)
 
-    def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
+    def sync(
+        self, progress: Callable[[SyncProgress], None] | None = None, *, bodies: bool = True
+    ) -> SyncResult:
         self.calls.append(("sync", None))
         if self.fail_sync:
             raise FakeServiceError("sync failed: connection refused")
@@ -475,8 +495,23 @@ class FakeService:
             esearch=True,
         )
 
+    def on_server(self, work: Callable[[ImapConnection], T]) -> T:
+        """Like the demo service's: there is no server to work on."""
+        raise FakeServiceError("the fake mailbox has no server")
+
+    @property
+    def logins(self) -> dict[str, int]:
+        return {}
+
     def live(
-        self, on_event: Callable[[LiveEvent], None], *, poll_seconds: float = 60.0
+        self,
+        on_event: Callable[[LiveEvent], None],
+        *,
+        poll_seconds: float = 60.0,
+        initial_sync: bool = True,
+        debounce: float | None = None,
+        check_seconds: float | None = None,
+        backoff: Sequence[float] | None = None,
     ) -> FakeLive:
         """Like ``Service.live``: the mirror the TUI runs in a worker."""
         self.calls.append(("live", poll_seconds))

@@ -53,7 +53,7 @@ async def test_editor_line_is_saved_and_shown(
         assert not screen.thread_list.current.has_note  # type: ignore[union-attr]
         await pilot.press("E")
         await settle(pilot)
-        assert service.notes["0000abcd"] == "added in the editor"
+        assert service.note_texts["0000abcd"] == "added in the editor"
         assert screen.note_editor.text == "added in the editor"
         assert not screen.note_editor.dirty
         assert screen.thread_list.current.has_note  # type: ignore[union-attr]
@@ -76,8 +76,8 @@ async def test_text_typed_in_the_panel_goes_to_the_editor_first(
         screen.note_editor.load_text("typed here, unsaved")
         await pilot.press("E")
         await settle(pilot)
-        assert service.notes["0000abcd"] == "typed here, unsaved\nadded in the editor"
-        assert screen.note_editor.text == service.notes["0000abcd"]
+        assert service.note_texts["0000abcd"] == "typed here, unsaved\nadded in the editor"
+        assert screen.note_editor.text == service.note_texts["0000abcd"]
 
 
 async def test_failing_editor_saves_nothing(
@@ -96,10 +96,10 @@ async def test_failing_editor_saves_nothing(
         screen = main_screen(app)
         await pilot.press("j", "j")  # thread 2 has a note
         await settle(pilot)
-        before = service.notes["0002abcd"]
+        before = service.note_texts["0002abcd"]
         await pilot.press("E")
         await settle(pilot)
-        assert service.notes["0002abcd"] == before
+        assert service.note_texts["0002abcd"] == before
         assert screen.status.hint == "the editor sh exited with status 3: note not changed"
         assert screen.note_editor.text == before
 
@@ -118,7 +118,7 @@ async def test_missing_editor_is_one_line(
         assert main_screen(app).status.hint == (
             "editor not found: /nonexistent/editor (set $EDITOR)"
         )
-        assert "0000abcd" not in service.notes
+        assert "0000abcd" not in service.note_texts
         assert app.is_running
 
 
@@ -131,7 +131,7 @@ async def test_headless_terminal_cannot_suspend(
         await pilot.press("E")
         await settle(pilot)
         assert "suspend is not supported" in main_screen(app).status.hint
-        assert "0000abcd" not in service.notes
+        assert "0000abcd" not in service.note_texts
 
 
 async def test_real_service_round_trip(

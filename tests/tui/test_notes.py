@@ -24,7 +24,7 @@ async def test_note_is_saved_when_leaving_the_editor(
         await pilot.press("escape")
         await settle(pilot)
         assert app.focused is screen.thread_list
-        assert service.notes["0000abcd"] == "Refund promised"
+        assert service.note_texts["0000abcd"] == "Refund promised"
         assert screen.thread_list.current.has_note  # type: ignore[union-attr]
 
 
@@ -39,9 +39,9 @@ async def test_note_is_saved_after_typing_stops(
         await pilot.press("n")
         await settle(pilot)
         await pilot.press(*"abc")
-        await wait_until(pilot, lambda: service.notes.get("0000abcd") == "abc", "the autosave")
+        await wait_until(pilot, lambda: service.note_texts.get("0000abcd") == "abc", "the autosave")
         assert app.focused is screen.note_editor  # still typing: no blur was needed
-        assert service.notes["0000abcd"] == "abc"
+        assert service.note_texts["0000abcd"] == "abc"
         assert not screen.note_editor.dirty
 
 
@@ -59,7 +59,7 @@ async def test_existing_note_loads_and_edits_keep_it(
         await settle(pilot)
         await pilot.press("end", "!", "tab")
         await settle(pilot)
-        assert service.notes["0002abcd"] == "Called her on Monday.!\nWaiting for logs."
+        assert service.note_texts["0002abcd"] == "Called her on Monday.!\nWaiting for logs."
 
 
 async def test_failed_save_keeps_the_text_and_quit_saves_it(
@@ -83,13 +83,13 @@ async def test_failed_save_keeps_the_text_and_quit_saves_it(
         await settle(pilot)
         await pilot.press(*"keep me", "escape")
         await settle(pilot)
-        assert "0000abcd" not in service.notes
+        assert "0000abcd" not in service.note_texts
         assert "disk full" in screen.status.hint
         assert screen.note_editor.dirty  # still unsaved, still in the editor
         await pilot.press("j")  # switch threads: the text must survive
         await settle(pilot)
         await app.action_quit()
-    assert service.notes["0000abcd"] == "keep me"
+    assert service.note_texts["0000abcd"] == "keep me"
 
 
 async def test_switching_threads_saves_the_note_of_the_old_one(
@@ -108,7 +108,7 @@ async def test_switching_threads_saves_the_note_of_the_old_one(
         await settle(pilot)
         assert screen.note_editor.thread_id == "0001abcd"
         assert screen.note_editor.text == ""
-        assert service.notes["0000abcd"] == "first"
+        assert service.note_texts["0000abcd"] == "first"
 
 
 async def test_typing_before_the_thread_loads_goes_nowhere(
@@ -126,7 +126,7 @@ async def test_typing_before_the_thread_loads_goes_nowhere(
         service.thread_gate.set()
         await settle(pilot)
         assert screen.note_editor.thread_id == "0001abcd"
-        assert "0000abcd" not in service.notes and "0001abcd" not in service.notes
+        assert "0000abcd" not in service.note_texts and "0001abcd" not in service.note_texts
         await pilot.press(*"ok", "escape")
         await settle(pilot)
-        assert service.notes["0001abcd"] == "ok"
+        assert service.note_texts["0001abcd"] == "ok"

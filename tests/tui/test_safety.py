@@ -37,7 +37,7 @@ async def test_hostile_subjects_render_literally_everywhere(
 
 async def test_hostile_tag_and_note_text(make_app: AppFactory, service: FakeService) -> None:
     service.catalog.append("[@click=app.quit]evil[/]")
-    service.notes["0000abcd"] = "[/] note \x1b[2J with escape"
+    service.note_texts["0000abcd"] = "[/] note \x1b[2J with escape"
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
