@@ -27,7 +27,7 @@ from tui.screens.main import MainScreen
 from tui.startup import after_first_frame
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 __all__ = ["SupportMailApp", "binding_ids", "run_app"]
 
@@ -67,7 +67,7 @@ class SupportMailApp(App[None]):
 
     def __init__(
         self,
-        service: Service,
+        service: ServiceApi,
         keymap: Mapping[str, str],
         *,
         keymap_name: str = "default",
@@ -188,7 +188,7 @@ def binding_ids() -> list[str]:
 
 
 def run_app(
-    service: Service,
+    service: ServiceApi,
     keymap: Mapping[str, str],
     *,
     keymap_name: str = "default",

@@ -25,7 +25,7 @@ from storage.models import ThreadQuery
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 __all__ = ["ServerSearch", "ServerSearched"]
 
@@ -43,7 +43,7 @@ class ServerSearched(Message):
 class ServerSearch:
     """What the server found for the search field's words, and the search running now."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: ServiceApi) -> None:
         self.service = service
         self.running: str | None = None
         """The words being searched on the server now."""

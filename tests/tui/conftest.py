@@ -63,7 +63,7 @@ def make_app(service: FakeService) -> AppFactory:
     ) -> SupportMailApp:
         keys = dict(raw_keymap) if raw_keymap is not None else load_keymap(keymap)
         return SupportMailApp(
-            service,  # type: ignore[arg-type]
+            service,
             keys,
             keymap_name=keymap,
             now=NOW,

@@ -10,7 +10,7 @@ from tui.app import SupportMailApp
 def snapshot_app() -> SupportMailApp:
     """A fresh app over a fresh fake service; dates relative to ``NOW`` (24 Nov 2026 10:30)."""
     return SupportMailApp(
-        FakeService(),  # type: ignore[arg-type]
+        FakeService(),
         load_keymap(),
         now=NOW,
         preview_delay=0,

@@ -58,7 +58,7 @@ async def test_narrow_terminal_collapses_to_list_then_thread(make_app: AppFactor
         assert screen.has_class("-reading")
         assert screen.query_one("#list-pane").display is False
         assert screen.message_view.detail is not None
-        assert screen.message_view.detail.summary.id == screen.thread_list.current.id  # type: ignore[union-attr]
+        assert screen.message_view.detail.summary.id == screen.thread_list.current.id
         await pilot.press("escape")
         assert not screen.has_class("-reading")
         assert screen.query_one("#list-pane").display is True
@@ -81,7 +81,7 @@ async def test_list_is_virtual_and_pages_on_demand() -> None:
     from tests.tui.conftest import NOW
     from tui.app import SupportMailApp
 
-    app = SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)  # type: ignore[arg-type]
+    app = SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         threads = main_screen(app).thread_list

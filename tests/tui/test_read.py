@@ -116,7 +116,7 @@ async def test_marks_and_tag_edits_share_one_ordered_queue(
 async def test_pending_count_for_a_real_account() -> None:
     service = FakeService(demo=False)
     app = SupportMailApp(
-        service,  # type: ignore[arg-type]
+        service,
         load_keymap(),
         now=NOW,
         preview_delay=0,

@@ -37,7 +37,7 @@ class EmptyFake(InsightFake):
 
 
 async def _detail(service: EmptyFake, *keys: str, kind: TagKind | None = None) -> str:
-    app = SupportMailApp(service, load_keymap(), now=None, preview_delay=0, search_delay=0)  # type: ignore[arg-type]
+    app = SupportMailApp(service, load_keymap(), now=None, preview_delay=0, search_delay=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("I", *keys)

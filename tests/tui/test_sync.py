@@ -18,7 +18,7 @@ from tui.app import SupportMailApp
 
 def _app(service: FakeService, poll_seconds: float = 60.0) -> SupportMailApp:
     return SupportMailApp(
-        service,  # type: ignore[arg-type]
+        service,
         load_keymap(),
         now=NOW,
         preview_delay=0,

@@ -31,7 +31,7 @@ async def test_digit_toggles_the_shortcut_tag_at_once(
         await pilot.press("1")
         await settle(pilot)
         assert service.threads[first.id].tags == ("team:tech",)
-        assert threads.current.tags == ("team:tech",)  # type: ignore[union-attr]
+        assert threads.current.tags == ("team:tech",)
 
 
 async def test_side_panel_shows_the_tags(make_app: AppFactory) -> None:
@@ -154,7 +154,7 @@ async def test_pending_marker_and_count_for_a_real_account() -> None:
     service = FakeService(demo=False)
     # The edit is pending until the push-behind runs; keep that from racing the assertions.
     app = SupportMailApp(
-        service,  # type: ignore[arg-type]
+        service,
         load_keymap(),
         now=NOW,
         preview_delay=0,
@@ -179,7 +179,7 @@ def test_rank_tags_is_fuzzy_and_keeps_order_when_empty() -> None:
 
 def _online_app(service: FakeService) -> SupportMailApp:
     return SupportMailApp(
-        service,  # type: ignore[arg-type]
+        service,
         load_keymap(),
         now=NOW,
         preview_delay=0,

@@ -59,7 +59,7 @@ class RecordingService(FakeService):
 
 
 def make_app(service: FakeService) -> SupportMailApp:
-    return SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)  # type: ignore[arg-type]
+    return SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)
 
 
 def expected_ids(service: FakeService, query: ThreadQuery | None = None) -> list[str]:

@@ -22,7 +22,7 @@ async def test_views_switch_the_list(make_app: AppFactory, service: FakeService)
         await pilot.press("U")
         assert threads.thread_query.unread and not threads.thread_query.untagged
         assert 0 < threads.count < total
-        assert all(threads.summary_at(i).unread for i in range(threads.count))  # type: ignore[union-attr]
+        assert all(threads.summary_at(i).unread for i in range(threads.count))
         await pilot.press("a")
         assert threads.count == total
 

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from tui.logfile import log_failure
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
     from tui.screens.main import MainScreen
 
 __all__ = ["Controller", "error_text"]
@@ -40,7 +40,7 @@ class Controller(Widget):
         self.main = main
 
     @property
-    def service(self) -> Service:
+    def service(self) -> ServiceApi:
         return self.main.service
 
     def hint(self, text: str) -> None:

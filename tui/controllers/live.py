@@ -34,7 +34,7 @@ from tui.messages import (
 )
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 __all__ = ["LiveController"]
 
@@ -62,7 +62,7 @@ class LiveController:
     def __init__(
         self,
         owner: DOMNode,
-        service: Service,
+        service: ServiceApi,
         *,
         poll_seconds: float,
         after_sync: Callable[[], None] | None = None,

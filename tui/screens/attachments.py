@@ -33,7 +33,7 @@ from tui import opener
 from tui.render import safe
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 __all__ = ["AttachmentsScreen", "LinksScreen", "host_differs"]
 
@@ -91,7 +91,7 @@ class _ListScreen(ModalScreen[None]):
 
     def __init__(
         self,
-        service: Service,
+        service: ServiceApi,
         thread_id: str,
         fetch: Callable[[], list[object]],
         prompt: Callable[[object], Content],
@@ -162,7 +162,7 @@ class AttachmentsScreen(_ListScreen):
     HINT = "enter/o: open · s: save · escape: close"
     EMPTY = "no attachments in this thread"
 
-    def __init__(self, service: Service, thread_id: str) -> None:
+    def __init__(self, service: ServiceApi, thread_id: str) -> None:
         super().__init__(
             service,
             thread_id,
@@ -229,7 +229,7 @@ class LinksScreen(_ListScreen):
     HINT = "enter/o: open · c/y: copy the target · escape: close"
     EMPTY = "no links in this thread"
 
-    def __init__(self, service: Service, thread_id: str) -> None:
+    def __init__(self, service: ServiceApi, thread_id: str) -> None:
         super().__init__(
             service,
             thread_id,

@@ -53,7 +53,7 @@ from tui.widgets.status_bar import StatusBar
 from tui.widgets.thread_list import ThreadList
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
     from tui.screens.help import HelpEntry
 
 # The help, report, skim and tag picker screens and the editor are imported when first opened:
@@ -83,7 +83,7 @@ class MainScreen(Screen[None]):
 
     def __init__(
         self,
-        service: Service,
+        service: ServiceApi,
         *,
         now: Callable[[], datetime],
         keymap_name: str = "default",

@@ -60,7 +60,7 @@ from tui.report_words import empty_report_reason
 from tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 KindChoice = Literal["all", "team", "category", "label"]
 
@@ -171,7 +171,7 @@ class ReportScreen(Screen[str | None]):
             self.token = token
             self.error = error
 
-    def __init__(self, service: Service, state: ReportState | None = None) -> None:
+    def __init__(self, service: ServiceApi, state: ReportState | None = None) -> None:
         super().__init__()
         self.service = service
         self.state = state or ReportState()

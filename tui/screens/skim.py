@@ -41,7 +41,7 @@ from tui.render_insight import InsightStyles, skim_heading, skim_item, skim_titl
 from tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 HINT = "enter open the thread (M comes back) · escape done: remember this skim"
 
@@ -141,7 +141,7 @@ class SkimScreen(Screen[SkimOutcome]):
 
     def __init__(
         self,
-        service: Service,
+        service: ServiceApi,
         *,
         now: Callable[[], datetime],
         session: SkimSession | None = None,

@@ -38,7 +38,7 @@ from tui.widgets.thread_pages import PAGE_SIZE, ThreadPages
 from tui.widgets.thread_rows import RowPainter
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 COUNT_PREVIEW = 1000
 """A search's count first stops at this many threads: more are shown as ``(1000+)`` within
@@ -138,7 +138,7 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def __init__(
         self,
-        service: Service,
+        service: ServiceApi,
         *,
         now: Callable[[], datetime],
         name: str | None = None,
