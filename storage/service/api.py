@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from storage.insight.voice import VOICE_TOP
 from storage.models import (
     Address,
     AttachmentFile,
@@ -43,13 +44,12 @@ from storage.models import (
     ThreadSummary,
     VoiceReport,
 )
-from storage.reports import VOICE_TOP
 from storage.service.errors import NoteEntry
 
 if TYPE_CHECKING:
     from storage.drafting import Composed, EditFile
     from storage.imap import ImapConnection
-    from storage.responses import ResponseReport, Waiting
+    from storage.insight.responses import ResponseReport, Waiting
     from storage.user.mail_outbox import OutboxMail
 
 __all__ = [

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from storage.insight.responses import ResponseReport, ResponseStats, Waiting
 from storage.models import (
     Address,
     AttachmentFile,
@@ -30,7 +31,6 @@ from storage.models import (
     ThreadSummary,
     VoiceReport,
 )
-from storage.responses import ResponseReport, ResponseStats, Waiting
 
 NO_STATS = ResponseStats(0, 0, None, None, None, None)
 CUSTOMER_WORDS = "the export stops at 80% every time."

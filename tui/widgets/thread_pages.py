@@ -17,7 +17,7 @@ from textual.cache import LRUCache
 from storage.models import ThreadQuery, ThreadSummary
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from storage.service.api import ServiceApi
 
 __all__ = ["PAGE_SIZE", "PREFETCH_ROWS", "READ_AHEAD_PAGES", "ThreadPages"]
 
@@ -33,7 +33,7 @@ READ_AHEAD_PAGES = 5
 class ThreadPages:
     """The current view's count, cached pages, pages being read and overrides."""
 
-    def __init__(self, service: Service, on_error: Callable[[str], object]) -> None:
+    def __init__(self, service: ServiceApi, on_error: Callable[[str], object]) -> None:
         """``on_error`` gets the one line of a failed count or page read (on the UI thread)."""
         self._service = service
         self._on_error = on_error
