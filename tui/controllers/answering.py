@@ -29,7 +29,8 @@ from tui.logfile import log_failure
 from tui.screens.answer import AnswerKind, ConfirmSend
 
 if TYPE_CHECKING:
-    from storage.replying import Composed, Replies
+    from storage.replying import Composed
+    from storage.service.api import RepliesApi
     from storage.user.mail_outbox import OutboxMail
 
 __all__ = ["Answering"]
@@ -39,7 +40,7 @@ class Answering(Controller):
     """The reply/forward flow of one main screen, and the awaiting view's worker."""
 
     @property
-    def _replies(self) -> Replies:
+    def _replies(self) -> RepliesApi:
         return self.main.service.replies
 
     def _later(self, callback: Callable[[], None]) -> None:
