@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 
 from storage import insight
 from storage.insight import responses
-from storage.models import Granularity, TagKind, ThreadQuery, ThreadSummary
+from storage.models import (
+    Granularity,
+    ResponseReport,
+    TagKind,
+    ThreadQuery,
+    ThreadSummary,
+    Waiting,
+)
 from storage.threads import thread_id
 
 if TYPE_CHECKING:
@@ -43,13 +50,13 @@ class Answers:
     def __init__(self, service: Service, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._service = service
         self._monotonic = monotonic
-        self._memo: tuple[int, float, list[responses.Waiting]] | None = None
+        self._memo: tuple[int, float, list[Waiting]] | None = None
 
     def invalidate(self) -> None:
         """Forget the awaiting list (messages were added or removed)."""
         self._memo = None
 
-    def waiting(self) -> list[responses.Waiting]:
+    def waiting(self) -> list[Waiting]:
         """Every thread that waits for the team now, longest waiting first."""
         service = self._service
         count = service.cache.message_count(service.account)
@@ -62,7 +69,7 @@ class Answers:
         self._memo = (count, now, found)
         return found
 
-    def _waiting_at(self, until: datetime | None) -> list[responses.Waiting]:
+    def _waiting_at(self, until: datetime | None) -> list[Waiting]:
         """The threads waiting at ``until`` (None: now, every message), longest first."""
         service = self._service
         timeline = service.cache.sender_timeline(service.account)
@@ -70,13 +77,13 @@ class Answers:
             end = until.timestamp()
             timeline = [row for row in timeline if row[2] < end]
         found = [
-            responses.Waiting(thread_id(root), root, _moment(epoch, tz))
+            Waiting(thread_id(root), root, _moment(epoch, tz))
             for epoch, tz, root in responses.awaiting_timeline(timeline, service._report_team())
         ]
         found.sort(key=lambda w: (w.since, w.thread_id))
         return found
 
-    def _selected(self, query: ThreadQuery) -> list[responses.Waiting]:
+    def _selected(self, query: ThreadQuery) -> list[Waiting]:
         waits = self.waiting()
         plain = dataclasses.replace(query, awaiting=False, limit=None, offset=0, oldest_first=False)
         if plain == ThreadQuery():
@@ -112,7 +119,7 @@ class Answers:
         until: datetime | None = None,
         by: Granularity = "week",
         kind: TagKind | None = None,
-    ) -> responses.ResponseReport:
+    ) -> ResponseReport:
         """First-reply times per tag and period (see ``storage.insight.responses``): threads
         whose first customer message is in the window, default 12 periods up to ``until``
         (default now)."""

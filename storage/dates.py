@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -240,3 +240,22 @@ def _same_day_last_year(when: datetime) -> datetime:
     if (earlier.month, earlier.day) != (when.month, when.day):
         raise ValueError("no such day last year")
     return earlier
+
+
+def format_duration(seconds: float | None) -> str:
+    """A short human duration: '45s', '12m', '3h 05m', '2d 4h'; '-' for None."""
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def waited(since: datetime, now: datetime) -> timedelta:
+    """How long a customer has waited (never negative)."""
+    return max(timedelta(0), now - since)

@@ -28,8 +28,7 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.style import Style
 
-from storage.dates import relative_label
-from storage.insight.responses import format_duration, waited
+from storage.dates import format_duration, relative_label, waited
 from storage.models import Address, ThreadSummary
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.tags import tag_kind

@@ -10,8 +10,8 @@ from datetime import datetime
 from textual.content import Content
 from textual.style import Style
 
-from storage.insight.responses import ResponseReport, ResponseStats, format_duration
-from storage.models import Granularity
+from storage.dates import format_duration
+from storage.models import Granularity, ResponseReport, ResponseStats
 from tui.render import fit, safe
 from tui.render_insight import NBSP, InsightStyles, chip_cell, period_label
 

@@ -22,20 +22,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from storage.insight.people import Team
 from storage.insight.periods import period_start, period_starts
-from storage.models import Granularity, ReportThread, TagKind
+from storage.models import (
+    FirstReply,
+    Granularity,
+    ReportThread,
+    ResponseReport,
+    ResponseStats,
+    TagKind,
+    TagResponses,
+    Waiting,
+)
 from storage.tags import tag_kind
 
 __all__ = [
-    "FirstReply",
-    "ResponseReport",
-    "ResponseStats",
-    "TagResponses",
-    "Waiting",
     "awaiting",
     "awaiting_timeline",
     "build_responses",
@@ -48,65 +51,6 @@ __all__ = [
 HOUR = 3600.0
 DAY = 24 * HOUR
 _KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    """A thread whose newest message is a customer's: waiting for the team since ``since``."""
-
-    thread_id: str
-    root: str
-    since: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FirstReply:
-    """A thread's first customer message and the team's first reply after it (None: none yet)."""
-
-    asked: datetime
-    replied: datetime | None
-
-    @property
-    def seconds(self) -> float | None:
-        if self.replied is None:
-            return None
-        return max(0.0, (self.replied - self.asked).total_seconds())
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseStats:
-    """First-reply statistics of a set of threads (one tag, one period, or all)."""
-
-    threads: int
-    answered: int
-    first_reply_median_s: float | None
-    first_reply_p90_s: float | None
-    within_1h: float | None
-    """Share of the threads answered within an hour (None when there are no threads)."""
-    within_24h: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class TagResponses:
-    """One tag: its statistics over the window and per period (oldest first)."""
-
-    tag: str
-    kind: TagKind
-    stats: ResponseStats
-    periods: tuple[tuple[datetime, ResponseStats], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseReport:
-    """``supportmail responses``: per tag and period, all threads together, and who waits."""
-
-    since: datetime
-    until: datetime
-    by: Granularity
-    tags: tuple[TagResponses, ...]
-    total: ResponseStats
-    total_periods: tuple[tuple[datetime, ResponseStats], ...]
-    waiting: tuple[Waiting, ...]
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,22 +242,3 @@ def build_responses(
         total_periods=_by_period(everyone, starts, by),
         waiting=tuple(waiting),
     )
-
-
-def format_duration(seconds: float | None) -> str:
-    """A short human duration: '45s', '12m', '3h 05m', '2d 4h'; '-' for None."""
-    if seconds is None:
-        return "-"
-    s = round(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
-
-
-def waited(since: datetime, now: datetime) -> timedelta:
-    """How long a customer has waited (never negative)."""
-    return max(timedelta(0), now - since)

@@ -5,8 +5,9 @@ Nothing here imports Textual, IMAP or TinyDB. Strings hold the *decoded* text of
 service hands the UI sanitised copies; the CLI's ``--json`` output uses the decoded originals.
 
 Modules: ``mail`` (addresses, threads, messages, attachments, the list's query), ``tags``,
-``syncing`` (sync results and the live mirror), ``reports`` (insight values), ``day`` (saved
-quotes and the customer day). Every name is importable from ``storage.models``.
+``syncing`` (sync results and the live mirror), ``reports`` (insight values), ``responses``
+(first-reply times), ``day`` (saved quotes and the customer day). Every name is importable
+from ``storage.models``.
 """
 
 from storage.models.day import (
@@ -49,6 +50,13 @@ from storage.models.reports import (
     Trend,
     VoiceReport,
 )
+from storage.models.responses import (
+    FirstReply,
+    ResponseReport,
+    ResponseStats,
+    TagResponses,
+    Waiting,
+)
 from storage.models.syncing import LiveEvent, LiveHandle, SyncProgress, SyncResult
 from storage.models.tags import TagEditResult, TagInfo, TagKind
 
@@ -69,6 +77,7 @@ __all__ = [
     "DigestGroup",
     "DigestItem",
     "FeatureRequest",
+    "FirstReply",
     "Granularity",
     "Link",
     "LiveEvent",
@@ -79,6 +88,8 @@ __all__ = [
     "Report",
     "ReportMessage",
     "ReportThread",
+    "ResponseReport",
+    "ResponseStats",
     "SavedFile",
     "SavedQuote",
     "ServerSearch",
@@ -89,9 +100,11 @@ __all__ = [
     "TagInfo",
     "TagKind",
     "TagReport",
+    "TagResponses",
     "ThreadDetail",
     "ThreadQuery",
     "ThreadSummary",
     "Trend",
     "VoiceReport",
+    "Waiting",
 ]

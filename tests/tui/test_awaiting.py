@@ -51,7 +51,7 @@ async def test_report_screen_toggles_first_reply_times(
 ) -> None:
     from textual.content import Content
 
-    from storage.insight.responses import format_duration
+    from storage.dates import format_duration
     from tui.screens.report import ReportScreen
 
     expected = demo_service.answers.responses(by="week")

@@ -6,18 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from storage.dates import format_duration
 from storage.insight.people import Team
 from storage.insight.responses import (
-    FirstReply,
     awaiting,
     build_responses,
     first_reply,
-    format_duration,
     median,
     percentile,
     stats,
 )
-from storage.models import Address, ReportMessage, ReportThread
+from storage.models import Address, FirstReply, ReportMessage, ReportThread
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 TEAM = Team.from_addresses(["support@plotline.example", "maya@gmail.com"])

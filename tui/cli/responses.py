@@ -10,9 +10,8 @@ import argparse
 from datetime import datetime
 from typing import Any, TextIO
 
-from storage.dates import parse_when, to_iso
-from storage.insight.responses import ResponseReport, ResponseStats, format_duration, waited
-from storage.models import ThreadSummary
+from storage.dates import format_duration, parse_when, to_iso, waited
+from storage.models import ResponseReport, ResponseStats, ThreadSummary
 from storage.sanitize import sanitize_line
 from storage.service import Service
 from tui.cli.output import UsageError, dump_json

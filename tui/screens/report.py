@@ -39,8 +39,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from storage.insight.responses import ResponseReport
-from storage.models import Granularity, Report, TagKind, TagReport
+from storage.models import Granularity, Report, ResponseReport, TagKind, TagReport
 from tui.render import safe
 from tui.render_insight import (
     InsightStyles,
