@@ -48,6 +48,6 @@ doubles implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
 from storage.service.core import CACHE_FILE, USERDB_FILE
 from storage.service.errors import NoteEntry, ServiceError
 from storage.service.facade import Service
-from storage.user.tag_catalog import CatalogInputError
+from storage.service.tag_catalog import CatalogInputError
 
 __all__ = ["CACHE_FILE", "USERDB_FILE", "CatalogInputError", "NoteEntry", "Service", "ServiceError"]

@@ -49,7 +49,7 @@ from storage.service.errors import NoteEntry
 if TYPE_CHECKING:
     from storage.drafting import Composed, EditFile
     from storage.imap import ImapConnection
-    from storage.insight.responses import ResponseReport, Waiting
+    from storage.models import ResponseReport, Waiting
     from storage.user.mail_outbox import OutboxMail
 
 __all__ = [
@@ -245,7 +245,7 @@ class RepliesApi(Protocol):
 
 
 class TagCatalogApi(Protocol):
-    """``Service.tag_catalog`` as the TUI uses it (``storage.user.tag_catalog.TagCatalog``)."""
+    """``Service.tag_catalog`` as the TUI uses it (``storage.service.tag_catalog.TagCatalog``)."""
 
     def set(
         self,

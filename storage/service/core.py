@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP c
     from storage.imap import ImapConnection
     from storage.imap.sessions import Sessions
     from storage.replying import Replies
+    from storage.service.tag_catalog import TagCatalog
     from storage.sync.live import LiveMirror
-    from storage.user.tag_catalog import TagCatalog
 
 __all__ = ["CACHE_FILE", "USERDB_FILE", "ServiceCore", "distinct", "tag_sort_key", "thread_tags"]
 

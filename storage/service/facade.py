@@ -14,9 +14,9 @@ from storage.replying import Replies
 from storage.service.customer_day import DayFacade
 from storage.service.insight import InsightFacade
 from storage.service.notes import NotesFacade
+from storage.service.tag_catalog import TagCatalog
 from storage.service.tags import TagsFacade
 from storage.settings import BodiesSetting
-from storage.user.tag_catalog import TagCatalog
 
 if TYPE_CHECKING:
     from storage.imap import ImapConnection

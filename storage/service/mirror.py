@@ -86,7 +86,7 @@ class MirrorFacade(ServiceCore):
         On the sync session (logged in once, kept). One sync at a time: a call while another
         runs waits for it and then shares one follow-up sync with every other such call (of
         the same ``bodies``), so requests coalesce instead of queueing. The shared tag catalog
-        rides along (``storage.user.tag_catalog``)."""
+        rides along (``storage.service.tag_catalog``)."""
         if self._sessions is None:
             return SyncResult(account=self.account, folders=len(self.folders))
         session = self._sessions.sync

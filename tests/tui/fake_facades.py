@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from storage.insight.responses import ResponseReport, ResponseStats, Waiting
 from storage.models import (
     Address,
     AttachmentFile,
@@ -25,11 +24,14 @@ from storage.models import (
     Link,
     Quote,
     Report,
+    ResponseReport,
+    ResponseStats,
     SavedFile,
     SavedQuote,
     TagKind,
     ThreadSummary,
     VoiceReport,
+    Waiting,
 )
 
 NO_STATS = ResponseStats(0, 0, None, None, None, None)

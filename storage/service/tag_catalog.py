@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from storage.models import TagInfo, ThreadQuery
+from storage.service.errors import ServiceError
 from storage.tags import TagError, canonical_tag, encode_keyword
 from storage.user.catalog import DESCRIPTION_MAX, CatalogEntry, valid_shortcut
 from storage.user.records import UserDBError
@@ -23,7 +24,7 @@ from storage.user.records import UserDBError
 if TYPE_CHECKING:  # storage.catalog_sync (IMAP) is imported when a sync runs
     from storage.catalog_sync import CatalogSync
     from storage.imap.sessions import Session
-    from storage.service import Service
+    from storage.service.facade import Service
 
 __all__ = ["CatalogChange", "CatalogInputError", "TagCatalog"]
 
@@ -83,7 +84,6 @@ class TagCatalog:
         refuses."""
         from storage.catalog_sync import sync_catalog
         from storage.imap import ImapConnection, ImapError
-        from storage.service import ServiceError
 
         s = self.service
         if s.is_demo:
@@ -107,8 +107,6 @@ class TagCatalog:
     def sync_quietly(self, session: Session | None = None) -> str | None:
         """``sync`` for the end of a mail sync, at most every :data:`SYNC_EVERY` seconds in one
         process (a window syncs often): one line when it failed, else None."""
-        from storage.service import ServiceError
-
         now = time.monotonic()
         if self._last_sync is not None and now - self._last_sync < SYNC_EVERY:
             return None
@@ -122,8 +120,6 @@ class TagCatalog:
 
     def _share(self, *, push: bool) -> str | None:
         """Push the outbox (``push``) and the catalog after a change; why not, or None."""
-        from storage.service import ServiceError
-
         s = self.service
         if s.is_demo:
             return None
@@ -189,8 +185,6 @@ class TagCatalog:
         return self._retag(_canonical(name), None)
 
     def _retag(self, old: str, new: str | None) -> CatalogChange:
-        from storage.service import ServiceError
-
         s = self.service
         entries = {e.name: e for e in s.userdb.catalog_entries() if not e.deleted}
         roots = self._roots_with(old)
