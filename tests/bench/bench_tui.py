@@ -9,7 +9,7 @@ Run on purpose, not in the test suite (needs ``tmux``)::
 
 The mailbox is built without IMAP: generated support conversations (``tests/mailgen.py``, INBOX
 and Sent, the newest tenth unread) are parsed with ``storage.message.parse_envelope``, added to
-the cache of a fresh data dir under the account ``demo`` and threaded, as ``storage/sync.py``
+the cache of a fresh data dir under the account ``demo`` and threaded, as ``storage/sync/``
 does after a first sync. One extra thread, ``BENCH-NEWEST``, is the newest, so the first row of
 the list is known. ``supportmail demo`` opens such a data dir as it is (it loads the bundled demo
 only into an empty cache), so the real CLI can be timed on it; tags stay local, as in the demo.
