@@ -16,7 +16,8 @@ from storage.user.records import UserDBError
 if TYPE_CHECKING:
     from storage.imap import ImapConnection
     from storage.imap.sessions import Session
-    from storage.sync import ProgressCallback, SyncEngine
+    from storage.sync.base import ProgressCallback
+    from storage.sync.engine import SyncEngine
     from storage.sync.live import LiveMirror
 
 __all__ = ["MirrorFacade"]
@@ -31,7 +32,7 @@ class MirrorFacade(ServiceCore):
         self, progress: ProgressCallback | None, session: Session, *, bodies: bool = False
     ) -> SyncEngine:
         """An engine on ``session``'s persistent connection (call it with the lock held)."""
-        from storage.sync import SyncEngine
+        from storage.sync.engine import SyncEngine
 
         return SyncEngine(
             self.cache,

@@ -27,12 +27,7 @@ Around the engine: ``coalesce`` (one sync at a time; calls made meanwhile share 
 ``foreground`` (the mirror yields to key presses) and ``live`` (the live mirror: the IDLE
 watcher's changes become debounced syncs).
 
-This package re-exports what the rest of the code imports from ``storage.sync``.
+Nothing is imported here, so loading a small part (``coalesce`` and ``foreground``, which the
+service needs at start-up) does not load the engine; import from the modules themselves, e.g.
+``from storage.sync.engine import SyncEngine``.
 """
-
-from __future__ import annotations
-
-from storage.sync.base import BACKOFF, Connector, ProgressCallback
-from storage.sync.engine import SyncEngine
-
-__all__ = ["BACKOFF", "Connector", "ProgressCallback", "SyncEngine"]
