@@ -28,25 +28,15 @@ _UNSENT = ("queued", "sending", "data")
 
 
 class Delivery:
-    """One pass of sending and filing, with one SMTP sender and one IMAP connection (opened
-    when first needed)."""
+    """One pass of sending and filing, with one SMTP sender; IMAP goes through the service's
+    interactive session (``Service.on_server``: logged in once, kept, re-established when
+    dropped), so a send or a retry after every sync logs in no more."""
 
     def __init__(self, replies: Replies, account: AccountConfig) -> None:
         self.replies = replies
         self.account = account
         self.outbox = replies.outbox
         self.sender = replies._sender(account)
-        self._conn: ImapConnection | None = None
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _imap(self) -> ImapConnection:
-        if self._conn is None or not self._conn.connected:
-            self._conn = self.replies.connect()
-        return self._conn
 
     # -- a whole pass ----------------------------------------------------------------------------
 
@@ -127,8 +117,9 @@ class Delivery:
         if any(folder != LOCAL_FOLDER for folder in copies):
             return self.outbox.move(mail, "accepted", error="")
         sent_folder = self.account.sent_folder
-        try:
-            conn = self._imap()
+
+        def look(conn: ImapConnection) -> str | None:
+            """The folder holding a copy, or None (re-run whole on a dropped connection)."""
             for folder in dict.fromkeys((sent_folder, *service.folders)):
                 try:
                     conn.select(folder)
@@ -137,24 +128,30 @@ class Delivery:
                 except ImapError:
                     continue  # a folder that does not exist (yet) holds no copy
                 if conn.search_message_id(mail.message_id):
-                    log.info("outbox %s: found in %s after an interrupted send", mail.id, folder)
-                    state: State = "filed" if folder == sent_folder else "accepted"
-                    found = self.outbox.move(mail, state, error="")
-                    self._show(found)
-                    return found
+                    return folder
+            return None
+
+        try:
+            found_in = service.on_server(look)
         except Exception as exc:  # cannot check: never send blindly, try again later
-            self._drop_conn()
             return self.outbox.move(
                 mail, "data", error=f"cannot check whether it was sent ({exc}); will retry"
             )
-        return self.outbox.move(mail, "queued")
+        if found_in is None:
+            return self.outbox.move(mail, "queued")
+        log.info("outbox %s: found in %s after an interrupted send", mail.id, found_in)
+        state: State = "filed" if found_in == sent_folder else "accepted"
+        found = self.outbox.move(mail, state, error="")
+        self._show(found)
+        return found
 
     def _file(self, mail: OutboxMail) -> OutboxMail:
         """APPEND the Sent copy (``\\Seen``) unless the Sent folder has it already."""
         self._show(mail)
         folder = self.account.sent_folder
-        try:
-            conn = self._imap()
+
+        def file(conn: ImapConnection) -> None:
+            """Idempotent: a re-run after a dropped connection looks for the copy first."""
             try:
                 conn.select(folder)
                 present = bool(conn.search_message_id(mail.message_id))
@@ -164,8 +161,10 @@ class Delivery:
                 present = False
             if not present:
                 conn.append(folder, mail.raw, ("\\Seen",))
+
+        try:
+            self.replies._service.on_server(file)
         except Exception as exc:
-            self._drop_conn()
             log.info("outbox %s: Sent copy not filed: %s", mail.id, exc)
             return self.outbox.move(mail, "accepted", error=f"Sent copy not filed yet: {exc}")
         return self.outbox.move(mail, "filed", error="")
@@ -175,8 +174,3 @@ class Delivery:
         service = self.replies._service
         if self.account.sent_folder not in service.folders or self.replies.drop_local(mail):
             self.outbox.remove(mail.id)
-
-    def _drop_conn(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None

@@ -24,6 +24,7 @@ from storage.message import parse_body, parse_envelope
 if TYPE_CHECKING:  # compose (the email package) is imported when first used
     from storage.cache import MessageRow
     from storage.compose import DraftText, Original
+    from storage.imap import ImapConnection
     from storage.service import Service
     from storage.settings import AccountConfig
 
@@ -117,7 +118,7 @@ class Drafting:
         env = row.envelope
         text: str | None = None
         service = self._service
-        if row.folder != LOCAL_FOLDER and service._connector is not None:
+        if row.folder != LOCAL_FOLDER and not service.is_demo:
             raw = self._fetch_raw(row)
             if raw is not None:
                 env = dataclasses.replace(parse_envelope(raw), message_id=row.message_id)
@@ -138,19 +139,19 @@ class Drafting:
         )
 
     def _fetch_raw(self, row: MessageRow) -> bytes | None:
-        from storage.imap import ImapError
+        """The whole message from the server, on the service's interactive session (logged in
+        once, kept); None when offline or refused (the cached envelope and body do then)."""
+        from storage.service import ServiceError
+
+        def fetch(conn: ImapConnection) -> bytes | None:
+            if conn.selected != row.folder:
+                conn.select(row.folder)
+            return conn.fetch_body(row.uid)
 
         try:
-            conn = self._service._connector()  # type: ignore[misc]
-        except Exception:  # offline: the cached envelope and body do
+            return self._service.on_server(fetch)
+        except (ServiceError, OSError):
             return None
-        try:
-            conn.select(row.folder)
-            return conn.fetch_body(row.uid)
-        except ImapError:
-            return None
-        finally:
-            conn.close()
 
     def compose_reply(
         self, ref: str, *, reply_all: bool = False, message: str | None = None

@@ -34,7 +34,6 @@ from storage.models import Address
 from storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
 
 if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
-    from storage.imap import ImapConnection
     from storage.service import Service
     from storage.settings import AccountConfig
     from storage.smtp import SmtpSender
@@ -216,11 +215,7 @@ class Replies(Drafting):
                 mail = self.outbox.find(mail_id)
                 if mail.state == "draft":
                     mail = self.queue_draft(mail.id)
-                delivery = Delivery(self, account)
-                try:
-                    mail = delivery.advance(mail, force=True)
-                finally:
-                    delivery.close()
+                mail = Delivery(self, account).advance(mail, force=True)
         except OutboxError as exc:
             raise _error(str(exc)) from None
         if mail.state in ("queued", "sending", "data"):
@@ -241,11 +236,7 @@ class Replies(Drafting):
             return RetryResult(errors=(str(exc),) if waiting else ())
         try:
             with self.outbox.sending():
-                delivery = Delivery(self, account)
-                try:
-                    return delivery.run(self.outbox.all())
-                finally:
-                    delivery.close()
+                return Delivery(self, account).run(self.outbox.all())
         except OutboxBusy:
             return RetryResult(busy=True)
         except OutboxError as exc:
@@ -292,9 +283,3 @@ class Replies(Drafting):
         if roots:
             cache.rebuild_threads(account, roots)
         service.answers.invalidate()
-
-    def connect(self) -> ImapConnection:
-        connector = self._service._connector
-        if connector is None:
-            raise _error("no server")
-        return connector()

@@ -5,7 +5,7 @@ The ``Service`` owns three, each with its own lock, so no purpose waits behind a
 =============  ===============================================================================
 ``sync``       ``Service.sync`` (headers, flags, the body mirror, the push at its end)
 ``interactive`` what a person waits for: ``push``, a thread's bodies fetched when it is opened,
-               server searches (``Service.on_server``)
+               server searches and a reply's IMAP work (``Service.on_server``)
 ``watch``      the live watcher's IDLE / polling (``storage.imap.watcher``)
 =============  ===============================================================================
 

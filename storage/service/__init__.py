@@ -10,7 +10,7 @@ Who calls what:
                             ``storage.sync.coalesce``)
 ``live(on_event)``          the live mirror: IDLE/STATUS watcher + debounced syncs
                             (``storage.sync.live``, ``storage.imap.watcher``)
-``on_server(work)``         ``work(conn)`` on the interactive session (pushes, bodies, searches)
+``on_server(work)``         ``work(conn)`` on the interactive session (searches, replies' IMAP work)
 ``list_threads(query)``     the thread list (sanitised ``ThreadSummary`` unless ``raw=True``)
 ``search_server(text)``     IMAP SEARCH in every folder -> the cached threads (``query.roots``)
 ``thread(ref)``             one thread with bodies (fetched on demand with ``BODY.PEEK`` on the

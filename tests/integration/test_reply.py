@@ -302,3 +302,23 @@ def test_replies_need_an_smtp_table(cli: Cli) -> None:
     cli.config.write_text(text.split("[accounts.support.smtp]")[0])
     _, err = cli("reply", _thread(cli), "--yes", code=1)
     assert "[accounts.support.smtp]" in err
+
+
+def test_sending_uses_the_service_session(cli: Cli, smtp: SmtpServer) -> None:
+    """The original fetched for the draft, the Sent copy filed, and the retry after a sync all
+    go through the service's interactive session: two replies log in to IMAP once."""
+    from storage.service import Service
+    from storage.settings import load_settings
+
+    settings = load_settings(cli.config)
+    with Service.open(settings, settings.account("support"), cli.data) as service:
+        thread = service.list_threads()[0].id
+        for answer in ("First answer.", "Second answer."):
+            composed = service.replies.compose_reply(thread)
+            head, sep, body = composed.text.partition("\n\n")
+            mail = service.replies.queue(composed, head + sep + answer + "\n" + body)
+            assert service.replies.send(mail.id).state == "filed"
+        assert service.logins == {"sync": 0, "interactive": 1, "watch": 0}
+        service.sync()
+        assert service.logins == {"sync": 1, "interactive": 1, "watch": 0}
+    assert len(smtp.received) == 2
