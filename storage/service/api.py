@@ -31,6 +31,7 @@ from storage.models import (
     LiveHandle,
     Quote,
     Report,
+    ResponseReport,
     SavedFile,
     SavedQuote,
     ServerSearch,
@@ -43,13 +44,13 @@ from storage.models import (
     ThreadQuery,
     ThreadSummary,
     VoiceReport,
+    Waiting,
 )
 from storage.service.errors import NoteEntry
 
 if TYPE_CHECKING:
     from storage.drafting import Composed, EditFile
     from storage.imap import ImapConnection
-    from storage.models import ResponseReport, Waiting
     from storage.user.mail_outbox import OutboxMail
 
 __all__ = [
