@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from keymaps import load_keymap
 from tui.commands import ActionCommands
-from tui.screens.main import MainScreen
+from tui.main.screen import MainScreen
 from tui.startup import after_first_frame
 
 if TYPE_CHECKING:

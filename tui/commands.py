@@ -44,7 +44,7 @@ class ActionCommands(Provider):
     """The main screen's actions for the command palette."""
 
     def _commands(self) -> list[PaletteCommand]:
-        from tui.screens.main import MainScreen
+        from tui.main.screen import MainScreen
 
         screen = self.screen
         if not isinstance(screen, MainScreen):

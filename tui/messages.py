@@ -21,7 +21,7 @@ from storage.models import (
     TagInfo,
     ThreadDetail,
 )
-from tui.screens.triage import EditBatch, ReadBatch
+from tui.triage import EditBatch, ReadBatch
 
 
 class ThreadLoaded(Message):

@@ -78,7 +78,7 @@ def _figures(label: str, hold: dict[str, Any], stored: int | None) -> str:
 
 async def _measure(data: Path, config: Path, keys: int) -> list[str]:
     from tui.app import SupportMailApp
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
 
     settings = load_settings(config)
     service = Service.open(settings, settings.account("support"), data)

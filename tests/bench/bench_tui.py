@@ -740,8 +740,8 @@ async def _inprocess(data: Path, plan: Plan) -> dict[str, Any]:
     from keymaps import load_keymap
     from storage.service import Service
     from tui.app import SupportMailApp
+    from tui.main.screen import MainScreen
     from tui.messages import TagsStored
-    from tui.screens.main import MainScreen
     from tui.widgets.thread_list import ThreadList
 
     out: dict[str, Any] = {"imports": time.perf_counter() - imports}

@@ -28,7 +28,7 @@ from keymaps import load_keymap
 from storage.service import Service
 from tests.tui.fakes import NOW, FakeService
 from tui.app import SupportMailApp
-from tui.screens.main import MainScreen
+from tui.main.screen import MainScreen
 
 AppFactory = Callable[..., SupportMailApp]
 

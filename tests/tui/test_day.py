@@ -15,8 +15,8 @@ from storage.service import Service
 from tests.tui.conftest import main_screen, settle
 from tests.tui.screen_text import screen_text
 from tui.app import SupportMailApp
+from tui.main.screen import MainScreen
 from tui.screens.day import DaySummaryScreen, duration_text, progress_bar, summary_content
-from tui.screens.main import MainScreen
 
 
 def _keys_for(service: Service, prefix: str) -> list[str]:

@@ -6,7 +6,7 @@ from keymaps import load_keymap
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import NOW, FakeService
 from tui.app import SupportMailApp
-from tui.screens.triage import apply_read, plan_read
+from tui.triage import apply_read, plan_read
 
 
 async def test_r_marks_the_cursor_thread_read_at_once(

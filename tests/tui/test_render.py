@@ -17,7 +17,7 @@ from tui.render import (
     thread_row,
 )
 from tui.render_body import BodyStyles, body_content, split_body
-from tui.screens.triage import EditBatch, ThreadEdit, UndoStack, apply_edit, plan_toggle, tag_state
+from tui.triage import EditBatch, ThreadEdit, UndoStack, apply_edit, plan_toggle, tag_state
 from tui.units import format_size
 
 

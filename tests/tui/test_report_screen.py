@@ -14,8 +14,8 @@ from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.insight_fakes import ACTION_TAG, ESC_TAG, MARKUP_TAG, InsightFake
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
 from tui.app import SupportMailApp
+from tui.main.screen import MainScreen
 from tui.render_insight import SPARK_BLOCKS, InsightStyles, sparkline, spike_label
-from tui.screens.main import MainScreen
 from tui.screens.report import ReportScreen
 
 

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
 from tui.app import SupportMailApp
-from tui.screens.main import MainScreen
+from tui.main.screen import MainScreen
 
 WORDS = "quetzalcoatl"
 """In no subject or name: the local search finds nothing."""

@@ -16,7 +16,7 @@ from tests.tui.conftest import DEMO_NOW, AppFactory, main_screen, settle
 from tests.tui.insight_fakes import InsightFake
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
 from tui.app import SupportMailApp
-from tui.screens.main import MainScreen
+from tui.main.screen import MainScreen
 from tui.screens.skim import SkimScreen
 
 

@@ -17,7 +17,7 @@ def test_default_toml_lists_exactly_the_app_binding_ids_with_their_keys() -> Non
     from textual.binding import Binding
 
     from tui.app import SupportMailApp, binding_ids
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
 
     catalog = binding_catalog()
     assert sorted(catalog) == sorted(binding_ids())

@@ -18,7 +18,7 @@ from tui.logfile import log_failure
 
 if TYPE_CHECKING:
     from storage.service.api import ServiceApi
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
 
 __all__ = ["Controller", "error_text"]
 

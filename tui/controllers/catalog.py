@@ -16,10 +16,10 @@ from storage.models import TagInfo
 from tui.controllers.base import Controller, error_text
 from tui.messages import CatalogLoaded, SyncFailed
 from tui.render import canonical_guess
-from tui.screens.triage import TagState, tag_state
+from tui.triage import TagState, tag_state
 
 if TYPE_CHECKING:
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
     from tui.screens.tag_edit import TagEdit
     from tui.screens.tag_picker import PickerMode, TagPicker
 

@@ -21,7 +21,7 @@ from tui.messages import NoteFailed, NoteStored
 from tui.render import safe_text
 
 if TYPE_CHECKING:
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
 
 __all__ = ["NoteController"]
 

@@ -17,7 +17,7 @@ from storage.models import ThreadSummary
 from tui.controllers.base import Controller, error_text
 from tui.controllers.triage import QueuedBatch
 from tui.messages import ReadFailed, ReadStored
-from tui.screens.triage import ReadBatch, apply_read, plan_read
+from tui.triage import ReadBatch, apply_read, plan_read
 
 __all__ = ["ReadMarks"]
 

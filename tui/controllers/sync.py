@@ -28,7 +28,7 @@ from tui.messages import (
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
 
 __all__ = ["SyncController"]
 

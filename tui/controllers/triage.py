@@ -19,10 +19,10 @@ from textual import on, work
 from storage.models import ThreadSummary
 from tui.controllers.base import Controller, error_text
 from tui.messages import TagsFailed, TagsStored
-from tui.screens.triage import EditBatch, ReadBatch, UndoStack, apply_edit, apply_read, plan_toggle
+from tui.triage import EditBatch, ReadBatch, UndoStack, apply_edit, apply_read, plan_toggle
 
 if TYPE_CHECKING:
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
 
 __all__ = ["QueuedBatch", "TriageQueue"]
 

@@ -21,7 +21,7 @@ from tui.server_search import ServerSearch, ServerSearched
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.screens.main import MainScreen
+    from tui.main.screen import MainScreen
     from tui.screens.report import ReportState
     from tui.screens.skim import SkimOutcome, SkimSession
 

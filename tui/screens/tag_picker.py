@@ -31,7 +31,7 @@ from storage.models import TagInfo
 from storage.tags import tag_kind
 from tui.render import safe
 from tui.screens.tag_edit import TagEdit, TagEditForm
-from tui.screens.triage import TagState
+from tui.triage import TagState
 
 PickerMode = Literal["toggle", "filter"]
 

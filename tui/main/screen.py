@@ -10,7 +10,7 @@ thread), ``triage`` (tag edits and the store queue), ``read_marks``, ``tag_catal
 tag picker), ``quotes``, ``day`` (the customer day), ``notes`` (and ``$EDITOR``), ``views``
 (views, local and server search, report, skim), ``sync`` (the live mirror and the push), and
 ``answering`` (reply and forward). The screen keeps the composition,
-the layout, the bindings (``tui.screens.main_bindings``; each ``action_*`` here is a one-line
+the layout, the bindings (``tui.main.bindings``; each ``action_*`` here is a one-line
 delegation to its controller) and the dispatch of its widgets' messages. The list's page reads
 (fast local sqlite) run on the UI thread inside ``ThreadPages.fetch``; every blocking
 service call runs in a controller's thread worker.
@@ -42,9 +42,9 @@ from tui.controllers.sync import SyncController
 from tui.controllers.triage import TriageQueue
 from tui.controllers.views import ViewController, ViewName
 from tui.keynames import binding_keys, speak
+from tui.main.bindings import MAIN_BINDINGS
 from tui.screens.answer import AnswerKind
 from tui.screens.day import DayBar
-from tui.screens.main_bindings import MAIN_BINDINGS
 from tui.startup import after_first_frame
 from tui.widgets.message_view import ThreadView
 from tui.widgets.search_bar import SearchBar
