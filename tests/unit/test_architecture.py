@@ -52,3 +52,20 @@ def test_import_linter_contracts_hold() -> None:
         [str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_the_tui_fakes_are_type_checked_against_the_service_api() -> None:
+    """mypy (``[tool.mypy] files``) checks the TUI's test doubles and ``tests/tui/typecheck.py``,
+    which holds them and ``Service`` to ``storage.service.api``: a fake cannot drift."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    checked = set(config["tool"]["mypy"]["files"])
+    fakes = {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tests" / "tui").glob("*.py")
+        if "fake" in p.stem or p.name == "typecheck.py"
+    }
+    assert "tests/tui/typecheck.py" in fakes and fakes <= checked
+    text = (ROOT / "tests" / "tui" / "typecheck.py").read_text(encoding="utf-8")
+    assert "-> ServiceApi" in text and "def fake_service(service: FakeService)" in text
