@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from storage.hosts import is_loopback
 from storage.sanitize import one_line
-from storage.smtp_config import SmtpConfig
+from storage.settings.smtp import SmtpConfig
 
 __all__ = ["SmtpError", "SmtpNotSent", "SmtpSender", "SmtpUncertain"]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from storage.cache import bodystore
 from storage.cache.core import CacheCore
 from storage.cache.rows import people_row
-from storage.message import Body
+from storage.mime import Body
 from storage.models import Attachment
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from storage.copies import CopyKey, copy_key
-from storage.message import Body
+from storage.mime import Body
 
 __all__ = ["StoredBody", "Target", "missing", "rows_with_bodies", "save", "targets"]
 

@@ -18,7 +18,7 @@ from storage.cache.rows import (
     thread_row,
     to_datetime,
 )
-from storage.message import Envelope
+from storage.mime import Envelope
 from storage.models import Address
 from storage.threads import thread_id
 

@@ -23,7 +23,7 @@ from storage.cache.rows import (
     people_row,
     prepare_rows,
 )
-from storage.message import Envelope
+from storage.mime import Envelope
 
 
 class MessageStore(CacheCore):

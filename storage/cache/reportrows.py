@@ -66,7 +66,8 @@ class ReportQueries(CacheCore):
 
     def sender_timeline(self, account: str) -> list[tuple[str, str, int, int]]:
         """(thread root, sender address, epoch, tz minutes) of every threaded message, each
-        thread's oldest first: the few columns the awaiting view needs (``storage.answering``)."""
+        thread's oldest first: the few columns the awaiting view needs
+        (``storage.service.answering``)."""
         return self._db.execute(
             "SELECT thread_root, from_addr, date, tz_minutes FROM messages"
             " WHERE account=? AND thread_root IS NOT NULL ORDER BY thread_root, date, id",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from storage.message import Envelope
+from storage.mime import Envelope
 from storage.models import Address
 
 

@@ -20,6 +20,7 @@ from storage.models.day import (
     SavedQuote,
 )
 from storage.models.mail import (
+    LOCAL_FOLDER,
     Address,
     Attachment,
     AttachmentFile,
@@ -61,6 +62,7 @@ from storage.models.syncing import LiveEvent, LiveHandle, SyncProgress, SyncResu
 from storage.models.tags import TagEditResult, TagInfo, TagKind
 
 __all__ = [
+    "LOCAL_FOLDER",
     "Address",
     "Attachment",
     "AttachmentFile",

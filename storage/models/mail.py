@@ -10,6 +10,9 @@ from pathlib import Path
 
 from storage.sanitize import sanitize_line, sanitize_text
 
+LOCAL_FOLDER = "(sent)"
+"""The cache folder of sent messages whose Sent copy is not synced yet (never on a server)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Address:
@@ -45,9 +48,9 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class AttachmentFile:
-    """An attachment as the server's structure of its message lists it (``storage.attachments``):
-    ``message`` is the message's number in the thread (1 = oldest, as ``show`` numbers them),
-    ``index`` its number within the message (1-based)."""
+    """An attachment as the server's structure of its message lists it
+    (``storage.service.attachments``): ``message`` is the message's number in the thread
+    (1 = oldest, as ``show`` numbers them), ``index`` its number within the message (1-based)."""
 
     message: int
     index: int

@@ -1,7 +1,9 @@
 """The service's API as ``typing.Protocol``s: one per facade (``CoreApi``, ``MirrorApi``,
 ``ThreadsApi``, ``TagsApi``, ``NotesApi``, ``QuotesApi``, ``InsightApi``, ``DayApi``), one per
 part the screens use (``AnswersApi``, ``RepliesApi``, ``TagCatalogApi``, ``AttachmentsApi``),
-and ``ServiceApi`` combining them: what the TUI needs of a service.
+and ``ServiceApi`` combining them: what the TUI needs of a service. The values the answer flow
+hands out (``Composed``, ``EditFile``, ``OutboxMail``) are importable from here too, so the UI
+names nothing of the service's insides.
 
 ``Service`` implements them all; the TUI's test doubles (``tests/tui/fakes.py``) implement them
 too, and mypy checks both (``tests/tui/typecheck.py``), so a double cannot drift from the real
@@ -46,21 +48,24 @@ from storage.models import (
     VoiceReport,
     Waiting,
 )
+from storage.service.drafting import Composed, EditFile
 from storage.service.errors import NoteEntry
+from storage.user.mail_outbox import OutboxMail
 
 if TYPE_CHECKING:
-    from storage.drafting import Composed, EditFile
     from storage.imap import ImapConnection
-    from storage.user.mail_outbox import OutboxMail
 
 __all__ = [
     "AnswersApi",
     "AttachmentsApi",
+    "Composed",
     "CoreApi",
     "DayApi",
+    "EditFile",
     "InsightApi",
     "MirrorApi",
     "NotesApi",
+    "OutboxMail",
     "QuotesApi",
     "RepliesApi",
     "ServiceApi",
@@ -216,7 +221,7 @@ class DayApi(Protocol):
 
 
 class AnswersApi(Protocol):
-    """``Service.answers`` as the TUI uses it (``storage.answering.Answers``)."""
+    """``Service.answers`` as the TUI uses it (``storage.service.answering.Answers``)."""
 
     def waiting(self) -> list[Waiting]: ...
     def responses(
@@ -229,7 +234,7 @@ class AnswersApi(Protocol):
 
 
 class RepliesApi(Protocol):
-    """``Service.replies`` as the TUI's answer flow uses it (``storage.replying.Replies``)."""
+    """``Service.replies`` as the TUI's answer flow uses it (``service.replying.Replies``)."""
 
     def can_send(self) -> bool: ...
     def unsent(self) -> int: ...
@@ -260,7 +265,7 @@ class TagCatalogApi(Protocol):
 
 
 class AttachmentsApi(Protocol):
-    """``Service.attachments`` as the TUI uses it (``storage.attachments.Attachments``)."""
+    """``Service.attachments`` as the TUI uses it (``storage.service.attachments.Attachments``)."""
 
     def files(self, ref: str, message: int | None = None) -> list[AttachmentFile]: ...
     def save(

@@ -17,7 +17,7 @@ from storage.cache import Cache, FolderState, MessageRow
 from storage.copies import CopyKey, envelope_copy_key
 from storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from storage.instance import WindowLock, WindowLockError
-from storage.message import Body, parse_body, parse_envelope, per_message
+from storage.mime import Body, parse_body, parse_envelope, per_message
 from storage.models import Address, SyncResult
 from storage.private import private_dir
 from storage.service.errors import ServiceError
@@ -29,11 +29,11 @@ from storage.user.db import UserDB
 from storage.user.records import UserDBError
 
 if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP code
-    from storage.answering import Answers
-    from storage.attachments import Attachments
     from storage.imap import ImapConnection
     from storage.imap.sessions import Sessions
-    from storage.replying import Replies
+    from storage.service.answering import Answers
+    from storage.service.attachments import Attachments
+    from storage.service.replying import Replies
     from storage.service.tag_catalog import TagCatalog
     from storage.sync.live import LiveMirror
 
@@ -77,13 +77,13 @@ class ServiceCore:
     ``attachments``) are made by ``Service.__init__``, which knows the whole service."""
 
     answers: Answers
-    """Awaiting replies and first-reply times (``storage.answering``)."""
+    """Awaiting replies and first-reply times (``storage.service.answering``)."""
     replies: Replies
-    """Reply, forward, the mail outbox (``storage.replying``)."""
+    """Reply, forward, the mail outbox (``storage.service.replying``)."""
     tag_catalog: TagCatalog
     """Describe, rename, delete tags; the catalog shared through the server."""
     attachments: Attachments
-    """Save and open attachments, list links (``storage.attachments``)."""
+    """Save and open attachments, list links (``storage.service.attachments``)."""
 
     def __init__(
         self,

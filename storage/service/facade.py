@@ -8,12 +8,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.answering import Answers
-from storage.attachments import Attachments
-from storage.replying import Replies
+from storage.service.answering import Answers
+from storage.service.attachments import Attachments
 from storage.service.customer_day import DayFacade
 from storage.service.insight import InsightFacade
 from storage.service.notes import NotesFacade
+from storage.service.replying import Replies
 from storage.service.tag_catalog import TagCatalog
 from storage.service.tags import TagsFacade
 from storage.settings import BodiesSetting

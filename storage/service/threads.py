@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from storage.cache import MessageRow, ThreadRow
-from storage.message import Body, parse_body
+from storage.mime import Body, parse_body
 from storage.models import MessageView, ServerSearch, ThreadDetail, ThreadQuery, ThreadSummary
 from storage.service.core import ServiceCore, distinct, tag_sort_key, thread_tags
 from storage.service.errors import ServiceError
@@ -37,7 +37,7 @@ class ThreadsFacade(ServiceCore):
     ) -> list[ThreadSummary]:
         """Threads matching ``query``, newest activity first."""
         q = query or ThreadQuery()
-        if q.awaiting:  # longest waiting first: storage.answering
+        if q.awaiting:  # longest waiting first: storage.service.answering
             return self.answers.list_awaiting(q, raw=raw)
         rows = self.cache.list_threads(self.account, q, self._keywords(q.tags))
         notes = self.userdb.notes(self.account)

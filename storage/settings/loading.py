@@ -19,7 +19,7 @@ from storage.settings.errors import ConfigError, did_you_mean, dotted, find_line
 from storage.settings.model import AccountConfig, BodiesSetting, Settings, TlsMode
 
 if TYPE_CHECKING:
-    from storage.smtp_config import SmtpConfig
+    from storage.settings.smtp import SmtpConfig
 
 _T = TypeVar("_T")
 _D = TypeVar("_D")
@@ -77,7 +77,7 @@ def load_settings(path: Path) -> Settings:
 
 class Validator:
     """Turns the parsed TOML into Settings, raising ConfigError at the first mistake (also used
-    by ``storage.smtp_config`` for the ``smtp`` table)."""
+    by ``storage.settings.smtp`` for the ``smtp`` table)."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
@@ -216,8 +216,8 @@ class Validator:
     def sending(
         self, where: tuple[str, str], data: Mapping[str, Any], username: str
     ) -> tuple[SmtpConfig | None, str, str | None]:
-        """The answering keys: ``smtp`` (storage.smtp_config), ``sent_folder``, ``signature``."""
-        from storage.smtp_config import parse_smtp
+        """The answering keys: ``smtp`` (storage.settings.smtp), ``sent_folder``, ``signature``."""
+        from storage.settings.smtp import parse_smtp
 
         smtp = parse_smtp(self, where, data["smtp"], username) if "smtp" in data else None
         sent = self.get(where, data, k.SENT_FOLDER, "Sent")

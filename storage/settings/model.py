@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from storage.settings.errors import ConfigError, did_you_mean
 
 if TYPE_CHECKING:
-    from storage.smtp_config import SmtpConfig
+    from storage.settings.smtp import SmtpConfig
 
 __all__ = ["TLS_MODES", "AccountConfig", "BodiesSetting", "Settings", "TlsMode"]
 

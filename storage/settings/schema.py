@@ -1,7 +1,7 @@
 """The config file's schema: one table of every key (section, name, type, default, meaning) with
 the check that validates its value and the words of its error.
 
-The loader (``storage.settings.loading``, ``storage.smtp_config``) validates through these
+The loader (``storage.settings.loading``, ``storage.settings.smtp``) validates through these
 entries, and ``storage.settings.reference`` renders them as docs/configuration.md, so the
 reference cannot drift from what the loader accepts.
 """

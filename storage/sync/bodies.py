@@ -35,7 +35,7 @@ from storage.cache import Cache
 from storage.cache.bodystore import ALL_DATES, StoredBody, Target
 from storage.copies import CopyKey, copy_key
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
-from storage.message import TRUNCATED, Body, parse_body
+from storage.mime import TRUNCATED, Body, parse_body
 from storage.models import Attachment, SyncProgress
 from storage.sync import bodystructure
 from storage.sync.foreground import Foreground

@@ -6,7 +6,7 @@ message/rfc822), each capped. This module holds the pure pieces of that: :func:`
 a parsed ``BODYSTRUCTURE`` (as :func:`storage.imap.parse_fetch` gives it) into its leaf parts
 with their IMAP section numbers; :func:`readable` says which of them hold text;
 :func:`assemble` builds a small MIME message of the fetched sections for
-:func:`storage.message.parse_body`; :func:`attachment` lists a part that was not fetched
+:func:`storage.mime.parse_body`; :func:`attachment` lists a part that was not fetched
 (name, type, size) from the structure alone.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from storage.imap import Value
-from storage.message import MAX_DEPTH, MAX_PARTS, decode_header_value
+from storage.mime import MAX_DEPTH, MAX_PARTS, decode_header_value
 from storage.models import Attachment
 
 __all__ = ["Leaf", "assemble", "attachment", "leaves", "readable"]

@@ -19,7 +19,7 @@ from concurrent.futures import wait as futures_wait
 
 from storage.cache import FolderState, PreparedRows, prepare_rows, searchindex
 from storage.imap import ImapConnection, ImapConnectionLost, ImapError, quirks
-from storage.message import HEADER_FIELDS, parse_envelope, per_message
+from storage.mime import HEADER_FIELDS, parse_envelope, per_message
 from storage.models import SyncProgress
 from storage.sync.base import Tally
 from storage.sync.flags import FlagPull

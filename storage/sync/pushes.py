@@ -14,8 +14,7 @@ import logging
 from collections.abc import Iterable
 
 from storage.imap import ImapConnectionLost, ImapError, quirks
-from storage.models import SyncProgress
-from storage.replying import LOCAL_FOLDER
+from storage.models import LOCAL_FOLDER, SyncProgress
 from storage.sync.base import EngineBase, Tally
 from storage.tags import SEEN
 from storage.user.records import OutboxEdit

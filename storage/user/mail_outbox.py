@@ -5,7 +5,7 @@ One JSON file per message in ``DATA_DIR/ACCOUNT/mail-outbox/`` (mode 0600), repl
 instant leaves either the old or the new state, never a torn file. A file that cannot be read
 is moved aside as ``NAME.damaged`` and reported, never deleted.
 
-States, in order (``storage.replying`` moves a message along them):
+States, in order (``storage.service.replying`` moves a message along them):
 
 ===========  ===================================================================================
 ``draft``    written but not sent (the user said no, or it was saved for later): the editor text

@@ -1,4 +1,4 @@
-"""Benchmark for ``storage.message`` and the header-fetch reader of ``storage.imap``.
+"""Benchmark for ``storage.mime`` and the header-fetch reader of ``storage.imap``.
 
 Run on purpose, not in the test suite::
 
@@ -35,8 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage.imap import ImapConnection
-from storage.message import HEADER_FIELDS, parse_body, parse_envelope
-from storage.mime import addresses, envelope
+from storage.mime import HEADER_FIELDS, addresses, envelope, parse_body, parse_envelope
 from tests.mailgen import support_mailbox
 from tests.unit.canned_imap import connection, old_fetch_headers
 

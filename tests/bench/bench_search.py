@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage.cache import FolderState
-from storage.message import Body, Envelope
+from storage.mime import Body, Envelope
 from storage.models import Address, ThreadQuery
 from storage.service import Service
 from tui.widgets.thread_list import COUNT_PREVIEW

@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from imapclient import IMAPClient  # noqa: E402
 
-from storage.message import HEADER_FIELDS  # noqa: E402
+from storage.mime import HEADER_FIELDS  # noqa: E402
 from storage.models import SyncProgress  # noqa: E402
 from storage.service import Service  # noqa: E402
 from storage.settings import load_settings  # noqa: E402

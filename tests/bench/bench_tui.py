@@ -8,7 +8,7 @@ Run on purpose, not in the test suite (needs ``tmux``)::
     .venv/bin/python tests/bench/bench_tui.py --smoke            # 2,000 threads, < 30 s
 
 The mailbox is built without IMAP: generated support conversations (``tests/mailgen.py``, INBOX
-and Sent, the newest tenth unread) are parsed with ``storage.message.parse_envelope``, added to
+and Sent, the newest tenth unread) are parsed with ``storage.mime.parse_envelope``, added to
 the cache of a fresh data dir under the account ``demo`` and threaded, as ``storage/sync/``
 does after a first sync. One extra thread, ``BENCH-NEWEST``, is the newest, so the first row of
 the list is known. ``supportmail demo`` opens such a data dir as it is (it loads the bundled demo
@@ -196,7 +196,7 @@ Item = tuple[int, Any, tuple[str, ...], int, None, None]
 
 def _generate(threads: int) -> dict[str, list[Item]]:
     """``threads - 1`` generated conversations ending about now, plus the sentinel, by folder."""
-    from storage.message import parse_envelope
+    from storage.mime import parse_envelope
     from tests.mailgen import support_mailbox
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

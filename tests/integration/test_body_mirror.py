@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from storage.imap import ImapConnection
-from storage.message import Body, parse_body
+from storage.mime import Body, parse_body
 from storage.models import ThreadQuery
 from storage.service import CACHE_FILE, Service
 from storage.settings import load_settings

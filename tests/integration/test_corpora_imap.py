@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from storage.message import is_synthetic, parse_envelope
+from storage.mime import is_synthetic, parse_envelope
 from storage.sanitize import has_unsafe
 from tui.cli import run
 

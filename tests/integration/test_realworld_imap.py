@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from storage.message import is_synthetic, parse_envelope
+from storage.mime import is_synthetic, parse_envelope
 from tests.integration.test_cli_sync import Cli
 
 pytestmark = pytest.mark.dovecot

@@ -1,5 +1,6 @@
-"""An in-memory stand-in for ``Service.replies`` (``storage.replying.Replies``): the methods the
-TUI's answer flow calls, with drafts kept in a dict and a send that can be made to fail."""
+"""An in-memory stand-in for ``Service.replies`` (``storage.service.replying.Replies``): the
+methods the TUI's answer flow calls, with drafts kept in a dict and a send that can be made to
+fail."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from storage import compose
 from storage.compose import DraftText
 from storage.models import Address
-from storage.replying import Composed, EditFile
+from storage.service.replying import Composed, EditFile
 from storage.user.mail_outbox import OutboxMail
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.message import Envelope
+from storage.mime import Envelope
 from storage.models import Address
 
 START = datetime(2026, 3, 1, tzinfo=UTC)

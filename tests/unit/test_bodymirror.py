@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from storage.cache import Cache
 from storage.cache.bodystore import ALL_DATES
 from storage.imap import parse_fetch
-from storage.message import Body, parse_body, parse_envelope
+from storage.mime import Body, parse_body, parse_envelope
 from storage.models import Attachment, SyncResult, ThreadQuery
 from storage.sync import bodystructure
 from storage.sync.bodystructure import Leaf

@@ -1,4 +1,4 @@
-"""``storage.message`` over the real-mail corpora in ``../shared/corpora`` (see its README).
+"""``storage.mime`` over the real-mail corpora in ``../shared/corpora`` (see its README).
 
 Every message must parse with ``parse_envelope`` and ``parse_body`` without an exception; a few
 spot checks pin values verified by reading the raw files by hand. Without the corpora the tests
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.message import HEADER_FIELDS, Body, Envelope, parse_body, parse_envelope
+from storage.mime import HEADER_FIELDS, Body, Envelope, parse_body, parse_envelope
 from storage.models import Address, Attachment
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"

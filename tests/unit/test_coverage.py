@@ -16,7 +16,7 @@ import pytest
 
 from storage.insight import coverage
 from storage.insight.people import Team
-from storage.message import Body
+from storage.mime import Body
 from storage.models import Address, Coverage, ReportMessage, ReportThread
 from storage.service import Service
 

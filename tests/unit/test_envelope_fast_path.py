@@ -1,6 +1,6 @@
 """``parse_envelope``'s fast path gives exactly what the general steps give, on every input.
 
-``storage.message.parse_envelope`` reads the usual IMAP header block by a fast path
+``storage.mime.parse_envelope`` reads the usual IMAP header block by a fast path
 (``_fast_envelope``) and everything else by the general steps (``_general_envelope``), which
 define the result. Here both run on every input we have and the envelopes are compared field by
 field, by ``repr`` (so a date's zone object counts, not only the instant): the real-mail corpora
@@ -23,9 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage import message
-from storage.message import HEADER_FIELDS, Envelope
-from storage.mime import envelope
+from storage import mime as message
+from storage.mime import HEADER_FIELDS, Envelope, envelope
 from tests.corpus.generators import corpus
 from tests.mailgen import support_mailbox
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.message import parse_body, parse_envelope
+from storage.mime import parse_body, parse_envelope
 from storage.sanitize import sanitize_line, sanitize_text
 from storage.service import Service
 from tests.corpus import load_hostile

@@ -1,4 +1,4 @@
-"""Unit tests for ``storage.message``: hostile and broken mail in, plain decoded values out.
+"""Unit tests for ``storage.mime``: hostile and broken mail in, plain decoded values out.
 
 Every public function must be total (no exception on any input), so next to the hand-written
 cases each function also gets a Hypothesis "never raises" property.
@@ -15,13 +15,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from storage.message import (
+from storage.mime import (
     HEADER_FIELDS,
     MAX_PARTS,
     TEXT_CAP,
     TRUNCATED,
     Body,
     Envelope,
+    charsets,
     decode_bytes,
     decode_header_value,
     html_to_text,
@@ -30,7 +31,6 @@ from storage.message import (
     parse_envelope,
     parse_message_ids,
 )
-from storage.mime import charsets
 from storage.models import Address, Attachment
 from storage.sanitize import sanitize_text
 

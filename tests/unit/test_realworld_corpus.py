@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.message import parse_body, parse_envelope
+from storage.mime import parse_body, parse_envelope
 from storage.sanitize import sanitize_text
 
 ROOT = Path(__file__).resolve().parents[1] / "corpus" / "realworld"

@@ -19,7 +19,7 @@ import pytest
 from storage import insight
 from storage.cache import FolderState
 from storage.insight import Team
-from storage.message import parse_body, parse_envelope
+from storage.mime import parse_body, parse_envelope
 from storage.models import Address, Report, ReportMessage, ReportThread, TagReport
 from storage.service import Service
 from storage.tags import encode_keyword

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.cache import Cache, prepare_rows, searchindex
-from storage.message import Body
+from storage.mime import Body
 from tests.unit.fetched import fetched
 
 START = datetime(2026, 3, 1, tzinfo=UTC)

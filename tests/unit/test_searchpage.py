@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.cache import Cache, FolderState, searchpage
-from storage.message import Body, Envelope
+from storage.mime import Body, Envelope
 from storage.models import Address, ThreadQuery
 from storage.service import Service
 

@@ -12,7 +12,7 @@ import pytest
 
 from storage.cache import prepare_rows
 from storage.imap import ImapConnection
-from storage.message import Envelope
+from storage.mime import Envelope
 from storage.models import Address
 from storage.service import Service
 from storage.tags import SEEN, encode_keyword

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from storage.settings import AccountConfig, ConfigError, load_settings
+from storage.settings.smtp import SmtpConfig
 from storage.smtp import SmtpNotSent, SmtpSender
-from storage.smtp_config import SmtpConfig
 from tests.smtpserver import SmtpServer
 
 ACCOUNT = """\

@@ -1,7 +1,7 @@
 """Tests for ``storage.threads``: JWZ threading, subject normalisation and thread ids.
 
 Three layers: hand-written cases for every rule, the real notmuch test corpus (headers parsed
-with ``storage.message.parse_envelope``, as sync does; the expected threads were counted by
+with ``storage.mime.parse_envelope``, as sync does; the expected threads were counted by
 reading the headers), and Hypothesis property tests over random reference graphs with loops and
 self references.
 """
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.message import parse_envelope
+from storage.mime import parse_envelope
 from storage.threads import (
     SUBJECT_MERGE_WINDOW,
     ThreadInput,

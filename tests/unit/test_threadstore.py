@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage.cache import Cache
-from storage.message import Envelope
+from storage.mime import Envelope
 from storage.models import Address
 from storage.threads import thread_id, thread_messages
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from storage.imap import ImapConnection
-from storage.message import is_synthetic, parse_envelope, per_message
+from storage.mime import is_synthetic, parse_envelope, per_message
 from storage.unreadable import salvage
 from tests.unit.canned_imap import connection
 from tests.unit.test_header_stream import DONE, FIELDS, dovecot, fetch, header

@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from storage.dates import relative_label
-from storage.replying import Composed
 from storage.sanitize import sanitize_line
 from storage.service import Service, ServiceError
+from storage.service.api import Composed
 from tui.cli.output import PROG, UsageError, clip, dump_json, pad
 from tui.cli.responses import add_responses_parser, cmd_responses
 

@@ -7,7 +7,7 @@
 ``links THREAD [--message N] [--json]``    a message's links: the text and the real target
 =========================================  ======================================================
 
-Attachments are fetched from the server when asked (``storage.attachments``); the demo saves
+Attachments are fetched from the server when asked (``storage.service.attachments``); the demo saves
 from its bundled messages. ``tui.cli`` registers these with :func:`add_files_parsers` and
 dispatches through :data:`FILES_COMMANDS`.
 """

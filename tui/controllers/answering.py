@@ -29,9 +29,7 @@ from tui.logfile import log_failure
 from tui.screens.answer import AnswerKind, ConfirmSend
 
 if TYPE_CHECKING:
-    from storage.replying import Composed
-    from storage.service.api import RepliesApi
-    from storage.user.mail_outbox import OutboxMail
+    from storage.service.api import Composed, OutboxMail, RepliesApi
 
 __all__ = ["Answering"]
 

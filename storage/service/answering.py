@@ -3,7 +3,7 @@
 ``Service.answers`` is one :class:`Answers` per service. It reads the cache through the service
 (same connection, same team rule) and hands rows to the pure functions of
 ``storage.insight.responses``.
-Replying and the mail outbox live in ``storage.replying`` (``Service.replies``).
+Replying and the mail outbox live in ``storage.service.replying`` (``Service.replies``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 ``Service.replies`` is one :class:`Replies`. The flow of one reply:
 
-1. :meth:`Replies.compose_reply` (``storage.drafting``) picks the message to answer, reads it
-   whole from the server when it can and makes the draft (``storage.compose``).
+1. :meth:`Replies.compose_reply` (``storage.service.drafting``) picks the message to answer,
+   reads it whole from the server when it can and makes the draft (``storage.compose``).
 2. The UI lets the user edit :attr:`Composed.text` and hands the text to :meth:`Replies.queue`
    (send) or :meth:`Replies.save_draft` (later). Both write the outbox first
    (``storage.user.mail_outbox``): from here a crash loses nothing.
@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from storage.drafting import LOCAL_FOLDER, Composed, Drafting, EditFile, _error
-from storage.message import parse_body, parse_envelope
-from storage.models import Address
+from storage.mime import parse_body, parse_envelope
+from storage.models import LOCAL_FOLDER, Address
+from storage.service.drafting import Composed, Drafting, EditFile, _error
 from storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
 
 if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # compose (the email package) and smtp are imported when firs
     from storage.settings import AccountConfig
     from storage.smtp import SmtpSender
 
-__all__ = ["LOCAL_FOLDER", "Composed", "EditFile", "Replies", "RetryResult"]
+__all__ = ["Composed", "EditFile", "Replies", "RetryResult"]
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ class Replies(Drafting):
     def send(self, mail_id: str) -> OutboxMail:
         """Send one queued message now (waiting for another process's send); ServiceError with
         the server's reason when it was not accepted (it stays in the outbox)."""
-        from storage.delivery import Delivery
+        from storage.service.delivery import Delivery
 
         account = self._config()
         try:
@@ -227,7 +227,7 @@ class Replies(Drafting):
         Never blocks on another process (it is sending: ``busy``); errors are reported."""
         if self._service.is_demo or self.account is None or not self.outbox.path.is_dir():
             return RetryResult()
-        from storage.delivery import Delivery
+        from storage.service.delivery import Delivery
 
         try:
             account = self._config()

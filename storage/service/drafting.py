@@ -1,5 +1,5 @@
 """Drafting an answer: which message is answered, reading it whole, the draft for ``$EDITOR``
-and reading the edited text back. ``Replies`` (``storage.replying``) inherits these methods;
+and reading the edited text back. ``Replies`` (``storage.service.replying``) inherits these methods;
 the rules for headers, recipients and quoting are the pure functions of ``storage.compose``.
 
 The answered message is the thread's newest customer message (or the one named with
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.message import parse_body, parse_envelope
+from storage.mime import parse_body, parse_envelope
+from storage.models import LOCAL_FOLDER
 
 if TYPE_CHECKING:  # compose (the email package) is imported when first used
     from storage.cache import MessageRow
@@ -28,10 +29,7 @@ if TYPE_CHECKING:  # compose (the email package) is imported when first used
     from storage.service import Service
     from storage.settings import AccountConfig
 
-__all__ = ["LOCAL_FOLDER", "Composed", "Drafting", "EditFile"]
-
-LOCAL_FOLDER = "(sent)"
-"""The cache folder of sent messages whose Sent copy is not synced yet (never on a server)."""
+__all__ = ["Composed", "Drafting", "EditFile"]
 
 
 def _error(text: str) -> Exception:
@@ -74,7 +72,7 @@ def _thread_id(root: str) -> str:
 
 
 class Drafting:
-    """Composing replies and forwards (a base of ``storage.replying.Replies``)."""
+    """Composing replies and forwards (a base of ``storage.service.replying.Replies``)."""
 
     _service: Service
     account: AccountConfig | None

@@ -1,7 +1,7 @@
 """Moving outbox messages along their states: send, recover an interrupted send, file the Sent
 copy, forget the message once the synced copy is in the cache. Runs under the outbox lock
 (``Replies.send`` / ``Replies.retry`` take it); see ``storage.user.mail_outbox`` for the states and
-``storage.replying`` for the idempotency rules.
+``storage.service.replying`` for the idempotency rules.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from storage.imap import ImapConnectionLost, ImapError
-from storage.replying import LOCAL_FOLDER
+from storage.models import LOCAL_FOLDER
 from storage.smtp import SmtpNotSent, SmtpUncertain
 from storage.user.mail_outbox import OutboxMail, State
 
 if TYPE_CHECKING:
     from storage.imap import ImapConnection
-    from storage.replying import Replies, RetryResult
+    from storage.service.replying import Replies, RetryResult
     from storage.settings import AccountConfig
 
 __all__ = ["Delivery"]
@@ -41,7 +41,7 @@ class Delivery:
     # -- a whole pass ----------------------------------------------------------------------------
 
     def run(self, mails: Iterable[OutboxMail]) -> RetryResult:
-        from storage.replying import RetryResult
+        from storage.service.replying import RetryResult
 
         sent = filed = 0
         errors: list[str] = []
