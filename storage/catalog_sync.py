@@ -34,9 +34,9 @@ from typing import Any, Protocol
 
 from imapclient.response_parser import parse_response
 
-from storage.imap import ImapConnection, ImapError, uid_sets
-from storage.user.catalog import CatalogEntry, decode_document, encode_document
-from storage.user.db import UserDB
+from supportmail.storage.imap import ImapConnection, ImapError, uid_sets
+from supportmail.storage.user.catalog import CatalogEntry, decode_document, encode_document
+from supportmail.storage.user.db import UserDB
 
 __all__ = [
     "CATALOG_HEADER",

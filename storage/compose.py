@@ -34,9 +34,9 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from storage.insight.people import Team
-from storage.models import Address
-from storage.sanitize import one_line
+from supportmail.storage.insight.people import Team
+from supportmail.storage.models import Address
+from supportmail.storage.sanitize import one_line
 
 __all__ = [
     "MAX_REFERENCES",

@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from storage.sanitize import sanitize_line
+from supportmail.storage.sanitize import sanitize_line
 
 if TYPE_CHECKING:
     from dateutil import parser as date_parser

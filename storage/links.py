@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from storage.mime.html import (
+from supportmail.storage.mime.html import (
     _HTML_SPACE,
     _HTML_TOKEN,
     _SKIP_END,
@@ -20,7 +20,7 @@ from storage.mime.html import (
     _attributes,
     _unescape,
 )
-from storage.models import Link
+from supportmail.storage.models import Link
 
 __all__ = ["LINKS_MAX", "html_links", "links_of", "text_links"]
 

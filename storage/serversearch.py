@@ -32,11 +32,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from storage.models import ServerSearch
+from supportmail.storage.models import ServerSearch
 
 if TYPE_CHECKING:
-    from storage.cache import Cache
-    from storage.imap import ImapConnection
+    from supportmail.storage.cache import Cache
+    from supportmail.storage.imap import ImapConnection
 
 __all__ = [
     "SINGLE_MAX",
@@ -109,7 +109,7 @@ def search_folders(
 ) -> tuple[list[FolderHits], list[str]]:
     """Search every folder on an open connection: (hits per folder, folders the server does
     not have). Any other failure raises ``ImapError``."""
-    from storage.imap import ImapAuthError, ImapConnectionLost, ImapError, ImapRefused
+    from supportmail.storage.imap import ImapAuthError, ImapConnectionLost, ImapError, ImapRefused
 
     hits: list[FolderHits] = []
     missing: list[str] = []

@@ -26,9 +26,9 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from storage.hosts import is_loopback
-from storage.sanitize import one_line
-from storage.settings.smtp import SmtpConfig
+from supportmail.storage.hosts import is_loopback
+from supportmail.storage.sanitize import one_line
+from supportmail.storage.settings.smtp import SmtpConfig
 
 __all__ = ["SmtpError", "SmtpNotSent", "SmtpSender", "SmtpUncertain"]
 

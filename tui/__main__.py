@@ -1,5 +1,5 @@
-"""``python -m tui``: the same as the ``supportmail`` command."""
+"""``python -m supportmail.tui``: the same as the ``supportmail`` command."""
 
-from tui.launch import main
+from supportmail.tui.launch import main
 
 main()

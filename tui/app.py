@@ -21,13 +21,13 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from keymaps import load_keymap
-from tui.commands import ActionCommands
-from tui.main.screen import MainScreen
-from tui.startup import after_first_frame
+from supportmail.keymaps import load_keymap
+from supportmail.tui.commands import ActionCommands
+from supportmail.tui.main.screen import MainScreen
+from supportmail.tui.startup import after_first_frame
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
+    from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["SupportMailApp", "binding_ids", "run_app"]
 

@@ -19,7 +19,7 @@ from textual.fuzzy import FuzzySearch
 from textual.markup import escape
 from textual.style import Style
 
-from tui.keynames import binding_keys, describe
+from supportmail.tui.keynames import binding_keys, describe
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class ActionCommands(Provider):
     """The main screen's actions for the command palette."""
 
     def _commands(self) -> list[PaletteCommand]:
-        from tui.main.screen import MainScreen
+        from supportmail.tui.main.screen import MainScreen
 
         screen = self.screen
         if not isinstance(screen, MainScreen):

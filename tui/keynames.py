@@ -20,7 +20,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from storage.models import TagInfo
+from supportmail.storage.models import TagInfo
 
 __all__ = ["NO_KEY", "binding_keys", "describe", "join_keys", "speak"]
 

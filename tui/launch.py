@@ -1,4 +1,4 @@
-"""The ``supportmail`` command's entry point (and ``python -m tui``'s).
+"""The ``supportmail`` command's entry point (and ``python -m supportmail.tui``'s).
 
 Start-up runs without the cyclic garbage collector: importing Textual and the app allocates
 hundreds of thousands of objects that all stay alive, and the collections they trigger only
@@ -15,6 +15,6 @@ import sys
 
 def main() -> None:
     gc.disable()
-    from tui.cli import run
+    from supportmail.tui.cli import run
 
     sys.exit(run())

@@ -23,7 +23,7 @@ from pathlib import Path
 import platformdirs
 
 LOGGER = "supportmail"
-LOGGERS = (LOGGER, "storage", "tui", "keymaps")
+LOGGERS = (LOGGER,)
 """Where the handler goes: modules log with ``logging.getLogger(__name__)``."""
 FILE_NAME = "supportmail.log"
 MAX_BYTES = 1_000_000

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from storage.models import (
+from supportmail.storage.models import (
     DayProgress,
     DaySummary,
     SavedQuote,
@@ -21,7 +21,7 @@ from storage.models import (
     TagInfo,
     ThreadDetail,
 )
-from tui.triage import EditBatch, ReadBatch
+from supportmail.tui.triage import EditBatch, ReadBatch
 
 
 class ThreadLoaded(Message):

@@ -28,11 +28,11 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.style import Style
 
-from storage.dates import format_duration, relative_label, waited
-from storage.models import Address, ThreadSummary
-from storage.sanitize import sanitize_line, sanitize_text
-from storage.tags import tag_kind
-from tui.units import first_customer
+from supportmail.storage.dates import format_duration, relative_label, waited
+from supportmail.storage.models import Address, ThreadSummary
+from supportmail.storage.sanitize import sanitize_line, sanitize_text
+from supportmail.storage.tags import tag_kind
+from supportmail.tui.units import first_customer
 
 TagKind = Literal["team", "category", "label"]
 

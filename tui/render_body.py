@@ -16,10 +16,10 @@ from typing import Literal
 from textual.content import Content
 from textual.style import Style
 
-from storage.models import Address, Attachment, MessageView
-from storage.sanitize import sanitize_text
-from tui.render import ATTACHMENT_MARK, UNREAD_MARK, full_date, safe
-from tui.units import format_size
+from supportmail.storage.models import Address, Attachment, MessageView
+from supportmail.storage.sanitize import sanitize_text
+from supportmail.tui.render import ATTACHMENT_MARK, UNREAD_MARK, full_date, safe
+from supportmail.tui.units import format_size
 
 __all__ = [
     "BodyBlock",

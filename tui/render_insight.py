@@ -29,10 +29,17 @@ from datetime import datetime
 from textual.content import Content
 from textual.style import Style
 
-from storage.dates import relative_label
-from storage.models import DigestGroup, DigestItem, Granularity, SpikeTest, TagReport, Trend
-from tui.render import RowStyles, fit, full_date, safe, tag_chip
-from tui.spark import SPARK_BLOCKS, spark_level
+from supportmail.storage.dates import relative_label
+from supportmail.storage.models import (
+    DigestGroup,
+    DigestItem,
+    Granularity,
+    SpikeTest,
+    TagReport,
+    Trend,
+)
+from supportmail.tui.render import RowStyles, fit, full_date, safe, tag_chip
+from supportmail.tui.spark import SPARK_BLOCKS, spark_level
 
 """Eight levels; an empty period is the lowest block, any thread at least the second."""
 

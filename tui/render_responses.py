@@ -10,10 +10,10 @@ from datetime import datetime
 from textual.content import Content
 from textual.style import Style
 
-from storage.dates import format_duration
-from storage.models import Granularity, ResponseReport, ResponseStats
-from tui.render import fit, safe
-from tui.render_insight import NBSP, InsightStyles, chip_cell, period_label
+from supportmail.storage.dates import format_duration
+from supportmail.storage.models import Granularity, ResponseReport, ResponseStats
+from supportmail.tui.render import fit, safe
+from supportmail.tui.render_insight import NBSP, InsightStyles, chip_cell, period_label
 
 ALL_THREADS = "(all threads)"
 """The first row's name: every thread of the window, tagged or not."""

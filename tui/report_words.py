@@ -7,7 +7,7 @@ tagged, or no tag of the chosen kind.
 
 from __future__ import annotations
 
-from storage.models import Report
+from supportmail.storage.models import Report
 
 __all__ = ["empty_report_reason"]
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.models import ThreadSummary
-from storage.tags import tag_kind
+from supportmail.storage.models import ThreadSummary
+from supportmail.storage.tags import tag_kind
 
 TagState = Literal["all", "some", "none"]
 """How many of the target threads carry a tag."""

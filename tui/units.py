@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from storage.models import Address, ThreadSummary
+from supportmail.storage.models import Address, ThreadSummary
 
 __all__ = ["first_customer", "format_size"]
 

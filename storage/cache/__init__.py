@@ -32,14 +32,20 @@ Nothing here talks to the network or knows about Textual.
 
 from __future__ import annotations
 
-from storage.cache.bodies import BodyStore
-from storage.cache.lookups import ThreadLookups
-from storage.cache.messages import MessageStore
-from storage.cache.reportrows import ReportQueries
-from storage.cache.rows import FolderState, MessageRow, PreparedRows, ThreadRow, prepare_rows
-from storage.cache.schema import SCHEMA_VERSION, CacheError
-from storage.cache.search import ThreadSearch, fts_query
-from storage.cache.threadtable import ThreadTable
+from supportmail.storage.cache.bodies import BodyStore
+from supportmail.storage.cache.lookups import ThreadLookups
+from supportmail.storage.cache.messages import MessageStore
+from supportmail.storage.cache.reportrows import ReportQueries
+from supportmail.storage.cache.rows import (
+    FolderState,
+    MessageRow,
+    PreparedRows,
+    ThreadRow,
+    prepare_rows,
+)
+from supportmail.storage.cache.schema import SCHEMA_VERSION, CacheError
+from supportmail.storage.cache.search import ThreadSearch, fts_query
+from supportmail.storage.cache.threadtable import ThreadTable
 
 __all__ = [
     "SCHEMA_VERSION",

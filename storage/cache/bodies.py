@@ -11,11 +11,11 @@ import json
 from array import array
 from collections.abc import Sequence
 
-from storage.cache import bodystore
-from storage.cache.core import CacheCore
-from storage.cache.rows import people_row
-from storage.mime import Body
-from storage.models import Attachment
+from supportmail.storage.cache import bodystore
+from supportmail.storage.cache.core import CacheCore
+from supportmail.storage.cache.rows import people_row
+from supportmail.storage.mime import Body
+from supportmail.storage.models import Attachment
 
 
 class BodyStore(CacheCore):

@@ -25,8 +25,8 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from storage.copies import CopyKey, copy_key
-from storage.mime import Body
+from supportmail.storage.copies import CopyKey, copy_key
+from supportmail.storage.mime import Body
 
 __all__ = ["StoredBody", "Target", "missing", "rows_with_bodies", "save", "targets"]
 

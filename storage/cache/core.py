@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from storage.cache.schema import (
+from supportmail.storage.cache.schema import (
     LOCK_CACHE,
     LOCK_SEARCH,
     is_corrupt,

@@ -8,8 +8,8 @@ leads from the id shown a moment ago to today's thread.
 
 from __future__ import annotations
 
-from storage.cache.core import CacheCore
-from storage.cache.rows import (
+from supportmail.storage.cache.core import CacheCore
+from supportmail.storage.cache.rows import (
     THREAD_COLUMNS,
     MessageRow,
     ThreadRow,
@@ -18,9 +18,9 @@ from storage.cache.rows import (
     thread_row,
     to_datetime,
 )
-from storage.mime import Envelope
-from storage.models import Address
-from storage.threads import thread_id
+from supportmail.storage.mime import Envelope
+from supportmail.storage.models import Address
+from supportmail.storage.threads import thread_id
 
 
 class ThreadLookups(CacheCore):

@@ -13,9 +13,9 @@ from array import array
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.cache import searchindex, threadstore
-from storage.cache.core import CacheCore
-from storage.cache.rows import (
+from supportmail.storage.cache import searchindex, threadstore
+from supportmail.storage.cache.core import CacheCore
+from supportmail.storage.cache.rows import (
     FolderState,
     PreparedRows,
     flags_text,
@@ -23,7 +23,7 @@ from storage.cache.rows import (
     people_row,
     prepare_rows,
 )
-from storage.mime import Envelope
+from supportmail.storage.mime import Envelope
 
 
 class MessageStore(CacheCore):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from storage.cache.core import CacheCore
-from storage.cache.rows import epoch, to_datetime
-from storage.models import Address, ReportMessage, ReportThread
-from storage.tags import keyword_to_tag
+from supportmail.storage.cache.core import CacheCore
+from supportmail.storage.cache.rows import epoch, to_datetime
+from supportmail.storage.models import Address, ReportMessage, ReportThread
+from supportmail.storage.tags import keyword_to_tag
 
 
 class ReportQueries(CacheCore):

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from storage.mime import Envelope
-from storage.models import Address
+from supportmail.storage.mime import Envelope
+from supportmail.storage.models import Address
 
 
 @dataclass(frozen=True, slots=True)

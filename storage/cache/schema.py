@@ -12,7 +12,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from storage.cache import searchindex, threadstore
+from supportmail.storage.cache import searchindex, threadstore
 
 SCHEMA_VERSION = 4
 """4: the search index moved to its own file (``storage.cache.searchindex``)."""

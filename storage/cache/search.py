@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from storage import serversearch
-from storage.cache import searchpage
-from storage.cache.core import CacheCore
-from storage.cache.rows import THREAD_COLUMNS, ThreadRow, epoch, thread_row
-from storage.models import ThreadQuery
+from supportmail.storage import serversearch
+from supportmail.storage.cache import searchpage
+from supportmail.storage.cache.core import CacheCore
+from supportmail.storage.cache.rows import THREAD_COLUMNS, ThreadRow, epoch, thread_row
+from supportmail.storage.models import ThreadQuery
 
 
 def fts_query(text: str) -> str | None:

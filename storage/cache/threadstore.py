@@ -30,7 +30,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from storage.threads import SubjectRoot, ThreadInput, link_messages, subject_merges, thread_id
+from supportmail.storage.threads import (
+    SubjectRoot,
+    ThreadInput,
+    link_messages,
+    subject_merges,
+    thread_id,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread_ids (

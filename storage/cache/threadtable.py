@@ -13,12 +13,12 @@ import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from storage.cache import threadstore
-from storage.cache.core import CacheCore
-from storage.cache.rows import is_seen, pairs_json
-from storage.copies import CopyKey, copy_key
-from storage.tags import keyword_to_tag
-from storage.threads import ThreadInput, thread_id
+from supportmail.storage.cache import threadstore
+from supportmail.storage.cache.core import CacheCore
+from supportmail.storage.cache.rows import is_seen, pairs_json
+from supportmail.storage.copies import CopyKey, copy_key
+from supportmail.storage.tags import keyword_to_tag
+from supportmail.storage.threads import ThreadInput, thread_id
 
 _FULL_REBUILD_ROOTS = 5000
 """Above this many changed roots, ``rebuild_threads`` recomputes every thread in one pass."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from storage.instance import WindowLock, WindowLockError
+from supportmail.storage.instance import WindowLock, WindowLockError
 
 __all__ = ["DEMO_ACCOUNT", "DEMO_ADDRESS", "DemoResetError", "reset_demo"]
 

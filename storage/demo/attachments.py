@@ -10,9 +10,9 @@ import zlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from storage.demo.common import _hex
-from storage.demo.encoding import _Part
-from storage.demo.plans import _Plan
+from supportmail.storage.demo.common import _hex
+from supportmail.storage.demo.encoding import _Part
+from supportmail.storage.demo.plans import _Plan
 
 
 def _png(seed: str, width: int = 96, height: int = 54) -> bytes:

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from storage.demo.common import _fill, _hex, _local, _zone
-from storage.demo.handwritten import _Data, _tuple
-from storage.demo.people import _Person
-from storage.demo.plans import _Plan
+from supportmail.storage.demo.common import _fill, _hex, _local, _zone
+from supportmail.storage.demo.handwritten import _Data, _tuple
+from supportmail.storage.demo.people import _Person
+from supportmail.storage.demo.plans import _Plan
 
 
 def _pool(data: _Data, lang: str, role: str, key: str) -> tuple[str, ...]:

@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from storage.demo.common import DemoMessage, _fill
-from storage.demo.handwritten import _data
-from storage.demo.plans import _plans
-from storage.demo.render import _message_id, _render_thread
+from supportmail.storage.demo.common import DemoMessage, _fill
+from supportmail.storage.demo.handwritten import _data
+from supportmail.storage.demo.plans import _plans
+from supportmail.storage.demo.render import _message_id, _render_thread
 
 __all__ = ["DemoMessage", "demo_messages", "demo_notes"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Any
 
-from storage.demo.common import _DATA_FILES, _HISTORY_DAYS, _LANGS, _SPIKE_DAYS
+from supportmail.storage.demo.common import _DATA_FILES, _HISTORY_DAYS, _LANGS, _SPIKE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +134,7 @@ def _feature(table: Mapping[str, Any]) -> _Feature:
 
 
 def _read_toml(name: str) -> dict[str, Any]:
-    path = resources.files("storage.demo").joinpath("data").joinpath(f"{name}.toml")
+    path = resources.files("supportmail.storage.demo").joinpath("data").joinpath(f"{name}.toml")
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 

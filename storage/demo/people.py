@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from storage.demo.common import _LANGS, _ascii_slug, _weighted
-from storage.demo.handwritten import _Company, _Data
+from supportmail.storage.demo.common import _LANGS, _ascii_slug, _weighted
+from supportmail.storage.demo.handwritten import _Company, _Data
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from storage.demo.common import _SEED, _hex, _local, _weighted, _zone
-from storage.demo.handwritten import _Agent, _Data, _data, _Opener
-from storage.demo.people import _Person, _Roster
-from storage.demo.scenarios import _scenarios
+from supportmail.storage.demo.common import _SEED, _hex, _local, _weighted, _zone
+from supportmail.storage.demo.handwritten import _Agent, _Data, _data, _Opener
+from supportmail.storage.demo.people import _Person, _Roster
+from supportmail.storage.demo.scenarios import _scenarios
 
 
 @dataclass(frozen=True, slots=True)

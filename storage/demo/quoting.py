@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.demo.common import _local
-from storage.demo.conversation import _Sent
+from supportmail.storage.demo.common import _local
+from supportmail.storage.demo.conversation import _Sent
 
 _WEEKDAYS = {
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),

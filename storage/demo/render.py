@@ -9,10 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 
-from storage.demo.account import DEMO_ADDRESS
-from storage.demo.attachments import _attachment, _file_part
-from storage.demo.common import _SEEN, _SUPPORT_NAME, DemoMessage, _digest, _fill, _hex, _local
-from storage.demo.conversation import (
+from supportmail.storage.demo.account import DEMO_ADDRESS
+from supportmail.storage.demo.attachments import _attachment, _file_part
+from supportmail.storage.demo.common import (
+    _SEEN,
+    _SUPPORT_NAME,
+    DemoMessage,
+    _digest,
+    _fill,
+    _hex,
+    _local,
+)
+from supportmail.storage.demo.conversation import (
     _customer_text,
     _Sent,
     _style,
@@ -20,7 +28,7 @@ from storage.demo.conversation import (
     _turn_bodies,
     _turn_dates,
 )
-from storage.demo.encoding import (
+from supportmail.storage.demo.encoding import (
     _address,
     _fit_charset,
     _fold,
@@ -31,9 +39,9 @@ from storage.demo.encoding import (
     _prefer,
     _text_part,
 )
-from storage.demo.handwritten import _Data
-from storage.demo.plans import _Plan
-from storage.demo.quoting import _with_quote
+from supportmail.storage.demo.handwritten import _Data
+from supportmail.storage.demo.plans import _Plan
+from supportmail.storage.demo.quoting import _with_quote
 
 _REPLY_PREFIX = {"en": "Re: ", "de": "AW: ", "zh": "回复："}
 _MAILERS = {

@@ -8,8 +8,21 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from storage.demo.common import _HISTORY_DAYS, _LANGS, _SPIKE_DAYS, _TARGET_THREADS, _fill
-from storage.demo.handwritten import _SPIKE_DEFAULTS, _Data, _Feature, _Opener, _opener, _tuple
+from supportmail.storage.demo.common import (
+    _HISTORY_DAYS,
+    _LANGS,
+    _SPIKE_DAYS,
+    _TARGET_THREADS,
+    _fill,
+)
+from supportmail.storage.demo.handwritten import (
+    _SPIKE_DEFAULTS,
+    _Data,
+    _Feature,
+    _Opener,
+    _opener,
+    _tuple,
+)
 
 
 class _Deck:

@@ -28,11 +28,16 @@ The names below are what the rest of the code imports from ``storage.imap``.
 
 from __future__ import annotations
 
-from storage.imap.connection import ImapConnection
-from storage.imap.errors import ImapAuthError, ImapConnectionLost, ImapError, ImapRefused
-from storage.imap.fetchparse import Value, parse_fetch
-from storage.imap.records import FlagRecord, FolderStatus, HeaderRecord, TlsMode
-from storage.imap.syntax import parse_internaldate, parse_uid_set, uid_sets
+from supportmail.storage.imap.connection import ImapConnection
+from supportmail.storage.imap.errors import (
+    ImapAuthError,
+    ImapConnectionLost,
+    ImapError,
+    ImapRefused,
+)
+from supportmail.storage.imap.fetchparse import Value, parse_fetch
+from supportmail.storage.imap.records import FlagRecord, FolderStatus, HeaderRecord, TlsMode
+from supportmail.storage.imap.syntax import parse_internaldate, parse_uid_set, uid_sets
 
 __all__ = [
     "FlagRecord",

@@ -9,12 +9,12 @@ IDLE, reported changes).
 
 from __future__ import annotations
 
-from storage.imap.fetch import Fetch
-from storage.imap.folders import Folders
-from storage.imap.idle import Idle
-from storage.imap.login import Login
-from storage.imap.search import Search
-from storage.imap.store import Store
+from supportmail.storage.imap.fetch import Fetch
+from supportmail.storage.imap.folders import Folders
+from supportmail.storage.imap.idle import Idle
+from supportmail.storage.imap.login import Login
+from supportmail.storage.imap.search import Search
+from supportmail.storage.imap.store import Store
 
 __all__ = ["ImapConnection"]
 

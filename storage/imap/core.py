@@ -18,10 +18,15 @@ import ssl
 from collections.abc import Iterator
 from typing import Any
 
-from storage.imap import tlspin
-from storage.imap.errors import ImapAuthError, ImapConnectionLost, ImapError, ImapRefused
-from storage.imap.records import TlsMode
-from storage.imap.syntax import server_line
+from supportmail.storage.imap import tlspin
+from supportmail.storage.imap.errors import (
+    ImapAuthError,
+    ImapConnectionLost,
+    ImapError,
+    ImapRefused,
+)
+from supportmail.storage.imap.records import TlsMode
+from supportmail.storage.imap.syntax import server_line
 
 __all__ = ["ConnectionCore"]
 

@@ -13,9 +13,9 @@ import imaplib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from storage.imap.core import ConnectionCore
-from storage.imap.errors import ImapError
-from storage.imap.fetchparse import (
+from supportmail.storage.imap.core import ConnectionCore
+from supportmail.storage.imap.errors import ImapError
+from supportmail.storage.imap.fetchparse import (
     FetchParseError,
     Value,
     as_bytes,
@@ -26,8 +26,8 @@ from storage.imap.fetchparse import (
     parse_fetch,
     salvaged_records,
 )
-from storage.imap.records import FlagRecord, HeaderRecord
-from storage.imap.stream import (
+from supportmail.storage.imap.records import FlagRecord, HeaderRecord
+from supportmail.storage.imap.stream import (
     WHOLE_ITEMS,
     HeaderStream,
     RawFetch,
@@ -35,7 +35,7 @@ from storage.imap.stream import (
     fast_whole,
     group_header_record,
 )
-from storage.imap.syntax import HEADER_FIELD, server_line, uid_sets
+from supportmail.storage.imap.syntax import HEADER_FIELD, server_line, uid_sets
 
 __all__ = ["Fetch"]
 

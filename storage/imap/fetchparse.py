@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
-from storage import unreadable
-from storage.imap.records import FlagRecord, HeaderRecord
-from storage.imap.syntax import parse_internaldate
+from supportmail.storage import unreadable
+from supportmail.storage.imap.records import FlagRecord, HeaderRecord
+from supportmail.storage.imap.syntax import parse_internaldate
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import re
 import socket
 from typing import Any, NoReturn
 
-from storage.imap.core import ConnectionCore
-from storage.imap.errors import ImapError
-from storage.imap.records import FolderStatus
-from storage.imap.syntax import quote_mailbox, server_line
+from supportmail.storage.imap.core import ConnectionCore
+from supportmail.storage.imap.errors import ImapError
+from supportmail.storage.imap.records import FolderStatus
+from supportmail.storage.imap.syntax import quote_mailbox, server_line
 
 __all__ = ["Folders"]
 

@@ -14,7 +14,7 @@ import ssl
 import time
 from typing import Any
 
-from storage.imap.core import ConnectionCore
+from supportmail.storage.imap.core import ConnectionCore
 
 __all__ = ["Idle"]
 

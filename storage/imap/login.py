@@ -15,11 +15,11 @@ from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 
-from storage.hosts import is_loopback
-from storage.imap import tlspin
-from storage.imap.core import ConnectionCore
-from storage.imap.errors import ImapAuthError, ImapError, ImapRefused
-from storage.imap.syntax import quoted_string, server_line
+from supportmail.storage.hosts import is_loopback
+from supportmail.storage.imap import tlspin
+from supportmail.storage.imap.core import ConnectionCore
+from supportmail.storage.imap.errors import ImapAuthError, ImapError, ImapRefused
+from supportmail.storage.imap.syntax import quoted_string, server_line
 
 __all__ = ["Login"]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from storage.imap.core import ConnectionCore
-from storage.imap.syntax import check_keyword, parse_uid_set, uid_sets
+from supportmail.storage.imap.core import ConnectionCore
+from supportmail.storage.imap.syntax import check_keyword, parse_uid_set, uid_sets
 
 __all__ = ["Search"]
 

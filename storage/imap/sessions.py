@@ -22,8 +22,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Literal, TypeVar
 
-from storage.imap.connection import ImapConnection
-from storage.imap.errors import ImapAuthError, ImapConnectionLost, ImapError, ImapRefused
+from supportmail.storage.imap.connection import ImapConnection
+from supportmail.storage.imap.errors import (
+    ImapAuthError,
+    ImapConnectionLost,
+    ImapError,
+    ImapRefused,
+)
 
 __all__ = ["Purpose", "Session", "SessionClosed", "Sessions"]
 

@@ -7,8 +7,8 @@ import imaplib
 import re
 from collections.abc import Sequence
 
-from storage.imap.core import ConnectionCore
-from storage.imap.syntax import check_keyword, uid_sets
+from supportmail.storage.imap.core import ConnectionCore
+from supportmail.storage.imap.syntax import check_keyword, uid_sets
 
 __all__ = ["Store"]
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from storage.imap.fetchparse import split_flags
-from storage.imap.records import HeaderRecord
-from storage.imap.syntax import parse_internaldate
+from supportmail.storage.imap.fetchparse import split_flags
+from supportmail.storage.imap.records import HeaderRecord
+from supportmail.storage.imap.syntax import parse_internaldate
 
 __all__ = [
     "WHOLE_ITEMS",

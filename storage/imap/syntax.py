@@ -18,9 +18,9 @@ from datetime import datetime, timedelta, timezone
 
 from imapclient import imap_utf7
 
-from storage.imap.errors import ImapError
-from storage.sanitize import one_line
-from storage.tags import is_keyword_atom
+from supportmail.storage.imap.errors import ImapError
+from supportmail.storage.sanitize import one_line
+from supportmail.storage.tags import is_keyword_atom
 
 __all__ = [
     "HEADER_FIELD",

@@ -23,9 +23,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from storage.imap.connection import ImapConnection
-from storage.imap.errors import ImapConnectionLost, ImapError
-from storage.imap.sessions import Session, SessionClosed
+from supportmail.storage.imap.connection import ImapConnection
+from supportmail.storage.imap.errors import ImapConnectionLost, ImapError
+from supportmail.storage.imap.sessions import Session, SessionClosed
 
 __all__ = ["BACKOFF", "CHECK_SECONDS", "IDLE_SECONDS", "Watcher"]
 

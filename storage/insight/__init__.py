@@ -13,10 +13,15 @@ for quotes, a ``body_of(rowid)`` lookup into the cached bodies, and returns the 
 ``storage.models``.
 """
 
-from storage.insight.counts import build_report
-from storage.insight.digest import digest, digest_message
-from storage.insight.paragraphs import QUOTE_LIMIT, customer_paragraph, customer_paragraphs, shorten
-from storage.insight.people import (
+from supportmail.storage.insight.counts import build_report
+from supportmail.storage.insight.digest import digest, digest_message
+from supportmail.storage.insight.paragraphs import (
+    QUOTE_LIMIT,
+    customer_paragraph,
+    customer_paragraphs,
+    shorten,
+)
+from supportmail.storage.insight.people import (
     FREEMAIL_DOMAINS,
     Team,
     company_domain,
@@ -25,7 +30,7 @@ from storage.insight.people import (
     domain_of,
     is_freemail,
 )
-from storage.insight.periods import (
+from supportmail.storage.insight.periods import (
     DEFAULT_PERIODS,
     GRANULARITIES,
     parse_quarter,
@@ -33,7 +38,7 @@ from storage.insight.periods import (
     period_starts,
     shift_period,
 )
-from storage.insight.stats import (
+from supportmail.storage.insight.stats import (
     MIN_HISTORY,
     SPIKE_HISTORY,
     mann_kendall,
@@ -41,7 +46,7 @@ from storage.insight.stats import (
     spike_test,
     trend,
 )
-from storage.insight.voice import (
+from supportmail.storage.insight.voice import (
     BUG_TAG,
     FEATURE_TAG,
     VOICE_QUOTES,

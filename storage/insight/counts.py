@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from storage.insight.people import Team, customer_keys, customers
-from storage.insight.periods import period_start, period_starts, shift_period
-from storage.insight.stats import SPIKE_HISTORY, spike_test, trend
-from storage.models import (
+from supportmail.storage.insight.people import Team, customer_keys, customers
+from supportmail.storage.insight.periods import period_start, period_starts, shift_period
+from supportmail.storage.insight.stats import SPIKE_HISTORY, spike_test, trend
+from supportmail.storage.models import (
     Granularity,
     PeriodCount,
     Report,
@@ -25,7 +25,7 @@ from storage.models import (
     TagKind,
     TagReport,
 )
-from storage.tags import tag_kind
+from supportmail.storage.tags import tag_kind
 
 _KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
 

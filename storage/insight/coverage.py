@@ -25,10 +25,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from storage.insight.digest import digest_message
-from storage.insight.people import Team
-from storage.insight.voice import BUG_TAG, FEATURE_TAG, first_customer_message, tagged_in_window
-from storage.models import Coverage, ReportMessage, ReportThread
+from supportmail.storage.insight.digest import digest_message
+from supportmail.storage.insight.people import Team
+from supportmail.storage.insight.voice import (
+    BUG_TAG,
+    FEATURE_TAG,
+    first_customer_message,
+    tagged_in_window,
+)
+from supportmail.storage.models import Coverage, ReportMessage, ReportThread
 
 __all__ = ["Mirrored", "bugs", "count", "digest", "speaking_message", "voice"]
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from storage.models import DayNote, DaySummary, DayTag, DayThread, SavedQuote, TagKind
-from storage.tags import tag_kind
-from storage.user.records import Activity
+from supportmail.storage.models import DayNote, DaySummary, DayTag, DayThread, SavedQuote, TagKind
+from supportmail.storage.tags import tag_kind
+from supportmail.storage.user.records import Activity
 
 __all__ = [
     "SHIFTS_MAX",

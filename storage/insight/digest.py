@@ -7,17 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from storage.insight.paragraphs import customer_paragraph
-from storage.insight.people import Team, company_domain
-from storage.insight.voice import BodyLookup, first_customer_message
-from storage.models import (
+from supportmail.storage.insight.paragraphs import customer_paragraph
+from supportmail.storage.insight.people import Team, company_domain
+from supportmail.storage.insight.voice import BodyLookup, first_customer_message
+from supportmail.storage.models import (
     Digest,
     DigestGroup,
     DigestItem,
     ReportMessage,
     ReportThread,
 )
-from storage.tags import tag_kind
+from supportmail.storage.tags import tag_kind
 
 
 def digest_message(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.models import (
+from supportmail.storage.models import (
     Address,
     ReportThread,
 )

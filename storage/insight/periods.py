@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, tzinfo
 
-from storage.models import (
+from supportmail.storage.models import (
     Granularity,
 )
 

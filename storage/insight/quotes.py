@@ -19,12 +19,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
-from storage.insight.paragraphs import shorten
-from storage.insight.people import company_domain
-from storage.insight.voice import VOICE_QUOTES
-from storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
-from storage.sanitize import sanitize_line
-from storage.user.records import StoredQuote
+from supportmail.storage.insight.paragraphs import shorten
+from supportmail.storage.insight.people import company_domain
+from supportmail.storage.insight.voice import VOICE_QUOTES
+from supportmail.storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
+from supportmail.storage.sanitize import sanitize_line
+from supportmail.storage.user.records import StoredQuote
 
 __all__ = ["QUOTE_MAX", "attribution", "clean_quote", "prefer_saved", "saved_quote", "to_quote"]
 

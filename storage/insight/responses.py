@@ -24,9 +24,9 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.insight.people import Team
-from storage.insight.periods import period_start, period_starts
-from storage.models import (
+from supportmail.storage.insight.people import Team
+from supportmail.storage.insight.periods import period_start, period_starts
+from supportmail.storage.models import (
     FirstReply,
     Granularity,
     ReportThread,
@@ -36,7 +36,7 @@ from storage.models import (
     TagResponses,
     Waiting,
 )
-from storage.tags import tag_kind
+from supportmail.storage.tags import tag_kind
 
 __all__ = [
     "awaiting",

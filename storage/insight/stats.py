@@ -35,7 +35,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from storage.models import (
+from supportmail.storage.models import (
     SpikeTest,
     Trend,
 )

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 
-from storage.insight.paragraphs import customer_paragraph
-from storage.insight.people import Team, company_domain, customer_keys, customers
-from storage.models import (
+from supportmail.storage.insight.paragraphs import customer_paragraph
+from supportmail.storage.insight.people import Team, company_domain, customer_keys, customers
+from supportmail.storage.models import (
     BugGroup,
     BugReach,
     FeatureRequest,
@@ -22,7 +22,7 @@ from storage.models import (
     ReportThread,
     VoiceReport,
 )
-from storage.tags import tag_kind
+from supportmail.storage.tags import tag_kind
 
 VOICE_TOP = 10
 VOICE_QUOTES = 3

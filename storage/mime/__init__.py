@@ -20,13 +20,18 @@ The modules, by responsibility: :mod:`.values` (Envelope, Body, caps), :mod:`.ch
 
 from __future__ import annotations
 
-from storage.mime.body import parse_body
-from storage.mime.charsets import decode_bytes
-from storage.mime.envelope import parse_envelope
-from storage.mime.headers import decode_header_value
-from storage.mime.html import html_to_text
-from storage.mime.ids import is_synthetic, normalize_message_id, parse_message_ids, per_message
-from storage.mime.values import (
+from supportmail.storage.mime.body import parse_body
+from supportmail.storage.mime.charsets import decode_bytes
+from supportmail.storage.mime.envelope import parse_envelope
+from supportmail.storage.mime.headers import decode_header_value
+from supportmail.storage.mime.html import html_to_text
+from supportmail.storage.mime.ids import (
+    is_synthetic,
+    normalize_message_id,
+    parse_message_ids,
+    per_message,
+)
+from supportmail.storage.mime.values import (
     HEADER_FIELDS,
     MAX_DEPTH,
     MAX_PARTS,

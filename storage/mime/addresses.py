@@ -7,9 +7,9 @@ import re
 from email.utils import getaddresses
 from functools import lru_cache
 
-from storage.mime.headers import _decode_words, _fix_8bit, _unfold
-from storage.mime.values import _ADDRESS_CAP
-from storage.models import Address
+from supportmail.storage.mime.headers import _decode_words, _fix_8bit, _unfold
+from supportmail.storage.mime.values import _ADDRESS_CAP
+from supportmail.storage.models import Address
 
 # --------------------------------------------------------------------------------------------
 # Addresses

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from email.utils import format_datetime
 
-from storage.mime.charsets import decode_bytes
-from storage.mime.envelope import parse_envelope
-from storage.mime.headers import (
+from supportmail.storage.mime.charsets import decode_bytes
+from supportmail.storage.mime.envelope import parse_envelope
+from supportmail.storage.mime.headers import (
     _HEADER_END,
     _SUBJECT_FIELD,
     _first,
@@ -16,9 +16,9 @@ from storage.mime.headers import (
     _header_text,
     _scan_headers,
 )
-from storage.mime.html import html_to_text
-from storage.mime.layout import is_attachment, is_embedded, shown_leaves
-from storage.mime.structure import (
+from supportmail.storage.mime.html import html_to_text
+from supportmail.storage.mime.layout import is_attachment, is_embedded, shown_leaves
+from supportmail.storage.mime.structure import (
     _DATA_TEXT_TYPES,
     _SIGNATURE_TYPES,
     _build,
@@ -26,7 +26,7 @@ from storage.mime.structure import (
     _decoded_size,
     _Part,
 )
-from storage.mime.values import (
+from supportmail.storage.mime.values import (
     _BODY_ATTEMPTS,
     _ENCODED_CAP,
     _HEADER_CAP,
@@ -35,7 +35,7 @@ from storage.mime.values import (
     TRUNCATED,
     Body,
 )
-from storage.models import Attachment
+from supportmail.storage.models import Attachment
 
 # --------------------------------------------------------------------------------------------
 # Choosing the body text

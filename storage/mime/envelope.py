@@ -9,9 +9,9 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from storage.mime.addresses import _SINGLE_ADDRESS, _parse_addresses
-from storage.mime.dates import _MONTHS, _RFC5322_DATE, _YEAR_AHEAD, _offset, _parse_date
-from storage.mime.headers import (
+from supportmail.storage.mime.addresses import _SINGLE_ADDRESS, _parse_addresses
+from supportmail.storage.mime.dates import _MONTHS, _RFC5322_DATE, _YEAR_AHEAD, _offset, _parse_date
+from supportmail.storage.mime.headers import (
     _ENVELOPE_FIELDS,
     Fields,
     _first,
@@ -20,10 +20,15 @@ from storage.mime.headers import (
     _header_text,
     _scan_fields,
 )
-from storage.mime.ids import _synthetic_id, _unique, normalize_message_id, parse_message_ids
-from storage.mime.structure import _parse_params
-from storage.mime.values import _ADDRESS_CAP, HEADER_FIELDS, Envelope
-from storage.models import Address
+from supportmail.storage.mime.ids import (
+    _synthetic_id,
+    _unique,
+    normalize_message_id,
+    parse_message_ids,
+)
+from supportmail.storage.mime.structure import _parse_params
+from supportmail.storage.mime.values import _ADDRESS_CAP, HEADER_FIELDS, Envelope
+from supportmail.storage.models import Address
 
 # --------------------------------------------------------------------------------------------
 # Envelopes

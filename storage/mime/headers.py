@@ -6,8 +6,8 @@ from __future__ import annotations
 import binascii
 import re
 
-from storage.mime.charsets import decode_bytes
-from storage.mime.values import _HEADER_CAP, HEADER_FIELDS
+from supportmail.storage.mime.charsets import decode_bytes
+from supportmail.storage.mime.values import _HEADER_CAP, HEADER_FIELDS
 
 # --------------------------------------------------------------------------------------------
 # Header blocks

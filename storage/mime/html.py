@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from storage.mime.values import _HTML_CAP, TEXT_CAP, TRUNCATED
+from supportmail.storage.mime.values import _HTML_CAP, TEXT_CAP, TRUNCATED
 
 # --------------------------------------------------------------------------------------------
 # HTML to text

@@ -7,8 +7,8 @@ import dataclasses
 import hashlib
 import re
 
-from storage.mime.headers import _HASH_SPACE, _HASHED_FIELDS, Fields
-from storage.mime.values import Envelope
+from supportmail.storage.mime.headers import _HASH_SPACE, _HASHED_FIELDS, Fields
+from supportmail.storage.mime.values import Envelope
 
 # --------------------------------------------------------------------------------------------
 # Message ids

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from storage.mime.structure import _DATA_TEXT_TYPES, _Part
+from supportmail.storage.mime.structure import _DATA_TEXT_TYPES, _Part
 
 SHOWN_REPORTS = frozenset(
     {

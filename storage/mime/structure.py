@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
-from storage.mime.charsets import decode_bytes
-from storage.mime.headers import (
+from supportmail.storage.mime.charsets import decode_bytes
+from supportmail.storage.mime.headers import (
     _HEADER_END,
     _PART_FIELDS,
     Fields,
@@ -18,7 +18,7 @@ from storage.mime.headers import (
     _header_text,
     _scan_headers,
 )
-from storage.mime.values import _HEADER_CAP, MAX_DEPTH
+from supportmail.storage.mime.values import _HEADER_CAP, MAX_DEPTH
 
 # --------------------------------------------------------------------------------------------
 # MIME parameters (Content-Type, Content-Disposition), RFC 2231

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.models import Address, Attachment
+from supportmail.storage.models import Address, Attachment
 
 HEADER_FIELDS: tuple[str, ...] = (
     "Message-ID",

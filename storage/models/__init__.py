@@ -10,7 +10,7 @@ Modules: ``mail`` (addresses, threads, messages, attachments, the list's query),
 from ``storage.models``.
 """
 
-from storage.models.day import (
+from supportmail.storage.models.day import (
     DayNote,
     DayProgress,
     DayShift,
@@ -19,7 +19,7 @@ from storage.models.day import (
     DayThread,
     SavedQuote,
 )
-from storage.models.mail import (
+from supportmail.storage.models.mail import (
     LOCAL_FOLDER,
     Address,
     Attachment,
@@ -32,7 +32,7 @@ from storage.models.mail import (
     ThreadQuery,
     ThreadSummary,
 )
-from storage.models.reports import (
+from supportmail.storage.models.reports import (
     BugGroup,
     BugReach,
     Coverage,
@@ -51,15 +51,15 @@ from storage.models.reports import (
     Trend,
     VoiceReport,
 )
-from storage.models.responses import (
+from supportmail.storage.models.responses import (
     FirstReply,
     ResponseReport,
     ResponseStats,
     TagResponses,
     Waiting,
 )
-from storage.models.syncing import LiveEvent, LiveHandle, SyncProgress, SyncResult
-from storage.models.tags import TagEditResult, TagInfo, TagKind
+from supportmail.storage.models.syncing import LiveEvent, LiveHandle, SyncProgress, SyncResult
+from supportmail.storage.models.tags import TagEditResult, TagInfo, TagKind
 
 __all__ = [
     "LOCAL_FOLDER",

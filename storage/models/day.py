@@ -7,9 +7,9 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from storage.models.mail import Address
-from storage.models.tags import TagKind
-from storage.sanitize import sanitize_line, sanitize_text
+from supportmail.storage.models.mail import Address
+from supportmail.storage.models.tags import TagKind
+from supportmail.storage.sanitize import sanitize_line, sanitize_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from storage.sanitize import sanitize_line, sanitize_text
+from supportmail.storage.sanitize import sanitize_line, sanitize_text
 
 LOCAL_FOLDER = "(sent)"
 """The cache folder of sent messages whose Sent copy is not synced yet (never on a server)."""

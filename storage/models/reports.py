@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from storage.models.mail import Address
-from storage.models.tags import TagKind
-from storage.sanitize import sanitize_line
+from supportmail.storage.models.mail import Address
+from supportmail.storage.models.tags import TagKind
+from supportmail.storage.sanitize import sanitize_line
 
 Granularity = Literal["day", "week", "month"]
 """How a report cuts time: calendar days, ISO weeks (Monday 00:00) or calendar months."""

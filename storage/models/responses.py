@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.models.reports import Granularity
-from storage.models.tags import TagKind
+from supportmail.storage.models.reports import Granularity
+from supportmail.storage.models.tags import TagKind
 
 
 @dataclass(frozen=True, slots=True)

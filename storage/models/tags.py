@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.sanitize import sanitize_line
+from supportmail.storage.sanitize import sanitize_line
 
 TagKind = Literal["team", "category", "label"]
 

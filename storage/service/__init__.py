@@ -45,9 +45,9 @@ them into ``Service``; ``api`` names each facade's methods as a ``typing.Protoco
 doubles implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
 """
 
-from storage.service.core import CACHE_FILE, USERDB_FILE
-from storage.service.errors import NoteEntry, ServiceError
-from storage.service.facade import Service
-from storage.service.tag_catalog import CatalogInputError
+from supportmail.storage.service.core import CACHE_FILE, USERDB_FILE
+from supportmail.storage.service.errors import NoteEntry, ServiceError
+from supportmail.storage.service.facade import Service
+from supportmail.storage.service.tag_catalog import CatalogInputError
 
 __all__ = ["CACHE_FILE", "USERDB_FILE", "CatalogInputError", "NoteEntry", "Service", "ServiceError"]

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from storage import insight
-from storage.insight import responses
-from storage.models import (
+from supportmail.storage import insight
+from supportmail.storage.insight import responses
+from supportmail.storage.models import (
     Granularity,
     ResponseReport,
     TagKind,
@@ -24,10 +24,10 @@ from storage.models import (
     ThreadSummary,
     Waiting,
 )
-from storage.threads import thread_id
+from supportmail.storage.threads import thread_id
 
 if TYPE_CHECKING:
-    from storage.service import Service
+    from supportmail.storage.service import Service
 
 
 def _moment(epoch: int, tz_minutes: int) -> datetime:
@@ -123,7 +123,7 @@ class Answers:
         """First-reply times per tag and period (see ``storage.insight.responses``): threads
         whose first customer message is in the window, default 12 periods up to ``until``
         (default now)."""
-        from storage.service import ServiceError
+        from supportmail.storage.service import ServiceError
 
         if by not in insight.GRANULARITIES:
             raise ServiceError(f"unknown period '{by}': use day, week or month")

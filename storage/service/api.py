@@ -18,8 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from storage.insight.voice import VOICE_TOP
-from storage.models import (
+from supportmail.storage.insight.voice import VOICE_TOP
+from supportmail.storage.models import (
     Address,
     AttachmentFile,
     BugReach,
@@ -48,12 +48,12 @@ from storage.models import (
     VoiceReport,
     Waiting,
 )
-from storage.service.drafting import Composed, EditFile
-from storage.service.errors import NoteEntry
-from storage.user.mail_outbox import OutboxMail
+from supportmail.storage.service.drafting import Composed, EditFile
+from supportmail.storage.service.errors import NoteEntry
+from supportmail.storage.user.mail_outbox import OutboxMail
 
 if TYPE_CHECKING:
-    from storage.imap import ImapConnection
+    from supportmail.storage.imap import ImapConnection
 
 __all__ = [
     "AnswersApi",

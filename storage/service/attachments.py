@@ -26,19 +26,19 @@ from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from storage.links import links_of
-from storage.mime.charsets import decode_bytes
-from storage.mime.structure import _decode_transfer
-from storage.models import AttachmentFile, Link, SavedFile
-from storage.private import private_dir
-from storage.safefiles import safe_filename, write_new
-from storage.sync import bodystructure
-from storage.sync.bodystructure import Leaf
+from supportmail.storage.links import links_of
+from supportmail.storage.mime.charsets import decode_bytes
+from supportmail.storage.mime.structure import _decode_transfer
+from supportmail.storage.models import AttachmentFile, Link, SavedFile
+from supportmail.storage.private import private_dir
+from supportmail.storage.safefiles import safe_filename, write_new
+from supportmail.storage.sync import bodystructure
+from supportmail.storage.sync.bodystructure import Leaf
 
 if TYPE_CHECKING:
-    from storage.cache import MessageRow
-    from storage.imap import ImapConnection
-    from storage.service import Service
+    from supportmail.storage.cache import MessageRow
+    from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.service import Service
 
 __all__ = ["Attachments", "attachment_leaves"]
 
@@ -123,7 +123,7 @@ class Attachments:
         return rows
 
     def _pick(self, ref: str, message: int | None) -> list[tuple[int, MessageRow]]:
-        from storage.service import ServiceError
+        from supportmail.storage.service import ServiceError
 
         rows = self._rows(ref)
         if message is None:
@@ -142,11 +142,11 @@ class Attachments:
         return self.service.on_server(run)
 
     def _demo_message(self, row: MessageRow) -> bytes:
-        from storage.service import ServiceError
+        from supportmail.storage.service import ServiceError
 
         if self._demo_raw is None:
-            from storage.demo import generator
-            from storage.mime.envelope import parse_envelope
+            from supportmail.storage.demo import generator
+            from supportmail.storage.mime.envelope import parse_envelope
 
             self._demo_raw = {}
             for msg in generator.demo_messages(self.service.clock()):
@@ -221,7 +221,7 @@ class Attachments:
         """Write the attachments of a thread (or of message ``message``; ``only``: just its
         attachment number ``only``) into ``directory``: safe names, existing files never
         overwritten. Returns what was written, in order."""
-        from storage.service import ServiceError
+        from supportmail.storage.service import ServiceError
 
         saved: list[SavedFile] = []
         for number, row in self._pick(ref, message):

@@ -12,30 +12,36 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from storage import insight
-from storage.cache import Cache, FolderState, MessageRow
-from storage.copies import CopyKey, envelope_copy_key
-from storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
-from storage.instance import WindowLock, WindowLockError
-from storage.mime import Body, parse_body, parse_envelope, per_message
-from storage.models import Address, SyncResult
-from storage.private import private_dir
-from storage.service.errors import ServiceError
-from storage.settings import AccountConfig, BodiesSetting, PasswordError, Settings, get_password
-from storage.sync.coalesce import Coalescer
-from storage.sync.foreground import Foreground
-from storage.tags import keyword_to_tag, tag_kind
-from storage.user.db import UserDB
-from storage.user.records import UserDBError
+from supportmail.storage import insight
+from supportmail.storage.cache import Cache, FolderState, MessageRow
+from supportmail.storage.copies import CopyKey, envelope_copy_key
+from supportmail.storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
+from supportmail.storage.instance import WindowLock, WindowLockError
+from supportmail.storage.mime import Body, parse_body, parse_envelope, per_message
+from supportmail.storage.models import Address, SyncResult
+from supportmail.storage.private import private_dir
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.settings import (
+    AccountConfig,
+    BodiesSetting,
+    PasswordError,
+    Settings,
+    get_password,
+)
+from supportmail.storage.sync.coalesce import Coalescer
+from supportmail.storage.sync.foreground import Foreground
+from supportmail.storage.tags import keyword_to_tag, tag_kind
+from supportmail.storage.user.db import UserDB
+from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP code
-    from storage.imap import ImapConnection
-    from storage.imap.sessions import Sessions
-    from storage.service.answering import Answers
-    from storage.service.attachments import Attachments
-    from storage.service.replying import Replies
-    from storage.service.tag_catalog import TagCatalog
-    from storage.sync.live import LiveMirror
+    from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.imap.sessions import Sessions
+    from supportmail.storage.service.answering import Answers
+    from supportmail.storage.service.attachments import Attachments
+    from supportmail.storage.service.replying import Replies
+    from supportmail.storage.service.tag_catalog import TagCatalog
+    from supportmail.storage.sync.live import LiveMirror
 
 __all__ = ["CACHE_FILE", "USERDB_FILE", "ServiceCore", "distinct", "tag_sort_key", "thread_tags"]
 
@@ -124,7 +130,7 @@ class ServiceCore:
         """Background work (the body mirror) pauses while the user presses keys."""
         self._sessions: Sessions | None = None
         if connector is not None:
-            from storage.imap.sessions import Sessions
+            from supportmail.storage.imap.sessions import Sessions
 
             self._sessions = Sessions(connector)
         self._syncs: dict[bool, Coalescer[SyncResult]] = {True: Coalescer(), False: Coalescer()}
@@ -141,7 +147,7 @@ class ServiceCore:
         asking = threading.Lock()  # three sessions may log in at once: ask for it once
 
         def connect() -> ImapConnection:
-            from storage.imap import ImapConnection
+            from supportmail.storage.imap import ImapConnection
 
             with asking:
                 if not password:
@@ -195,13 +201,15 @@ class ServiceCore:
             clock=(lambda: moment) if now is not None else None,
         )
         if not service.cache.has_messages(DEMO_ACCOUNT):
-            from storage.demo import generator  # builds the mail: imported only to load it
+            from supportmail.storage.demo import (
+                generator,  # builds the mail: imported only to load it
+            )
 
             service._load_demo(generator.demo_messages(moment), generator.demo_notes(moment))
         return service
 
     def _load_demo(self, messages: Sequence[object], notes: dict[str, str]) -> None:
-        from storage.demo.generator import DemoMessage
+        from supportmail.storage.demo.generator import DemoMessage
 
         uids: dict[str, int] = {}
         bodies: list[tuple[str, int, Body]] = []

@@ -9,17 +9,17 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from storage.cache import ThreadRow
-from storage.models import DayProgress, DayShift, DaySummary, ThreadQuery, ThreadSummary
-from storage.service.core import thread_tags
-from storage.service.errors import ServiceError
-from storage.service.quotes import QuotesFacade
-from storage.tags import tag_kind
-from storage.threads import thread_id
-from storage.user.records import UserDBError
+from supportmail.storage.cache import ThreadRow
+from supportmail.storage.models import DayProgress, DayShift, DaySummary, ThreadQuery, ThreadSummary
+from supportmail.storage.service.core import thread_tags
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.service.quotes import QuotesFacade
+from supportmail.storage.tags import tag_kind
+from supportmail.storage.threads import thread_id
+from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:
-    from storage.insight import day
+    from supportmail.storage.insight import day
 
 __all__ = ["DayFacade"]
 
@@ -31,12 +31,12 @@ class DayFacade(QuotesFacade):
         return f"day:{self.account}"
 
     def _shifts(self) -> list[day.Shift]:
-        from storage.insight import day
+        from supportmail.storage.insight import day
 
         return day.load_shifts(self.userdb.get_setting(self._day_key()))
 
     def _change_shifts(self, change: Callable[[list[day.Shift]], list[day.Shift]]) -> None:
-        from storage.insight import day
+        from supportmail.storage.insight import day
 
         now = self.now()
 
@@ -49,7 +49,7 @@ class DayFacade(QuotesFacade):
             raise ServiceError(str(exc)) from exc
 
     def _running_shift(self) -> day.Shift:
-        from storage.insight import day
+        from supportmail.storage.insight import day
 
         shift = day.current_shift(self._shifts(), self.now())
         if shift is None:
@@ -85,7 +85,7 @@ class DayFacade(QuotesFacade):
     def day_start(self) -> DayShift:
         """Start a customer-day shift over the threads missing a team or a category tag (oldest
         first), or resume today's unfinished one. Kept in the userdb settings."""
-        from storage.insight import day
+        from supportmail.storage.insight import day
 
         now = self.now()
         shifts = self._shifts()
@@ -152,7 +152,7 @@ class DayFacade(QuotesFacade):
 
     def day_end(self) -> DaySummary:
         """End today's running shift (its progress is recorded) and return the day's summary."""
-        from storage.insight import day
+        from supportmail.storage.insight import day
 
         now = self.now()
         shift = self._running_shift()
@@ -178,7 +178,7 @@ class DayFacade(QuotesFacade):
     def day_summary(self, on: date | None = None, *, raw: bool = False) -> DaySummary:
         """The summary of the customer-day shifts of ``on`` (default today): threads handled,
         tags added and removed by kind, notes and quotes saved, time spent."""
-        from storage.insight import day
+        from supportmail.storage.insight import day
 
         now = self.now()
         wanted = on or now.date()

@@ -10,15 +10,15 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from storage.imap import ImapConnectionLost, ImapError
-from storage.models import LOCAL_FOLDER
-from storage.smtp import SmtpNotSent, SmtpUncertain
-from storage.user.mail_outbox import OutboxMail, State
+from supportmail.storage.imap import ImapConnectionLost, ImapError
+from supportmail.storage.models import LOCAL_FOLDER
+from supportmail.storage.smtp import SmtpNotSent, SmtpUncertain
+from supportmail.storage.user.mail_outbox import OutboxMail, State
 
 if TYPE_CHECKING:
-    from storage.imap import ImapConnection
-    from storage.service.replying import Replies, RetryResult
-    from storage.settings import AccountConfig
+    from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.service.replying import Replies, RetryResult
+    from supportmail.storage.settings import AccountConfig
 
 __all__ = ["Delivery"]
 
@@ -41,7 +41,7 @@ class Delivery:
     # -- a whole pass ----------------------------------------------------------------------------
 
     def run(self, mails: Iterable[OutboxMail]) -> RetryResult:
-        from storage.service.replying import RetryResult
+        from supportmail.storage.service.replying import RetryResult
 
         sent = filed = 0
         errors: list[str] = []

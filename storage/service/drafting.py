@@ -19,21 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.mime import parse_body, parse_envelope
-from storage.models import LOCAL_FOLDER
+from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage.models import LOCAL_FOLDER
 
 if TYPE_CHECKING:  # compose (the email package) is imported when first used
-    from storage.cache import MessageRow
-    from storage.compose import DraftText, Original
-    from storage.imap import ImapConnection
-    from storage.service import Service
-    from storage.settings import AccountConfig
+    from supportmail.storage.cache import MessageRow
+    from supportmail.storage.compose import DraftText, Original
+    from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.service import Service
+    from supportmail.storage.settings import AccountConfig
 
 __all__ = ["Composed", "Drafting", "EditFile"]
 
 
 def _error(text: str) -> Exception:
-    from storage.service import ServiceError
+    from supportmail.storage.service import ServiceError
 
     return ServiceError(text)
 
@@ -66,7 +66,7 @@ class EditFile:
 
 
 def _thread_id(root: str) -> str:
-    from storage.threads import thread_id
+    from supportmail.storage.threads import thread_id
 
     return thread_id(root)
 
@@ -111,7 +111,7 @@ class Drafting:
         return (customers or rows)[-1]
 
     def _original(self, row: MessageRow) -> Original:
-        from storage.compose import Original
+        from supportmail.storage.compose import Original
 
         env = row.envelope
         text: str | None = None
@@ -139,7 +139,7 @@ class Drafting:
     def _fetch_raw(self, row: MessageRow) -> bytes | None:
         """The whole message from the server, on the service's interactive session (logged in
         once, kept); None when offline or refused (the cached envelope and body do then)."""
-        from storage.service import ServiceError
+        from supportmail.storage.service import ServiceError
 
         def fetch(conn: ImapConnection) -> bytes | None:
             if conn.selected != row.folder:
@@ -155,7 +155,7 @@ class Drafting:
         self, ref: str, *, reply_all: bool = False, message: str | None = None
     ) -> Composed:
         """A reply to the thread ``ref`` (its newest customer message unless ``message``)."""
-        from storage import compose
+        from supportmail.storage import compose
 
         account = self._config()
         service = self._service
@@ -176,8 +176,8 @@ class Drafting:
 
     def compose_forward(self, ref: str, to: str, *, message: str | None = None) -> Composed:
         """A forward of a thread's message (default: its first customer message) to ``to``."""
-        from storage import compose
-        from storage.compose import DraftError
+        from supportmail.storage import compose
+        from supportmail.storage.compose import DraftError
 
         account = self._config()
         service = self._service
@@ -200,8 +200,8 @@ class Drafting:
 
     def recipients(self, text: str) -> list[str]:
         """The edited draft's To and Cc, formatted (ServiceError naming what is malformed)."""
-        from storage import compose
-        from storage.compose import DraftError
+        from supportmail.storage import compose
+        from supportmail.storage.compose import DraftError
 
         try:
             draft = compose.parse_draft(text)
@@ -211,8 +211,8 @@ class Drafting:
 
     def written(self, composed: Composed, text: str) -> bool:
         """Whether the edited ``text`` holds something the user wrote (else: nothing to send)."""
-        from storage import compose
-        from storage.compose import DraftError
+        from supportmail.storage import compose
+        from supportmail.storage.compose import DraftError
 
         try:
             return compose.written(compose.parse_draft(text), composed.template)

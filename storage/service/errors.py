@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from storage.sanitize import sanitize_line, sanitize_text
+from supportmail.storage.sanitize import sanitize_line, sanitize_text
 
 __all__ = ["NoteEntry", "ServiceError"]
 

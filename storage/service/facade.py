@@ -8,18 +8,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.service.answering import Answers
-from storage.service.attachments import Attachments
-from storage.service.customer_day import DayFacade
-from storage.service.insight import InsightFacade
-from storage.service.notes import NotesFacade
-from storage.service.replying import Replies
-from storage.service.tag_catalog import TagCatalog
-from storage.service.tags import TagsFacade
-from storage.settings import BodiesSetting
+from supportmail.storage.service.answering import Answers
+from supportmail.storage.service.attachments import Attachments
+from supportmail.storage.service.customer_day import DayFacade
+from supportmail.storage.service.insight import InsightFacade
+from supportmail.storage.service.notes import NotesFacade
+from supportmail.storage.service.replying import Replies
+from supportmail.storage.service.tag_catalog import TagCatalog
+from supportmail.storage.service.tags import TagsFacade
+from supportmail.storage.settings import BodiesSetting
 
 if TYPE_CHECKING:
-    from storage.imap import ImapConnection
+    from supportmail.storage.imap import ImapConnection
 
 __all__ = ["Service"]
 

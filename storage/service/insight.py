@@ -8,13 +8,13 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from storage import insight
-from storage.insight import coverage
-from storage.insight import quotes as saved_quotes
-from storage.models import BugReach, Digest, Granularity, Report, TagKind, VoiceReport
-from storage.service.errors import ServiceError
-from storage.service.quotes import QuotesFacade
-from storage.user.records import UserDBError
+from supportmail.storage import insight
+from supportmail.storage.insight import coverage
+from supportmail.storage.insight import quotes as saved_quotes
+from supportmail.storage.models import BugReach, Digest, Granularity, Report, TagKind, VoiceReport
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.service.quotes import QuotesFacade
+from supportmail.storage.user.records import UserDBError
 
 __all__ = ["InsightFacade"]
 

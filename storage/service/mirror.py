@@ -8,17 +8,17 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from storage.models import LiveEvent, SyncResult
-from storage.service.core import ServiceCore
-from storage.service.errors import ServiceError
-from storage.user.records import UserDBError
+from supportmail.storage.models import LiveEvent, SyncResult
+from supportmail.storage.service.core import ServiceCore
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:
-    from storage.imap import ImapConnection
-    from storage.imap.sessions import Session
-    from storage.sync.base import ProgressCallback
-    from storage.sync.engine import SyncEngine
-    from storage.sync.live import LiveMirror
+    from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.imap.sessions import Session
+    from supportmail.storage.sync.base import ProgressCallback
+    from supportmail.storage.sync.engine import SyncEngine
+    from supportmail.storage.sync.live import LiveMirror
 
 __all__ = ["MirrorFacade"]
 
@@ -32,7 +32,7 @@ class MirrorFacade(ServiceCore):
         self, progress: ProgressCallback | None, session: Session, *, bodies: bool = False
     ) -> SyncEngine:
         """An engine on ``session``'s persistent connection (call it with the lock held)."""
-        from storage.sync.engine import SyncEngine
+        from supportmail.storage.sync.engine import SyncEngine
 
         return SyncEngine(
             self.cache,
@@ -48,7 +48,7 @@ class MirrorFacade(ServiceCore):
 
     def _bodies_since(self) -> int | None:
         """The body mirror's window as an epoch second (None: no mirror)."""
-        from storage.cache.bodystore import ALL_DATES
+        from supportmail.storage.cache.bodystore import ALL_DATES
 
         if not self.bodies.enabled:
             return None
@@ -65,7 +65,7 @@ class MirrorFacade(ServiceCore):
         what: str,
         bodies: bool = False,
     ) -> SyncResult:
-        from storage.imap import ImapError
+        from supportmail.storage.imap import ImapError
 
         with session.lock:
             try:
@@ -114,7 +114,7 @@ class MirrorFacade(ServiceCore):
         waits for, e.g. a server search. ``ImapError`` comes out as ``ServiceError``."""
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server")
-        from storage.imap import ImapError
+        from supportmail.storage.imap import ImapError
 
         try:
             return self._sessions.interactive.run(work)
@@ -137,8 +137,8 @@ class MirrorFacade(ServiceCore):
         default to ``storage.sync.live``/``storage.imap.watcher`` (tests shorten them)."""
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to watch")
-        from storage.imap import watcher
-        from storage.sync import live
+        from supportmail.storage.imap import watcher
+        from supportmail.storage.sync import live
 
         mirror = live.LiveMirror(
             sync=self.sync,

@@ -10,10 +10,10 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from storage.service.errors import NoteEntry, ServiceError
-from storage.service.threads import ThreadsFacade
-from storage.threads import thread_id
-from storage.user.records import UserDBError
+from supportmail.storage.service.errors import NoteEntry, ServiceError
+from supportmail.storage.service.threads import ThreadsFacade
+from supportmail.storage.threads import thread_id
+from supportmail.storage.user.records import UserDBError
 
 __all__ = ["NotesFacade"]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage import insight
-from storage.cache import MessageRow
-from storage.insight import quotes as saved_quotes
-from storage.models import Address, Quote, SavedQuote
-from storage.sanitize import sanitize_line
-from storage.service.errors import ServiceError
-from storage.service.threads import ThreadsFacade
-from storage.threads import thread_id
-from storage.user.records import StoredQuote, UserDBError
+from supportmail.storage import insight
+from supportmail.storage.cache import MessageRow
+from supportmail.storage.insight import quotes as saved_quotes
+from supportmail.storage.models import Address, Quote, SavedQuote
+from supportmail.storage.sanitize import sanitize_line
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.service.threads import ThreadsFacade
+from supportmail.storage.threads import thread_id
+from supportmail.storage.user.records import StoredQuote, UserDBError
 
 __all__ = ["QuotesFacade"]
 

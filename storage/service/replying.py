@@ -28,15 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from storage.mime import parse_body, parse_envelope
-from storage.models import LOCAL_FOLDER, Address
-from storage.service.drafting import Composed, Drafting, EditFile, _error
-from storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
+from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage.models import LOCAL_FOLDER, Address
+from supportmail.storage.service.drafting import Composed, Drafting, EditFile, _error
+from supportmail.storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
 
 if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
-    from storage.service import Service
-    from storage.settings import AccountConfig
-    from storage.smtp import SmtpSender
+    from supportmail.storage.service import Service
+    from supportmail.storage.settings import AccountConfig
+    from supportmail.storage.smtp import SmtpSender
 
 __all__ = ["Composed", "EditFile", "Replies", "RetryResult"]
 
@@ -70,8 +70,8 @@ class Replies(Drafting):
     # -- configuration -------------------------------------------------------------------------
 
     def _sender(self, account: AccountConfig) -> SmtpSender:
-        from storage.settings import PasswordError, get_password
-        from storage.smtp import SmtpNotSent, SmtpSender
+        from supportmail.storage.settings import PasswordError, get_password
+        from supportmail.storage.smtp import SmtpNotSent, SmtpSender
 
         smtp = account.smtp
         assert smtp is not None
@@ -130,8 +130,8 @@ class Replies(Drafting):
 
     def queue_draft(self, mail_id: str, *, refs: Sequence[str] | None = None) -> OutboxMail:
         """Turn a saved draft into a queued message (``drafts --send``)."""
-        from storage import compose
-        from storage.compose import DraftError
+        from supportmail.storage import compose
+        from supportmail.storage.compose import DraftError
 
         account = self._config()
         assert account.address is not None
@@ -207,7 +207,7 @@ class Replies(Drafting):
     def send(self, mail_id: str) -> OutboxMail:
         """Send one queued message now (waiting for another process's send); ServiceError with
         the server's reason when it was not accepted (it stays in the outbox)."""
-        from storage.service.delivery import Delivery
+        from supportmail.storage.service.delivery import Delivery
 
         account = self._config()
         try:
@@ -227,7 +227,7 @@ class Replies(Drafting):
         Never blocks on another process (it is sending: ``busy``); errors are reported."""
         if self._service.is_demo or self.account is None or not self.outbox.path.is_dir():
             return RetryResult()
-        from storage.service.delivery import Delivery
+        from supportmail.storage.service.delivery import Delivery
 
         try:
             account = self._config()

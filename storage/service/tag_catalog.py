@@ -15,16 +15,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from storage.models import TagInfo, ThreadQuery
-from storage.service.errors import ServiceError
-from storage.tags import TagError, canonical_tag, encode_keyword
-from storage.user.catalog import DESCRIPTION_MAX, CatalogEntry, valid_shortcut
-from storage.user.records import UserDBError
+from supportmail.storage.models import TagInfo, ThreadQuery
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.tags import TagError, canonical_tag, encode_keyword
+from supportmail.storage.user.catalog import DESCRIPTION_MAX, CatalogEntry, valid_shortcut
+from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:  # storage.catalog_sync (IMAP) is imported when a sync runs
-    from storage.catalog_sync import CatalogSync
-    from storage.imap.sessions import Session
-    from storage.service.facade import Service
+    from supportmail.storage.catalog_sync import CatalogSync
+    from supportmail.storage.imap.sessions import Session
+    from supportmail.storage.service.facade import Service
 
 __all__ = ["CatalogChange", "CatalogInputError", "TagCatalog"]
 
@@ -82,8 +82,8 @@ class TagCatalog:
         """Pull, merge and push the shared catalog now (None in the demo), on ``session`` or
         the interactive one. Raises ``ServiceError`` when the server cannot be reached or
         refuses."""
-        from storage.catalog_sync import sync_catalog
-        from storage.imap import ImapConnection, ImapError
+        from supportmail.storage.catalog_sync import sync_catalog
+        from supportmail.storage.imap import ImapConnection, ImapError
 
         s = self.service
         if s.is_demo:

@@ -7,13 +7,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 
-from storage.models import TagEditResult, TagInfo
-from storage.service.core import tag_sort_key, thread_tags
-from storage.service.errors import ServiceError
-from storage.service.mirror import MirrorFacade
-from storage.service.threads import ThreadsFacade
-from storage.tags import SEEN, TagError, canonical_tag, encode_keyword, keyword_to_tag, tag_kind
-from storage.user.records import UserDBError
+from supportmail.storage.models import TagEditResult, TagInfo
+from supportmail.storage.service.core import tag_sort_key, thread_tags
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.service.mirror import MirrorFacade
+from supportmail.storage.service.threads import ThreadsFacade
+from supportmail.storage.tags import (
+    SEEN,
+    TagError,
+    canonical_tag,
+    encode_keyword,
+    keyword_to_tag,
+    tag_kind,
+)
+from supportmail.storage.user.records import UserDBError
 
 __all__ = ["TagsFacade"]
 

@@ -7,15 +7,21 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from storage.cache import MessageRow, ThreadRow
-from storage.mime import Body, parse_body
-from storage.models import MessageView, ServerSearch, ThreadDetail, ThreadQuery, ThreadSummary
-from storage.service.core import ServiceCore, distinct, tag_sort_key, thread_tags
-from storage.service.errors import ServiceError
-from storage.tags import TagError, canonical_tag, encode_keyword, keyword_to_tag
+from supportmail.storage.cache import MessageRow, ThreadRow
+from supportmail.storage.mime import Body, parse_body
+from supportmail.storage.models import (
+    MessageView,
+    ServerSearch,
+    ThreadDetail,
+    ThreadQuery,
+    ThreadSummary,
+)
+from supportmail.storage.service.core import ServiceCore, distinct, tag_sort_key, thread_tags
+from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.tags import TagError, canonical_tag, encode_keyword, keyword_to_tag
 
 if TYPE_CHECKING:
-    from storage.imap import ImapConnection
+    from supportmail.storage.imap import ImapConnection
 
 __all__ = ["ThreadsFacade"]
 
@@ -66,8 +72,8 @@ class ThreadsFacade(ServiceCore):
             raise ServiceError("nothing to search for")
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to search")
-        from storage import serversearch
-        from storage.imap import ImapError
+        from supportmail.storage import serversearch
+        from supportmail.storage.imap import ImapError
 
         def search(conn: ImapConnection) -> tuple[list[serversearch.FolderHits], list[str], bool]:
             hits, missing = serversearch.search_folders(conn, self.folders, words)
@@ -169,7 +175,7 @@ class ThreadsFacade(ServiceCore):
                 missing.append(msg)
         if not missing or not fetch or self._sessions is None:
             return found
-        from storage.imap import ImapError
+        from supportmail.storage.imap import ImapError
 
         def fetch_missing(conn: ImapConnection) -> None:
             for msg in sorted(missing, key=lambda m: (m.folder, m.uid)):

@@ -12,17 +12,17 @@ naming the file (with ``:LINE`` when the key's line can be found), the key and w
 errors too, with a close-match hint (``unknown key 'prot' (did you mean 'port'?)``).
 
 Every key is one entry of ``schema.SCHEMA`` (its type, default, meaning and check); the reference,
-docs/configuration.md, is generated from it by ``python -m storage.settings.reference``.
+docs/configuration.md, is generated from it by ``python -m supportmail.storage.settings.reference``.
 
 Modules: ``model`` (the validated data), ``errors`` (ConfigError and its message parts),
 ``values`` (the value checks), ``schema`` (the key table), ``loading`` (file locations, the
 loader and validator), ``passwords`` (password sources), ``reference`` (the generated docs).
 """
 
-from storage.settings.errors import ConfigError, PasswordError
-from storage.settings.loading import config_path, data_dir, load_settings
-from storage.settings.model import AccountConfig, BodiesSetting, Settings
-from storage.settings.passwords import PASSWORD_COMMAND_TIMEOUT, get_password
+from supportmail.storage.settings.errors import ConfigError, PasswordError
+from supportmail.storage.settings.loading import config_path, data_dir, load_settings
+from supportmail.storage.settings.model import AccountConfig, BodiesSetting, Settings
+from supportmail.storage.settings.passwords import PASSWORD_COMMAND_TIMEOUT, get_password
 
 __all__ = [
     "PASSWORD_COMMAND_TIMEOUT",

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from storage.sanitize import one_line
+from supportmail.storage.sanitize import one_line
 
 __all__ = ["ConfigError", "PasswordError", "did_you_mean", "dotted", "find_line", "show"]
 

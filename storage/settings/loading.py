@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import platformdirs
 
-from storage.hosts import is_loopback
-from storage.settings import schema as k
-from storage.settings.errors import ConfigError, did_you_mean, dotted, find_line, show
-from storage.settings.model import AccountConfig, BodiesSetting, Settings, TlsMode
+from supportmail.storage.hosts import is_loopback
+from supportmail.storage.settings import schema as k
+from supportmail.storage.settings.errors import ConfigError, did_you_mean, dotted, find_line, show
+from supportmail.storage.settings.model import AccountConfig, BodiesSetting, Settings, TlsMode
 
 if TYPE_CHECKING:
-    from storage.settings.smtp import SmtpConfig
+    from supportmail.storage.settings.smtp import SmtpConfig
 
 _T = TypeVar("_T")
 _D = TypeVar("_D")
@@ -217,7 +217,7 @@ class Validator:
         self, where: tuple[str, str], data: Mapping[str, Any], username: str
     ) -> tuple[SmtpConfig | None, str, str | None]:
         """The answering keys: ``smtp`` (storage.settings.smtp), ``sent_folder``, ``signature``."""
-        from storage.settings.smtp import parse_smtp
+        from supportmail.storage.settings.smtp import parse_smtp
 
         smtp = parse_smtp(self, where, data["smtp"], username) if "smtp" in data else None
         sent = self.get(where, data, k.SENT_FOLDER, "Sent")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from storage.settings.errors import ConfigError, did_you_mean
+from supportmail.storage.settings.errors import ConfigError, did_you_mean
 
 if TYPE_CHECKING:
-    from storage.settings.smtp import SmtpConfig
+    from supportmail.storage.settings.smtp import SmtpConfig
 
 __all__ = ["TLS_MODES", "AccountConfig", "BodiesSetting", "Settings", "TlsMode"]
 

@@ -8,8 +8,8 @@ import os
 import shlex
 import subprocess
 
-from storage.settings.errors import PasswordError
-from storage.settings.model import AccountConfig
+from supportmail.storage.settings.errors import PasswordError
+from supportmail.storage.settings.model import AccountConfig
 
 __all__ = ["KEYRING_SERVICE", "PASSWORD_COMMAND_TIMEOUT", "get_password"]
 

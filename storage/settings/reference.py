@@ -1,8 +1,8 @@
 """The configuration reference, generated from the schema: ``render_reference()`` gives the
 Markdown that docs/configuration.md holds between its two marker lines (a test keeps them equal).
 
-``python -m storage.settings.reference`` prints it; ``--write [PATH]`` puts it into the file
-(default docs/configuration.md), keeping the hand-written text around the markers.
+``python -m supportmail.storage.settings.reference`` prints it; ``--write [PATH]`` puts it into
+the file (default docs/configuration.md), keeping the hand-written text around the markers.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.settings.schema import ACCOUNT, SCHEMA, SMTP, TOP
+from supportmail.storage.settings.schema import ACCOUNT, SCHEMA, SMTP, TOP
 
 __all__ = ["BEGIN", "END", "SECTIONS", "Section", "generated_part", "main", "render_reference"]
 
-BEGIN = "<!-- BEGIN GENERATED: python -m storage.settings.reference --write -->"
+BEGIN = "<!-- BEGIN GENERATED: python -m supportmail.storage.settings.reference --write -->"
 END = "<!-- END GENERATED -->"
 DEFAULT_PATH = Path("docs/configuration.md")
 
@@ -88,7 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _write(Path(args[1]) if len(args) > 1 else DEFAULT_PATH)
         return 0
     if args:
-        sys.stderr.write("usage: python -m storage.settings.reference [--write [PATH]]\n")
+        sys.stderr.write(
+            "usage: python -m supportmail.storage.settings.reference [--write [PATH]]\n"
+        )
         return 2
     sys.stdout.write(render_reference())
     return 0

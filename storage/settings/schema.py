@@ -2,8 +2,8 @@
 the check that validates its value and the words of its error.
 
 The loader (``storage.settings.loading``, ``storage.settings.smtp``) validates through these
-entries, and ``storage.settings.reference`` renders them as docs/configuration.md, so the
-reference cannot drift from what the loader accepts.
+entries, and ``supportmail.storage.settings.reference`` renders them as docs/configuration.md, so
+the reference cannot drift from what the loader accepts.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from storage.imap.tlspin import FINGERPRINT_EXAMPLE
-from storage.settings import values
-from storage.settings.model import BodiesSetting, TlsMode
+from supportmail.storage.imap.tlspin import FINGERPRINT_EXAMPLE
+from supportmail.storage.settings import values
+from supportmail.storage.settings.model import BodiesSetting, TlsMode
 
 __all__ = ["ACCOUNT", "SCHEMA", "SMTP", "TOP", "Key", "names"]
 

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from storage.hosts import is_loopback
-from storage.settings import schema as k
+from supportmail.storage.hosts import is_loopback
+from supportmail.storage.settings import schema as k
 
 if TYPE_CHECKING:
-    from storage.settings.loading import Validator
+    from supportmail.storage.settings.loading import Validator
 
 __all__ = ["SMTP_KEYS", "SmtpConfig", "parse_smtp"]
 

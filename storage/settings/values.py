@@ -10,8 +10,8 @@ import shlex
 from collections.abc import Callable
 from typing import Any, cast
 
-from storage.imap.tlspin import parse_fingerprint
-from storage.settings.model import TLS_MODES, BodiesSetting, TlsMode
+from supportmail.storage.imap.tlspin import parse_fingerprint
+from supportmail.storage.settings.model import TLS_MODES, BodiesSetting, TlsMode
 
 __all__ = [
     "BODIES_EXPECTED",

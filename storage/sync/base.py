@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from storage.cache import Cache
-from storage.imap import ImapConnection, ImapConnectionLost
-from storage.models import SyncProgress
-from storage.sync.foreground import Foreground
-from storage.user.db import UserDB
+from supportmail.storage.cache import Cache
+from supportmail.storage.imap import ImapConnection, ImapConnectionLost
+from supportmail.storage.models import SyncProgress
+from supportmail.storage.sync.foreground import Foreground
+from supportmail.storage.user.db import UserDB
 
 __all__ = ["BACKOFF", "Connector", "EngineBase", "ProgressCallback", "Tally"]
 

@@ -31,14 +31,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 
-from storage.cache import Cache
-from storage.cache.bodystore import ALL_DATES, StoredBody, Target
-from storage.copies import CopyKey, copy_key
-from storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
-from storage.mime import TRUNCATED, Body, parse_body
-from storage.models import Attachment, SyncProgress
-from storage.sync import bodystructure
-from storage.sync.foreground import Foreground
+from supportmail.storage.cache import Cache
+from supportmail.storage.cache.bodystore import ALL_DATES, StoredBody, Target
+from supportmail.storage.copies import CopyKey, copy_key
+from supportmail.storage.imap import ImapConnection, ImapConnectionLost, ImapError, Value
+from supportmail.storage.mime import TRUNCATED, Body, parse_body
+from supportmail.storage.models import Attachment, SyncProgress
+from supportmail.storage.sync import bodystructure
+from supportmail.storage.sync.foreground import Foreground
 
 __all__ = ["PART_CAP", "WHOLE_MAX", "BodyMirror", "unreadable"]
 

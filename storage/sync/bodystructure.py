@@ -18,9 +18,9 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from storage.imap import Value
-from storage.mime import MAX_DEPTH, MAX_PARTS, decode_header_value
-from storage.models import Attachment
+from supportmail.storage.imap import Value
+from supportmail.storage.mime import MAX_DEPTH, MAX_PARTS, decode_header_value
+from supportmail.storage.models import Attachment
 
 __all__ = ["Leaf", "assemble", "attachment", "leaves", "readable"]
 

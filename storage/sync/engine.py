@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import time
 
-from storage.models import SyncProgress, SyncResult, ThreadQuery
-from storage.sync.base import Tally
-from storage.sync.bodies import BodyMirror
-from storage.sync.headers import HeaderPull
-from storage.sync.pushes import Pusher
+from supportmail.storage.models import SyncProgress, SyncResult, ThreadQuery
+from supportmail.storage.sync.base import Tally
+from supportmail.storage.sync.bodies import BodyMirror
+from supportmail.storage.sync.headers import HeaderPull
+from supportmail.storage.sync.pushes import Pusher
 
 __all__ = ["SyncEngine"]
 

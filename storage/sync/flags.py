@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from storage.cache import FolderState
-from storage.imap import FolderStatus, ImapConnection
-from storage.models import SyncProgress
-from storage.sync.base import EngineBase, Tally
+from supportmail.storage.cache import FolderState
+from supportmail.storage.imap import FolderStatus, ImapConnection
+from supportmail.storage.models import SyncProgress
+from supportmail.storage.sync.base import EngineBase, Tally
 
 __all__ = ["FlagPull", "overlay"]
 

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 
-from storage.cache import FolderState, PreparedRows, prepare_rows, searchindex
-from storage.imap import ImapConnection, ImapConnectionLost, ImapError, quirks
-from storage.mime import HEADER_FIELDS, parse_envelope, per_message
-from storage.models import SyncProgress
-from storage.sync.base import Tally
-from storage.sync.flags import FlagPull
+from supportmail.storage.cache import FolderState, PreparedRows, prepare_rows, searchindex
+from supportmail.storage.imap import ImapConnection, ImapConnectionLost, ImapError, quirks
+from supportmail.storage.mime import HEADER_FIELDS, parse_envelope, per_message
+from supportmail.storage.models import SyncProgress
+from supportmail.storage.sync.base import Tally
+from supportmail.storage.sync.flags import FlagPull
 
 __all__ = ["CHUNK", "FIRST_CHUNK", "HeaderPull"]
 

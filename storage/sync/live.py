@@ -24,9 +24,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from storage.imap.sessions import Session
-from storage.imap.watcher import BACKOFF, CHECK_SECONDS, IDLE_SECONDS, Watcher
-from storage.models import LiveEvent, SyncProgress, SyncResult
+from supportmail.storage.imap.sessions import Session
+from supportmail.storage.imap.watcher import BACKOFF, CHECK_SECONDS, IDLE_SECONDS, Watcher
+from supportmail.storage.models import LiveEvent, SyncProgress, SyncResult
 
 __all__ = ["DEBOUNCE", "RETRY", "LiveMirror"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from storage.imap import ImapConnectionLost, ImapError, quirks
-from storage.models import LOCAL_FOLDER, SyncProgress
-from storage.sync.base import EngineBase, Tally
-from storage.tags import SEEN
-from storage.user.records import OutboxEdit
+from supportmail.storage.imap import ImapConnectionLost, ImapError, quirks
+from supportmail.storage.models import LOCAL_FOLDER, SyncProgress
+from supportmail.storage.sync.base import EngineBase, Tally
+from supportmail.storage.tags import SEEN
+from supportmail.storage.user.records import OutboxEdit
 
 __all__ = ["Pusher"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from tinydb import Storage
 
-from storage.user.records import UserDBError
+from supportmail.storage.user.records import UserDBError
 
 _Data = dict[str, dict[str, Any]]
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from storage.tags import TagError, canonical_tag
+from supportmail.storage.tags import TagError, canonical_tag
 
 __all__ = [
     "DESCRIPTION_MAX",

@@ -11,10 +11,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from storage.tags import canonical_tag, tag_kind
-from storage.user.catalog import CatalogEntry, effective, merge
-from storage.user.core import Q, Tables, UserDBCore, entry_doc
-from storage.user.records import CatalogTag, UserDBError
+from supportmail.storage.tags import canonical_tag, tag_kind
+from supportmail.storage.user.catalog import CatalogEntry, effective, merge
+from supportmail.storage.user.core import Q, Tables, UserDBCore, entry_doc
+from supportmail.storage.user.records import CatalogTag, UserDBError
 
 
 def entry_from(doc: Mapping[str, Any]) -> CatalogEntry:

@@ -16,11 +16,11 @@ from typing import Any, Self, TypeVar
 from tinydb import Query
 from tinydb.table import Table
 
-from storage.tags import SEED_CATEGORIES, tag_kind
-from storage.user.atomic import AtomicJSONStorage, describe
-from storage.user.catalog import CatalogEntry, entry_json
-from storage.user.filelock import FileLock
-from storage.user.records import UserDBError
+from supportmail.storage.tags import SEED_CATEGORIES, tag_kind
+from supportmail.storage.user.atomic import AtomicJSONStorage, describe
+from supportmail.storage.user.catalog import CatalogEntry, entry_json
+from supportmail.storage.user.filelock import FileLock
+from supportmail.storage.user.records import UserDBError
 
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 10.0

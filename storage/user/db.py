@@ -31,10 +31,10 @@ quote id).
 
 from __future__ import annotations
 
-from storage.user.catalog_store import CatalogStore
-from storage.user.journal import QuotesAndActivity
-from storage.user.notes import NotesAndSettings
-from storage.user.tag_outbox import TagOutbox
+from supportmail.storage.user.catalog_store import CatalogStore
+from supportmail.storage.user.journal import QuotesAndActivity
+from supportmail.storage.user.notes import NotesAndSettings
+from supportmail.storage.user.tag_outbox import TagOutbox
 
 __all__ = ["UserDB"]
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage.user.atomic import describe
-from storage.user.records import UserDBError
+from supportmail.storage.user.atomic import describe
+from supportmail.storage.user.records import UserDBError
 
 _COURTESY = 0.1
 """Longest a caller that just released the database waits for a waiting peer to take it."""

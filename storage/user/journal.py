@@ -10,9 +10,9 @@ from typing import Any
 
 from tinydb.table import Document
 
-from storage.tags import tag_kind
-from storage.user.core import SCHEMA_VERSION, Tables, UserDBCore
-from storage.user.records import (
+from supportmail.storage.tags import tag_kind
+from supportmail.storage.user.core import SCHEMA_VERSION, Tables, UserDBCore
+from supportmail.storage.user.records import (
     ACTIVITY_WHAT,
     Activity,
     StoredQuote,

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from storage.private import private_dir
+from supportmail.storage.private import private_dir
 
 __all__ = ["OUTBOX_DIR", "STATES", "Outbox", "OutboxBusy", "OutboxError", "OutboxMail", "State"]
 
@@ -92,7 +92,7 @@ class OutboxMail:
     @property
     def thread_id(self) -> str:
         """The short id of the thread (what ``threads`` prints)."""
-        from storage.threads import thread_id
+        from supportmail.storage.threads import thread_id
 
         return thread_id(self.thread_root)
 

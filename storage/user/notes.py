@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from tinydb.table import Document
 
-from storage.user.core import Q, Tables, UserDBCore
-from storage.user.records import UserDBError
+from supportmail.storage.user.core import Q, Tables, UserDBCore
+from supportmail.storage.user.records import UserDBError
 
 
 class NotesAndSettings(UserDBCore):

@@ -10,9 +10,9 @@ from typing import Any
 
 from tinydb.table import Document
 
-from storage.tags import is_flag
-from storage.user.core import SCHEMA_VERSION, Tables, UserDBCore
-from storage.user.records import OutboxEdit, UserDBError, edit_from
+from supportmail.storage.tags import is_flag
+from supportmail.storage.user.core import SCHEMA_VERSION, Tables, UserDBCore
+from supportmail.storage.user.records import OutboxEdit, UserDBError, edit_from
 
 
 def check_keyword(keyword: str) -> None:

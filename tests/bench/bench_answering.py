@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.models import ResponseReport, ThreadQuery
+from supportmail.storage.models import ResponseReport, ThreadQuery
 from tests.bench.bench_reports import _median, size_and_runs, warm_service
 
 

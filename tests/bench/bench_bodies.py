@@ -49,9 +49,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from storage.models import SyncProgress  # noqa: E402
-from storage.service import CACHE_FILE, Service  # noqa: E402
-from storage.settings import load_settings  # noqa: E402
+from supportmail.storage.models import SyncProgress  # noqa: E402
+from supportmail.storage.service import CACHE_FILE, Service  # noqa: E402
+from supportmail.storage.settings import load_settings  # noqa: E402
 from tests.bench.bench_sync import (  # noqa: E402
     FOLDERS,
     HEADER_ITEMS,

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.service import Service
-from storage.user import journal
+from supportmail.storage.service import Service
+from supportmail.storage.user import journal
 from tests.bench.bench_reports import _median, size_and_runs, warm_service
 
 

@@ -34,9 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from keymaps import load_keymap  # noqa: E402
-from storage.service import CACHE_FILE, Service  # noqa: E402
-from storage.settings import load_settings  # noqa: E402
+from supportmail.keymaps import load_keymap  # noqa: E402
+from supportmail.storage.service import CACHE_FILE, Service  # noqa: E402
+from supportmail.storage.settings import load_settings  # noqa: E402
 from tests.bench.bench_bodies import seed  # noqa: E402
 from tests.bench.bench_sync import PASSWORD, USER, Bench  # noqa: E402
 from tests.bench.bench_tui import Hold, Probe, _hold, _install_probe, _timed_queries  # noqa: E402
@@ -77,8 +77,8 @@ def _figures(label: str, hold: dict[str, Any], stored: int | None) -> str:
 
 
 async def _measure(data: Path, config: Path, keys: int) -> list[str]:
-    from tui.app import SupportMailApp
-    from tui.main.screen import MainScreen
+    from supportmail.tui.app import SupportMailApp
+    from supportmail.tui.main.screen import MainScreen
 
     settings = load_settings(config)
     service = Service.open(settings, settings.account("support"), data)

@@ -39,13 +39,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from keymaps import load_keymap  # noqa: E402
-from storage.models import LiveEvent, ThreadQuery  # noqa: E402
-from storage.service import Service  # noqa: E402
-from storage.settings import load_settings  # noqa: E402
+from supportmail.keymaps import load_keymap  # noqa: E402
+from supportmail.storage.models import LiveEvent, ThreadQuery  # noqa: E402
+from supportmail.storage.service import Service  # noqa: E402
+from supportmail.storage.settings import load_settings  # noqa: E402
+from supportmail.tui.app import SupportMailApp  # noqa: E402
 from tests.dovecot import Dovecot, MailUser  # noqa: E402
 from tests.mailgen import message, support_mailbox  # noqa: E402
-from tui.app import SupportMailApp  # noqa: E402
 
 TARGET = 2.0
 TIMEOUT = 30.0

@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.imap import ImapConnection
-from storage.mime import HEADER_FIELDS, addresses, envelope, parse_body, parse_envelope
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.mime import HEADER_FIELDS, addresses, envelope, parse_body, parse_envelope
 from tests.mailgen import support_mailbox
 from tests.unit.canned_imap import connection, old_fetch_headers
 

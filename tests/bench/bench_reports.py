@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.cache import FolderState
-from storage.mime import parse_body, parse_envelope
-from storage.service import Service
-from storage.tags import encode_keyword
+from supportmail.storage.cache import FolderState
+from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage.service import Service
+from supportmail.storage.tags import encode_keyword
 from tests.mailgen import _TOPICS, TEAM, support_mailbox
 
 _TEAMS = {

@@ -37,11 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.cache import FolderState
-from storage.mime import Body, Envelope
-from storage.models import Address, ThreadQuery
-from storage.service import Service
-from tui.widgets.thread_list import COUNT_PREVIEW
+from supportmail.storage.cache import FolderState
+from supportmail.storage.mime import Body, Envelope
+from supportmail.storage.models import Address, ThreadQuery
+from supportmail.storage.service import Service
+from supportmail.tui.widgets.thread_list import COUNT_PREVIEW
 
 PAGE = 100
 """The thread list's page size (``tui.widgets.thread_list.PAGE_SIZE``)."""

@@ -57,11 +57,11 @@ sys.path.insert(0, str(ROOT))
 
 from imapclient import IMAPClient  # noqa: E402
 
-from storage.mime import HEADER_FIELDS  # noqa: E402
-from storage.models import SyncProgress  # noqa: E402
-from storage.service import Service  # noqa: E402
-from storage.settings import load_settings  # noqa: E402
-from storage.sync.headers import FIRST_CHUNK  # noqa: E402
+from supportmail.storage.mime import HEADER_FIELDS  # noqa: E402
+from supportmail.storage.models import SyncProgress  # noqa: E402
+from supportmail.storage.service import Service  # noqa: E402
+from supportmail.storage.settings import load_settings  # noqa: E402
+from supportmail.storage.sync.headers import FIRST_CHUNK  # noqa: E402
 from tests.dovecot import Dovecot, MailUser, dovecot_available  # noqa: E402
 from tests.mailgen import support_mailbox  # noqa: E402
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.threads import ThreadInput, thread_messages
+from supportmail.storage.threads import ThreadInput, thread_messages
 
 SUBJECTS = (
     "Password reset",

@@ -18,7 +18,7 @@ the current schema dropped is built anew).
 
 Measured:
 
-* launch -> first rows, **tmux**: ``python -m tui ... demo`` in a 120x40 tmux pane, from
+* launch -> first rows, **tmux**: ``python -m supportmail.tui ... demo`` in a 120x40 tmux pane, from
   ``new-session`` until ``capture-pane`` (polled every 10 ms) shows ``BENCH-NEWEST``; includes
   interpreter start-up and imports. Median of ``--runs``, and the app's peak RSS (``VmHWM``).
   Then until the tag digit works (the catalog loads in a worker after the first rows).
@@ -196,7 +196,7 @@ Item = tuple[int, Any, tuple[str, ...], int, None, None]
 
 def _generate(threads: int) -> dict[str, list[Item]]:
     """``threads - 1`` generated conversations ending about now, plus the sentinel, by folder."""
-    from storage.mime import parse_envelope
+    from supportmail.storage.mime import parse_envelope
     from tests.mailgen import support_mailbox
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -220,8 +220,8 @@ def _generate(threads: int) -> dict[str, list[Item]]:
 
 def build_mailbox(data: Path, threads: int) -> Built:
     """Fill ``data/demo`` with ``threads`` threads, as a finished first sync would leave it."""
-    from storage.cache import FolderState
-    from storage.service import Service
+    from supportmail.storage.cache import FolderState
+    from supportmail.storage.service import Service
     from tests.mailgen import TEAM
 
     started = time.perf_counter()
@@ -251,7 +251,7 @@ def build_mailbox(data: Path, threads: int) -> Built:
 
 def reused_mailbox(data: Path) -> Built:
     """A data dir built by an earlier run (``--data``): counted, not rebuilt."""
-    from storage.service import Service
+    from supportmail.storage.service import Service
 
     service = Service.open_demo(data)
     try:
@@ -424,7 +424,7 @@ def _tmux_run(tmux: Tmux, argv: Sequence[str], presses: int, result: TmuxResult)
 
 def measure_tmux(data: Path, workdir: Path, runs: int, presses: int) -> TmuxResult:
     """``runs`` launches of ``supportmail demo`` in tmux, with tag key presses in each."""
-    argv = [sys.executable, "-m", "tui", "--config", str(workdir / "none.toml")]
+    argv = [sys.executable, "-m", "supportmail.tui", "--config", str(workdir / "none.toml")]
     argv += ["--data-dir", str(data), "demo"]
     result = TmuxResult()
     tmux = Tmux(workdir)
@@ -484,7 +484,7 @@ def _install_probe(probe: Probe) -> None:
     from textual.screen import Screen
     from textual.strip import Strip
 
-    from tui.widgets.thread_list import ThreadList
+    from supportmail.tui.widgets.thread_list import ThreadList
 
     render_line = ThreadList.render_line
 
@@ -737,12 +737,12 @@ async def _inprocess(data: Path, plan: Plan) -> dict[str, Any]:
     imports = time.perf_counter()
     from textual.message import Message
 
-    from keymaps import load_keymap
-    from storage.service import Service
-    from tui.app import SupportMailApp
-    from tui.main.screen import MainScreen
-    from tui.messages import TagsStored
-    from tui.widgets.thread_list import ThreadList
+    from supportmail.keymaps import load_keymap
+    from supportmail.storage.service import Service
+    from supportmail.tui.app import SupportMailApp
+    from supportmail.tui.main.screen import MainScreen
+    from supportmail.tui.messages import TagsStored
+    from supportmail.tui.widgets.thread_list import ThreadList
 
     out: dict[str, Any] = {"imports": time.perf_counter() - imports}
     probe = Probe()
@@ -839,7 +839,7 @@ def _tmux_rows(tm: TmuxResult) -> list[Row]:
         (
             "launch -> first rows, tmux",
             _spread(tm.launches, secs),
-            "`python -m tui demo` until capture-pane shows the newest row",
+            "`python -m supportmail.tui demo` until capture-pane shows the newest row",
         ),
         (
             "launch -> tag digit works, tmux",

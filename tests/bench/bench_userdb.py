@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.tags import SEED_CATEGORIES, tag_kind
-from storage.user.atomic import AtomicJSONStorage
-from storage.user.db import UserDB
+from supportmail.storage.tags import SEED_CATEGORIES, tag_kind
+from supportmail.storage.user.atomic import AtomicJSONStorage
+from supportmail.storage.user.db import UserDB
 
 ACCOUNT = "support"
 

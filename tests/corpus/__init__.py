@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from storage.demo.account import DEMO_ACCOUNT
-from storage.demo.generator import DemoMessage
-from storage.service import Service
+from supportmail.storage.demo.account import DEMO_ACCOUNT
+from supportmail.storage.demo.generator import DemoMessage
+from supportmail.storage.service import Service
 
 __all__ = ["load_hostile"]
 

@@ -132,7 +132,16 @@ def _config(path: Path, user: MailUser, source: str) -> Path:
 
 def _run_cli(config: Path, data: Path, env: Mapping[str, str], *args: str) -> tuple[int, str, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "tui", "--config", str(config), "--data-dir", str(data), *args],
+        [
+            sys.executable,
+            "-m",
+            "supportmail.tui",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(data),
+            *args,
+        ],
         cwd=ROOT,
         env=dict(env),
         capture_output=True,

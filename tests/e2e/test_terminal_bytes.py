@@ -1,8 +1,8 @@
 """Byte level: the real TUI in a pty shows the hostile corpus, and no control sequence from the
 mail reaches the terminal (title unchanged, clipboard untouched, no OSC 8 link, no DCS, no C1).
 
-``python -m tui --data-dir D demo`` runs on a data dir holding the hostile corpus (account
-``demo``, loaded without a server by ``tests.corpus.load_hostile``), in a 120x40 pty with
+``python -m supportmail.tui --data-dir D demo`` runs on a data dir holding the hostile corpus
+(account ``demo``, loaded without a server by ``tests.corpus.load_hostile``), in a 120x40 pty with
 ``TERM=xterm-256color``. The test walks the cursor over every thread (each one previewed),
 opens a few, quits, and searches everything the app wrote for the mail's own payloads
 (``tests.corpus.generators.PAYLOADS``); Textual's own escape sequences are of course allowed.
@@ -75,7 +75,16 @@ def _run_app(data: Path, config: Path, threads: int) -> tuple[bytes, int]:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
     env["TERM"] = "xterm-256color"
-    argv = [sys.executable, "-m", "tui", "--config", str(config), "--data-dir", str(data), "demo"]
+    argv = [
+        sys.executable,
+        "-m",
+        "supportmail.tui",
+        "--config",
+        str(config),
+        "--data-dir",
+        str(data),
+        "demo",
+    ]
     proc = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
     )

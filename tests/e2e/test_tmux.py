@@ -2,9 +2,9 @@
 
 Each test starts its own tmux server (``tmux -L <unique socket>``, its own config file, status
 line off, so the pane is exactly 120x40) and always kills it in a ``finally``. The app runs as
-``python -m tui --config X --data-dir D ...`` with ``TERM=xterm-256color``; the tests poll
-``capture-pane`` every 0.1 s for the text they expect (never a blind sleep) and check the stored
-state through the CLI's ``--json`` output and, for Dovecot, on the server itself.
+``python -m supportmail.tui --config X --data-dir D ...`` with ``TERM=xterm-256color``; the tests
+poll ``capture-pane`` every 0.1 s for the text they expect (never a blind sleep) and check the
+stored state through the CLI's ``--json`` output and, for Dovecot, on the server itself.
 
 The app is not the pane's own process: a ``/bin/sh`` runs it, then prints its exit status as
 ``supportmail-e2e-exit=N`` and sleeps. tmux's own record of a dead pane is unreliable here: the
@@ -88,7 +88,7 @@ def status(screen: str) -> str:
 
 
 class Terminal:
-    """A private tmux server with one 120x40 window running ``python -m tui``."""
+    """A private tmux server with one 120x40 window running ``python -m supportmail.tui``."""
 
     def __init__(self, tmux: str, workdir: Path) -> None:
         self.tmux = tmux
@@ -113,12 +113,14 @@ class Terminal:
         return result.stdout
 
     def start(self, *args: str) -> None:
-        """``python -m tui ARGS`` in a fresh window; the previous window is closed first."""
+        """``python -m supportmail.tui ARGS`` in a fresh window (the previous window is closed)."""
         if self.session:
             self._tmux("kill-session", "-t", self.session, check=False)
         self.runs += 1
         self.session = f"run{self.runs}"
-        app = shlex.join(["env", "TERM=xterm-256color", sys.executable, "-m", "tui", *args])
+        app = shlex.join(
+            ["env", "TERM=xterm-256color", sys.executable, "-m", "supportmail.tui", *args]
+        )
         command = f"{app}; echo {EXIT_MARK}$?; exec sleep 86400"
         self._tmux(
             "new-session",
@@ -213,7 +215,16 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def cli(config: Path, data: Path, *args: str) -> str:
     """Run the real CLI as a subprocess (the TUI may be running meanwhile); returns stdout."""
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "--config", str(config), "--data-dir", str(data), *args],
+        [
+            sys.executable,
+            "-m",
+            "supportmail.tui",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(data),
+            *args,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

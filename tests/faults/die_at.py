@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from storage.cache import Cache
+from supportmail.storage.cache import Cache
 
 
 def die_when_called(method: str, nth: int) -> None:
@@ -35,7 +35,7 @@ def die_when_called(method: str, nth: int) -> None:
 def main(argv: list[str]) -> int:
     method, nth, *cli_args = argv
     die_when_called(method, int(nth))
-    from tui.cli import run
+    from supportmail.tui.cli import run
 
     return run(cli_args)
 

@@ -14,8 +14,8 @@ import signal
 import sys
 from typing import Any
 
-from storage.smtp import SmtpSender
-from storage.user.mail_outbox import Outbox, OutboxMail
+from supportmail.storage.smtp import SmtpSender
+from supportmail.storage.user.mail_outbox import Outbox, OutboxMail
 
 
 def _die() -> None:
@@ -47,7 +47,7 @@ def die_at(when: str) -> None:
 def main(argv: list[str]) -> int:
     when, *cli_args = argv
     die_at(when)
-    from tui.cli import run
+    from supportmail.tui.cli import run
 
     return run(cli_args)
 

@@ -38,10 +38,10 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from storage.cache import Cache
-from storage.service import CACHE_FILE, USERDB_FILE
-from storage.tags import encode_keyword, keyword_to_tag
-from storage.threads import thread_messages
+from supportmail.storage.cache import Cache
+from supportmail.storage.service import CACHE_FILE, USERDB_FILE
+from supportmail.storage.tags import encode_keyword, keyword_to_tag
+from supportmail.storage.threads import thread_messages
 from tests.dovecot import MailUser
 from tests.mailgen import GenMessage, support_mailbox
 
@@ -242,7 +242,16 @@ def app_env() -> dict[str, str]:
 
 
 def cli_argv(config: Path, data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "tui", "--config", str(config), "--data-dir", str(data), *args]
+    return [
+        sys.executable,
+        "-m",
+        "supportmail.tui",
+        "--config",
+        str(config),
+        "--data-dir",
+        str(data),
+        *args,
+    ]
 
 
 @dataclass(frozen=True)
@@ -420,8 +429,8 @@ class Screen:
 class TmuxApp:
     """The real TUI in a private tmux server: one session per launch, killed with SIGKILL.
 
-    The pane runs ``exec env TERM=xterm-256color python -m tui ...``, so the pane's PID is the
-    app's own PID."""
+    The pane runs ``exec env TERM=xterm-256color python -m supportmail.tui ...``, so the pane's PID
+    is the app's own PID."""
 
     def __init__(self, tmux: str, workdir: Path) -> None:
         self.tmux = tmux

@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from storage.imap import ImapConnection, ImapConnectionLost
-from storage.service import CACHE_FILE, Service
-from storage.settings import load_settings
-from storage.tags import encode_keyword
+from supportmail.storage.imap import ImapConnection, ImapConnectionLost
+from supportmail.storage.service import CACHE_FILE, Service
+from supportmail.storage.settings import load_settings
+from supportmail.storage.tags import encode_keyword
+from supportmail.tui.cli import run
 from tests.faults.proxy import Fault, FaultProxy
 from tests.mailgen import support_mailbox
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 

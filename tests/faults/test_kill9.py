@@ -44,8 +44,8 @@ from typing import Any
 
 import pytest
 
-from storage.service import USERDB_FILE
-from storage.tags import encode_keyword
+from supportmail.storage.service import USERDB_FILE
+from supportmail.storage.tags import encode_keyword
 from tests.dovecot import MailUser
 from tests.faults.kill_rounds import (
     ROOT,

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from storage.imap import ImapConnection
-from storage.models import ThreadQuery
-from storage.service import CACHE_FILE, Service
-from storage.settings import load_settings
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import CACHE_FILE, Service
+from supportmail.storage.settings import load_settings
 from tests.dovecot import MailUser
 from tests.faults.kill_rounds import ROOT, app_env
 from tests.faults.proxy import Fault, FaultProxy

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.service import Service
-from storage.user.db import UserDB
+from supportmail.storage.service import Service
+from supportmail.storage.user.db import UserDB
+from supportmail.tui.cli import run
 from tests.faults.tmpfs import fill, free_bytes, mounted_tmpfs
-from tui.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 USERDB = Path("demo") / "userdb.json"
@@ -55,7 +55,16 @@ def _cli(data: Path, *args: str) -> tuple[int, str, str]:
 def _cli_process(data: Path, *args: str) -> tuple[int, str, str]:
     """The real ``supportmail`` as a subprocess: a traceback would show on its stderr."""
     done = subprocess.run(
-        [sys.executable, "-m", "tui", "--data-dir", str(data), "--account", "demo", *args],
+        [
+            sys.executable,
+            "-m",
+            "supportmail.tui",
+            "--data-dir",
+            str(data),
+            "--account",
+            "demo",
+            *args,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

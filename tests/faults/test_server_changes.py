@@ -29,14 +29,14 @@ from typing import Any
 
 import pytest
 
-from storage.imap import ImapConnection
-from storage.models import SyncProgress, ThreadSummary
-from storage.service import CACHE_FILE, Service
-from storage.settings import load_settings
-from storage.sync.headers import FIRST_CHUNK
-from storage.threads import thread_id
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.models import SyncProgress, ThreadSummary
+from supportmail.storage.service import CACHE_FILE, Service
+from supportmail.storage.settings import load_settings
+from supportmail.storage.sync.headers import FIRST_CHUNK
+from supportmail.storage.threads import thread_id
+from supportmail.tui.cli import run
 from tests.mailgen import GenMessage, support_mailbox
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 

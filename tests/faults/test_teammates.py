@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from storage.service import Service
-from storage.settings import load_settings
-from storage.tags import encode_keyword
+from supportmail.storage.service import Service
+from supportmail.storage.settings import load_settings
+from supportmail.storage.tags import encode_keyword
 from tests.mailgen import support_mailbox
 
 pytestmark = pytest.mark.dovecot

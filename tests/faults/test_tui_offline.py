@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from keymaps import load_keymap
-from storage.service import Service
-from storage.settings import load_settings
+from supportmail.keymaps import load_keymap
+from supportmail.storage.service import Service
+from supportmail.storage.settings import load_settings
+from supportmail.tui.app import SupportMailApp
 from tests.faults.proxy import Fault, FaultProxy
 from tests.mailgen import support_mailbox
 from tests.tui.conftest import main_screen
-from tui.app import SupportMailApp
 
 pytestmark = pytest.mark.dovecot
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from supportmail.tui.cli import run
 from tests.dovecot import MailUser
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 

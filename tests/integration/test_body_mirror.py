@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from storage.imap import ImapConnection
-from storage.mime import Body, parse_body
-from storage.models import ThreadQuery
-from storage.service import CACHE_FILE, Service
-from storage.settings import load_settings
-from storage.sync import bodies as bodymirror
-from storage.tags import encode_keyword
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.mime import Body, parse_body
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import CACHE_FILE, Service
+from supportmail.storage.settings import load_settings
+from supportmail.storage.sync import bodies as bodymirror
+from supportmail.storage.tags import encode_keyword
 from tests.dovecot import MailUser
 from tests.integration.test_cli_sync import Cli
 from tests.mailgen import message

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from storage import catalog_sync
-from storage.service import Service
-from storage.settings import load_settings
+from supportmail.storage import catalog_sync
+from supportmail.storage.service import Service
+from supportmail.storage.settings import load_settings
 from tests.dovecot import MailUser
 from tests.mailgen import support_mailbox
 
@@ -95,7 +95,7 @@ def test_folder_race_leaves_two_messages_then_merges(
             store_b, _ = catalog_sync.choose_store(conn_b, "INBOX")
             a.tag_catalog.set("team:one", description="from a", share=False)
             b.tag_catalog.set("team:two", description="from b", share=False)
-            from storage.user.catalog import encode_document, merge
+            from supportmail.storage.user.catalog import encode_document, merge
 
             store_a.write(encode_document(merge(a.userdb.catalog_entries())))
             store_b.write(encode_document(merge(b.userdb.catalog_entries())))

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from storage.models import SyncProgress
-from storage.service import Service
-from storage.settings import load_settings
+from supportmail.storage.models import SyncProgress
+from supportmail.storage.service import Service
+from supportmail.storage.settings import load_settings
+from supportmail.tui.cli import run
 from tests.mailgen import message, support_mailbox
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 
@@ -277,7 +277,15 @@ def test_outbox_survives_kill_9_of_the_cli(
     c("sync")
     tid = c.json("threads")[0]["id"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    base = [sys.executable, "-m", "tui", "--config", str(account_config), "--data-dir", str(data)]
+    base = [
+        sys.executable,
+        "-m",
+        "supportmail.tui",
+        "--config",
+        str(account_config),
+        "--data-dir",
+        str(data),
+    ]
     done = subprocess.run(
         [*base, "tag", tid, "+team:accounts"], capture_output=True, text=True, env=env, timeout=60
     )
@@ -366,7 +374,7 @@ def test_sync_without_condstore_diffs_flags(
     mail_user: Any, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server without CONDSTORE: every sync compares all flags and still sees every change."""
-    from storage.imap import ImapConnection
+    from supportmail.storage.imap import ImapConnection
 
     monkeypatch.setattr(ImapConnection, "condstore", property(lambda self: False))
     _seed(mail_user, 3)
@@ -408,7 +416,7 @@ def test_a_first_sync_rebuilds_thread_rows_once_at_the_end_and_gets_them_right(
 ) -> None:
     """A first sync threads chunk by chunk but rebuilds the thread rows once at the end (the
     first chunk's at once, for the first screen); the rows equal threading everything."""
-    from storage.sync import headers as sync
+    from supportmail.storage.sync import headers as sync
 
     monkeypatch.setattr(sync, "FIRST_CHUNK", 5)
     monkeypatch.setattr(sync, "CHUNK", 7)

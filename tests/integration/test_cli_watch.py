@@ -15,9 +15,9 @@ from typing import IO
 
 import pytest
 
-from storage.models import ThreadQuery
-from storage.service import Service
-from storage.settings import load_settings
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import Service
+from supportmail.storage.settings import load_settings
 from tests.dovecot import MailUser
 from tests.faults.proxy import Fault, FaultProxy
 from tests.integration.test_live import mail
@@ -80,7 +80,16 @@ class Lines:
 def _start(config: Path, data: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tui", "--config", str(config), "--data-dir", str(data), "watch"],
+        [
+            sys.executable,
+            "-m",
+            "supportmail.tui",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(data),
+            "watch",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from storage.mime import is_synthetic, parse_envelope
-from storage.sanitize import has_unsafe
-from tui.cli import run
+from supportmail.storage.mime import is_synthetic, parse_envelope
+from supportmail.storage.sanitize import has_unsafe
+from supportmail.tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 

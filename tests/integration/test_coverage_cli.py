@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from storage.service import Service
+from supportmail.storage.service import Service
+from supportmail.tui.cli import run
 from tests.unit.test_coverage import forget_bodies
-from tui.cli import run
 
 NOW = datetime(2026, 11, 6, 17, 0, tzinfo=UTC)
 SINCE = "2026-08-01"

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from storage.models import Address
-from storage.service import Service, ServiceError
-from tui.cli import run
+from supportmail.storage.models import Address
+from supportmail.storage.service import Service, ServiceError
+from supportmail.tui.cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 PTY_SECONDS = 60.0
@@ -237,7 +237,16 @@ def test_day_in_a_real_pseudo_terminal(cli: DemoCli) -> None:
     queue = _queue(cli)
     main, child = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "--data-dir", str(cli.data), "--account", "demo", "day"],
+        [
+            sys.executable,
+            "-m",
+            "supportmail.tui",
+            "--data-dir",
+            str(cli.data),
+            "--account",
+            "demo",
+            "day",
+        ],
         stdin=child,
         stdout=child,
         stderr=child,

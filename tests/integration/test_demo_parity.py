@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from storage.demo.account import DEMO_ADDRESS
-from storage.demo.generator import demo_messages
+from supportmail.storage.demo.account import DEMO_ADDRESS
+from supportmail.storage.demo.generator import demo_messages
+from supportmail.tui.cli import run
 from tests.dovecot import MailUser
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 
@@ -60,7 +60,7 @@ def synced(mail_user: MailUser, tmp_path: Path) -> tuple[Path, Path]:
 def test_voice_digest_and_search_equal_the_demo(synced: tuple[Path, Path], tmp_path: Path) -> None:
     config, data = synced
     demo_data = tmp_path / "demo-data"
-    from storage.service import Service
+    from supportmail.storage.service import Service
 
     Service.open_demo(demo_data, NOW).close()  # the demo at the same moment
     since = (NOW - timedelta(days=92)).isoformat()

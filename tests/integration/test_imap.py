@@ -1,4 +1,4 @@
-"""storage.imap against a real Dovecot (tests/dovecot.py), plus its pure helpers.
+"""supportmail.storage.imap against a real Dovecot (tests/dovecot.py), plus its pure helpers.
 
 The "other client" (``MailUser`` helpers, plain imaplib) checks what the server really stored.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.hosts import is_loopback
-from storage.imap import (
+from supportmail.storage.hosts import is_loopback
+from supportmail.storage.imap import (
     FlagRecord,
     ImapAuthError,
     ImapConnection,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.models import LiveEvent, ThreadQuery
-from storage.service import Service, ServiceError
-from storage.settings import load_settings
+from supportmail.storage.models import LiveEvent, ThreadQuery
+from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.settings import load_settings
 from tests.dovecot import MailUser
 from tests.faults.proxy import CountingProxy, Fault, FaultProxy, NoIdleProxy
 from tests.mailgen import message

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from storage.mime import is_synthetic, parse_envelope
+from supportmail.storage.mime import is_synthetic, parse_envelope
 from tests.integration.test_cli_sync import Cli
 
 pytestmark = pytest.mark.dovecot

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.user.mail_outbox import OUTBOX_DIR
+from supportmail.storage.user.mail_outbox import OUTBOX_DIR
+from supportmail.tui.cli import run
 from tests.dovecot import MailUser
 from tests.smtpserver import Received, SmtpServer
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 
@@ -307,8 +307,8 @@ def test_replies_need_an_smtp_table(cli: Cli) -> None:
 def test_sending_uses_the_service_session(cli: Cli, smtp: SmtpServer) -> None:
     """The original fetched for the draft, the Sent copy filed, and the retry after a sync all
     go through the service's interactive session: two replies log in to IMAP once."""
-    from storage.service import Service
-    from storage.settings import load_settings
+    from supportmail.storage.service import Service
+    from supportmail.storage.settings import load_settings
 
     settings = load_settings(cli.config)
     with Service.open(settings, settings.account("support"), cli.data) as service:

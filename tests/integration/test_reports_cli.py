@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from storage.service import Service
-from tui.cli import run
+from supportmail.storage.service import Service
+from supportmail.tui.cli import run
 
 NOW = datetime(2026, 11, 6, 17, 0, tzinfo=UTC)
 UNTIL = "2026-11-06T17:00:00+00:00"

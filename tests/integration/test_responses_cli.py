@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.service import Service
+from supportmail.storage.service import Service
 from tests.integration.test_reports_cli import NOW, UNTIL, DemoCli
 
 

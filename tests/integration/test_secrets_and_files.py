@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from supportmail.tui.cli import run
 from tests.mailgen import support_mailbox
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from storage import serversearch
-from storage.imap import ImapConnection
-from storage.service import Service
-from storage.settings import load_settings
+from supportmail.storage import serversearch
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.service import Service
+from supportmail.storage.settings import load_settings
 from tests.integration.test_cli_sync import Cli
 from tests.mailgen import TEAM, message
 

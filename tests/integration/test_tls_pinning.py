@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.imap import ImapConnection, ImapRefused, TlsMode
-from storage.imap.tlspin import certificate_fingerprint
+from supportmail.storage.imap import ImapConnection, ImapRefused, TlsMode
+from supportmail.storage.imap.tlspin import certificate_fingerprint
+from supportmail.tui.cli import run
 from tests.dovecot import Dovecot, MailUser
-from tui.cli import run
 
 pytestmark = pytest.mark.dovecot
 

@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from keymaps import load_keymap
-from storage.service import Service
+from supportmail.keymaps import load_keymap
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.main.screen import MainScreen
 from tests.tui.fakes import NOW, FakeService
-from tui.app import SupportMailApp
-from tui.main.screen import MainScreen
 
 AppFactory = Callable[..., SupportMailApp]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from storage.models import (
+from supportmail.storage.models import (
     Address,
     AttachmentFile,
     BugReach,

@@ -11,11 +11,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage import compose
-from storage.compose import DraftText
-from storage.models import Address
-from storage.service.replying import Composed, EditFile
-from storage.user.mail_outbox import OutboxMail
+from supportmail.storage import compose
+from supportmail.storage.compose import DraftText
+from supportmail.storage.models import Address
+from supportmail.storage.service.replying import Composed, EditFile
+from supportmail.storage.user.mail_outbox import OutboxMail
 
 if TYPE_CHECKING:
     from tests.tui.fakes import FakeService

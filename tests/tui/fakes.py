@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from storage.models import (
+from supportmail.storage.models import (
     Address,
     Attachment,
     LiveEvent,
@@ -33,7 +33,7 @@ from storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
-from storage.service.errors import NoteEntry
+from supportmail.storage.service.errors import NoteEntry
 from tests.tui.fake_facades import (
     NOW,
     FakeAnswers,
@@ -44,7 +44,7 @@ from tests.tui.fake_facades import (
 from tests.tui.fake_replies import FakeReplies
 
 if TYPE_CHECKING:
-    from storage.imap import ImapConnection
+    from supportmail.storage.imap import ImapConnection
 
 T = TypeVar("T")
 

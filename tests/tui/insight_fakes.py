@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from storage.models import (
+from supportmail.storage.models import (
     Address,
     Digest,
     DigestGroup,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from keymaps import load_keymap
+from supportmail.keymaps import load_keymap
+from supportmail.tui.app import SupportMailApp
 from tests.tui.fakes import NOW, FakeService
-from tui.app import SupportMailApp
 
 
 def snapshot_app() -> SupportMailApp:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from storage.models import Link
-from storage.service import Service
+from supportmail.storage.models import Link
+from supportmail.storage.service import Service
+from supportmail.tui import opener
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.screens.attachments import AttachmentsScreen, LinksScreen, host_differs
 from tests.tui.conftest import main_screen, settle, wait_until
 from tests.tui.screen_text import screen_text
-from tui import opener
-from tui.app import SupportMailApp
-from tui.screens.attachments import AttachmentsScreen, LinksScreen, host_differs
 
 
 def _with_attachment(service: Service) -> int:

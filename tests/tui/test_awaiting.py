@@ -3,10 +3,10 @@ waiting first, with the waiting time in the date column."""
 
 from __future__ import annotations
 
-from storage.service import Service
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
 from tests.tui.conftest import DEMO_NOW, AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.app import SupportMailApp
 
 
 async def test_awaiting_view_longest_first(make_app: AppFactory, service: FakeService) -> None:
@@ -51,8 +51,8 @@ async def test_report_screen_toggles_first_reply_times(
 ) -> None:
     from textual.content import Content
 
-    from storage.dates import format_duration
-    from tui.screens.report import ReportScreen
+    from supportmail.storage.dates import format_duration
+    from supportmail.tui.screens.report import ReportScreen
 
     expected = demo_service.answers.responses(by="week")
     async with demo_app.run_test(size=(160, 48)) as pilot:

@@ -11,12 +11,17 @@ from datetime import timedelta
 
 from textual.pilot import Pilot
 
-from storage.service import Service
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.main.screen import MainScreen
+from supportmail.tui.screens.day import (
+    DaySummaryScreen,
+    duration_text,
+    progress_bar,
+    summary_content,
+)
 from tests.tui.conftest import main_screen, settle
 from tests.tui.screen_text import screen_text
-from tui.app import SupportMailApp
-from tui.main.screen import MainScreen
-from tui.screens.day import DaySummaryScreen, duration_text, progress_bar, summary_content
 
 
 def _keys_for(service: Service, prefix: str) -> list[str]:

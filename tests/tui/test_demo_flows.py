@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from storage.models import ThreadQuery, ThreadSummary
-from storage.service import Service
+from supportmail.storage.models import ThreadQuery, ThreadSummary
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.widgets.message_view import MessageCard
 from tests.tui.conftest import main_screen, settle
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
-from tui.app import SupportMailApp
-from tui.widgets.message_view import MessageCard
 
 DEMO_THREADS = 345
 

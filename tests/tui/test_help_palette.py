@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from supportmail.tui.commands import ActionCommands
+from supportmail.tui.keynames import NO_KEY, speak
+from supportmail.tui.screens.help import HelpScreen
 from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import FakeService
-from tui.commands import ActionCommands
-from tui.keynames import NO_KEY, speak
-from tui.screens.help import HelpScreen
 
 
 def _palette(app: object) -> dict[str, str]:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from keymaps import load_keymap
-from storage.service import Service
+from supportmail.keymaps import load_keymap
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
 from tests.corpus import load_hostile
 from tests.corpus.generators import corpus, whatwg_charsets
 from tests.tui.conftest import DEMO_NOW, main_screen, settle
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
-from tui.app import SupportMailApp
 
 CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
+from supportmail.tui.screens.help import HelpScreen
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.screens.help import HelpScreen
 
 
 async def test_vim_keymap(make_app: AppFactory, service: FakeService) -> None:
@@ -99,8 +99,8 @@ async def test_palette_runs_an_action_by_name(make_app: AppFactory) -> None:
 
 
 async def test_palette_offers_every_action(make_app: AppFactory) -> None:
-    from tui.app import binding_ids
-    from tui.commands import ActionCommands
+    from supportmail.tui.app import binding_ids
+    from supportmail.tui.commands import ActionCommands
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -12,9 +12,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from supportmail.tui.app import SupportMailApp
 from tests.tui.conftest import settle
 from tests.tui.snapshot_app import snapshot_app
-from tui.app import SupportMailApp
 
 
 def _pressing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

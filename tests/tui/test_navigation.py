@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from supportmail.tui.widgets.thread_pages import PAGE_SIZE
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.widgets.thread_pages import PAGE_SIZE
 
 
 async def test_cursor_moves_and_the_thread_follows(make_app: AppFactory) -> None:
@@ -77,9 +77,9 @@ async def test_quote_folding_toggles(make_app: AppFactory) -> None:
 
 async def test_list_is_virtual_and_pages_on_demand() -> None:
     service = FakeService(threads=5000)
-    from keymaps import load_keymap
+    from supportmail.keymaps import load_keymap
+    from supportmail.tui.app import SupportMailApp
     from tests.tui.conftest import NOW
-    from tui.app import SupportMailApp
 
     app = SupportMailApp(service, load_keymap(), now=NOW, preview_delay=0)
     async with app.run_test(size=(120, 40)) as pilot:

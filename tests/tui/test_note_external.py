@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.service import Service
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.editor import EditorError, editor_command
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.app import SupportMailApp
-from tui.editor import EditorError, editor_command
 
 
 def _script(folder: Path, body: str) -> Path:

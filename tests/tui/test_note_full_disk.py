@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from keymaps import load_keymap
-from storage.models import ThreadQuery
-from storage.service import Service
-from storage.user.db import UserDB
+from supportmail.keymaps import load_keymap
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import Service
+from supportmail.storage.user.db import UserDB
+from supportmail.tui.app import SupportMailApp
 from tests.faults.tmpfs import fill, mounted_tmpfs
 from tests.tui.conftest import DEMO_NOW, main_screen, settle
-from tui.app import SupportMailApp
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from supportmail.tui.widgets import side_panel
 from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import FakeService
-from tui.widgets import side_panel
 
 
 async def test_note_is_saved_when_leaving_the_editor(

@@ -9,11 +9,11 @@ from __future__ import annotations
 from textual.content import Content
 from textual.pilot import Pilot
 
-from storage.service import Service
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.widgets.message_view import MessageCard, paragraph_span
 from tests.tui.conftest import main_screen, settle, wait_until
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
-from tui.app import SupportMailApp
-from tui.widgets.message_view import MessageCard, paragraph_span
 
 
 def _index(service: Service, words: str) -> tuple[int, str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from keymaps import load_keymap
+from supportmail.keymaps import load_keymap
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.triage import apply_read, plan_read
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import NOW, FakeService
-from tui.app import SupportMailApp
-from tui.triage import apply_read, plan_read
 
 
 async def test_r_marks_the_cursor_thread_read_at_once(
@@ -131,7 +131,7 @@ async def test_pending_count_for_a_real_account() -> None:
 
 
 async def test_keys_are_in_help_and_palette_in_every_map(make_app: AppFactory) -> None:
-    from tui.commands import ActionCommands
+    from supportmail.tui.commands import ActionCommands
 
     for name in ("default", "vim", "emacs"):
         app = make_app(name)

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from textual.style import Style
 
-from tests.tui.fakes import NOW, make_threads
-from tui.render import (
+from supportmail.tui.render import (
     RowLayout,
     RowStyles,
     canonical_guess,
@@ -16,9 +15,17 @@ from tui.render import (
     tag_label,
     thread_row,
 )
-from tui.render_body import BodyStyles, body_content, split_body
-from tui.triage import EditBatch, ThreadEdit, UndoStack, apply_edit, plan_toggle, tag_state
-from tui.units import format_size
+from supportmail.tui.render_body import BodyStyles, body_content, split_body
+from supportmail.tui.triage import (
+    EditBatch,
+    ThreadEdit,
+    UndoStack,
+    apply_edit,
+    plan_toggle,
+    tag_state,
+)
+from supportmail.tui.units import format_size
+from tests.tui.fakes import NOW, make_threads
 
 
 def _row(width: int, **changes: object) -> str:

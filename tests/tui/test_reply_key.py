@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.screens.answer import ConfirmSend
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.app import SupportMailApp
-from tui.screens.answer import ConfirmSend
 
 ANSWER = "Thanks, fixed in 4.2."
 

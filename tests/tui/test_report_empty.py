@@ -7,13 +7,13 @@ from datetime import datetime
 
 from textual.widgets import Static
 
-from keymaps import load_keymap
-from storage.models import Granularity, Report, TagKind
+from supportmail.keymaps import load_keymap
+from supportmail.storage.models import Granularity, Report, TagKind
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.report_words import empty_report_reason
+from supportmail.tui.screens.report import ReportScreen
 from tests.tui.conftest import settle, wait_until
 from tests.tui.insight_fakes import InsightFake, hostile_report
-from tui.app import SupportMailApp
-from tui.report_words import empty_report_reason
-from tui.screens.report import ReportScreen
 
 
 class EmptyFake(InsightFake):

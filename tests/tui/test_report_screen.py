@@ -8,15 +8,15 @@ import threading
 from textual.content import Content
 from textual.pilot import Pilot
 
-from storage.models import ThreadQuery
-from storage.service import Service
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.main.screen import MainScreen
+from supportmail.tui.render_insight import SPARK_BLOCKS, InsightStyles, sparkline, spike_label
+from supportmail.tui.screens.report import ReportScreen
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.insight_fakes import ACTION_TAG, ESC_TAG, MARKUP_TAG, InsightFake
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
-from tui.app import SupportMailApp
-from tui.main.screen import MainScreen
-from tui.render_insight import SPARK_BLOCKS, InsightStyles, sparkline, spike_label
-from tui.screens.report import ReportScreen
 
 
 async def _open_report(pilot: Pilot[object], app: SupportMailApp) -> ReportScreen:
@@ -218,7 +218,7 @@ async def test_a_failing_report_is_one_line_not_a_crash(make_app: AppFactory) ->
 
 
 async def test_report_and_skim_are_in_help_and_palette(make_app: AppFactory) -> None:
-    from tui.commands import ActionCommands
+    from supportmail.tui.commands import ActionCommands
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

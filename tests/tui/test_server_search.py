@@ -10,10 +10,10 @@ import threading
 
 from textual.pilot import Pilot
 
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.main.screen import MainScreen
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.app import SupportMailApp
-from tui.main.screen import MainScreen
 
 WORDS = "quetzalcoatl"
 """In no subject or name: the local search finds nothing."""

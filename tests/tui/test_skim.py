@@ -10,14 +10,14 @@ import pytest
 from textual.content import Content
 from textual.pilot import Pilot
 
-from storage.models import ThreadQuery
-from storage.service import Service, ServiceError
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import Service, ServiceError
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.main.screen import MainScreen
+from supportmail.tui.screens.skim import SkimScreen
 from tests.tui.conftest import DEMO_NOW, AppFactory, main_screen, settle
 from tests.tui.insight_fakes import InsightFake
 from tests.tui.screen_text import raw_escapes, screen_ansi, screen_text
-from tui.app import SupportMailApp
-from tui.main.screen import MainScreen
-from tui.screens.skim import SkimScreen
 
 
 async def _open_skim(pilot: Pilot[object], app: SupportMailApp) -> SkimScreen:

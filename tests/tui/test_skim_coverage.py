@@ -3,12 +3,12 @@ nothing about it when every excerpt is local."""
 
 from __future__ import annotations
 
-from storage.service import Service
+from supportmail.storage.service import Service
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.screens.skim import SkimScreen
 from tests.tui.conftest import settle
 from tests.tui.screen_text import screen_text
 from tests.unit.test_coverage import forget_bodies
-from tui.app import SupportMailApp
-from tui.screens.skim import SkimScreen
 
 
 async def _skim_text(app: SupportMailApp) -> str:

@@ -10,10 +10,10 @@ from dataclasses import replace
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from keymaps import load_keymap
+from supportmail.keymaps import load_keymap
+from supportmail.tui.app import SupportMailApp
 from tests.tui.conftest import main_screen, settle
 from tests.tui.fakes import NOW, FakeService
-from tui.app import SupportMailApp
 
 
 def _app(service: FakeService, poll_seconds: float = 60.0) -> SupportMailApp:
@@ -174,8 +174,8 @@ async def test_the_demo_has_nothing_to_sync() -> None:
 def test_a_threads_progress_is_never_superseded_by_the_headers_behind_it() -> None:
     """Textual's pump asks the queued message ``can_replace(next)``: True drops the queued one.
     The first chunk's "threads" step is followed at once by "headers"; the list must see it."""
-    from storage.models import SyncProgress
-    from tui.messages import SyncProgressed
+    from supportmail.storage.models import SyncProgress
+    from supportmail.tui.messages import SyncProgressed
 
     threads = SyncProgressed(SyncProgress(folder="INBOX", phase="threads"))
     headers = SyncProgressed(SyncProgress(folder="INBOX", phase="headers", done=250, total=900))

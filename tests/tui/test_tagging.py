@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from keymaps import load_keymap
+from supportmail.keymaps import load_keymap
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.screens.tag_picker import TagPicker, rank_tags
 from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import NOW, FakeService
-from tui.app import SupportMailApp
-from tui.screens.tag_picker import TagPicker, rank_tags
 
 
 async def test_digit_toggles_the_shortcut_tag_at_once(
@@ -248,7 +248,7 @@ async def test_picker_edits_a_tags_description_and_shortcut(
 ) -> None:
     """ctrl+t in the picker opens a one-line form on the highlighted tag; enter saves the
     description and the shortcut (taken from the tag that held it) and the digit follows."""
-    from tui.screens.tag_edit import TagEditForm
+    from supportmail.tui.screens.tag_edit import TagEditForm
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -16,14 +16,14 @@ import threading
 
 import pytest
 
-from keymaps import load_keymap
-from storage.models import ThreadQuery, ThreadSummary
+from supportmail.keymaps import load_keymap
+from supportmail.storage.models import ThreadQuery, ThreadSummary
+from supportmail.tui.app import SupportMailApp
+from supportmail.tui.widgets import thread_list as thread_list_module
+from supportmail.tui.widgets.thread_list import ThreadList
+from supportmail.tui.widgets.thread_pages import PAGE_SIZE, PREFETCH_ROWS, READ_AHEAD_PAGES
 from tests.tui.conftest import main_screen, settle, wait_until
 from tests.tui.fakes import NOW, FakeService
-from tui.app import SupportMailApp
-from tui.widgets import thread_list as thread_list_module
-from tui.widgets.thread_list import ThreadList
-from tui.widgets.thread_pages import PAGE_SIZE, PREFETCH_ROWS, READ_AHEAD_PAGES
 
 SIZE = (120, 40)
 CHIP = " bug "

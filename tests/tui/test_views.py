@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from supportmail.tui.screens.tag_picker import TagPicker
 from tests.tui.conftest import AppFactory, main_screen, settle
 from tests.tui.fakes import FakeService
-from tui.screens.tag_picker import TagPicker
 
 
 async def test_views_switch_the_list(make_app: AppFactory, service: FakeService) -> None:

@@ -4,8 +4,8 @@ service it stands in for (mypy fails on a missing method or a changed signature)
 
 from __future__ import annotations
 
-from storage.service import Service
-from storage.service.api import (
+from supportmail.storage.service import Service
+from supportmail.storage.service.api import (
     AnswersApi,
     AttachmentsApi,
     InsightApi,

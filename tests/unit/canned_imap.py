@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from storage.imap import HeaderRecord, ImapConnection, uid_sets
+from supportmail.storage.imap import HeaderRecord, ImapConnection, uid_sets
 
 
 class CannedWire(imaplib.IMAP4):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.mime import Envelope
-from storage.models import Address
+from supportmail.storage.mime import Envelope
+from supportmail.storage.models import Address
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -14,7 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 FORBIDDEN_IN_TUI = {"imapclient", "tinydb", "sqlite3", "imaplib", "socket", "ssl"}
-FORBIDDEN_IN_STORAGE = {"textual", "rich", "tui"}
+FORBIDDEN_IN_STORAGE = {"textual", "rich", "supportmail.tui"}
+
+
+def _package(module: str) -> str:
+    """The top-level name an import reaches: ``supportmail.tui`` for our own packages."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "supportmail" else parts[0]
 
 
 def _imports(path: Path) -> set[str]:
@@ -22,9 +28,9 @@ def _imports(path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(_package(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(_package(node.module))
     return found
 
 

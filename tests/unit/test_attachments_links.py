@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.links import html_links, text_links
-from storage.models import Link
-from storage.safefiles import NAME_MAX_BYTES, safe_filename, write_new
-from tui.cli import run
+from supportmail.storage.links import html_links, text_links
+from supportmail.storage.models import Link
+from supportmail.storage.safefiles import NAME_MAX_BYTES, safe_filename, write_new
+from supportmail.tui.cli import run
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_demo_save_and_links(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     threads = json.loads(capsys.readouterr().out)
     assert run(["--data-dir", data, "--account", "demo", "show", "--json", threads[0]["id"]]) == 0
     capsys.readouterr()
-    from storage.service import Service
+    from supportmail.storage.service import Service
 
     with Service.open_demo(tmp_path / "data") as service:
         with_files = next(
@@ -102,7 +102,7 @@ def test_demo_save_and_links(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_viewer_from_mailcap_never_needs_a_shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui import opener
+    from supportmail.tui import opener
 
     mailcap = tmp_path / "mailcap"
     mailcap.write_text(

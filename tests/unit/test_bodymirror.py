@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 
-from storage.cache import Cache
-from storage.cache.bodystore import ALL_DATES
-from storage.imap import parse_fetch
-from storage.mime import Body, parse_body, parse_envelope
-from storage.models import Attachment, SyncResult, ThreadQuery
-from storage.sync import bodystructure
-from storage.sync.bodystructure import Leaf
+from supportmail.storage.cache import Cache
+from supportmail.storage.cache.bodystore import ALL_DATES
+from supportmail.storage.imap import parse_fetch
+from supportmail.storage.mime import Body, parse_body, parse_envelope
+from supportmail.storage.models import Attachment, SyncResult, ThreadQuery
+from supportmail.storage.sync import bodystructure
+from supportmail.storage.sync.bodystructure import Leaf
 
 STRUCTURE = (
     b'1 (UID 7 BODYSTRUCTURE ((("text" "plain" ("charset" "utf-8" "format" "flowed") NIL NIL'

@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.cache import rows
-from storage.models import Address
+from supportmail.storage.cache import rows
+from supportmail.storage.models import Address
 
 _text = st.text(alphabet=st.sampled_from(list('aé"\\\n\x01 中\u2028<@\x7f\ud800')), max_size=6)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.cache import Cache, prepare_rows
-from storage.threads import thread_id
+from supportmail.storage.cache import Cache, prepare_rows
+from supportmail.storage.threads import thread_id
 from tests.unit.fetched import fetched
 
 ACCOUNT = "support"
@@ -115,7 +115,7 @@ def test_a_commit_is_seen_at_once_by_every_thread(cache: Cache) -> None:
 
 
 def test_search_memo_follows_commits_seen_by_each_thread(cache: Cache) -> None:
-    from storage.models import ThreadQuery
+    from supportmail.storage.models import ThreadQuery
 
     query = ThreadQuery(search="column")
     assert [t.root for t in cache.list_threads(ACCOUNT, query)] == ["t0@x"]

@@ -6,8 +6,14 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from storage.user.catalog import CatalogEntry, decode_document, effective, encode_document, merge
-from storage.user.db import UserDB
+from supportmail.storage.user.catalog import (
+    CatalogEntry,
+    decode_document,
+    effective,
+    encode_document,
+    merge,
+)
+from supportmail.storage.user.db import UserDB
 
 A = CatalogEntry("team:billing", description="money", updated=10.0, writer="a")
 B = CatalogEntry("team:billing", description="invoices", updated=20.0, writer="b")
@@ -71,7 +77,7 @@ def test_userdb_keeps_tombstones_and_merges_a_teammates_copy(tmp_path: Path) -> 
 
 
 def test_folder_message_keeps_long_descriptions_within_line_limits() -> None:
-    from storage.catalog_sync import _catalog_message, _document_of
+    from supportmail.storage.catalog_sync import _catalog_message, _document_of
 
     entries = merge([CatalogEntry("team:x", description="ü" * 300, updated=1.0, writer="a")])
     raw = _catalog_message(encode_document(entries))

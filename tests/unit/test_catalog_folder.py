@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from storage.catalog_sync import _folder_name
-from storage.imap import ImapError
+from supportmail.storage.catalog_sync import _folder_name
+from supportmail.storage.imap import ImapError
 
 
 class _Namespaces:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.cli.output import cell_width, clip, pad
+from supportmail.tui.cli.output import cell_width, clip, pad
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_pad_and_clip_by_cells() -> None:
 
 
 def test_threads_table_columns_line_up_with_wide_names(capsys: pytest.CaptureFixture[str]) -> None:
-    from tui import cli
+    from supportmail.tui import cli
 
     assert cli.run(["--account", "demo", "threads", "--limit", "60"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui import cli
+from supportmail.tui import cli
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from storage.sync.coalesce import Coalescer
+from supportmail.storage.sync.coalesce import Coalescer
 
 
 def _wait_for(check: Callable[[], bool]) -> None:

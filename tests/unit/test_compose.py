@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.compose import (
+from supportmail.storage.compose import (
     MAX_REFERENCES,
     DraftError,
     DraftText,
@@ -25,8 +25,8 @@ from storage.compose import (
     reply_subject,
     written,
 )
-from storage.insight.people import Team
-from storage.models import Address
+from supportmail.storage.insight.people import Team
+from supportmail.storage.models import Address
 
 TEAM = Team.from_addresses(["support@plotline.example", "dana@gmail.com"])
 WHEN = datetime(2026, 11, 2, 9, 5, tzinfo=UTC)

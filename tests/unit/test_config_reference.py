@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from storage.settings import ConfigError, load_settings, schema
-from storage.settings.reference import SECTIONS, generated_part, main, render_reference
+from supportmail.storage.settings import ConfigError, load_settings, schema
+from supportmail.storage.settings.reference import SECTIONS, generated_part, main, render_reference
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def test_the_docs_hold_the_generated_reference() -> None:
     assert generated_part(DOC.read_text(encoding="utf-8")) == render_reference(), (
-        "docs/configuration.md is out of date: run `python -m storage.settings.reference --write`"
+        "docs/configuration.md is out of date: run "
+        "`python -m supportmail.storage.settings.reference --write`"
     )
 
 
@@ -63,7 +64,7 @@ def test_the_command_prints_the_reference(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_write_replaces_only_the_generated_part(tmp_path: Path) -> None:
-    from storage.settings.reference import BEGIN, END
+    from supportmail.storage.settings.reference import BEGIN, END
 
     path = tmp_path / "c.md"
     path.write_text(f"intro\n\n{BEGIN}\nstale\n{END}\n\nafter\n", encoding="utf-8")

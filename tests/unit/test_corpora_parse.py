@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.mime import HEADER_FIELDS, Body, Envelope, parse_body, parse_envelope
-from storage.models import Address, Attachment
+from supportmail.storage.mime import HEADER_FIELDS, Body, Envelope, parse_body, parse_envelope
+from supportmail.storage.models import Address, Attachment
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 NOT_MAIL = ("README", "LICENSE", "COPYING", "MANIFEST", "UPSTREAM")

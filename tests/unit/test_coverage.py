@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.insight import coverage
-from storage.insight.people import Team
-from storage.mime import Body
-from storage.models import Address, Coverage, ReportMessage, ReportThread
-from storage.service import Service
+from supportmail.storage.insight import coverage
+from supportmail.storage.insight.people import Team
+from supportmail.storage.mime import Body
+from supportmail.storage.models import Address, Coverage, ReportMessage, ReportThread
+from supportmail.storage.service import Service
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 TEAM = Team.from_addresses(["support@plotline.example"])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.dates import parse_when, relative_label, to_iso
+from supportmail.storage.dates import parse_when, relative_label, to_iso
 
 CET = timezone(timedelta(hours=1))
 # Tuesday 24 November 2026, 10:30 in UTC+01:00.

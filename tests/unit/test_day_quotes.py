@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from storage.insight import day
-from storage.insight.paragraphs import customer_paragraphs
-from storage.insight.quotes import QUOTE_MAX, attribution, clean_quote, prefer_saved, to_quote
-from storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
-from storage.user.records import Activity
+from supportmail.storage.insight import day
+from supportmail.storage.insight.paragraphs import customer_paragraphs
+from supportmail.storage.insight.quotes import (
+    QUOTE_MAX,
+    attribution,
+    clean_quote,
+    prefer_saved,
+    to_quote,
+)
+from supportmail.storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
+from supportmail.storage.user.records import Activity
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

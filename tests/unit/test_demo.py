@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS
-from storage.demo.generator import DemoMessage, demo_messages, demo_notes
+from supportmail.storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS
+from supportmail.storage.demo.generator import DemoMessage, demo_messages, demo_notes
 
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 SEEN = "\\Seen"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.demo.account import DEMO_ACCOUNT, reset_demo
-from storage.service import Service, ServiceError
-from tui.cli import build_parser
+from supportmail.storage.demo.account import DEMO_ACCOUNT, reset_demo
+from supportmail.storage.service import Service, ServiceError
+from supportmail.tui.cli import build_parser
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

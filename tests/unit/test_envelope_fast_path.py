@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage import mime as message
-from storage.mime import HEADER_FIELDS, Envelope, envelope
+from supportmail.storage import mime as message
+from supportmail.storage.mime import HEADER_FIELDS, Envelope, envelope
 from tests.corpus.generators import corpus
 from tests.mailgen import support_mailbox
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.sync.foreground import MAX_WAIT, QUIET, Foreground
+from supportmail.storage.sync.foreground import MAX_WAIT, QUIET, Foreground
 
 
 class _Clock:

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.imap import (
+from supportmail.storage.imap import (
     HeaderRecord,
     ImapConnection,
     ImapError,

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from storage.mime import parse_body, parse_envelope
-from storage.sanitize import sanitize_line, sanitize_text
-from storage.service import Service
+from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage.sanitize import sanitize_line, sanitize_text
+from supportmail.storage.service import Service
+from supportmail.tui.cli.threads import detail_json, thread_json
 from tests.corpus import load_hostile
 from tests.corpus.generators import corpus, whatwg_charsets
-from tui.cli.threads import detail_json, thread_json
 
 HANG_BOUND = 10.0
 """Seconds: only a hang (or a quadratic blow-up) exceeds this; not a speed assertion."""

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from storage import hosts, settings, smtp_config
-from storage.imap import login
-from storage.settings import ConfigError, load_settings
+from supportmail.storage import hosts, settings, smtp_config
+from supportmail.storage.imap import login
+from supportmail.storage.settings import ConfigError, load_settings
 
 
 def test_every_layer_uses_the_one_rule() -> None:
@@ -48,8 +48,8 @@ def test_plaintext_config_accepted_exactly_for_loopback(
 
 
 def test_one_tag_kind_rule_for_storage_and_the_list() -> None:
-    from storage.tags import tag_kind
-    from tui import render
+    from supportmail.storage.tags import tag_kind
+    from supportmail.tui import render
 
     assert render.tag_kind is tag_kind
     assert render.tag_kind("Team:Billing") == "team"
@@ -61,11 +61,11 @@ def test_one_tag_kind_rule_for_storage_and_the_list() -> None:
      ("", False), ("ü", False), ("a\x00", False), ("=e4", True)],
 )  # fmt: skip
 def test_one_keyword_rule_for_the_outbox_and_imap(keyword: str, ok: bool) -> None:
-    from storage.imap import ImapError
-    from storage.imap.syntax import check_keyword
-    from storage.tags import is_keyword_atom
-    from storage.user.records import UserDBError
-    from storage.user.tag_outbox import check_keyword as outbox_check
+    from supportmail.storage.imap import ImapError
+    from supportmail.storage.imap.syntax import check_keyword
+    from supportmail.storage.tags import is_keyword_atom
+    from supportmail.storage.user.records import UserDBError
+    from supportmail.storage.user.tag_outbox import check_keyword as outbox_check
 
     assert is_keyword_atom(keyword) is ok
     outbox_check("\\Seen")  # the outbox also carries read marks

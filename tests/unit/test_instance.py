@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.instance import LOCK_FILE, WindowBusy, WindowLock
-from storage.service import Service, ServiceError
+from supportmail.storage.instance import LOCK_FILE, WindowBusy, WindowLock
+from supportmail.storage.service import Service, ServiceError
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -31,7 +31,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from storage.instance import WindowLock
+    from supportmail.storage.instance import WindowLock
     lock = WindowLock(Path(sys.argv[1]))
     lock.acquire()
     print("held", flush=True)
@@ -127,7 +127,7 @@ def test_service_claim_window_refuses_a_second_window_and_close_releases(
 
 def _launch(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
+        [sys.executable, "-m", "supportmail.tui", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

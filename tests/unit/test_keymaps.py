@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import keymaps
-from keymaps import KeymapError, binding_catalog, check_key, load_keymap
+from supportmail import keymaps
+from supportmail.keymaps import KeymapError, binding_catalog, check_key, load_keymap
 
 KEYMAP_DIR = Path(keymaps.__file__).parent
 
@@ -16,8 +16,8 @@ KEYMAP_DIR = Path(keymaps.__file__).parent
 def test_default_toml_lists_exactly_the_app_binding_ids_with_their_keys() -> None:
     from textual.binding import Binding
 
-    from tui.app import SupportMailApp, binding_ids
-    from tui.main.screen import MainScreen
+    from supportmail.tui.app import SupportMailApp, binding_ids
+    from supportmail.tui.main.screen import MainScreen
 
     catalog = binding_catalog()
     assert sorted(catalog) == sorted(binding_ids())
@@ -181,13 +181,11 @@ def test_keymaps_never_import_textual() -> None:
 
     tree = ast.parse((KEYMAP_DIR / "__init__.py").read_text("utf-8"))
     names = {
-        alias.name.split(".")[0]
+        alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
-    } | {
-        node.module.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert not names & {"textual", "rich", "tui", "storage"}
+    } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    ours = {"supportmail.tui", "supportmail.storage"}
+    assert not {n for n in names if n.split(".")[0] in {"textual", "rich"}}
+    assert not {n for n in names if ".".join(n.split(".")[:2]) in ours}

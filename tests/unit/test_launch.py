@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import cli
-from tui.app import _settle_garbage_collector
+from supportmail.tui import cli
+from supportmail.tui.app import _settle_garbage_collector
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,7 +49,7 @@ def test_the_first_frame_turns_the_collector_back_on() -> None:
 def test_the_launcher_runs_commands_with_the_collector_on(tmp_path: Path) -> None:
     probe = (
         "import gc, sys\n"
-        "from tui import cli, launch\n"
+        "from supportmail.tui import cli, launch\n"
         "real = cli.COMMANDS['tags']\n"
         "def tags(*args):\n"
         "    print('collector', gc.isenabled())\n"

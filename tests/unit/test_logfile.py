@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui import cli, logfile
+from supportmail.tui import cli, logfile
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_an_unwritable_log_never_stops_the_command(
 
 
 def test_a_tui_worker_failure_is_logged(log: Path) -> None:
-    from tui.controllers.base import error_text
+    from supportmail.tui.controllers.base import error_text
 
     logfile.setup()
     try:
@@ -79,5 +79,5 @@ def test_a_tui_worker_failure_is_logged(log: Path) -> None:
 
 def test_storage_modules_log_under_their_own_names(log: Path) -> None:
     logfile.setup()
-    logging.getLogger("storage.sync").warning("reconnecting to %s", "imap.example")
-    assert "storage.sync: reconnecting to imap.example" in log.read_text()
+    logging.getLogger("supportmail.storage.sync").warning("reconnecting to %s", "imap.example")
+    assert "supportmail.storage.sync: reconnecting to imap.example" in log.read_text()

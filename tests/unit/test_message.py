@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from storage.mime import (
+from supportmail.storage.mime import (
     HEADER_FIELDS,
     MAX_PARTS,
     TEXT_CAP,
@@ -31,8 +31,8 @@ from storage.mime import (
     parse_envelope,
     parse_message_ids,
 )
-from storage.models import Address, Attachment
-from storage.sanitize import sanitize_text
+from supportmail.storage.models import Address, Attachment
+from supportmail.storage.sanitize import sanitize_text
 
 SYNTHETIC_ID = re.compile(r"sm-[0-9a-f]{24}@supportmail\.invalid")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

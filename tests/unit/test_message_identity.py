@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.copies import copy_key, envelope_copy_key
-from storage.mime import is_synthetic, parse_envelope, per_message
+from supportmail.storage.copies import copy_key, envelope_copy_key
+from supportmail.storage.mime import is_synthetic, parse_envelope, per_message
 
 ROOT = Path(__file__).resolve().parents[1] / "corpus" / "realworld"
 

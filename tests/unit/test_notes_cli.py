@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from storage.service import Service
-from storage.threads import thread_id
-from tui.cli import run
-from tui.cli.notes import UNMATCHED_HEADING
+from supportmail.storage.service import Service
+from supportmail.storage.threads import thread_id
+from supportmail.tui.cli import run
+from supportmail.tui.cli.notes import UNMATCHED_HEADING
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 GONE = "gone-1@customer.example"

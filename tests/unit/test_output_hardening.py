@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.private import private_dir
-from storage.sanitize import escape_json_controls
-from storage.service import Service
-from tui.cli.output import dump_json
+from supportmail.storage.private import private_dir
+from supportmail.storage.sanitize import escape_json_controls
+from supportmail.storage.service import Service
+from supportmail.tui.cli.output import dump_json
 
 HOSTILE = "a\x85b\x9b2Jc\u202eevil\u2066d\u2028e\x7ff\x1b[31m"
 

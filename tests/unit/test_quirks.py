@@ -3,8 +3,8 @@ configured folder probably is (Courier's ``INBOX.`` namespace)."""
 
 from __future__ import annotations
 
-from storage.imap.quirks import KEYWORD_LIMIT, folder_hint, refusal
-from storage.models import SyncResult
+from supportmail.storage.imap.quirks import KEYWORD_LIMIT, folder_hint, refusal
+from supportmail.storage.models import SyncResult
 
 COURIER = [("INBOX.", ".")]
 COURIER_FOLDERS = ["INBOX", "INBOX.Sent", "INBOX.Trash", "INBOX.Drafts"]

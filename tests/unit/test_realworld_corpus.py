@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.mime import parse_body, parse_envelope
-from storage.sanitize import sanitize_text
+from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage.sanitize import sanitize_text
 
 ROOT = Path(__file__).resolve().parents[1] / "corpus" / "realworld"
 EXPECTED: dict[str, dict[str, object]] = json.loads((ROOT / "expectations.json").read_text())

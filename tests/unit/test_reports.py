@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from storage import insight
-from storage.cache import FolderState
-from storage.insight import Team
-from storage.mime import parse_body, parse_envelope
-from storage.models import Address, Report, ReportMessage, ReportThread, TagReport
-from storage.service import Service
-from storage.tags import encode_keyword
+from supportmail.storage import insight
+from supportmail.storage.cache import FolderState
+from supportmail.storage.insight import Team
+from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage.models import Address, Report, ReportMessage, ReportThread, TagReport
+from supportmail.storage.service import Service
+from supportmail.storage.tags import encode_keyword
 from tests.mailgen import message
 
 # Friday 6 November 2026, 17:00 UTC: the current ISO week started Monday 2 November.
@@ -780,7 +780,7 @@ def test_the_start_rounds_down_to_whole_periods() -> None:
 
 
 def test_display_copies_are_sanitised() -> None:
-    from storage.sanitize import has_unsafe
+    from supportmail.storage.sanitize import has_unsafe
 
     evil = "\x1b]52;c;cm0gLXJmIH4=\x07 dark\u202emode \x1b[2J"
     thread = _thread(
@@ -804,7 +804,7 @@ def test_display_copies_are_sanitised() -> None:
 
 
 def test_skim_remembers_where_it_stopped_and_marks_nothing_read(mailbox: Service) -> None:
-    from storage.models import ThreadQuery
+    from supportmail.storage.models import ThreadQuery
 
     thursday = WEEK0 + timedelta(days=3, hours=18)
     mailbox.clock = lambda: thursday

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.dates import format_duration
-from storage.insight.people import Team
-from storage.insight.responses import (
+from supportmail.storage.dates import format_duration
+from supportmail.storage.insight.people import Team
+from supportmail.storage.insight.responses import (
     awaiting,
     build_responses,
     first_reply,
@@ -16,7 +16,7 @@ from storage.insight.responses import (
     percentile,
     stats,
 )
-from storage.models import Address, FirstReply, ReportMessage, ReportThread
+from supportmail.storage.models import Address, FirstReply, ReportMessage, ReportThread
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 TEAM = Team.from_addresses(["support@plotline.example", "maya@gmail.com"])
@@ -156,7 +156,7 @@ def test_format_duration() -> None:
 
 
 def test_the_lean_timeline_agrees_with_the_report_rows() -> None:
-    from storage.insight.responses import awaiting_timeline
+    from supportmail.storage.insight.responses import awaiting_timeline
 
     threads = [
         thread("a", [(CUSTOMER, timedelta(0)), (AGENT, timedelta(hours=1))]),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.sanitize import has_unsafe, sanitize_line, sanitize_text
+from supportmail.storage.sanitize import has_unsafe, sanitize_line, sanitize_text
 
 C0_C1_DEL = re.compile("[\x00-\x1f\x7f-\x9f]")
 C0_C1_DEL_EXCEPT_TAB_LF = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

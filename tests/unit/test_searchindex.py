@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.cache import Cache, prepare_rows, searchindex
-from storage.mime import Body
+from supportmail.storage.cache import Cache, prepare_rows, searchindex
+from supportmail.storage.mime import Body
 from tests.unit.fetched import fetched
 
 START = datetime(2026, 3, 1, tzinfo=UTC)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.cache import Cache, FolderState, searchpage
-from storage.mime import Body, Envelope
-from storage.models import Address, ThreadQuery
-from storage.service import Service
+from supportmail.storage.cache import Cache, FolderState, searchpage
+from supportmail.storage.mime import Body, Envelope
+from supportmail.storage.models import Address, ThreadQuery
+from supportmail.storage.service import Service
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import serversearch
+from supportmail.storage import serversearch
 
 
 def test_ascii_words_are_quoted_strings_in_one_command() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.models import ThreadQuery, ThreadSummary
-from storage.service import Service, ServiceError
+from supportmail.storage.models import ThreadQuery, ThreadSummary
+from supportmail.storage.service import Service, ServiceError
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 TEAM_DOMAIN = "@plotline.example"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.service import Service, ServiceError
+from supportmail.storage.service import Service, ServiceError
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 

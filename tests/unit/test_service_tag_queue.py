@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from storage.cache import prepare_rows
-from storage.imap import ImapConnection
-from storage.mime import Envelope
-from storage.models import Address
-from storage.service import Service
-from storage.tags import SEEN, encode_keyword
-from storage.threads import thread_id
+from supportmail.storage.cache import prepare_rows
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.mime import Envelope
+from supportmail.storage.models import Address
+from supportmail.storage.service import Service
+from supportmail.storage.tags import SEEN, encode_keyword
+from supportmail.storage.threads import thread_id
 
 ROOT = "t1@customer.example"
 TAG = "category:didnt-know"

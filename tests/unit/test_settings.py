@@ -12,7 +12,7 @@ import keyring.errors
 import platformdirs
 import pytest
 
-from storage.settings import (
+from supportmail.storage.settings import (
     AccountConfig,
     BodiesSetting,
     ConfigError,

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.demo.generator import demo_messages
-from storage.insight.paragraphs import customer_paragraph, customer_paragraphs
-from storage.insight.people import Team
-from storage.mime.body import parse_body
+from supportmail.storage.demo.generator import demo_messages
+from supportmail.storage.insight.paragraphs import customer_paragraph, customer_paragraphs
+from supportmail.storage.insight.people import Team
+from supportmail.storage.mime.body import parse_body
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.settings import AccountConfig, ConfigError, load_settings
-from storage.settings.smtp import SmtpConfig
-from storage.smtp import SmtpNotSent, SmtpSender
+from supportmail.storage.settings import AccountConfig, ConfigError, load_settings
+from supportmail.storage.settings.smtp import SmtpConfig
+from supportmail.storage.smtp import SmtpNotSent, SmtpSender
 from tests.smtpserver import SmtpServer
 
 ACCOUNT = """\

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tui.render_insight import InsightStyles, period_label, sparkline
-from tui.spark import sparkline_text
+from supportmail.tui.render_insight import InsightStyles, period_label, sparkline
+from supportmail.tui.spark import sparkline_text
 
 
 def test_cli_and_tui_draw_the_same_line() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.sync.headers import _minus
+from supportmail.storage.sync.headers import _minus
 
 _uids = st.lists(st.integers(1, 80), unique=True).map(sorted)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.tags import (
+from supportmail.storage.tags import (
     IGNORED_KEYWORDS,
     KEYWORD_MAX,
     SEED_CATEGORIES,

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.mime import parse_envelope
-from storage.threads import (
+from supportmail.storage.mime import parse_envelope
+from supportmail.storage.threads import (
     SUBJECT_MERGE_WINDOW,
     ThreadInput,
     is_reply_subject,

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.cache import Cache
-from storage.mime import Envelope
-from storage.models import Address
-from storage.threads import thread_id, thread_messages
+from supportmail.storage.cache import Cache
+from supportmail.storage.mime import Envelope
+from supportmail.storage.models import Address
+from supportmail.storage.threads import thread_id, thread_messages
 
 ACCOUNT = "a"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -148,7 +148,7 @@ def test_a_subject_reply_moves_when_a_nearer_ticket_arrives() -> None:
 def test_small_batches_give_the_same_threads(
     batch: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("storage.cache.threadstore.BATCH", batch)
+    monkeypatch.setattr("supportmail.storage.cache.threadstore.BATCH", batch)
     cache = Cache(tmp_path / "c.sqlite3")
     try:
         rng = random.Random(batch)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.imap import ImapConnection
-from storage.imap.tlspin import (
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.imap.tlspin import (
     FingerprintMismatch,
     certificate_fingerprint,
     format_fingerprint,
@@ -19,7 +19,7 @@ from storage.imap.tlspin import (
     pinned_context,
     unverified_context,
 )
-from storage.settings import ConfigError, load_settings
+from supportmail.storage.settings import ConfigError, load_settings
 
 DIGEST = bytes(range(0xA0, 0xC0))
 CANONICAL = "sha256:" + ":".join(f"{b:02X}" for b in DIGEST)

@@ -1,11 +1,11 @@
-"""tui.units: the rules the CLI and the screens share (one implementation each)."""
+"""supportmail.tui.units: the rules the CLI and the screens share (one implementation each)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storage.models import Address, ThreadSummary
-from tui.units import first_customer, format_size
+from supportmail.storage.models import Address, ThreadSummary
+from supportmail.tui.units import first_customer, format_size
 
 TEAM = Address("Maya", "maya@team.example")
 CUSTOMER = Address("Ann", "ann@customer.example")

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage.imap import ImapConnection
-from storage.mime import is_synthetic, parse_envelope, per_message
-from storage.unreadable import salvage
+from supportmail.storage.imap import ImapConnection
+from supportmail.storage.mime import is_synthetic, parse_envelope, per_message
+from supportmail.storage.unreadable import salvage
 from tests.unit.canned_imap import connection
 from tests.unit.test_header_stream import DONE, FIELDS, dovecot, fetch, header
 
@@ -28,7 +28,7 @@ class _Records(logging.Handler):
 def caplog_imap() -> Iterator[_Records]:
     """Records of ``storage.imap``'s logger, caught at the logger itself (the CLI's log-file
     setup, run by other tests, may stop ``storage.*`` records from reaching the root)."""
-    logger = logging.getLogger("storage.imap")
+    logger = logging.getLogger("supportmail.storage.imap")
     handler, level = _Records(), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from storage.tags import SEED_CATEGORIES
-from storage.user.atomic import AtomicJSONStorage
-from storage.user.db import UserDB
-from storage.user.records import CatalogTag, OutboxEdit, UserDBError
+from supportmail.storage.tags import SEED_CATEGORIES
+from supportmail.storage.user.atomic import AtomicJSONStorage
+from supportmail.storage.user.db import UserDB
+from supportmail.storage.user.records import CatalogTag, OutboxEdit, UserDBError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ WORKER = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from storage.user.db import UserDB
+from supportmail.storage.user.db import UserDB
 
 db = UserDB(Path(sys.argv[2]))
 tag, count = sys.argv[3], int(sys.argv[4])

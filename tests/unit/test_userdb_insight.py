@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.user import journal
-from storage.user.db import UserDB
-from storage.user.records import Activity, StoredQuote, UserDBError
+from supportmail.storage.user import journal
+from supportmail.storage.user.db import UserDB
+from supportmail.storage.user.records import Activity, StoredQuote, UserDBError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
@@ -27,7 +27,7 @@ WORKER = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from storage.user.db import UserDB
+from supportmail.storage.user.db import UserDB
 
 db = UserDB(Path(sys.argv[2]))
 count = int(sys.argv[3])

@@ -5,7 +5,7 @@ parser; ``opening`` opens the service (and the terminal UI); ``output`` holds th
 helpers; every other module is one command family (its parser, its commands, its JSON shapes).
 """
 
-from tui.cli.main import COMMANDS, run
-from tui.cli.parser import build_parser
+from supportmail.tui.cli.main import COMMANDS, run
+from supportmail.tui.cli.parser import build_parser
 
 __all__ = ["COMMANDS", "build_parser", "run"]

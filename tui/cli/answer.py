@@ -18,12 +18,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
-from storage.dates import relative_label
-from storage.sanitize import sanitize_line
-from storage.service import Service, ServiceError
-from storage.service.api import Composed
-from tui.cli.output import PROG, UsageError, clip, dump_json, pad
-from tui.cli.responses import add_responses_parser, cmd_responses
+from supportmail.storage.dates import relative_label
+from supportmail.storage.sanitize import sanitize_line
+from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.service.api import Composed
+from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
+from supportmail.tui.cli.responses import add_responses_parser, cmd_responses
 
 STATE_LABEL = {
     "draft": "draft",
@@ -66,7 +66,10 @@ def add_answer_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _edit(path: str) -> None:
-    from tui.editor import EditorError, editor_command  # imports Textual: only when editing
+    from supportmail.tui.editor import (  # imports Textual: only when editing
+        EditorError,
+        editor_command,
+    )
 
     try:
         argv = editor_command(os.environ)

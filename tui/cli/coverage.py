@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from storage.dates import to_iso
-from storage.models import BugReach, Coverage, Digest
-from tui.cli.output import address_json
+from supportmail.storage.dates import to_iso
+from supportmail.storage.models import BugReach, Coverage, Digest
+from supportmail.tui.cli.output import address_json
 
 QUOTES = "quotes from"
 """What voice takes from the threads."""

@@ -9,15 +9,15 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
-from storage.dates import to_iso
-from storage.models import (
+from supportmail.storage.dates import to_iso
+from supportmail.storage.models import (
     DayProgress,
     DayShift,
     DaySummary,
     ThreadSummary,
 )
-from storage.service import Service, ServiceError
-from tui.cli.output import (
+from supportmail.storage.service import Service, ServiceError
+from supportmail.tui.cli.output import (
     UsageError,
     clip,
     customer_name,
@@ -28,7 +28,7 @@ from tui.cli.output import (
     sender_label,
     ymd,
 )
-from tui.cli.quotes import quote_json
+from supportmail.tui.cli.quotes import quote_json
 
 
 def add_day_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

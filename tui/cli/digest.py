@@ -7,20 +7,20 @@ import argparse
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
-from storage.dates import to_iso
-from storage.models import (
+from supportmail.storage.dates import to_iso
+from supportmail.storage.models import (
     Digest,
     VoiceReport,
 )
-from storage.service import Service, ServiceError
-from tui.cli.coverage import (
+from supportmail.storage.service import Service, ServiceError
+from supportmail.tui.cli.coverage import (
     EXCERPTS,
     QUOTES,
     coverage_json,
     digest_json,
     write_coverage,
 )
-from tui.cli.output import (
+from supportmail.tui.cli.output import (
     UsageError,
     address_json,
     dump_json,

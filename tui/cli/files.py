@@ -18,10 +18,10 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from storage.sanitize import sanitize_line
-from storage.service import Service
-from tui.cli.output import UsageError, clip, dump_json, positive_int
-from tui.units import format_size
+from supportmail.storage.sanitize import sanitize_line
+from supportmail.storage.service import Service
+from supportmail.tui.cli.output import UsageError, clip, dump_json, positive_int
+from supportmail.tui.units import format_size
 
 __all__ = ["FILES_COMMANDS", "add_files_parsers"]
 

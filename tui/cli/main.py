@@ -14,25 +14,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from storage.service import ServiceError
-from storage.settings import ConfigError
-from tui import logfile
-from tui.cli.answer import ANSWER_COMMANDS
-from tui.cli.day import DAY_COMMANDS
-from tui.cli.digest import DIGEST_COMMANDS
-from tui.cli.files import FILES_COMMANDS
-from tui.cli.notes import NOTES_COMMANDS
-from tui.cli.opening import launch_tui, open_service
-from tui.cli.output import (
+from supportmail.storage.service import ServiceError
+from supportmail.storage.settings import ConfigError
+from supportmail.tui import logfile
+from supportmail.tui.cli.answer import ANSWER_COMMANDS
+from supportmail.tui.cli.day import DAY_COMMANDS
+from supportmail.tui.cli.digest import DIGEST_COMMANDS
+from supportmail.tui.cli.files import FILES_COMMANDS
+from supportmail.tui.cli.notes import NOTES_COMMANDS
+from supportmail.tui.cli.opening import launch_tui, open_service
+from supportmail.tui.cli.output import (
     PROG,
     UsageError,
 )
-from tui.cli.parser import build_parser
-from tui.cli.quotes import QUOTE_COMMANDS
-from tui.cli.report import REPORT_COMMANDS
-from tui.cli.tags import TAGS_COMMANDS
-from tui.cli.threads import cmd_mark, cmd_note, cmd_show, cmd_sync, cmd_tag, cmd_threads
-from tui.cli.watch import WATCH_COMMANDS
+from supportmail.tui.cli.parser import build_parser
+from supportmail.tui.cli.quotes import QUOTE_COMMANDS
+from supportmail.tui.cli.report import REPORT_COMMANDS
+from supportmail.tui.cli.tags import TAGS_COMMANDS
+from supportmail.tui.cli.threads import cmd_mark, cmd_note, cmd_show, cmd_sync, cmd_tag, cmd_threads
+from supportmail.tui.cli.watch import WATCH_COMMANDS
 
 COMMANDS = {
     "sync": cmd_sync,

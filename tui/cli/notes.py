@@ -14,8 +14,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from storage.service import NoteEntry, Service
-from tui.cli.output import clip, dump_json, pad
+from supportmail.storage.service import NoteEntry, Service
+from supportmail.tui.cli.output import clip, dump_json, pad
 
 UNMATCHED_HEADING = "Unmatched notes (thread not in the cache; kept, never deleted):"
 

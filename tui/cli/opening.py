@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from storage.service import Service
-from storage.settings import ConfigError, Settings, config_path, data_dir, load_settings
-from tui.cli.output import (
+from supportmail.storage.service import Service
+from supportmail.storage.settings import ConfigError, Settings, config_path, data_dir, load_settings
+from supportmail.tui.cli.output import (
     DEMO_ACCOUNT,
     UsageError,
 )
@@ -58,7 +58,7 @@ def open_service(args: argparse.Namespace) -> Service:
 
 
 def _keymap(settings_keymap: str) -> dict[str, str]:
-    from keymaps import KeymapError, load_keymap
+    from supportmail.keymaps import KeymapError, load_keymap
 
     try:
         return load_keymap(settings_keymap)
@@ -111,7 +111,7 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     else:
         opening = _open_in_background(lambda: open_service(args))
-    from tui.app import run_app  # Textual: imported while the service opens
+    from supportmail.tui.app import run_app  # Textual: imported while the service opens
 
     service = opening()
     try:

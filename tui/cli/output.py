@@ -9,14 +9,14 @@ import unicodedata
 from datetime import datetime
 from typing import NoReturn, TextIO
 
-from storage.dates import parse_when
-from storage.models import (
+from supportmail.storage.dates import parse_when
+from supportmail.storage.models import (
     Address,
     ThreadSummary,
 )
-from storage.sanitize import escape_json_controls
-from storage.service import Service
-from tui.units import first_customer
+from supportmail.storage.sanitize import escape_json_controls
+from supportmail.storage.service import Service
+from supportmail.tui.units import first_customer
 
 PROG = "supportmail"
 DEMO_ACCOUNT = "demo"

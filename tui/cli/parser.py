@@ -8,20 +8,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from tui.cli.answer import add_answer_parsers
-from tui.cli.day import add_day_parsers
-from tui.cli.digest import add_digest_parsers
-from tui.cli.files import add_files_parsers
-from tui.cli.notes import add_notes_parser
-from tui.cli.output import (
+from supportmail.tui.cli.answer import add_answer_parsers
+from supportmail.tui.cli.day import add_day_parsers
+from supportmail.tui.cli.digest import add_digest_parsers
+from supportmail.tui.cli.files import add_files_parsers
+from supportmail.tui.cli.notes import add_notes_parser
+from supportmail.tui.cli.output import (
     PROG,
     Parser,
     positive_int,
 )
-from tui.cli.quotes import add_quote_parsers
-from tui.cli.report import add_report_parsers
-from tui.cli.tags import add_tags_parser
-from tui.cli.watch import add_watch_parser
+from supportmail.tui.cli.quotes import add_quote_parsers
+from supportmail.tui.cli.report import add_report_parsers
+from supportmail.tui.cli.tags import add_tags_parser
+from supportmail.tui.cli.watch import add_watch_parser
 
 
 class _Version(argparse.Action):

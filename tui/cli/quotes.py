@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from storage.dates import to_iso
-from storage.models import (
+from supportmail.storage.dates import to_iso
+from supportmail.storage.models import (
     SavedQuote,
 )
-from storage.service import Service
-from tui.cli.output import (
+from supportmail.storage.service import Service
+from supportmail.tui.cli.output import (
     PROG,
     Parser,
     UsageError,

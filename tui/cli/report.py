@@ -6,18 +6,18 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from storage.dates import to_iso
-from storage.models import (
+from supportmail.storage.dates import to_iso
+from supportmail.storage.models import (
     Report,
     TagReport,
 )
-from storage.service import Service
-from tui.cli.coverage import (
+from supportmail.storage.service import Service
+from supportmail.tui.cli.coverage import (
     TEXT,
     bugs_json,
     write_coverage,
 )
-from tui.cli.output import (
+from supportmail.tui.cli.output import (
     cell_width,
     dump_json,
     md_escape,
@@ -26,8 +26,8 @@ from tui.cli.output import (
     when_option,
     ymd,
 )
-from tui.report_words import empty_report_reason
-from tui.spark import sparkline_text
+from supportmail.tui.report_words import empty_report_reason
+from supportmail.tui.spark import sparkline_text
 
 
 def add_report_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

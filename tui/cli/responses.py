@@ -10,11 +10,11 @@ import argparse
 from datetime import datetime
 from typing import Any, TextIO
 
-from storage.dates import format_duration, parse_when, to_iso, waited
-from storage.models import ResponseReport, ResponseStats, ThreadSummary
-from storage.sanitize import sanitize_line
-from storage.service import Service
-from tui.cli.output import UsageError, dump_json
+from supportmail.storage.dates import format_duration, parse_when, to_iso, waited
+from supportmail.storage.models import ResponseReport, ResponseStats, ThreadSummary
+from supportmail.storage.sanitize import sanitize_line
+from supportmail.storage.service import Service
+from supportmail.tui.cli.output import UsageError, dump_json
 
 
 def waiting_json(summary: ThreadSummary) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from storage.models import ThreadQuery
-from storage.service import Service
-from tui.cli.output import PROG, UsageError
+from supportmail.storage.models import ThreadQuery
+from supportmail.storage.service import Service
+from supportmail.tui.cli.output import PROG, UsageError
 
 
 def server_query(service: Service, query: ThreadQuery) -> ThreadQuery:

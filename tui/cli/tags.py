@@ -21,10 +21,10 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from storage.models import TagInfo
-from storage.service import CatalogInputError, Service
-from storage.tags import TagError, canonical_tag
-from tui.cli.output import PROG, UsageError, clip, dump_json, pad
+from supportmail.storage.models import TagInfo
+from supportmail.storage.service import CatalogInputError, Service
+from supportmail.storage.tags import TagError, canonical_tag
+from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
 
 __all__ = ["TAGS_COMMANDS", "add_tags_parser", "cmd_tags", "tag_json"]
 
@@ -32,7 +32,7 @@ _CLEAR = ("", "none", "-")
 
 
 def add_tags_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    from tui.cli.output import Parser
+    from supportmail.tui.cli.output import Parser
 
     p = sub.add_parser(
         "tags",

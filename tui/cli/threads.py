@@ -8,17 +8,17 @@ import sys
 from datetime import datetime
 from typing import Any, TextIO
 
-from storage.dates import parse_when, relative_label, to_iso
-from storage.models import (
+from supportmail.storage.dates import parse_when, relative_label, to_iso
+from supportmail.storage.models import (
     SyncProgress,
     ThreadDetail,
     ThreadQuery,
     ThreadSummary,
 )
-from storage.service import Service, ServiceError
-from storage.tags import TagError, canonical_tag
-from tui.cli.answer import report_outbox
-from tui.cli.output import (
+from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.tags import TagError, canonical_tag
+from supportmail.tui.cli.answer import report_outbox
+from supportmail.tui.cli.output import (
     PROG,
     UsageError,
     address_json,
@@ -27,9 +27,9 @@ from tui.cli.output import (
     dump_json,
     pad,
 )
-from tui.cli.responses import waiting_json, waiting_label
-from tui.cli.search import server_query
-from tui.units import format_size
+from supportmail.tui.cli.responses import waiting_json, waiting_label
+from supportmail.tui.cli.search import server_query
+from supportmail.tui.units import format_size
 
 
 def thread_json(summary: ThreadSummary) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def cmd_note(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         if note is None:
             out.write("(no note)\n")
         else:
-            from storage.sanitize import sanitize_text
+            from supportmail.storage.sanitize import sanitize_text
 
             out.write(sanitize_text(note).rstrip("\n") + "\n")
         return 0

@@ -24,10 +24,10 @@ from datetime import datetime
 from types import FrameType
 from typing import Any, TextIO
 
-from storage.models import LiveEvent
-from storage.service import Service, ServiceError
-from storage.settings import config_path, load_settings
-from tui.cli.output import PROG
+from supportmail.storage.models import LiveEvent
+from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.settings import config_path, load_settings
+from supportmail.tui.cli.output import PROG
 
 __all__ = ["WATCH_COMMANDS", "add_watch_parser", "cmd_watch"]
 

@@ -24,12 +24,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from tui.controllers.base import Controller
-from tui.logfile import log_failure
-from tui.screens.answer import AnswerKind, ConfirmSend
+from supportmail.tui.controllers.base import Controller
+from supportmail.tui.logfile import log_failure
+from supportmail.tui.screens.answer import AnswerKind, ConfirmSend
 
 if TYPE_CHECKING:
-    from storage.service.api import Composed, OutboxMail, RepliesApi
+    from supportmail.storage.service.api import Composed, OutboxMail, RepliesApi
 
 __all__ = ["Answering"]
 
@@ -117,7 +117,7 @@ class Answering(Controller):
     # -- 2. the editor, on the UI thread ---------------------------------------------------------
 
     def _edit(self, composed: Composed) -> None:
-        from tui.editor import EditorError, editor_command, run_editor
+        from supportmail.tui.editor import EditorError, editor_command, run_editor
 
         replies = self._replies
         try:

@@ -14,11 +14,11 @@ from textual import on
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from tui.logfile import log_failure
+from supportmail.tui.logfile import log_failure
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
-    from tui.main.screen import MainScreen
+    from supportmail.storage.service.api import ServiceApi
+    from supportmail.tui.main.screen import MainScreen
 
 __all__ = ["Controller", "error_text"]
 

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from storage.models import TagInfo
-from tui.controllers.base import Controller, error_text
-from tui.messages import CatalogLoaded, SyncFailed
-from tui.render import canonical_guess
-from tui.triage import TagState, tag_state
+from supportmail.storage.models import TagInfo
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.messages import CatalogLoaded, SyncFailed
+from supportmail.tui.render import canonical_guess
+from supportmail.tui.triage import TagState, tag_state
 
 if TYPE_CHECKING:
-    from tui.main.screen import MainScreen
-    from tui.screens.tag_edit import TagEdit
-    from tui.screens.tag_picker import PickerMode, TagPicker
+    from supportmail.tui.main.screen import MainScreen
+    from supportmail.tui.screens.tag_edit import TagEdit
+    from supportmail.tui.screens.tag_picker import PickerMode, TagPicker
 
 __all__ = ["TagCatalog"]
 
@@ -53,7 +53,7 @@ class TagCatalog(Controller):
     def picker(
         self, *, mode: PickerMode, title: str, state: dict[str, TagState] | None = None
     ) -> TagPicker:
-        from tui.screens.tag_picker import TagPicker
+        from supportmail.tui.screens.tag_picker import TagPicker
 
         return TagPicker(self.tags, mode=mode, state=state, title=title, on_edit=self._edit_tag)
 

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from textual import on, work
 
-from storage.models import TagEditResult
-from storage.tags import tag_kind
-from tui.controllers.base import Controller, error_text
-from tui.messages import DayEnded, DayFailed, DayUpdated
-from tui.screens.day import DaySummaryScreen
+from supportmail.storage.models import TagEditResult
+from supportmail.storage.tags import tag_kind
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.messages import DayEnded, DayFailed, DayUpdated
+from supportmail.tui.screens.day import DaySummaryScreen
 
 __all__ = ["DayController"]
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from textual.dom import DOMNode
 from textual.message import Message
 
-from storage.models import LiveEvent, LiveHandle
-from tui.messages import (
+from supportmail.storage.models import LiveEvent, LiveHandle
+from supportmail.tui.messages import (
     ConnectionChanged,
     SyncFailed,
     SyncFinished,
@@ -34,7 +34,7 @@ from tui.messages import (
 )
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
+    from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["LiveController"]
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from tui.controllers.base import Controller, error_text
-from tui.messages import NoteFailed, NoteStored
-from tui.render import safe_text
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.messages import NoteFailed, NoteStored
+from supportmail.tui.render import safe_text
 
 if TYPE_CHECKING:
-    from tui.main.screen import MainScreen
+    from supportmail.tui.main.screen import MainScreen
 
 __all__ = ["NoteController"]
 
@@ -120,7 +120,7 @@ class NoteController(Controller):
         if current is None:
             self.hint("no thread to write a note on")
             return
-        from tui.editor import EditorError, editor_command, run_editor
+        from supportmail.tui.editor import EditorError, editor_command, run_editor
 
         error = self.flush()  # the editor must start from what was typed here
         if error is not None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from textual import on, work
 
-from storage.models import SavedQuote
-from tui.controllers.base import Controller, error_text
-from tui.messages import ParagraphsLoaded, QuoteFailed, QuoteSaved, QuotesLoaded
+from supportmail.storage.models import SavedQuote
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.messages import ParagraphsLoaded, QuoteFailed, QuoteSaved, QuotesLoaded
 
 __all__ = ["QuoteController"]
 

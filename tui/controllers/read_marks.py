@@ -13,11 +13,11 @@ from dataclasses import replace
 
 from textual import on, work
 
-from storage.models import ThreadSummary
-from tui.controllers.base import Controller, error_text
-from tui.controllers.triage import QueuedBatch
-from tui.messages import ReadFailed, ReadStored
-from tui.triage import ReadBatch, apply_read, plan_read
+from supportmail.storage.models import ThreadSummary
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.controllers.triage import QueuedBatch
+from supportmail.tui.messages import ReadFailed, ReadStored
+from supportmail.tui.triage import ReadBatch, apply_read, plan_read
 
 __all__ = ["ReadMarks"]
 

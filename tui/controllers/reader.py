@@ -13,9 +13,9 @@ from textual import on, work
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from storage.models import ThreadSummary
-from tui.controllers.base import Controller, error_text
-from tui.messages import ThreadLoaded, ThreadLoadFailed
+from supportmail.storage.models import ThreadSummary
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.messages import ThreadLoaded, ThreadLoadFailed
 
 __all__ = ["ThreadReader"]
 
@@ -132,13 +132,13 @@ class ThreadReader(Controller):
     def attachments(self) -> None:
         """The open thread's attachments (``tui.screens.attachments``)."""
         if (thread_id := self.open_thread_id()) is not None:
-            from tui.screens.attachments import AttachmentsScreen
+            from supportmail.tui.screens.attachments import AttachmentsScreen
 
             self.app.push_screen(AttachmentsScreen(self.service, thread_id))
 
     def links(self) -> None:
         """The open thread's links, text and real target side by side."""
         if (thread_id := self.open_thread_id()) is not None:
-            from tui.screens.attachments import LinksScreen
+            from supportmail.tui.screens.attachments import LinksScreen
 
             self.app.push_screen(LinksScreen(self.service, thread_id))

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from tui.controllers.base import Controller, error_text
-from tui.controllers.live import LiveController
-from tui.messages import (
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.controllers.live import LiveController
+from supportmail.tui.messages import (
     ConnectionChanged,
     PushFailed,
     PushFinished,
@@ -28,7 +28,7 @@ from tui.messages import (
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.main.screen import MainScreen
+    from supportmail.tui.main.screen import MainScreen
 
 __all__ = ["SyncController"]
 

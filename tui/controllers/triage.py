@@ -16,13 +16,20 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from storage.models import ThreadSummary
-from tui.controllers.base import Controller, error_text
-from tui.messages import TagsFailed, TagsStored
-from tui.triage import EditBatch, ReadBatch, UndoStack, apply_edit, apply_read, plan_toggle
+from supportmail.storage.models import ThreadSummary
+from supportmail.tui.controllers.base import Controller, error_text
+from supportmail.tui.messages import TagsFailed, TagsStored
+from supportmail.tui.triage import (
+    EditBatch,
+    ReadBatch,
+    UndoStack,
+    apply_edit,
+    apply_read,
+    plan_toggle,
+)
 
 if TYPE_CHECKING:
-    from tui.main.screen import MainScreen
+    from supportmail.tui.main.screen import MainScreen
 
 __all__ = ["QueuedBatch", "TriageQueue"]
 

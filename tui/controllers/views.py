@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Literal
 
 from textual import on
 
-from storage.models import ThreadQuery
-from tui.controllers.base import Controller
-from tui.server_search import ServerSearch, ServerSearched
+from supportmail.storage.models import ThreadQuery
+from supportmail.tui.controllers.base import Controller
+from supportmail.tui.server_search import ServerSearch, ServerSearched
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.main.screen import MainScreen
-    from tui.screens.report import ReportState
-    from tui.screens.skim import SkimOutcome, SkimSession
+    from supportmail.tui.main.screen import MainScreen
+    from supportmail.tui.screens.report import ReportState
+    from supportmail.tui.screens.skim import SkimOutcome, SkimSession
 
 __all__ = ["FIND_LIMIT", "ViewController", "ViewName"]
 
@@ -185,7 +185,7 @@ class ViewController(Controller):
     # -- report and morning skim (tui/screens/report.py, tui/screens/skim.py) -------------------
 
     def report(self) -> None:
-        from tui.screens.report import ReportScreen, ReportState
+        from supportmail.tui.screens.report import ReportScreen, ReportState
 
         if self.report_state is None:
             self.report_state = ReportState()
@@ -196,7 +196,7 @@ class ViewController(Controller):
             self.show_tag(tag)
 
     def skim(self) -> None:
-        from tui.screens.skim import SkimScreen
+        from supportmail.tui.screens.skim import SkimScreen
 
         screen = SkimScreen(self.service, now=self.main.now, session=self.skim_session)
         self.app.push_screen(screen, self._skim_closed)

@@ -30,31 +30,31 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input
 
-from storage.models import TagInfo, ThreadSummary
-from tui.controllers.answering import Answering
-from tui.controllers.catalog import TagCatalog
-from tui.controllers.day import DayController
-from tui.controllers.notes import NoteController
-from tui.controllers.quotes import QuoteController
-from tui.controllers.read_marks import ReadMarks
-from tui.controllers.reader import ThreadReader
-from tui.controllers.sync import SyncController
-from tui.controllers.triage import TriageQueue
-from tui.controllers.views import ViewController, ViewName
-from tui.keynames import binding_keys, speak
-from tui.main.bindings import MAIN_BINDINGS
-from tui.screens.answer import AnswerKind
-from tui.screens.day import DayBar
-from tui.startup import after_first_frame
-from tui.widgets.message_view import ThreadView
-from tui.widgets.search_bar import SearchBar
-from tui.widgets.side_panel import NoteEditor, SidePanel
-from tui.widgets.status_bar import StatusBar
-from tui.widgets.thread_list import ThreadList
+from supportmail.storage.models import TagInfo, ThreadSummary
+from supportmail.tui.controllers.answering import Answering
+from supportmail.tui.controllers.catalog import TagCatalog
+from supportmail.tui.controllers.day import DayController
+from supportmail.tui.controllers.notes import NoteController
+from supportmail.tui.controllers.quotes import QuoteController
+from supportmail.tui.controllers.read_marks import ReadMarks
+from supportmail.tui.controllers.reader import ThreadReader
+from supportmail.tui.controllers.sync import SyncController
+from supportmail.tui.controllers.triage import TriageQueue
+from supportmail.tui.controllers.views import ViewController, ViewName
+from supportmail.tui.keynames import binding_keys, speak
+from supportmail.tui.main.bindings import MAIN_BINDINGS
+from supportmail.tui.screens.answer import AnswerKind
+from supportmail.tui.screens.day import DayBar
+from supportmail.tui.startup import after_first_frame
+from supportmail.tui.widgets.message_view import ThreadView
+from supportmail.tui.widgets.search_bar import SearchBar
+from supportmail.tui.widgets.side_panel import NoteEditor, SidePanel
+from supportmail.tui.widgets.status_bar import StatusBar
+from supportmail.tui.widgets.thread_list import ThreadList
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
-    from tui.screens.help import HelpEntry
+    from supportmail.storage.service.api import ServiceApi
+    from supportmail.tui.screens.help import HelpEntry
 
 # The help, report, skim and tag picker screens and the editor are imported when first opened:
 # the first screen never needs them, and each import is start-up time.
@@ -371,7 +371,7 @@ class MainScreen(Screen[None]):
 
     def help_entries(self) -> list[HelpEntry]:
         """Every action with its keys in the active keymap, in the reference order."""
-        from tui.screens.help import help_entries
+        from supportmail.tui.screens.help import help_entries
 
         return help_entries(self.app, (*self.app.BINDINGS, *self.BINDINGS), self.catalog)
 
@@ -380,7 +380,7 @@ class MainScreen(Screen[None]):
         return speak(text, binding_keys(self.app, (*self.app.BINDINGS, *self.BINDINGS)))
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from supportmail.tui.screens.help import HelpScreen
 
         notes = [
             self.speak_keys(widget.HELP)

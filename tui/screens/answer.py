@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.render import safe
+from supportmail.tui.render import safe
 
 __all__ = ["AnswerKind", "ConfirmSend"]
 

@@ -28,12 +28,12 @@ from textual.style import Style
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from storage.models import AttachmentFile, Link
-from tui import opener
-from tui.render import safe
+from supportmail.storage.models import AttachmentFile, Link
+from supportmail.tui import opener
+from supportmail.tui.render import safe
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
+    from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["AttachmentsScreen", "LinksScreen", "host_differs"]
 

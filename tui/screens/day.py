@@ -23,8 +23,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from storage.models import DayProgress, DaySummary
-from tui.render import safe
+from supportmail.storage.models import DayProgress, DaySummary
+from supportmail.tui.render import safe
 
 BAR_WIDTH = 24
 """Cells of the drawn progress bar."""

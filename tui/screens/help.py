@@ -19,11 +19,11 @@ from textual.screen import ModalScreen
 from textual.style import Style
 from textual.widgets import Static
 
-from keymaps import binding_catalog
-from tui.keynames import NO_KEY, binding_keys, describe
+from supportmail.keymaps import binding_catalog
+from supportmail.tui.keynames import NO_KEY, binding_keys, describe
 
 if TYPE_CHECKING:
-    from storage.models import TagInfo
+    from supportmail.storage.models import TagInfo
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,27 +39,27 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from storage.models import Granularity, Report, ResponseReport, TagKind, TagReport
-from tui.render import safe
-from tui.render_insight import (
+from supportmail.storage.models import Granularity, Report, ResponseReport, TagKind, TagReport
+from supportmail.tui.render import safe
+from supportmail.tui.render_insight import (
     InsightStyles,
     ReportLayout,
     report_detail,
     report_header,
     report_row,
 )
-from tui.render_responses import (
+from supportmail.tui.render_responses import (
     RepliesRow,
     replies_detail,
     replies_header,
     replies_table,
     replies_title,
 )
-from tui.report_words import empty_report_reason
-from tui.screens.navigation import list_navigation
+from supportmail.tui.report_words import empty_report_reason
+from supportmail.tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
+    from supportmail.storage.service.api import ServiceApi
 
 KindChoice = Literal["all", "team", "category", "label"]
 

@@ -19,8 +19,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from storage.models import TagInfo
-from tui.render import safe
+from supportmail.storage.models import TagInfo
+from supportmail.tui.render import safe
 
 __all__ = ["TagEdit", "TagEditForm"]
 

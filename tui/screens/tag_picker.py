@@ -27,11 +27,11 @@ from textual.style import Style
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from storage.models import TagInfo
-from storage.tags import tag_kind
-from tui.render import safe
-from tui.screens.tag_edit import TagEdit, TagEditForm
-from tui.triage import TagState
+from supportmail.storage.models import TagInfo
+from supportmail.storage.tags import tag_kind
+from supportmail.tui.render import safe
+from supportmail.tui.screens.tag_edit import TagEdit, TagEditForm
+from supportmail.tui.triage import TagState
 
 PickerMode = Literal["toggle", "filter"]
 

@@ -18,9 +18,9 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
-from storage.models import Address, MessageView, ThreadDetail
-from tui.render import safe
-from tui.render_body import (
+from supportmail.storage.models import Address, MessageView, ThreadDetail
+from supportmail.tui.render import safe
+from supportmail.tui.render_body import (
     BodyStyles,
     HeaderStyles,
     attachments_content,

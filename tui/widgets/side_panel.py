@@ -22,8 +22,8 @@ from textual.style import Style
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
-from storage.models import SavedQuote, ThreadSummary
-from tui.render import RowStyles, safe, tag_chip
+from supportmail.storage.models import SavedQuote, ThreadSummary
+from supportmail.tui.render import RowStyles, safe, tag_chip
 
 QUOTE_CHARS = 70
 """How much of a saved quote the panel shows."""

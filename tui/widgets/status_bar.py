@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.style import Style
 from textual.widget import Widget
 
-from tui.render import safe
+from supportmail.tui.render import safe
 
 Connection = Literal["online", "offline", "syncing", "local"]
 

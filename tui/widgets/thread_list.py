@@ -33,12 +33,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from storage.models import ThreadQuery, ThreadSummary
-from tui.widgets.thread_pages import PAGE_SIZE, ThreadPages
-from tui.widgets.thread_rows import RowPainter
+from supportmail.storage.models import ThreadQuery, ThreadSummary
+from supportmail.tui.widgets.thread_pages import PAGE_SIZE, ThreadPages
+from supportmail.tui.widgets.thread_rows import RowPainter
 
 if TYPE_CHECKING:
-    from storage.service.api import ServiceApi
+    from supportmail.storage.service.api import ServiceApi
 
 COUNT_PREVIEW = 1000
 """A search's count first stops at this many threads: more are shown as ``(1000+)`` within

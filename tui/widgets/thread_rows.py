@@ -18,8 +18,8 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.widget import Widget
 
-from storage.models import Address, ThreadSummary
-from tui.render import RowLayout, RowStyles, customer_name, thread_row
+from supportmail.storage.models import Address, ThreadSummary
+from supportmail.tui.render import RowLayout, RowStyles, customer_name, thread_row
 
 __all__ = ["RowPainter"]
 
