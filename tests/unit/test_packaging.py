@@ -7,6 +7,7 @@ that list complete and check that no generic top-level name (``storage``, ``tui`
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -78,3 +79,18 @@ def test_nothing_imports_the_folders_by_their_bare_names() -> None:
         if bare.search(path.read_text("utf-8"))
     ]
     assert offenders == []
+
+
+def test_every_module_says_what_it_holds_and_stays_small() -> None:
+    """Issue 14's rule: each module opens with a docstring; none grows past 500 lines."""
+    missing: list[str] = []
+    large: dict[str, int] = {}
+    for folder in FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text("utf-8")
+            if not ast.get_docstring(ast.parse(text)):
+                missing.append(str(path.relative_to(ROOT)))
+            if (lines := text.count("\n")) > 500:
+                large[str(path.relative_to(ROOT))] = lines
+    assert missing == []
+    assert large == {}
