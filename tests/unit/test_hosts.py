@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from supportmail.storage import hosts, settings, smtp_config
+from supportmail.storage import hosts, settings
 from supportmail.storage.imap import login
 from supportmail.storage.settings import ConfigError, load_settings
+from supportmail.storage.settings import smtp as smtp_config
 
 
 def test_every_layer_uses_the_one_rule() -> None:
