@@ -188,7 +188,7 @@ class ThreadQuery:
     """Order by the thread's first message, oldest first (default: newest activity first)."""
     awaiting: bool = False
     """Only threads whose newest message is a customer's, longest waiting first
-    (``storage.responses``); ``oldest_first`` is ignored then."""
+    (``storage.insight.responses``); ``oldest_first`` is ignored then."""
     roots: frozenset[str] | None = None
     """Only these threads (root Message-IDs): what a server search found
     (``ServerSearch.roots``); ``search`` is not applied on top of them."""

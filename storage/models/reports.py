@@ -1,4 +1,4 @@
-"""The insight values built by ``storage.reports`` (and returned by ``Service.report``,
+"""The insight values built by ``storage.insight`` (and returned by ``Service.report``,
 ``voice``, ``bugs``, ``digest``): per-tag periods with spike tests, voice quotes, bug reach,
 digests, and the coverage of the mirrored text."""
 
@@ -120,7 +120,7 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """How many of an insight's threads have their text in the local cache (``storage.coverage``
+    """How many of an insight's threads have their text in the local cache (``storage.insight.coverage``
     says which message counts). ``voice``, ``bugs_by_reach``, ``digest`` and ``skim`` carry one."""
 
     threads: int = 0
