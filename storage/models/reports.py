@@ -120,8 +120,9 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """How many of an insight's threads have their text in the local cache (``storage.insight.coverage``
-    says which message counts). ``voice``, ``bugs_by_reach``, ``digest`` and ``skim`` carry one."""
+    """How many of an insight's threads have their text in the local cache
+    (``storage.insight.coverage`` says which message counts). ``voice``, ``bugs_by_reach``,
+    ``digest`` and ``skim`` carry one."""
 
     threads: int = 0
     """Threads the insight is about (its window and its filter)."""
