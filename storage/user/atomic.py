@@ -24,7 +24,8 @@ from supportmail.storage.user.records import UserDBError
 _Data = dict[str, dict[str, Any]]
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (fsync the directory itself)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -170,7 +171,7 @@ class AtomicJSONStorage(Storage):
         if self.path.exists():
             self._keep_backup()
         os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
     def _bak_tmp(self) -> Path:
         return self.bak_path.with_name(f"{self.bak_path.name}.tmp-{os.getpid()}")
@@ -205,7 +206,7 @@ class AtomicJSONStorage(Storage):
                     tmp.unlink()
                 _write_private(tmp, self.bak_path.read_bytes())
                 os.replace(tmp, self.path)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except OSError as error:
             raise UserDBError(f"cannot repair {self.path}: {describe(error)}") from None
         if backup is not None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from supportmail.storage.private import private_dir
+from supportmail.storage.user.atomic import fsync_dir
 
 __all__ = ["OUTBOX_DIR", "STATES", "Outbox", "OutboxBusy", "OutboxError", "OutboxMail", "State"]
 
@@ -113,14 +114,6 @@ class OutboxMail:
         if values.get("state") not in STATES:
             raise ValueError(f"unknown state {values.get('state')!r}")
         return cls(**values)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Outbox:
@@ -202,7 +195,7 @@ class Outbox:
             finally:
                 os.close(fd)
             os.replace(tmp, target)
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -215,7 +208,7 @@ class Outbox:
     def remove(self, mail_id: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._file(mail_id).unlink()
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
 
     # -- the sending lock
 
