@@ -43,19 +43,15 @@ from supportmail.storage.cache.rows import (
     ThreadRow,
     prepare_rows,
 )
-from supportmail.storage.cache.schema import SCHEMA_VERSION, CacheError
-from supportmail.storage.cache.search import ThreadSearch, fts_query
+from supportmail.storage.cache.search import ThreadSearch
 from supportmail.storage.cache.threadtable import ThreadTable
 
 __all__ = [
-    "SCHEMA_VERSION",
     "Cache",
-    "CacheError",
     "FolderState",
     "MessageRow",
     "PreparedRows",
     "ThreadRow",
-    "fts_query",
     "prepare_rows",
 ]
 

@@ -98,10 +98,6 @@ LOCK_CACHE = "UPDATE main.meta SET value=value WHERE 0"
 LOCK_SEARCH = "UPDATE search.meta SET value=value WHERE 0"
 
 
-class CacheError(Exception):
-    """The cache file cannot be used (one line)."""
-
-
 def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
     """True for a damaged or foreign file; False for a full disk, a lock or an I/O error."""
     code = getattr(exc, "sqlite_errorcode", None)
