@@ -14,20 +14,15 @@ for quotes, a ``body_of(rowid)`` lookup into the cached bodies, and returns the 
 """
 
 from supportmail.storage.insight.counts import build_report
-from supportmail.storage.insight.digest import digest, digest_message
+from supportmail.storage.insight.digest import digest
 from supportmail.storage.insight.paragraphs import (
-    QUOTE_LIMIT,
     customer_paragraph,
     customer_paragraphs,
-    shorten,
 )
 from supportmail.storage.insight.people import (
-    FREEMAIL_DOMAINS,
     Team,
     company_domain,
-    company_key,
     customers,
-    domain_of,
     is_freemail,
 )
 from supportmail.storage.insight.periods import (
@@ -39,7 +34,6 @@ from supportmail.storage.insight.periods import (
     shift_period,
 )
 from supportmail.storage.insight.stats import (
-    MIN_HISTORY,
     SPIKE_HISTORY,
     mann_kendall,
     poisson_sf,
@@ -47,41 +41,24 @@ from supportmail.storage.insight.stats import (
     trend,
 )
 from supportmail.storage.insight.voice import (
-    BUG_TAG,
-    FEATURE_TAG,
-    VOICE_QUOTES,
     VOICE_TOP,
-    BodyLookup,
     bugs_by_reach,
-    first_customer_message,
-    tagged_in_window,
     voice,
 )
 
 __all__ = [
-    "BUG_TAG",
     "DEFAULT_PERIODS",
-    "FEATURE_TAG",
-    "FREEMAIL_DOMAINS",
     "GRANULARITIES",
-    "MIN_HISTORY",
-    "QUOTE_LIMIT",
     "SPIKE_HISTORY",
-    "VOICE_QUOTES",
     "VOICE_TOP",
-    "BodyLookup",
     "Team",
     "bugs_by_reach",
     "build_report",
     "company_domain",
-    "company_key",
     "customer_paragraph",
     "customer_paragraphs",
     "customers",
     "digest",
-    "digest_message",
-    "domain_of",
-    "first_customer_message",
     "is_freemail",
     "mann_kendall",
     "parse_quarter",
@@ -89,9 +66,7 @@ __all__ = [
     "period_starts",
     "poisson_sf",
     "shift_period",
-    "shorten",
     "spike_test",
-    "tagged_in_window",
     "trend",
     "voice",
 ]
