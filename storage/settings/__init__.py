@@ -22,10 +22,9 @@ loader and validator), ``passwords`` (password sources), ``reference`` (the gene
 from supportmail.storage.settings.errors import ConfigError, PasswordError
 from supportmail.storage.settings.loading import config_path, data_dir, load_settings
 from supportmail.storage.settings.model import AccountConfig, BodiesSetting, Settings
-from supportmail.storage.settings.passwords import PASSWORD_COMMAND_TIMEOUT, get_password
+from supportmail.storage.settings.passwords import get_password
 
 __all__ = [
-    "PASSWORD_COMMAND_TIMEOUT",
     "AccountConfig",
     "BodiesSetting",
     "ConfigError",
