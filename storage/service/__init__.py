@@ -41,8 +41,10 @@ sync; syncs are serialised here (``_syncs``). A UI needs no lock of its own.
 
 The class is split by responsibility into facades over one shared state (``core``): ``mirror``,
 ``threads``, ``tags``, ``notes``, ``quotes``, ``insight``, ``customer_day``; ``facade`` combines
-them into ``Service``; ``api`` names each facade's methods as a ``typing.Protocol`` (the test
-doubles implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
+them into ``Service``, with the parts it holds as attributes: ``answering`` (``answers``),
+``replying`` (``replies``, built on ``drafting`` and ``delivery``), ``tag_catalog`` and
+``attachments``; ``api`` names each facade's methods as a ``typing.Protocol`` (the test doubles
+implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
 """
 
 from supportmail.storage.service.core import CACHE_FILE, USERDB_FILE

@@ -16,7 +16,8 @@ docs/configuration.md, is generated from it by ``python -m supportmail.storage.s
 
 Modules: ``model`` (the validated data), ``errors`` (ConfigError and its message parts),
 ``values`` (the value checks), ``schema`` (the key table), ``loading`` (file locations, the
-loader and validator), ``passwords`` (password sources), ``reference`` (the generated docs).
+loader and validator), ``smtp`` (the ``[accounts.NAME.smtp]`` table), ``passwords`` (password
+sources), ``reference`` (the generated docs).
 """
 
 from supportmail.storage.settings.errors import ConfigError, PasswordError
