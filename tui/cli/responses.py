@@ -10,11 +10,11 @@ import argparse
 from datetime import datetime
 from typing import Any, TextIO
 
-from supportmail.storage.dates import format_duration, parse_when, to_iso, waited
+from supportmail.storage.dates import format_duration, to_iso, waited
 from supportmail.storage.models import ResponseReport, ResponseStats, ThreadSummary
 from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service import Service
-from supportmail.tui.cli.output import UsageError, dump_json
+from supportmail.tui.cli.output import dump_json, when_option
 
 
 def waiting_json(summary: ThreadSummary) -> dict[str, Any]:
@@ -39,15 +39,6 @@ def waiting_label(summary: ThreadSummary, now: datetime) -> str | None:
     if hours:
         return f"waits {hours}h{minutes:02d}m"
     return f"waits {minutes}m"
-
-
-def _when(service: Service, text: str | None, option: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parse_when(text, service.now())
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 def _share(value: float | None) -> str:
@@ -190,8 +181,8 @@ def _csv(report: ResponseReport, out: TextIO) -> None:
 
 
 def cmd_responses(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    since = _when(service, args.since, "--since")
-    until = _when(service, args.until, "--until")
+    since = when_option(service, args.since, "--since")
+    until = when_option(service, args.until, "--until")
     report = service.answers.responses(since, until, by=args.by, kind=args.kind)
     if args.format == "json":
         dump_json(responses_json(report), out)
