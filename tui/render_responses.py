@@ -14,6 +14,7 @@ from supportmail.storage.dates import format_duration
 from supportmail.storage.models import Granularity, ResponseReport, ResponseStats
 from supportmail.tui.render import fit, safe
 from supportmail.tui.render_insight import NBSP, InsightStyles, chip_cell, period_label
+from supportmail.tui.units import format_share
 
 ALL_THREADS = "(all threads)"
 """The first row's name: every thread of the window, tagged or not."""
@@ -38,10 +39,6 @@ def replies_rows(report: ResponseReport) -> list[RepliesRow]:
     return rows
 
 
-def share(value: float | None) -> str:
-    return "-" if value is None else f"{round(value * 100)}%"
-
-
 def _tag_width(width: int, rows: list[RepliesRow]) -> int:
     wanted = max((len(safe(r.tag)) + 2 for r in rows), default=10)
     return max(10, min(wanted, 34, width - _NUMBER * len(_COLUMNS)))
@@ -61,8 +58,8 @@ def replies_row(row: RepliesRow, width: int, tag_width: int, styles: InsightStyl
         str(s.answered),
         format_duration(s.first_reply_median_s),
         format_duration(s.first_reply_p90_s),
-        share(s.within_1h),
-        share(s.within_24h),
+        format_share(s.within_1h),
+        format_share(s.within_24h),
     )
     name = (
         Content.assemble((fit(" " + ALL_THREADS, tag_width), styles.text))
@@ -96,7 +93,7 @@ def replies_detail(row: RepliesRow, by: Granularity, styles: InsightStyles) -> C
         f"{safe(row.tag)}: {s.threads} thread{'s' if s.threads != 1 else ''}, "
         f"{s.answered} answered; first reply median {format_duration(s.first_reply_median_s)}, "
         f"90th percentile {format_duration(s.first_reply_p90_s)}; "
-        f"{share(s.within_1h)} within an hour, {share(s.within_24h)} within a day"
+        f"{format_share(s.within_1h)} within an hour, {format_share(s.within_24h)} within a day"
     )
     periods: list[tuple[str, Style]] = []
     for start, p in row.periods:

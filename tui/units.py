@@ -1,5 +1,5 @@
 """Plain-text rules the CLI and the screens share (no Textual here, so the CLI can import them):
-a size in B/KB/MB, and which participant of a thread is the customer."""
+a size in B/KB/MB, a share in percent, and which participant of a thread is the customer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from supportmail.storage.models import Address, ThreadSummary
 
-__all__ = ["first_customer", "format_size"]
+__all__ = ["first_customer", "format_share", "format_size"]
 
 
 def format_size(size: int) -> str:
@@ -17,6 +17,11 @@ def format_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def format_share(value: float | None) -> str:
+    """``87%``; ``-`` when there is nothing to share out."""
+    return "-" if value is None else f"{round(value * 100)}%"
 
 
 def first_customer(summary: ThreadSummary, is_team: Callable[[Address], bool]) -> Address | None:

@@ -15,6 +15,7 @@ from supportmail.storage.models import ResponseReport, ResponseStats, ThreadSumm
 from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service import Service
 from supportmail.tui.cli.output import dump_json, when_option
+from supportmail.tui.units import format_share
 
 
 def waiting_json(summary: ThreadSummary) -> dict[str, Any]:
@@ -39,10 +40,6 @@ def waiting_label(summary: ThreadSummary, now: datetime) -> str | None:
     if hours:
         return f"waits {hours}h{minutes:02d}m"
     return f"waits {minutes}m"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{round(value * 100)}%"
 
 
 def stats_json(stats: ResponseStats) -> dict[str, Any]:
@@ -107,7 +104,7 @@ def _table(report: ResponseReport, now: datetime, out: TextIO) -> None:
             f"{name:<{width}}  {s.threads:>7} {s.answered:>8}  "
             f"{format_duration(s.first_reply_median_s):>8} "
             f"{format_duration(s.first_reply_p90_s):>8}  "
-            f"{_share(s.within_1h):>4} {_share(s.within_24h):>5}\n"
+            f"{format_share(s.within_1h):>4} {format_share(s.within_24h):>5}\n"
         )
     waiting = report.waiting
     if waiting:
@@ -131,8 +128,8 @@ def _markdown(report: ResponseReport, out: TextIO) -> None:
         out.write(
             f"| {_md(name)} | {s.threads} | {s.answered} | "
             f"{format_duration(s.first_reply_median_s)} | "
-            f"{format_duration(s.first_reply_p90_s)} | {_share(s.within_1h)} | "
-            f"{_share(s.within_24h)} |\n"
+            f"{format_duration(s.first_reply_p90_s)} | {format_share(s.within_1h)} | "
+            f"{format_share(s.within_24h)} |\n"
         )
     out.write(
         f"\nFirst reply: from a thread's first customer message to the team's first message "
