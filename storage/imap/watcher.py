@@ -27,7 +27,7 @@ from supportmail.storage.imap.connection import ImapConnection
 from supportmail.storage.imap.errors import ImapConnectionLost, ImapError
 from supportmail.storage.imap.sessions import Session, SessionClosed
 
-__all__ = ["BACKOFF", "CHECK_SECONDS", "IDLE_SECONDS", "Watcher"]
+__all__ = ["BACKOFF", "CHECK_SECONDS", "IDLE_SECONDS", "Watcher", "error_line"]
 
 IDLE_SECONDS = 25 * 60.0
 """The longest one IDLE command is held (RFC 2177: re-issue before 29 minutes)."""
@@ -44,9 +44,9 @@ def idle_folder(folders: Sequence[str]) -> str:
     return next((f for f in folders if f.upper() == "INBOX"), folders[0])
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+def error_line(exc: BaseException) -> str:
+    """``exc`` as one line of text (its class name when it has no message)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class Watcher:
@@ -122,7 +122,7 @@ class Watcher:
                         return
                     if self.mode is not None or self._failures == 0:
                         self.mode = None
-                        self._on_offline(_one_line(exc))
+                        self._on_offline(error_line(exc))
                     delay = self._backoff[min(self._failures, len(self._backoff) - 1)]
                     self._failures += 1
                     self._stop.wait(delay)

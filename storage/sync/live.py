@@ -25,7 +25,13 @@ import time
 from collections.abc import Callable, Sequence
 
 from supportmail.storage.imap.sessions import Session
-from supportmail.storage.imap.watcher import BACKOFF, CHECK_SECONDS, IDLE_SECONDS, Watcher
+from supportmail.storage.imap.watcher import (
+    BACKOFF,
+    CHECK_SECONDS,
+    IDLE_SECONDS,
+    Watcher,
+    error_line,
+)
 from supportmail.storage.models import LiveEvent, SyncProgress, SyncResult
 
 __all__ = ["DEBOUNCE", "RETRY", "LiveMirror"]
@@ -38,10 +44,6 @@ JOIN_SECONDS = 2.0
 """How long ``run`` waits at its end for the watcher thread before interrupting its session."""
 
 SyncFunction = Callable[[Callable[[SyncProgress], None]], SyncResult]
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class LiveMirror:
@@ -203,7 +205,7 @@ class LiveMirror:
             self._failures += 1
             with self._cond:
                 self._retry_at = time.monotonic() + delay
-            self._emit(LiveEvent("sync_failed", detail=_one_line(exc)))
+            self._emit(LiveEvent("sync_failed", detail=error_line(exc)))
             return
         self._failures = 0
         with self._cond:
