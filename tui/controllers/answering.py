@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from supportmail.tui.controllers.base import Controller
+from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.logfile import log_failure
 from supportmail.tui.screens.answer import AnswerKind, ConfirmSend
 
@@ -108,8 +108,7 @@ class Answering(Controller):
             else:
                 composed = self._replies.compose_reply(thread_id, reply_all=kind == "reply_all")
         except Exception as exc:
-            text = str(exc) or type(exc).__name__
-            log_failure(text, exc)
+            text = error_text(exc)
             self._later(lambda: self.hint(f"cannot answer: {text}"))
             return
         self._later(lambda: self._edit(composed))
@@ -164,8 +163,7 @@ class Answering(Controller):
             self._replies.queue_draft(mail_id, refs=refs)
             mail = self._replies.send(mail_id)
         except Exception as exc:
-            text = str(exc) or type(exc).__name__
-            log_failure(text, exc)
+            text = error_text(exc)
             self._later(lambda: self._failed(text))
             return
         self._later(lambda: self._sent(mail))
