@@ -90,10 +90,6 @@ class _ThreadSummary:
         )
 
 
-PreparedRows = tuple[list[tuple[object, ...]], dict[int, tuple[str, str]]]
-"""Message rows ready for ``INSERT`` and, by UID, the (subject, people) text to index."""
-
-
 class ThreadTable(CacheCore):
     """Threading and the ``threads`` rows."""
 
