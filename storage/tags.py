@@ -42,6 +42,7 @@ SEEN = "\\Seen"
 __all__ = [
     "IGNORED_KEYWORDS",
     "KEYWORD_MAX",
+    "KIND_ORDER",
     "SEED_CATEGORIES",
     "TagError",
     "canonical_tag",
@@ -52,6 +53,7 @@ __all__ = [
     "is_keyword_atom",
     "keyword_to_tag",
     "tag_kind",
+    "tag_sort_key",
 ]
 
 KEYWORD_MAX = 50
@@ -293,6 +295,15 @@ def tag_kind(name: str) -> Literal["team", "category", "label"]:
     if lowered.startswith(CATEGORY_PREFIX):
         return "category"
     return "label"
+
+
+KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
+"""Where each kind of tag is listed: teams, then categories, then labels."""
+
+
+def tag_sort_key(name: str) -> tuple[int, str]:
+    """Teams first, then categories, then labels; by name within each."""
+    return KIND_ORDER[tag_kind(name)], name
 
 
 _ATOM_SPECIALS = re.compile(r'[(){ %*"\\\]\x00-\x1f\x7f-\U0010ffff]')

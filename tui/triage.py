@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from supportmail.storage.models import ThreadSummary
-from supportmail.storage.tags import tag_kind
+from supportmail.storage.tags import tag_sort_key
 
 TagState = Literal["all", "some", "none"]
 """How many of the target threads carry a tag."""
 
-_KIND_ORDER = {"team": 0, "category": 1, "label": 2}
 
 UNDO_DEPTH = 100
 """How many tag edits ``undo`` can walk back."""
@@ -66,7 +65,7 @@ class EditBatch:
 
 def sort_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Team tags, then categories, then labels; by name within each (the service's order)."""
-    return tuple(sorted(set(tags), key=lambda t: (_KIND_ORDER[tag_kind(t)], t)))
+    return tuple(sorted(set(tags), key=tag_sort_key))
 
 
 def plan_toggle(targets: Sequence[ThreadSummary], tag: str) -> EditBatch:

@@ -25,9 +25,7 @@ from supportmail.storage.models import (
     TagKind,
     TagReport,
 )
-from supportmail.storage.tags import tag_kind
-
-_KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
+from supportmail.storage.tags import KIND_ORDER, tag_kind
 
 
 @dataclass(slots=True)
@@ -162,7 +160,7 @@ def build_report(
                 per_tag.setdefault(tag, _TagCounts()).add(i, offset, addrs, companies)
     reports = [_tag_report(tag, counts, win) for tag, counts in per_tag.items()]
     shown = [r for r in reports if r.threads > 0]
-    shown.sort(key=lambda r: (_KIND_ORDER[r.kind], -r.threads, r.tag))
+    shown.sort(key=lambda r: (KIND_ORDER[r.kind], -r.threads, r.tag))
     return Report(
         since=win.starts[win.shown_from],  # periods are whole: the start rounds down
         until=until,

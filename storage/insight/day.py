@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from supportmail.storage.models import DayNote, DaySummary, DayTag, DayThread, SavedQuote, TagKind
-from supportmail.storage.tags import tag_kind
+from supportmail.storage.tags import KIND_ORDER, tag_kind
 from supportmail.storage.user.records import Activity
 
 __all__ = [
@@ -53,8 +53,6 @@ SHIFT_DAYS = 90
 """Shifts that started longer ago than this are forgotten."""
 SHIFTS_MAX = 400
 """At most this many shifts are kept (the newest)."""
-
-_KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +204,7 @@ def _tags(activity: Sequence[Activity]) -> tuple[DayTag, ...]:
     for tag, (added, removed) in counts.items():
         kind: TagKind = tag_kind(tag)
         tags.append(DayTag(tag=tag, kind=kind, added=added, removed=removed))
-    return tuple(sorted(tags, key=lambda t: (_KIND_ORDER[t.kind], t.tag)))
+    return tuple(sorted(tags, key=lambda t: (KIND_ORDER[t.kind], t.tag)))
 
 
 def summarize(

@@ -36,7 +36,7 @@ from supportmail.storage.models import (
     TagResponses,
     Waiting,
 )
-from supportmail.storage.tags import tag_kind
+from supportmail.storage.tags import tag_kind, tag_sort_key
 
 __all__ = [
     "awaiting",
@@ -50,7 +50,6 @@ __all__ = [
 
 HOUR = 3600.0
 DAY = 24 * HOUR
-_KIND_ORDER: dict[str, int] = {"team": 0, "category": 1, "label": 2}
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,7 +219,7 @@ def build_responses(
         for tag in thread.tags:
             if kind is None or tag_kind(tag) == kind:
                 per_tag.setdefault(tag, []).append(reply)
-    names = sorted(per_tag, key=lambda t: (_KIND_ORDER.get(tag_kind(t), 3), t))
+    names = sorted(per_tag, key=tag_sort_key)
     tags = tuple(
         TagResponses(
             tag=name,

@@ -30,7 +30,7 @@ from supportmail.storage.settings import (
 )
 from supportmail.storage.sync.coalesce import Coalescer
 from supportmail.storage.sync.foreground import Foreground
-from supportmail.storage.tags import keyword_to_tag, tag_kind
+from supportmail.storage.tags import keyword_to_tag, tag_sort_key
 from supportmail.storage.user.db import UserDB
 from supportmail.storage.user.records import UserDBError
 
@@ -43,20 +43,13 @@ if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP c
     from supportmail.storage.service.tag_catalog import TagCatalog
     from supportmail.storage.sync.live import LiveMirror
 
-__all__ = ["CACHE_FILE", "USERDB_FILE", "ServiceCore", "distinct", "tag_sort_key", "thread_tags"]
+__all__ = ["CACHE_FILE", "USERDB_FILE", "ServiceCore", "distinct", "thread_tags"]
 
 CLOSE_WAIT = 5.0
 """Seconds ``close`` waits for a live mirror's thread to end."""
 
 CACHE_FILE = "cache.sqlite3"
 USERDB_FILE = "userdb.json"
-
-_KIND_ORDER = {"team": 0, "category": 1, "label": 2}
-
-
-def tag_sort_key(name: str) -> tuple[int, str]:
-    """Teams first, then categories, then labels; by name within each."""
-    return _KIND_ORDER[tag_kind(name)], name
 
 
 def thread_tags(keywords: Sequence[str]) -> tuple[str, ...]:

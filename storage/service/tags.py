@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 
 from supportmail.storage.models import TagEditResult, TagInfo
-from supportmail.storage.service.core import tag_sort_key, thread_tags
+from supportmail.storage.service.core import thread_tags
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.service.mirror import MirrorFacade
 from supportmail.storage.service.threads import ThreadsFacade
@@ -19,6 +19,7 @@ from supportmail.storage.tags import (
     encode_keyword,
     keyword_to_tag,
     tag_kind,
+    tag_sort_key,
 )
 from supportmail.storage.user.records import UserDBError
 

@@ -16,9 +16,15 @@ from supportmail.storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
-from supportmail.storage.service.core import ServiceCore, distinct, tag_sort_key, thread_tags
+from supportmail.storage.service.core import ServiceCore, distinct, thread_tags
 from supportmail.storage.service.errors import ServiceError
-from supportmail.storage.tags import TagError, canonical_tag, encode_keyword, keyword_to_tag
+from supportmail.storage.tags import (
+    TagError,
+    canonical_tag,
+    encode_keyword,
+    keyword_to_tag,
+    tag_sort_key,
+)
 
 if TYPE_CHECKING:
     from supportmail.storage.imap import ImapConnection
