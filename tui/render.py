@@ -37,7 +37,7 @@ from supportmail.tui.units import first_customer
 TagKind = Literal["team", "category", "label"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 UNREAD_MARK = "●"
 NOTE_MARK = "✎"
@@ -90,7 +90,7 @@ def full_date(moment: datetime | None, now: datetime) -> str:
     local = moment.astimezone(now.tzinfo)
     year = f" {local.year}" if local.year != now.year else ""
     return (
-        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}{year} "
+        f"{_DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}{year} "
         f"{local.hour:02d}:{local.minute:02d}"
     )
 

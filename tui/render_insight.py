@@ -38,17 +38,14 @@ from supportmail.storage.models import (
     TagReport,
     Trend,
 )
-from supportmail.tui.render import RowStyles, fit, full_date, safe, tag_chip
+from supportmail.tui.render import MONTHS, RowStyles, fit, full_date, safe, tag_chip
 from supportmail.tui.spark import SPARK_BLOCKS, spark_level
-
-"""Eight levels; an empty period is the lowest block, any thread at least the second."""
 
 PERIOD_UNIT: dict[Granularity, str] = {"day": "day", "week": "wk", "month": "mo"}
 PERIOD_NAME: dict[Granularity, str] = {"day": "days", "week": "weeks", "month": "months"}
 TREND_LABEL: dict[Trend, str] = {"rising": "↗ rising", "falling": "↘ falling", "steady": "→ steady"}
 
 NBSP = "\u00a0"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 WIDE_REPORT = 100
 """From this many columns the report shows companies and the spike's numbers in the row."""
@@ -113,8 +110,8 @@ def spike_label(test: SpikeTest | None, by: Granularity, *, short: bool = False)
 def period_label(start: datetime, by: Granularity) -> str:
     """``23 Nov`` for a day or a week, ``Nov 2026`` for a month (``Nov 26`` read as a day)."""
     if by == "month":
-        return f"{_MONTHS[start.month - 1]} {start.year}"
-    return f"{start.day} {_MONTHS[start.month - 1]}"
+        return f"{MONTHS[start.month - 1]} {start.year}"
+    return f"{start.day} {MONTHS[start.month - 1]}"
 
 
 # --------------------------------------------------------------------------- report rows

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 __all__ = ["SPARK_BLOCKS", "spark_level", "sparkline_text"]
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+"""Eight levels; an empty period is the lowest block, any thread at least the second."""
 
 
 def spark_level(value: int, peak: int) -> int:
