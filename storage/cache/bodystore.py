@@ -7,7 +7,8 @@
 * :func:`targets` - where the next rows of the work list live on the server (folder, UID, size,
   Message-ID), skipping rows that got a body meanwhile (a copy in another folder).
 * :func:`save` - one chunk of parsed bodies in the caller's transaction: the ``bodies`` rows and
-  the search index's ``body`` column together, each statement over the whole chunk (one call
+  the search index's ``body`` column together (a row not indexed yet, as a first sync's, is
+  indexed whole: subject, people and body), each statement over the whole chunk (one call
   into SQLite, which then works without the GIL while the mirror parses the next chunk). A body
   also goes to every other copy of the same Message-ID that has none, so a message in two folders
   is fetched once.
@@ -158,18 +159,21 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
         (json.dumps([[rowid, rows[rowid][0]] for rowid in indexed], ensure_ascii=False),),
     )
     unindexed = [rowid for rowid in rows if rowid not in indexed]
-    if unindexed:  # stored by a run killed before its indexer caught up: the whole row now
+    if unindexed:  # a first sync's row (indexed once, with its body), or a killed run's
         found = db.execute(
             "SELECT id, subject, from_name, from_addr, to_json, cc_json FROM messages"
             " WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(unindexed),),
         ).fetchall()
-        db.executemany(
-            "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, ?)",
-            [
-                (rowid, subject, people(name, addr, to_json, cc_json), rows[rowid][0])
-                for rowid, subject, name, addr, to_json, cc_json in found
-            ],
+        whole = [
+            [rowid, subject, people(name, addr, to_json, cc_json), rows[rowid][0]]
+            for rowid, subject, name, addr, to_json, cc_json in found
+        ]
+        # One statement for the chunk, as the indexer's: SQLite tokenises it without the GIL.
+        db.execute(
+            "INSERT INTO fts (rowid, subject, people, body)"
+            " SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)",
+            (json.dumps(whole, ensure_ascii=False),),
         )
     return stored
 

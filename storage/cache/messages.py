@@ -86,12 +86,17 @@ class MessageStore(CacheCore):
         return self.insert_rows(prepare_rows(account, folder, items))
 
     def insert_rows(
-        self, prepared: PreparedRows, indexer: searchindex.Indexer | None = None
+        self,
+        prepared: PreparedRows,
+        indexer: searchindex.Indexer | None = None,
+        *,
+        index: bool = True,
     ) -> int:
         """Insert what :func:`prepare_rows` made (the sync prepares a chunk on its own thread
         while the writer thread inserts the previous one). Returns rows inserted. With an
         ``indexer`` the new rows are indexed on its thread after this commits, else in this
-        transaction."""
+        transaction; not at all with ``index`` False (the index is :meth:`defer_index`-ed: the
+        rows are indexed with their bodies)."""
         rows, search_text = prepared
         indexed: list[searchindex.IndexRow] = []
         with self.transaction(search=indexer is None) as db:
@@ -110,16 +115,31 @@ class MessageStore(CacheCore):
                 new_rows = db.execute(
                     "SELECT id, uid FROM messages WHERE id > ?", (before,)
                 ).fetchall()
-                indexed = [(rowid, *search_text[uid]) for rowid, uid in new_rows]
+                indexed = [(rowid, *search_text[uid]) for rowid, uid in new_rows] if index else []
                 if indexer is None:
                     searchindex.insert_new(db, indexed)
         if indexer is not None:
             indexer.submit(indexed)
         return inserted
 
-    def index_missing(self) -> int:
-        """Index the messages a killed run stored but never indexed. Returns how many."""
-        ids = searchindex.missing_rows(self._db)
+    def defer_index(self) -> None:
+        """From now on new rows may be stored unindexed, to be indexed once with their bodies
+        (see :mod:`storage.cache.searchindex`); :meth:`index_missing` ends it."""
+        with self.transaction(search=True) as db:
+            searchindex.defer(db)
+
+    @property
+    def index_deferred(self) -> bool:
+        return searchindex.deferred(self._db)
+
+    def index_missing(self, *, keep_deferred: bool = False) -> int:
+        """Index the messages a killed run stored but never indexed, and those a deferred index
+        left without an index row (then the index is no longer deferred; ``keep_deferred``:
+        leave a deferred index as it is). Returns how many."""
+        ending = searchindex.deferred(self._db)
+        if ending and keep_deferred:
+            return 0
+        ids = searchindex.unindexed_rows(self._db) if ending else searchindex.missing_rows(self._db)
         for start in range(0, len(ids), 2000):
             part = ids[start : start + 2000]
             marks = ",".join("?" * len(part))
@@ -133,6 +153,9 @@ class MessageStore(CacheCore):
             ]
             with self.transaction(search=True) as db:
                 searchindex.insert_new(db, rows)
+        if ending:
+            with self.transaction(search=True) as db:
+                searchindex.clear_deferred(db)
         return len(ids)
 
     def folder_uids(self, account: str, folder: str) -> array[int]:

@@ -12,6 +12,15 @@ cache committed it, chunks in ascending row ids. A run killed in between leaves 
 the highest indexed row id unindexed; :func:`missing_rows` finds them and the next sync adds them
 (``Cache.index_missing``). A body saved before its row was indexed writes the whole row, and the
 indexer skips row ids that are already there.
+
+A first sync that mirrors every body indexes each message once, with its body (one FTS5
+``INSERT`` of subject, people and body, instead of an ``INSERT`` of subject and people and then
+an ``UPDATE`` that deletes and re-inserts them: the costliest part of the body mirror). It marks
+the index :func:`deferred` (a ``search.meta`` row, committed before the first unindexed row) and
+stores the headers unindexed; each body chunk indexes its rows whole. While the mark is set the
+rule above does not hold (bodies land newest first, not in row-id order), so every row without
+an index row is found by :func:`unindexed_rows` instead; the sync that ends the mirror (or the
+next one that does not mirror every body, or one after a kill) indexes them and clears the mark.
 """
 
 from __future__ import annotations
@@ -29,9 +38,13 @@ __all__ = [
     "IndexRow",
     "Indexer",
     "IndexerError",
+    "clear_deferred",
     "connect",
+    "defer",
+    "deferred",
     "insert_new",
     "missing_rows",
+    "unindexed_rows",
 ]
 
 FILE_NAME = "search.sqlite3"
@@ -88,6 +101,37 @@ def missing_rows(db: sqlite3.Connection) -> list[int]:
     cache's commit and the indexer's)."""
     top = db.execute("SELECT coalesce(max(rowid), 0) FROM fts").fetchone()[0]
     return [r[0] for r in db.execute("SELECT id FROM messages WHERE id > ? ORDER BY id", (top,))]
+
+
+_DEFERRED = "deferred"
+"""``search.meta`` key: rows without an index row may lie anywhere (a first sync's headers wait
+for their bodies)."""
+
+
+def defer(db: sqlite3.Connection) -> None:
+    """Mark the index deferred (in the caller's transaction, which holds the search file's lock)."""
+    db.execute("INSERT OR REPLACE INTO search.meta (key, value) VALUES (?, '1')", (_DEFERRED,))
+
+
+def deferred(db: sqlite3.Connection) -> bool:
+    """Whether a first sync's rows may still wait for their bodies to be indexed."""
+    found = db.execute("SELECT 1 FROM search.meta WHERE key=?", (_DEFERRED,)).fetchone()
+    return found is not None
+
+
+def clear_deferred(db: sqlite3.Connection) -> None:
+    db.execute("DELETE FROM search.meta WHERE key=?", (_DEFERRED,))
+
+
+def unindexed_rows(db: sqlite3.Connection) -> list[int]:
+    """Row ids of every cached message without an index row (one rowid lookup each)."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM messages AS m"
+            " WHERE NOT EXISTS (SELECT 1 FROM fts WHERE fts.rowid = m.id) ORDER BY id"
+        )
+    ]
 
 
 class Indexer:

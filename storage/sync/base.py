@@ -80,6 +80,8 @@ class EngineBase:
         self._uidvalidity = 0
         self._bulk = False
         """This run is a first sync: thread rows are rebuilt at the end (see ``run``)."""
+        self._defer_index = False
+        """Store new rows unindexed: the body mirror indexes each with its body (a first sync)."""
         self._listed = False
         """A first sync announced that its first chunk's threads are listable."""
         self._bodies_since = bodies_since

@@ -8,9 +8,12 @@ after a dropped connection (``storage.sync.base``), and returns the run's ``Sync
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sqlite3
 import time
 
+from supportmail.storage.cache.bodystore import ALL_DATES
 from supportmail.storage.models import SyncProgress, SyncResult, ThreadQuery
 from supportmail.storage.sync.base import Tally
 from supportmail.storage.sync.bodies import BodyMirror
@@ -30,13 +33,22 @@ class SyncEngine(HeaderPull, Pusher):
         (with ``pull``, when a ``bodies_since`` was given)."""
         started = time.monotonic()
         tally = Tally()
+        self._defer_index = False
         try:
             if pull:
-                self.cache.index_missing()  # what a killed run stored but never indexed
                 # A first sync rebuilds the thread rows once at the end (the first chunk's at
                 # once, for the first screen): per chunk it rebuilt 1.5 rows per thread, 3 s
                 # of 27 at 250k. Meanwhile the rows are marked dirty, so a kill loses nothing.
                 self._bulk = self.cache.count_threads(self.account, _ALL) == 0
+                # A first sync that mirrors every body (or resumes one) indexes each message
+                # once, with its body (storage.cache.searchindex): 15 % of a first sync at 50k.
+                self._defer_index = self._bodies_since == ALL_DATES and (
+                    self._bulk or self.cache.index_deferred
+                )
+                # What a killed run stored but never indexed (a deferred index not kept: all).
+                self.cache.index_missing(keep_deferred=self._defer_index)
+                if self._defer_index:
+                    self.cache.defer_index()
                 self._listed = False
                 for folder in self.folders:
                     self._retrying(functools.partial(self._pull_folder, folder, tally))
@@ -55,6 +67,11 @@ class SyncEngine(HeaderPull, Pusher):
                 )
                 self._retrying(mirror.run)
                 tally.bodies, tally.unreadable = mirror.fetched, mirror.unreadable
+            self._end_deferred()
+        except Exception:
+            with contextlib.suppress(sqlite3.Error):  # the first failure is the one reported
+                self._end_deferred()  # every row searchable by subject and people again
+            raise
         finally:
             self.close()
         self._progress(SyncProgress(folder="", phase="done"))
@@ -75,6 +92,12 @@ class SyncEngine(HeaderPull, Pusher):
             bodies=tally.bodies,
             unreadable=tally.unreadable,
         )
+
+    def _end_deferred(self) -> None:
+        """Index what a deferred index left out (rows the mirror did not reach) and end it."""
+        if self._defer_index:
+            self._defer_index = False
+            self.cache.index_missing()
 
     def _rethread(self, tally: Tally) -> None:
         """Thread what the pull left unthreaded and rebuild the thread rows it changed."""

@@ -163,7 +163,9 @@ class HeaderPull(FlagPull):
         ``storage.cache.searchindex``); it has indexed every stored chunk when this returns."""
         imap = self._conn()
         search = self.cache.search_path
-        indexer = searchindex.Indexer(search) if search is not None else None
+        # A deferred index (a first sync that mirrors every body) indexes each row with its body.
+        index = search is not None and not self._defer_index
+        indexer = searchindex.Indexer(search) if index and search is not None else None
         try:
             self._fetch_chunks(imap, folder, missing, tally, indexer)
         except BaseException:
@@ -227,7 +229,7 @@ class HeaderPull(FlagPull):
         only the threads they touch) and rebuild those thread rows (``rebuild`` False: leave
         them marked dirty for ``_rethread``); the ``indexer`` indexes them meanwhile. Returns
         rows added."""
-        added = self.cache.insert_rows(prepared, indexer)
+        added = self.cache.insert_rows(prepared, indexer, index=not self._defer_index)
         roots = self.cache.thread_pending(self.account)
         if roots and rebuild:
             self.cache.rebuild_threads(self.account, roots)

@@ -152,3 +152,39 @@ def test_a_cut_mid_mirror_reconnects_and_fetches_each_message_once(
         assert proxy.fired.is_set() and proxy.connections >= 3
     assert result.bodies == len(fetched) == len(set(fetched)) == MESSAGES
     assert len(_stored(data)) == MESSAGES
+
+
+def _indexed(data: Path) -> tuple[int, int, list[str]]:
+    """(cached rows, rows in the search index, the index's meta keys)."""
+    with closing(sqlite3.connect(data / "support" / CACHE_FILE)) as db:
+        db.execute("ATTACH DATABASE ? AS search", (str(data / "support" / "search.sqlite3"),))
+        rows = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+        indexed = db.execute("SELECT count(*) FROM search.fts").fetchone()[0]
+        keys = [r[0] for r in db.execute("SELECT key FROM search.meta")]
+    return rows, indexed, keys
+
+
+def test_a_first_sync_killed_mid_mirror_leaves_no_subject_unsearchable(
+    mail_user: MailUser, account_config: Path, tmp_path: Path
+) -> None:
+    """A first sync indexes each message once, with its body (storage.cache.searchindex): a
+    kill after the first chunk leaves the older messages unindexed, and the next sync, even a
+    headers-only one, makes every one of them searchable by subject and people again."""
+    _seed(mail_user)
+    data = tmp_path / "data"
+    _die_at(account_config, data, 2)
+    rows, indexed, keys = _indexed(data)
+    assert (rows, indexed, keys) == (MESSAGES, 200, ["deferred"])
+    settings = load_settings(account_config)
+    with Service.open(settings, settings.account("support"), data) as service:
+        result = service.sync(bodies=False)
+        assert result.bodies is None or result.bodies == 0
+        hits = service.list_threads(ThreadQuery(search="Ticket 7"))
+        assert "Ticket 7" in [t.subject for t in hits]
+    assert _indexed(data) == (MESSAGES, MESSAGES, [])
+    with Service.open(settings, settings.account("support"), data) as service:
+        assert service.sync().bodies == MESSAGES - 200
+        assert [t.subject for t in service.list_threads(ThreadQuery(search="kiwiword7x"))] == [
+            "Ticket 7"
+        ]
+    assert _indexed(data) == (MESSAGES, MESSAGES, [])

@@ -1,5 +1,6 @@
 """The entry point starts with the cyclic garbage collector off; it is back on for a command
-at once and for the terminal UI after its first frame (``tui.launch``, ``tui.app``)."""
+at once (for ``sync`` when it ends) and for the terminal UI after its first frame
+(``tui.launch``, ``tui.app``)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,26 @@ def test_a_command_turns_the_collector_back_on(tmp_path: Path) -> None:
         ["--config", str(config), "--data-dir", str(tmp_path), "--account", "demo", "tags"]
     )
     assert code == 0
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_off")
+def test_a_sync_runs_with_the_collector_off_and_turns_it_on_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+
+    def sync(*_args: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setitem(cli.COMMANDS, "sync", sync)
+    gc.enable()
+    config = tmp_path / "none.toml"
+    code = cli.run(
+        ["--config", str(config), "--data-dir", str(tmp_path), "--account", "demo", "sync"]
+    )
+    assert (code, seen) == (0, [False])
     assert gc.isenabled()
 
 

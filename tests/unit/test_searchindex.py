@@ -148,3 +148,38 @@ def test_a_deleted_index_is_rebuilt_by_the_next_sync(tmp_path: Path) -> None:
     assert _hits(cache, '"kept"') == []
     assert cache.index_missing() == 2
     assert len(_hits(cache, '"kept"')) == 1
+
+
+def test_a_deferred_index_indexes_each_row_once_with_its_body(cache: Cache) -> None:
+    cache.defer_index()
+    assert cache.index_deferred
+    cache.insert_rows(prepare_rows("a", "INBOX", _items(["Export", "Login"])), index=False)
+    assert _hits(cache, '"export"') == []  # waits for its body
+    export = cache.rowids("a")[("INBOX", 1)]
+    body = Body(text="Die Exportfunktion hängt", attachments=(), html_only=False)
+    cache.save_bodies("a", [(export, "", body)])
+    assert _hits(cache, '"exportfunktion"') == [export]
+    assert _hits(cache, '"export"') == [export]  # subject and people came with the body
+    assert cache.index_missing(keep_deferred=True) == 0  # the mirror goes on
+    assert _hits(cache, '"login"') == []
+    assert cache.index_missing() == 1  # the mirror ended: the row it did not reach
+    assert not cache.index_deferred
+    assert len(_hits(cache, '"login"')) == 1
+    assert len(_hits(cache, '"müller"')) == 2
+    assert cache.index_missing() == 0
+
+
+def test_a_deferred_index_is_completed_by_a_sync_that_does_not_keep_it(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    first = Cache(path)
+    first.insert_rows(prepare_rows("a", "INBOX", _items(["indexed before"])))
+    first.defer_index()
+    first.insert_rows(prepare_rows("a", "INBOX", _items(["deferred one"], 2)), index=False)
+    first.close()  # a kill: the mark stays with the file
+    cache = Cache(path)
+    assert cache.index_deferred
+    assert _hits(cache, '"deferred"') == []
+    assert cache.index_missing() == 1
+    assert len(_hits(cache, '"deferred"')) == 1
+    assert len(_hits(cache, '"indexed"')) == 1
+    assert not cache.index_deferred
