@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("tui", "storage", "keymaps")
+DATA_FOLDERS = ("storage.demo.data", "tui.styles")
+"""Folders of data files (TOML, TCSS), listed as packages so setuptools ships them."""
 
 
 def _pyproject() -> dict[str, object]:
@@ -37,7 +39,7 @@ def test_every_package_folder_is_listed() -> None:
         for folder in FOLDERS
         for init in (ROOT / folder).rglob("__init__.py")
         if "__pycache__" not in init.parts
-    }
+    } | {f"supportmail.{data}" for data in DATA_FOLDERS}
     listed = set(_setuptools()["packages"])  # type: ignore[call-overload]
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
     assert listed - on_disk == set(), "these listed packages have no folder"
