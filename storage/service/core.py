@@ -129,6 +129,10 @@ class ServiceCore:
         self._syncs: dict[bool, Coalescer[SyncResult]] = {True: Coalescer(), False: Coalescer()}
         """One per ``bodies`` value; the sync session's lock runs one sync at a time."""
         self._lives: list[LiveMirror] = []
+        self._attach_parts()
+
+    def _attach_parts(self) -> None:
+        """Build the parts that need the whole service (``Service`` adds them); none here."""
 
     # -- construction ------------------------------------------------------------------------
 
