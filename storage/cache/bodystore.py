@@ -122,7 +122,9 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
             json.dumps(
                 [[a.filename, a.content_type, a.size] for a in body.attachments],
                 ensure_ascii=False,
-            ),
+            )
+            if body.attachments
+            else "[]",
             int(body.html_only),
         )
         rows[rowid] = value

@@ -154,9 +154,17 @@ def people(sender: Address, others: Iterable[Address]) -> str:
     return " ".join(p for p in parts if p)
 
 
+_JSON_STRING = re.compile(r'"([^"]*)"')
+
+
 def people_row(name: str, addr: str, to_json: str, cc_json: str) -> str:
-    """``people_text`` of a stored row."""
-    return people(Address(name, addr), (*addresses(to_json), *addresses(cc_json)))
+    """``people_text`` of a stored row. The body mirror runs it per message: the address lists
+    are read with a regular expression when they hold no escape (then every JSON string is a
+    plain run between quotes, in order: name, address, name, ...), else with ``json``."""
+    if "\\" in to_json or "\\" in cc_json:
+        return people(Address(name, addr), (*addresses(to_json), *addresses(cc_json)))
+    parts = (name, addr, *_JSON_STRING.findall(to_json), *_JSON_STRING.findall(cc_json))
+    return " ".join(p for p in parts if p)
 
 
 PreparedRows = tuple[list[tuple[object, ...]], dict[int, tuple[str, str]]]

@@ -222,15 +222,25 @@ def thread_pending(
 
 
 def _store_ids(db: sqlite3.Connection, account: str, comps: set[int], rows: Sequence[_Row]) -> None:
-    """Replace the components' ids with those of ``rows``, relabelled."""
+    """Make the components' ids those of ``rows``, relabelled: only the ids whose component
+    changed are written (a first sync adds older messages to components labelled by their
+    newest, so nearly every id it read keeps its label)."""
+    old: dict[str, int] = {}
     for part in _slices(comps):
-        db.execute(
-            f"DELETE FROM thread_ids WHERE account=? AND comp IN ({_marks(part)})",
-            (account, *part),
+        old.update(
+            db.execute(
+                f"SELECT id, comp FROM thread_ids WHERE account=? AND comp IN ({_marks(part)})",
+                (account, *part),
+            )
         )
+    new = _components(rows)
+    db.executemany(
+        "DELETE FROM thread_ids WHERE account=? AND id=?",
+        ((account, token) for token in old if token not in new),
+    )
     db.executemany(
         "INSERT OR REPLACE INTO thread_ids VALUES (?, ?, ?)",
-        ((account, token, comp) for token, comp in _components(rows).items()),
+        ((account, token, comp) for token, comp in new.items() if old.get(token) != comp),
     )
 
 

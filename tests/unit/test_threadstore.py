@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportmail.storage.cache import Cache
+from supportmail.storage.cache import Cache, threadstore
 from supportmail.storage.mime import Envelope
 from supportmail.storage.models import Address
 from supportmail.storage.threads import thread_id, thread_messages
@@ -62,6 +62,14 @@ def _assert_same_as_full(cache: Cache) -> None:
         cache._db.execute("SELECT id, thread_root FROM messages WHERE account=?", (ACCOUNT,))
     )
     assert got == expected
+    # The component table is what one pass over every threaded message would write.
+    threaded = cache._db.execute(
+        "SELECT id, message_id, in_reply_to, refs, subject, date FROM messages"
+        " WHERE account=? AND thread_root IS NOT NULL",
+        (ACCOUNT,),
+    ).fetchall()
+    stored = dict(cache._db.execute("SELECT id, comp FROM thread_ids WHERE account=?", (ACCOUNT,)))
+    assert stored == threadstore._components(threaded)
     incremental = sorted(cache._db.execute("SELECT * FROM threads"))
     cache.rebuild_threads(ACCOUNT)
     assert sorted(cache._db.execute("SELECT * FROM threads")) == incremental
