@@ -8,6 +8,8 @@ A body also goes into the search index, so a search finds the words of every mir
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from array import array
 from collections.abc import Sequence
 
@@ -17,9 +19,14 @@ from supportmail.storage.cache.rows import people_row
 from supportmail.storage.mime import Body
 from supportmail.storage.models import Attachment
 
+_log = logging.getLogger(__name__)
+
 
 class BodyStore(CacheCore):
     """The ``bodies`` table."""
+
+    _marks_checked = False
+    """Whether this process has repaired the marks a killed run left (``_settle_marks``)."""
 
     def body(self, rowid: int) -> Body | None:
         row = self._db.execute(
@@ -44,21 +51,42 @@ class BodyStore(CacheCore):
             [[a.filename, a.content_type, a.size] for a in body.attachments], ensure_ascii=False
         )
         with self.transaction(search=True) as db:
+            self._settle_marks(db)
             db.execute(
                 "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
                 (rowid, body.text, attachments, int(body.html_only)),
             )
-            if db.execute("UPDATE fts SET body=? WHERE rowid=?", (body.text, rowid)).rowcount:
-                return
-            row = db.execute(
-                "SELECT subject, from_name, from_addr, to_json, cc_json FROM messages WHERE id=?",
-                (rowid,),
-            ).fetchone()
-            if row is not None:  # not indexed yet: the whole row (the indexer skips it)
-                db.execute(
-                    "INSERT INTO fts (rowid, subject, people, body) VALUES (?, ?, ?, ?)",
-                    (rowid, row[0], people_row(*row[1:]), body.text),
-                )
+            bodystore.index(db, {rowid: body.text}, people_row)
+
+    def _settle_marks(self, db: sqlite3.Connection) -> None:
+        """In a body transaction, before it writes: the marks of the last body write. This
+        process's own were committed with both files (its transactions run one after the
+        other), so they are cleared; marks found the first time were left by a run killed
+        between the two commits: those bodies are indexed again first."""
+        if self._marks_checked:
+            bodystore.clear_marks(db)
+        else:
+            self._repair_marked(db)
+
+    def _repair_marked(self, db: sqlite3.Connection) -> int:
+        repaired = bodystore.repair(db, people_row)
+        self._marks_checked = True
+        if repaired:
+            _log.info("indexed %d bodies again that a killed run had stored", repaired)
+        return repaired
+
+    def settle_body_marks(self) -> None:
+        """After the last body write of a run: its marks are settled (it committed), so the
+        next run need not index those bodies again."""
+        if self._marks_checked:
+            with self.transaction() as db:
+                bodystore.clear_marks(db)
+
+    def repair_body_index(self) -> int:
+        """Index again the bodies whose index write a killed run may have lost (the sync calls
+        it first); returns how many."""
+        with self.transaction(search=True) as db:
+            return self._repair_marked(db)
 
     def bodies_missing(self, account: str, since: int = bodystore.ALL_DATES) -> array[int]:
         """The body mirror's work list: rows without a body dated from ``since``, newest first."""
@@ -71,4 +99,5 @@ class BodyStore(CacheCore):
     def save_bodies(self, account: str, items: Sequence[bodystore.StoredBody]) -> int:
         """One chunk of mirrored bodies and their search text, in one transaction."""
         with self.transaction(search=True) as db:
+            self._settle_marks(db)
             return bodystore.save(db, account, items, people_row)

@@ -12,6 +12,8 @@
   into SQLite, which then works without the GIL while the mirror parses the next chunk). A body
   also goes to every other copy of the same Message-ID that has none, so a message in two folders
   is fetched once.
+* :func:`index`, :func:`repair` - bodies into the search index; a body write marks its rows until
+  the next one, and :func:`repair` indexes marked rows again after a kill (see :data:`MARKS`).
 * :func:`rows_with_bodies` - which of some rows have a body (the insights' coverage,
   :mod:`storage.insight.coverage`).
 
@@ -29,7 +31,20 @@ from dataclasses import dataclass
 from supportmail.storage.copies import CopyKey, copy_key
 from supportmail.storage.mime import Body
 
-__all__ = ["StoredBody", "Target", "missing", "rows_with_bodies", "save", "targets"]
+__all__ = [
+    "MARKS",
+    "StoredBody",
+    "Target",
+    "clear_marks",
+    "index",
+    "missing",
+    "repair",
+    "rows_with_bodies",
+    "save",
+    "targets",
+]
+
+_LOOKUP_CHUNK = 10_000
 
 ALL_DATES = -(2**62)
 """A ``since`` before every message date (the dateless ones, stored as 0, included)."""
@@ -149,26 +164,38 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
         (payload,),
     )
     stored = db.total_changes - before
+    index(db, {rowid: value[0] for rowid, value in rows.items()}, people)
+    return stored
+
+
+def index(db: sqlite3.Connection, texts: dict[int, str], people: People) -> None:
+    """Put ``texts`` (row id -> body text) into the search index, in the caller's transaction:
+    the body column of a row the index has, the whole row (subject, people, body) of one it
+    lacks (a first sync's, or a killed run's); rows no longer cached are skipped. Marks the rows
+    (:data:`MARKS`) until the next body write, which then knows this index write committed."""
+    if not texts:
+        return
+    ids = json.dumps(list(texts))
+    db.execute(f"INSERT OR IGNORE INTO {MARKS} (message) SELECT value FROM json_each(?)", (ids,))
     indexed = {
         r[0]
         for r in db.execute(
-            "SELECT rowid FROM fts WHERE rowid IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(rows)),),
+            "SELECT rowid FROM fts WHERE rowid IN (SELECT value FROM json_each(?))", (ids,)
         )
     }
     db.execute(
         "UPDATE fts SET body = j.value->>1 FROM json_each(?) AS j WHERE fts.rowid = j.value->>0",
-        (json.dumps([[rowid, rows[rowid][0]] for rowid in indexed], ensure_ascii=False),),
+        (json.dumps([[rowid, texts[rowid]] for rowid in indexed], ensure_ascii=False),),
     )
-    unindexed = [rowid for rowid in rows if rowid not in indexed]
-    if unindexed:  # a first sync's row (indexed once, with its body), or a killed run's
+    unindexed = [rowid for rowid in texts if rowid not in indexed]
+    if unindexed:
         found = db.execute(
             "SELECT id, subject, from_name, from_addr, to_json, cc_json FROM messages"
             " WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(unindexed),),
         ).fetchall()
         whole = [
-            [rowid, subject, people(name, addr, to_json, cc_json), rows[rowid][0]]
+            [rowid, subject, people(name, addr, to_json, cc_json), texts[rowid]]
             for rowid, subject, name, addr, to_json, cc_json in found
         ]
         # One statement for the chunk, as the indexer's: SQLite tokenises it without the GIL.
@@ -177,10 +204,38 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
             " SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)",
             (json.dumps(whole, ensure_ascii=False),),
         )
-    return stored
 
 
-_LOOKUP_CHUNK = 10_000
+MARKS = "body_index_marks"
+"""The cache table of rows whose body the last body write indexed. A write commits the cache
+file first and the search file after it (two WAL files: not one atomic commit), so a kill
+between the two leaves these marks, and :func:`repair` indexes those bodies again."""
+
+MARKS_SCHEMA = f"CREATE TABLE IF NOT EXISTS {MARKS} (message INTEGER PRIMARY KEY);"
+
+
+def clear_marks(db: sqlite3.Connection) -> None:
+    """Forget the marks of a body write whose transaction this process saw commit."""
+    db.execute(f"DELETE FROM {MARKS}")
+
+
+def repair(db: sqlite3.Connection, people: People) -> int:
+    """Index again the stored bodies of marked rows (a kill may have lost their index write),
+    then clear the marks. Returns how many bodies were indexed again."""
+    marked = [r[0] for r in db.execute(f"SELECT message FROM {MARKS}")]
+    texts: dict[int, str] = {}
+    for start in range(0, len(marked), _LOOKUP_CHUNK):
+        part = json.dumps(marked[start : start + _LOOKUP_CHUNK])
+        texts.update(
+            db.execute(
+                "SELECT message, text FROM bodies"
+                " WHERE message IN (SELECT value FROM json_each(?))",
+                (part,),
+            ).fetchall()
+        )
+    index(db, texts, people)
+    clear_marks(db)
+    return len(texts)
 
 
 def rows_with_bodies(db: sqlite3.Connection, rowids: Sequence[int]) -> set[int]:

@@ -12,7 +12,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from supportmail.storage.cache import searchindex, threadstore
+from supportmail.storage.cache import bodystore, searchindex, threadstore
 
 SCHEMA_VERSION = 4
 """4: the search index moved to its own file (``storage.cache.searchindex``)."""
@@ -154,6 +154,7 @@ def open_writer(path: Path | str) -> sqlite3.Connection:
     db.executescript(SCHEMA)
     db.executescript(searchindex.SCHEMA)
     db.executescript(threadstore.SCHEMA)
+    db.executescript(bodystore.MARKS_SCHEMA)
     db.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
     )

@@ -184,6 +184,7 @@ class BodyMirror:
                 done += rows
                 self._progress(SyncProgress(folder="", phase="bodies", done=done, total=total))
             self.stored += writer.wait()
+            self.cache.settle_body_marks()
         finally:
             fetcher.shutdown(wait=True)  # a download in flight ends before the retry reconnects
             writer.close()

@@ -45,7 +45,9 @@ class SyncEngine(HeaderPull, Pusher):
                 self._defer_index = self._bodies_since == ALL_DATES and (
                     self._bulk or self.cache.index_deferred
                 )
-                # What a killed run stored but never indexed (a deferred index not kept: all).
+                # What a killed run stored but never indexed (a deferred index not kept: all),
+                # and bodies whose index write it lost.
+                self.cache.repair_body_index()
                 self.cache.index_missing(keep_deferred=self._defer_index)
                 if self._defer_index:
                     self.cache.defer_index()
