@@ -11,12 +11,11 @@ from urllib.parse import unquote_to_bytes
 from supportmail.storage.mime.charsets import decode_bytes
 from supportmail.storage.mime.headers import (
     _HEADER_END,
-    _PART_FIELDS,
     Fields,
     _b64_lenient,
     _first,
     _header_text,
-    _scan_headers,
+    _scan_part_fields,
 )
 from supportmail.storage.mime.values import _HEADER_CAP, MAX_DEPTH
 
@@ -134,7 +133,7 @@ def _part_headers(buf: bytes, start: int, end: int) -> tuple[Fields, int]:
     match = _HEADER_END.search(buf, start, limit)
     head_end, body = (match.start(), match.end()) if match else (limit, limit)
     text = buf[start:head_end].decode("latin-1")
-    fields, consumed = _scan_headers(text, _PART_FIELDS, stop_at_junk=True)
+    fields, consumed = _scan_part_fields(text)
     if consumed < len(text):
         body = start + consumed
     return fields, body
