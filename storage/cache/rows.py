@@ -175,8 +175,11 @@ def prepare_rows(
     account: str,
     folder: str,
     items: Sequence[tuple[int, Envelope, tuple[str, ...], int, int | None, datetime | None]],
+    *,
+    index: bool = True,
 ) -> PreparedRows:
-    """Turn (uid, envelope, flags, size, modseq, internaldate) items into message rows."""
+    """Turn (uid, envelope, flags, size, modseq, internaldate) items into message rows (and,
+    with ``index``, the text to index them by; a deferred index takes it from the rows later)."""
     rows: list[tuple[object, ...]] = []
     search_text: dict[int, tuple[str, str]] = {}
     for uid, env, flags, size, modseq, internaldate in items:
@@ -201,5 +204,6 @@ def prepare_rows(
                 modseq,
             )
         )
-        search_text[uid] = (env.subject, people_text(env))
+        if index:
+            search_text[uid] = (env.subject, people_text(env))
     return rows, search_text

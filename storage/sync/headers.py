@@ -203,6 +203,7 @@ class HeaderPull(FlagPull):
                         )
                         for r in imap.fetch_headers(chunk, HEADER_FIELDS)
                     ],
+                    index=not self._defer_index,
                 )
                 tally.new += writer.wait()
                 if n == 0:
