@@ -118,10 +118,11 @@ class CacheCore:
 
     @staticmethod
     def _delete_rows(db: sqlite3.Connection, ids: Sequence[int]) -> None:
-        """Delete message rows with their bodies and search index rows."""
+        """Delete message rows with their bodies, search index rows and thread mapping."""
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             db.execute(f"DELETE FROM fts WHERE rowid IN ({marks})", chunk)
             db.execute(f"DELETE FROM bodies WHERE message IN ({marks})", chunk)
+            db.execute(f"DELETE FROM thread_members WHERE message IN ({marks})", chunk)
             db.execute(f"DELETE FROM messages WHERE id IN ({marks})", chunk)

@@ -22,10 +22,23 @@ from supportmail.storage.threads import ThreadInput, thread_id
 
 _FULL_REBUILD_ROOTS = 5000
 """Above this many changed roots, ``rebuild_threads`` recomputes every thread in one pass."""
-_INSERT_THREAD = "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_THREAD = (
+    "INSERT OR REPLACE INTO threads (rowid, account, root, id, subject, first_date, last_date,"
+    " last_tz, first_tz, messages, unread, keywords, has_team, has_category, participants_json)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_MEMBER = "INSERT OR REPLACE INTO thread_members (message, thread) VALUES (?, ?)"
+_MESSAGE_ROWS = (
+    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags, message_id, size,"
+    " id FROM messages WHERE account=? AND thread_root"
+)
+"""A thread's messages as ``_ThreadSummary.add`` takes them (the condition on the root follows)."""
+
+_MessageRow = tuple[str, str, str, str, int, int, str, str, int, int]
+"""root, subject, from name, from address, date, tz, flags, Message-ID, size, message row id."""
 
 
-def _first(row: tuple[str, str, str, str, int, int, str, str, int]) -> str:
+def _first(row: _MessageRow) -> str:
     return row[0]
 
 
@@ -44,8 +57,8 @@ class _ThreadSummary:
         self.people: dict[str, tuple[str, str]] = {}
         self.copies: set[CopyKey] = set()
 
-    def add(self, row: tuple[str, str, str, str, int, int, str, str, int]) -> None:
-        _root, subject, name, addr, date, tz, flags, message_id, size = row
+    def add(self, row: _MessageRow) -> None:
+        _root, subject, name, addr, date, tz, flags, message_id, size, _id = row
         copy = copy_key(message_id, size, date)
         if copy in self.copies:
             return  # the same message in a second folder, or a byte-identical copy
@@ -69,10 +82,11 @@ class _ThreadSummary:
         if key and key not in self.people:
             self.people[key] = (name, addr)
 
-    def row(self, account: str, root: str) -> tuple[object, ...]:
+    def row(self, number: int, account: str, root: str) -> tuple[object, ...]:
         keywords = self.keywords
         tags = [keyword_to_tag(k) or "" for k in keywords]
         return (
+            number,
             account,
             root,
             thread_id(root),
@@ -139,15 +153,17 @@ class ThreadTable(CacheCore):
                 others = db.execute("SELECT 1 FROM threads WHERE account<>? LIMIT 1", (account,))
                 if others.fetchone() is None:
                     db.execute("DELETE FROM threads")  # no WHERE: SQLite truncates, no index work
+                    db.execute("DELETE FROM thread_members")
                 else:
                     db.execute("DELETE FROM threads WHERE account=?", (account,))
+                    db.execute(
+                        "DELETE FROM thread_members WHERE message IN"
+                        " (SELECT id FROM messages WHERE account=?)",
+                        (account,),
+                    )
                 db.execute("DELETE FROM dirty_threads WHERE account=?", (account,))
                 rows = db.execute(
-                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags,"
-                    " message_id, size "
-                    "FROM messages WHERE account=? AND thread_root IS NOT NULL "
-                    "ORDER BY thread_root, date, id",
-                    (account,),
+                    f"{_MESSAGE_ROWS} IS NOT NULL ORDER BY thread_root, date, id", (account,)
                 )
                 self._write_threads(db, account, rows)
                 return
@@ -155,6 +171,11 @@ class ThreadTable(CacheCore):
             for start in range(0, len(root_list), 500):
                 chunk = root_list[start : start + 500]
                 marks = ",".join("?" * len(chunk))
+                db.execute(  # a row's map entries go with it (see thread_members in schema)
+                    "DELETE FROM thread_members WHERE thread IN (SELECT rowid FROM threads"
+                    f" WHERE account=? AND root IN ({marks}))",
+                    (account, *chunk),
+                )
                 db.execute(
                     f"DELETE FROM threads WHERE account=? AND root IN ({marks})", (account, *chunk)
                 )
@@ -163,29 +184,35 @@ class ThreadTable(CacheCore):
                     (account, *chunk),
                 )
                 rows = db.execute(
-                    "SELECT thread_root, subject, from_name, from_addr, date, tz_minutes, flags,"
-                    " message_id, size "
-                    f"FROM messages WHERE account=? AND thread_root IN ({marks}) "
-                    "ORDER BY thread_root, date, id",
+                    f"{_MESSAGE_ROWS} IN ({marks}) ORDER BY thread_root, date, id",
                     (account, *chunk),
                 )
                 self._write_threads(db, account, rows)
 
     @staticmethod
-    def _write_threads(
-        db: sqlite3.Connection,
-        account: str,
-        rows: Iterable[tuple[str, str, str, str, int, int, str, str, int]],
-    ) -> None:
-        """Aggregate message rows (sorted by root, date, id) into ``threads`` rows. One pass,
-        nothing kept per message: this runs over every message after a first sync."""
+    def _write_threads(db: sqlite3.Connection, account: str, rows: Iterable[_MessageRow]) -> None:
+        """Aggregate message rows (sorted by root, date, id) into ``threads`` rows, each under a
+        row id never used before (meta ``thread_seq``), and map every message to it
+        (``thread_members``). One pass, nothing kept per message: this runs over every message
+        after a first sync."""
+        found = db.execute("SELECT value FROM meta WHERE key='thread_seq'").fetchone()
+        number = int(found[0]) if found is not None else 0
         batch: list[tuple[object, ...]] = []
+        members: list[tuple[int, int]] = []
         for root, group in itertools.groupby(rows, key=_first):
+            number += 1
             summary = _ThreadSummary()
             for row in group:
                 summary.add(row)
-            batch.append(summary.row(account, root))
+                members.append((row[9], number))
+            batch.append(summary.row(number, account, root))
             if len(batch) >= 5000:
                 db.executemany(_INSERT_THREAD, batch)
+                db.executemany(_INSERT_MEMBER, members)
                 batch.clear()
+                members.clear()
         db.executemany(_INSERT_THREAD, batch)
+        db.executemany(_INSERT_MEMBER, members)
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('thread_seq', ?)", (str(number),)
+        )

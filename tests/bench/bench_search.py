@@ -254,15 +254,18 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-search-"))
     reuse = args.keep is not None and (base / "bench" / "cache.sqlite3").exists()
     try:
+        start = time.perf_counter()
         service = Service(account="bench", data_dir=base / "bench", folders=("INBOX", "Sent"),
                           connector=None, own_address=TEAM.addr)  # fmt: skip
+        opened = time.perf_counter() - start
         try:
             start = time.perf_counter()
             threads = service.count_threads() if reuse else build(service, size)
             built = time.perf_counter() - start
             messages = service.cache.message_count(service.account)
             files = sum(p.stat().st_size for p in (base / "bench").glob("*.sqlite3"))
-            how = "reused" if reuse else f"built in {built:.0f} s"
+            # A kept cache of an older schema is upgraded when it is opened: that time shows.
+            how = f"reused, opened in {opened:.2f} s" if reuse else f"built in {built:.0f} s"
             print(
                 f"== {messages:,} messages, {threads:,} threads, every body indexed "
                 f"({how}; cache + index {files / 2**30:.2f} GiB) =="

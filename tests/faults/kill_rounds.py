@@ -871,10 +871,27 @@ def _compare_with_rebuild(
                     for r in differ[:2]
                 )
             )
-        verdict.stale_rows = len(differ) + len(wrong)
+        unmapped = _members_astray(path)
+        if unmapped:
+            verdict.stale.append(
+                f"{unmapped} messages are searched under another thread row than their own"
+            )
+        verdict.stale_rows = len(differ) + len(wrong) + unmapped
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(copy) + suffix).unlink(missing_ok=True)
+
+
+def _members_astray(path: Path) -> int:
+    """Threaded messages whose ``thread_members`` entry (what a search counts and lists them
+    under) names another row than their thread's."""
+    with _readonly(path) as db:
+        row = db.execute(
+            "SELECT count(*) FROM messages m JOIN threads t"
+            " ON t.account = m.account AND t.root = m.thread_root"
+            " LEFT JOIN thread_members x ON x.message = m.id WHERE x.thread IS NOT t.rowid"
+        ).fetchone()
+        return int(row[0])
 
 
 def _row_brief(row: tuple[object, ...] | None) -> str:
