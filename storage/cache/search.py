@@ -3,10 +3,12 @@
 A query filters the ``threads`` rows (tags as keywords, untagged, unread, since) and, with
 search text, keeps the threads holding a message that matches every word of three or more
 characters in the FTS5 trigram index (:mod:`storage.cache.searchindex`); shorter words match the
-thread's subject and people. The hits are mapped to their thread roots once per query and
-remembered until the cache changes (search-as-you-type asks for the count, then for pages); the
-first pages of a common word walk the newest threads instead (:mod:`storage.cache.searchpage`).
-The roots a server search found (:mod:`storage.serversearch`) drive the query the same way.
+thread's subject and people. Each hit is mapped to its thread row through ``thread_members``
+(message row id -> thread row id, :mod:`storage.cache.schema`), in SQL: a count takes the
+distinct rows (with the view's filters on them), a list remembers them until the cache changes
+(it asks for several pages); the first pages of a common word walk the newest threads instead
+(:mod:`storage.cache.searchpage`). The roots a server search found (:mod:`storage.serversearch`)
+drive the query the same way.
 """
 
 from __future__ import annotations
