@@ -1,20 +1,23 @@
 """The first pages of a search for a common word, without mapping every hit to its thread.
 
 A search lists the threads holding a match, newest activity first. ``Cache._search_hits`` maps
-every matching message to its thread root; that costs about a microsecond per match at each of
-three steps (the FTS5 match, the message lookup, the distinct roots), which a rare word never
-notices but a common one does: with every body of 250k messages indexed, a word in 150k messages
-took ~170 ms to map, and the page query over its 60k threads another ~110 ms (measured with
+every matching message to its thread row (``thread_members``) and takes the distinct rows; that
+costs a fraction of a microsecond per match at each step (the FTS5 match, the map lookup, the
+distinct rows), which a rare word never notices but a common one does: with every body of 250k
+messages indexed, a word in 150k messages takes ~70 ms to map (measured with
 ``tests/bench/bench_search.py``; the figures are in ``docs/search.md``).
 
 A common word is also the cheap case for the first page: most of the newest threads hold it. So
 when at least ``DENSE`` of the newest ``RECENT`` messages match (one range of the index, about a
-millisecond; counting the first 20,000 matches anywhere took 22 ms for two words), the page walks the threads in list order (the
-view's filters applied in SQL), ``BATCH`` at a time, and asks the index which of their messages
-match, each run of consecutive row ids as one ``rowid BETWEEN`` range (FTS5 seeks those; an
-``IN`` list or ``rowid = ?`` made it scan the whole match). It stops as soon as the page is full,
-or gives up after ``MAX_WALK`` threads (a word common in old mail but rare lately), and the
-caller maps every hit as before. The order is exactly the list's: threads are walked in it.
+millisecond; counting the first 20,000 matches anywhere took 22 ms for two words), the page
+walks the threads in list order (the view's filters applied in SQL), ``BATCH`` at a time, and
+asks the index which of their messages match, each run of consecutive row ids as one ``rowid
+BETWEEN`` range (FTS5 seeks those; an ``IN`` list or ``rowid = ?`` made it scan the whole
+match). It stops as soon as the page is full, or gives up after ``MAX_WALK`` threads (a word
+common lately but rare among these threads, or a view filter few threads pass), and the caller
+maps every hit instead. The order is exactly the list's: threads are walked in it. A thread's
+messages are found by their ``thread_root``, which is what the map says once the thread rows
+are rebuilt (a sync does both, one after the other).
 """
 
 from __future__ import annotations
