@@ -4,7 +4,7 @@ A search lists the threads holding a match, newest activity first. ``Cache._sear
 every matching message to its thread row (``thread_members``) and takes the distinct rows; that
 costs a fraction of a microsecond per match at each step (the FTS5 match, the map lookup, the
 distinct rows), which a rare word never notices but a common one does: with every body of 250k
-messages indexed, a word in 150k messages takes ~70 ms to map (measured with
+messages indexed, a word in 150k messages takes ~75 ms to match and map (measured with
 ``tests/bench/bench_search.py``; the figures are in ``docs/search.md``).
 
 A common word is also the cheap case for the first page: most of the newest threads hold it. So
