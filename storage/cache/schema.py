@@ -114,7 +114,7 @@ INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '5');
 COMMIT;
 """
 """A version-4 cache gets its ``thread_members`` map from its messages and thread rows, in one
-transaction (a kill leaves version 4, upgraded again at the next open): 1-2 s at 250k messages."""
+transaction (a kill leaves version 4, upgraded again at the next open): 0.2 s at 250k messages."""
 
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
