@@ -16,7 +16,8 @@ page it lands on at once.
 Rows change without a reload when the main screen pushes an override (an optimistic tag edit, a
 saved note): ``set_override`` replaces the row's summary until the next ``reload``. The pages
 and overrides live in ``tui.widgets.thread_pages``, the drawing of a row in
-``tui.widgets.thread_rows``; this module holds the widget: cursor, selection, workers, messages.
+``tui.widgets.thread_rows``, a search's count worker in ``tui.widgets.thread_count``; this module
+holds the widget: cursor, selection, workers, messages.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from supportmail.storage.models import ThreadQuery, ThreadSummary
+from supportmail.tui.widgets.thread_count import CountRead, count_in_worker
 from supportmail.tui.widgets.thread_pages import PAGE_SIZE, ThreadPages
 from supportmail.tui.widgets.thread_rows import RowPainter
 
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
 
 COUNT_PREVIEW = 1000
 """A search's count first stops at this many threads: more are shown as ``(1000+)`` within
-milliseconds, while the exact count (every match mapped to its thread) runs on."""
+milliseconds, while the exact count (every match mapped to its thread) runs on
+(``tui.widgets.thread_count``)."""
 
 
 class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -112,19 +115,6 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
         def __init__(self, error: str) -> None:
             super().__init__()
             self.error = error
-
-    class _CountRead(Message, bubble=False):
-        """A count worker's result (``count`` None: it failed with ``error``; ``more``: a
-        preview, more than ``count`` threads match and the exact count follows)."""
-
-        def __init__(
-            self, generation: int, count: int | None, error: str | None, *, more: bool = False
-        ) -> None:
-            super().__init__()
-            self.generation = generation
-            self.count = count
-            self.error = error
-            self.more = more
 
     class _PagesRead(Message, bubble=False):
         """Pages a read-ahead worker read, ``rows`` None when it failed (dropped when the view
@@ -206,9 +196,10 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
         if generation != rows.generation or not self._counting:
             return  # reloaded meanwhile: that reload counted
         if rows.query.search:
-            # A search's count maps every hit (~0.45 s for a word in 150k of 250k bodies):
-            # in a thread worker, so the first page shows and keys work meanwhile.
-            count = partial(self._count_in_worker, generation, rows.query)
+            # A search's count maps every hit (tui.widgets.thread_count): in a thread worker,
+            # so the first page shows and keys work meanwhile.
+            service, post = self._service, self.post_message
+            count = partial(count_in_worker, service, post, generation, rows.query, COUNT_PREVIEW)
             self.run_worker(count, thread=True, group="thread-list-count", exit_on_error=False)
             return
         self._counting = False
@@ -220,19 +211,8 @@ class ThreadList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self.post_message(self.Counted(count))
 
-    def _count_in_worker(self, generation: int, query: ThreadQuery) -> None:
-        try:
-            count = self._service.count_threads(query, at_most=COUNT_PREVIEW)
-            if count > COUNT_PREVIEW:
-                self.post_message(self._CountRead(generation, COUNT_PREVIEW, None, more=True))
-                count = self._service.count_threads(query)
-        except Exception as exc:  # any backend failure becomes one status line
-            self.post_message(self._CountRead(generation, None, str(exc) or type(exc).__name__))
-            return
-        self.post_message(self._CountRead(generation, count, None))
-
-    @on(_CountRead)
-    def _count_read(self, message: _CountRead) -> None:
+    @on(CountRead)
+    def _count_read(self, message: CountRead) -> None:
         if message.generation != self._rows.generation or not self._counting:
             return  # reloaded meanwhile
         if message.more and message.count is not None:
