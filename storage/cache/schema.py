@@ -54,7 +54,6 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_thread ON messages (account, thread_root);
 CREATE INDEX IF NOT EXISTS messages_msgid ON messages (account, message_id);
-CREATE INDEX IF NOT EXISTS messages_root_by_id ON messages (id, thread_root);
 CREATE INDEX IF NOT EXISTS messages_subject ON messages (account, subj_key)
     WHERE subj_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS bodies (
@@ -180,6 +179,9 @@ def open_writer(path: Path | str) -> sqlite3.Connection:
                 db.execute(f'DROP TABLE IF EXISTS main."{name}"')
             db.execute("DROP TABLE IF EXISTS search.fts")
     db.executescript(SCHEMA)
+    # Once read by search to map a message to its thread; thread_members does that now, and
+    # every insert and every threading update of a message paid for its upkeep.
+    db.execute("DROP INDEX IF EXISTS messages_root_by_id")
     db.executescript(searchindex.SCHEMA)
     db.executescript(threadstore.SCHEMA)
     db.executescript(bodystore.MARKS_SCHEMA)
