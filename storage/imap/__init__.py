@@ -28,16 +28,21 @@ The names below are what the rest of the code imports from ``storage.imap``.
 
 from __future__ import annotations
 
-from supportmail.storage.imap.connection import ImapConnection
-from supportmail.storage.imap.errors import (
-    ImapAuthError,
-    ImapConnectionLost,
-    ImapError,
-    ImapRefused,
-)
-from supportmail.storage.imap.fetchparse import Value, parse_fetch
-from supportmail.storage.imap.records import FlagRecord, FolderStatus, HeaderRecord, TlsMode
-from supportmail.storage.imap.syntax import parse_internaldate, parse_uid_set, uid_sets
+from typing import TYPE_CHECKING
+
+from supportmail.storage.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from supportmail.storage.imap.connection import ImapConnection
+    from supportmail.storage.imap.errors import (
+        ImapAuthError,
+        ImapConnectionLost,
+        ImapError,
+        ImapRefused,
+    )
+    from supportmail.storage.imap.fetchparse import Value, parse_fetch
+    from supportmail.storage.imap.records import FlagRecord, FolderStatus, HeaderRecord, TlsMode
+    from supportmail.storage.imap.syntax import parse_internaldate, parse_uid_set, uid_sets
 
 __all__ = [
     "FlagRecord",
@@ -55,3 +60,23 @@ __all__ = [
     "parse_uid_set",
     "uid_sets",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "ImapConnection": "connection",
+        "ImapAuthError": "errors",
+        "ImapConnectionLost": "errors",
+        "ImapError": "errors",
+        "ImapRefused": "errors",
+        "Value": "fetchparse",
+        "parse_fetch": "fetchparse",
+        "FlagRecord": "records",
+        "FolderStatus": "records",
+        "HeaderRecord": "records",
+        "TlsMode": "records",
+        "parse_internaldate": "syntax",
+        "parse_uid_set": "syntax",
+        "uid_sets": "syntax",
+    },
+)

@@ -20,9 +20,8 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from supportmail.storage.imap.connection import ImapConnection
 from supportmail.storage.imap.errors import (
     ImapAuthError,
     ImapConnectionLost,
@@ -30,10 +29,13 @@ from supportmail.storage.imap.errors import (
     ImapRefused,
 )
 
+if TYPE_CHECKING:  # the connection (IMAPClient) is imported by whoever connects
+    from supportmail.storage.imap.connection import ImapConnection
+
 __all__ = ["Purpose", "Session", "SessionClosed", "Sessions"]
 
 Purpose = Literal["sync", "interactive", "watch"]
-Connector = Callable[[], ImapConnection]
+Connector = Callable[[], "ImapConnection"]
 T = TypeVar("T")
 
 CLOSE_WAIT = 5.0

@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from imapclient import imap_utf7
-
 from supportmail.storage.imap.errors import ImapError
 from supportmail.storage.sanitize import one_line
 from supportmail.storage.tags import is_keyword_atom
@@ -146,5 +144,7 @@ def quoted_string(text: str) -> str:
 
 def quote_mailbox(text: str) -> bytes:
     """A mailbox name as an IMAP quoted string in modified UTF-7."""
+    from imapclient import imap_utf7  # IMAPClient is imported only once a command is sent
+
     encoded: bytes = imap_utf7.encode(text)
     return b'"' + encoded.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'

@@ -13,38 +13,47 @@ for quotes, a ``body_of(rowid)`` lookup into the cached bodies, and returns the 
 ``storage.models``.
 """
 
-from supportmail.storage.insight.counts import build_report
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from supportmail.storage.insight.digest import digest
-from supportmail.storage.insight.paragraphs import (
-    customer_paragraph,
-    customer_paragraphs,
-)
-from supportmail.storage.insight.people import (
-    Team,
-    company_domain,
-    customers,
-    is_freemail,
-)
-from supportmail.storage.insight.periods import (
-    DEFAULT_PERIODS,
-    GRANULARITIES,
-    parse_quarter,
-    period_start,
-    period_starts,
-    shift_period,
-)
-from supportmail.storage.insight.stats import (
-    SPIKE_HISTORY,
-    mann_kendall,
-    poisson_sf,
-    spike_test,
-    trend,
-)
-from supportmail.storage.insight.voice import (
-    VOICE_TOP,
-    bugs_by_reach,
-    voice,
-)
+from supportmail.storage.insight.voice import voice
+from supportmail.storage.lazy import lazy_exports
+
+# ``digest`` and ``voice`` share their module's name: imported lazily, the module would shadow
+# the function once anything imported the module. The rest comes when first used.
+if TYPE_CHECKING:
+    from supportmail.storage.insight.counts import build_report
+    from supportmail.storage.insight.paragraphs import (
+        customer_paragraph,
+        customer_paragraphs,
+    )
+    from supportmail.storage.insight.people import (
+        Team,
+        company_domain,
+        customers,
+        is_freemail,
+    )
+    from supportmail.storage.insight.periods import (
+        DEFAULT_PERIODS,
+        GRANULARITIES,
+        parse_quarter,
+        period_start,
+        period_starts,
+        shift_period,
+    )
+    from supportmail.storage.insight.stats import (
+        SPIKE_HISTORY,
+        mann_kendall,
+        poisson_sf,
+        spike_test,
+        trend,
+    )
+    from supportmail.storage.insight.voice import (
+        VOICE_TOP,
+        bugs_by_reach,
+    )
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -70,3 +79,29 @@ __all__ = [
     "trend",
     "voice",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "build_report": "counts",
+        "customer_paragraph": "paragraphs",
+        "customer_paragraphs": "paragraphs",
+        "Team": "people",
+        "company_domain": "people",
+        "customers": "people",
+        "is_freemail": "people",
+        "DEFAULT_PERIODS": "periods",
+        "GRANULARITIES": "periods",
+        "parse_quarter": "periods",
+        "period_start": "periods",
+        "period_starts": "periods",
+        "shift_period": "periods",
+        "SPIKE_HISTORY": "stats",
+        "mann_kendall": "stats",
+        "poisson_sf": "stats",
+        "spike_test": "stats",
+        "trend": "stats",
+        "VOICE_TOP": "voice",
+        "bugs_by_reach": "voice",
+    },
+)

@@ -20,26 +20,31 @@ The modules, by responsibility: :mod:`.values` (Envelope, Body, caps), :mod:`.ch
 
 from __future__ import annotations
 
-from supportmail.storage.mime.body import parse_body
-from supportmail.storage.mime.charsets import decode_bytes
-from supportmail.storage.mime.envelope import parse_envelope
-from supportmail.storage.mime.headers import decode_header_value
-from supportmail.storage.mime.html import html_to_text
-from supportmail.storage.mime.ids import (
-    is_synthetic,
-    normalize_message_id,
-    parse_message_ids,
-    per_message,
-)
-from supportmail.storage.mime.values import (
-    HEADER_FIELDS,
-    MAX_DEPTH,
-    MAX_PARTS,
-    TEXT_CAP,
-    TRUNCATED,
-    Body,
-    Envelope,
-)
+from typing import TYPE_CHECKING
+
+from supportmail.storage.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from supportmail.storage.mime.body import parse_body
+    from supportmail.storage.mime.charsets import decode_bytes
+    from supportmail.storage.mime.envelope import parse_envelope
+    from supportmail.storage.mime.headers import decode_header_value
+    from supportmail.storage.mime.html import html_to_text
+    from supportmail.storage.mime.ids import (
+        is_synthetic,
+        normalize_message_id,
+        parse_message_ids,
+        per_message,
+    )
+    from supportmail.storage.mime.values import (
+        HEADER_FIELDS,
+        MAX_DEPTH,
+        MAX_PARTS,
+        TEXT_CAP,
+        TRUNCATED,
+        Body,
+        Envelope,
+    )
 
 __all__ = [
     "HEADER_FIELDS",
@@ -59,3 +64,25 @@ __all__ = [
     "parse_message_ids",
     "per_message",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "parse_body": "body",
+        "decode_bytes": "charsets",
+        "parse_envelope": "envelope",
+        "decode_header_value": "headers",
+        "html_to_text": "html",
+        "is_synthetic": "ids",
+        "normalize_message_id": "ids",
+        "parse_message_ids": "ids",
+        "per_message": "ids",
+        "HEADER_FIELDS": "values",
+        "MAX_DEPTH": "values",
+        "MAX_PARTS": "values",
+        "TEXT_CAP": "values",
+        "TRUNCATED": "values",
+        "Body": "values",
+        "Envelope": "values",
+    },
+)

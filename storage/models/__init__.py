@@ -10,56 +10,63 @@ Modules: ``mail`` (addresses, threads, messages, attachments, the list's query),
 from ``storage.models``.
 """
 
-from supportmail.storage.models.day import (
-    DayNote,
-    DayProgress,
-    DayShift,
-    DaySummary,
-    DayTag,
-    DayThread,
-    SavedQuote,
-)
-from supportmail.storage.models.mail import (
-    LOCAL_FOLDER,
-    Address,
-    Attachment,
-    AttachmentFile,
-    Link,
-    MessageView,
-    SavedFile,
-    ServerSearch,
-    ThreadDetail,
-    ThreadQuery,
-    ThreadSummary,
-)
-from supportmail.storage.models.reports import (
-    BugGroup,
-    BugReach,
-    Coverage,
-    Digest,
-    DigestGroup,
-    DigestItem,
-    FeatureRequest,
-    Granularity,
-    PeriodCount,
-    Quote,
-    Report,
-    ReportMessage,
-    ReportThread,
-    SpikeTest,
-    TagReport,
-    Trend,
-    VoiceReport,
-)
-from supportmail.storage.models.responses import (
-    FirstReply,
-    ResponseReport,
-    ResponseStats,
-    TagResponses,
-    Waiting,
-)
-from supportmail.storage.models.syncing import LiveEvent, LiveHandle, SyncProgress, SyncResult
-from supportmail.storage.models.tags import TagEditResult, TagInfo, TagKind
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from supportmail.storage.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from supportmail.storage.models.day import (
+        DayNote,
+        DayProgress,
+        DayShift,
+        DaySummary,
+        DayTag,
+        DayThread,
+        SavedQuote,
+    )
+    from supportmail.storage.models.mail import (
+        LOCAL_FOLDER,
+        Address,
+        Attachment,
+        AttachmentFile,
+        Link,
+        MessageView,
+        SavedFile,
+        ServerSearch,
+        ThreadDetail,
+        ThreadQuery,
+        ThreadSummary,
+    )
+    from supportmail.storage.models.reports import (
+        BugGroup,
+        BugReach,
+        Coverage,
+        Digest,
+        DigestGroup,
+        DigestItem,
+        FeatureRequest,
+        Granularity,
+        PeriodCount,
+        Quote,
+        Report,
+        ReportMessage,
+        ReportThread,
+        SpikeTest,
+        TagReport,
+        Trend,
+        VoiceReport,
+    )
+    from supportmail.storage.models.responses import (
+        FirstReply,
+        ResponseReport,
+        ResponseStats,
+        TagResponses,
+        Waiting,
+    )
+    from supportmail.storage.models.syncing import LiveEvent, LiveHandle, SyncProgress, SyncResult
+    from supportmail.storage.models.tags import TagEditResult, TagInfo, TagKind
 
 __all__ = [
     "LOCAL_FOLDER",
@@ -110,3 +117,56 @@ __all__ = [
     "VoiceReport",
     "Waiting",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "DayNote": "day",
+        "DayProgress": "day",
+        "DayShift": "day",
+        "DaySummary": "day",
+        "DayTag": "day",
+        "DayThread": "day",
+        "SavedQuote": "day",
+        "LOCAL_FOLDER": "mail",
+        "Address": "mail",
+        "Attachment": "mail",
+        "AttachmentFile": "mail",
+        "Link": "mail",
+        "MessageView": "mail",
+        "SavedFile": "mail",
+        "ServerSearch": "mail",
+        "ThreadDetail": "mail",
+        "ThreadQuery": "mail",
+        "ThreadSummary": "mail",
+        "BugGroup": "reports",
+        "BugReach": "reports",
+        "Coverage": "reports",
+        "Digest": "reports",
+        "DigestGroup": "reports",
+        "DigestItem": "reports",
+        "FeatureRequest": "reports",
+        "Granularity": "reports",
+        "PeriodCount": "reports",
+        "Quote": "reports",
+        "Report": "reports",
+        "ReportMessage": "reports",
+        "ReportThread": "reports",
+        "SpikeTest": "reports",
+        "TagReport": "reports",
+        "Trend": "reports",
+        "VoiceReport": "reports",
+        "FirstReply": "responses",
+        "ResponseReport": "responses",
+        "ResponseStats": "responses",
+        "TagResponses": "responses",
+        "Waiting": "responses",
+        "LiveEvent": "syncing",
+        "LiveHandle": "syncing",
+        "SyncProgress": "syncing",
+        "SyncResult": "syncing",
+        "TagEditResult": "tags",
+        "TagInfo": "tags",
+        "TagKind": "tags",
+    },
+)

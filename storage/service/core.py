@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from supportmail.storage import insight
+from supportmail.storage import insight, mime
 from supportmail.storage.cache import Cache, FolderState, MessageRow
 from supportmail.storage.copies import CopyKey, envelope_copy_key
 from supportmail.storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from supportmail.storage.instance import WindowLock, WindowLockError
-from supportmail.storage.mime import Body, parse_body, parse_envelope, per_message
+from supportmail.storage.mime import Body
 from supportmail.storage.models import Address, SyncResult
 from supportmail.storage.private import private_dir
 from supportmail.storage.service.errors import ServiceError
@@ -38,7 +38,6 @@ if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP c
     from supportmail.storage.imap import ImapConnection
     from supportmail.storage.imap.sessions import Sessions
     from supportmail.storage.service.answering import Answers
-    from supportmail.storage.service.attachments import Attachments
     from supportmail.storage.service.replying import Replies
     from supportmail.storage.service.tag_catalog import TagCatalog
     from supportmail.storage.sync.live import LiveMirror
@@ -72,8 +71,9 @@ def distinct(rows: Iterable[MessageRow]) -> list[MessageRow]:
 
 class ServiceCore:
     """The state every facade shares: the account, its cache and userdb, the sessions, the
-    clock; opening and closing. The parts (``answers``, ``replies``, ``tag_catalog``,
-    ``attachments``) are made by ``Service.__init__``, which knows the whole service."""
+    clock; opening and closing. The parts (``answers``, ``replies``, ``tag_catalog``) are
+    made by ``Service.__init__``, which knows the whole service (``attachments`` when first
+    used)."""
 
     answers: Answers
     """Awaiting replies and first-reply times (``storage.service.answering``)."""
@@ -81,8 +81,6 @@ class ServiceCore:
     """Reply, forward, the mail outbox (``storage.service.replying``)."""
     tag_catalog: TagCatalog
     """Describe, rename, delete tags; the catalog shared through the server."""
-    attachments: Attachments
-    """Save and open attachments, list links (``storage.service.attachments``)."""
 
     def __init__(
         self,
@@ -214,11 +212,11 @@ class ServiceCore:
         for msg in messages:
             assert isinstance(msg, DemoMessage)
             uid = uids[msg.folder] = uids.get(msg.folder, 0) + 1
-            env = per_message(parse_envelope(msg.raw), msg.folder, 1, uid, len(msg.raw))
+            env = mime.per_message(mime.parse_envelope(msg.raw), msg.folder, 1, uid, len(msg.raw))
             by_folder.setdefault(msg.folder, []).append(
                 (uid, env, msg.flags, len(msg.raw), None, None)
             )
-            bodies.append((msg.folder, uid, parse_body(msg.raw)))
+            bodies.append((msg.folder, uid, mime.parse_body(msg.raw)))
         for folder, items in by_folder.items():
             self.cache.save_folder(FolderState(self.account, folder, 1, 0, False))
             self.cache.add_messages(self.account, folder, items)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage import mime
 from supportmail.storage.models import LOCAL_FOLDER
 
 if TYPE_CHECKING:  # compose (the email package) is imported when first used
@@ -119,8 +119,8 @@ class Drafting:
         if row.folder != LOCAL_FOLDER and not service.is_demo:
             raw = self._fetch_raw(row)
             if raw is not None:
-                env = dataclasses.replace(parse_envelope(raw), message_id=row.message_id)
-                text = parse_body(raw).text
+                env = dataclasses.replace(mime.parse_envelope(raw), message_id=row.message_id)
+                text = mime.parse_body(raw).text
         if text is None:
             text = service._text_of(row)
         return Original(

@@ -3,14 +3,19 @@ and the parts that need the whole service (answers, replies, the tag catalog, at
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 from supportmail.storage.service.answering import Answers
-from supportmail.storage.service.attachments import Attachments
 from supportmail.storage.service.customer_day import DayFacade
 from supportmail.storage.service.insight import InsightFacade
 from supportmail.storage.service.notes import NotesFacade
 from supportmail.storage.service.replying import Replies
 from supportmail.storage.service.tag_catalog import TagCatalog
 from supportmail.storage.service.tags import TagsFacade
+
+if TYPE_CHECKING:
+    from supportmail.storage.service.attachments import Attachments
 
 __all__ = ["Service"]
 
@@ -24,4 +29,11 @@ class Service(DayFacade, InsightFacade, NotesFacade, TagsFacade):
         self.answers = Answers(self)
         self.replies = Replies(self)
         self.tag_catalog = TagCatalog(self)
-        self.attachments = Attachments(self)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Built when first used: the module (MIME walking, ``email.policy``) is start-up time
+        a first screen never needs."""
+        from supportmail.storage.service.attachments import Attachments
+
+        return Attachments(self)

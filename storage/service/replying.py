@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from supportmail.storage.mime import parse_body, parse_envelope
+from supportmail.storage import mime
 from supportmail.storage.models import LOCAL_FOLDER, Address
 from supportmail.storage.service.drafting import Composed, Drafting, EditFile, _error
 from supportmail.storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
@@ -256,12 +256,12 @@ class Replies(Drafting):
             return
         uids = cache.folder_uids(account, LOCAL_FOLDER)
         uid = (max(uids) if len(uids) else 0) + 1
-        env = parse_envelope(mail.raw)
+        env = mime.parse_envelope(mail.raw)
         item = (uid, env, ("\\Seen",), len(mail.raw), None, None)
         cache.add_messages(account, LOCAL_FOLDER, [item])
         rowid = cache.rowids(account).get((LOCAL_FOLDER, uid))
         if rowid is not None:
-            cache.save_body(rowid, parse_body(mail.raw))
+            cache.save_body(rowid, mime.parse_body(mail.raw))
         self._rethread()
 
     def drop_local(self, mail: OutboxMail) -> bool:

@@ -7,8 +7,9 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from supportmail.storage import mime
 from supportmail.storage.cache import MessageRow, ThreadRow
-from supportmail.storage.mime import Body, parse_body
+from supportmail.storage.mime import Body
 from supportmail.storage.models import (
     MessageView,
     ServerSearch,
@@ -192,7 +193,7 @@ class ThreadsFacade(ServiceCore):
                 raw_bytes = conn.fetch_body(msg.uid)
                 if raw_bytes is None:
                     continue
-                body = parse_body(raw_bytes)
+                body = mime.parse_body(raw_bytes)
                 self.cache.save_body(msg.rowid, body)
                 found[msg.rowid] = body
 

@@ -1,0 +1,70 @@
+"""Packages that re-export their names lazily (``storage.lazy``): every exported name resolves
+to what its module defines, and the terminal UI's start-up imports none of the IMAP stack or
+the MIME body parser (the warm first screen needs neither; see docs/development.md)."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from supportmail.storage.lazy import lazy_exports
+
+LAZY_PACKAGES = (
+    "supportmail.storage.imap",
+    "supportmail.storage.insight",
+    "supportmail.storage.mime",
+    "supportmail.storage.models",
+)
+
+
+@pytest.mark.parametrize("name", LAZY_PACKAGES)
+def test_every_exported_name_resolves(name: str) -> None:
+    package = importlib.import_module(name)
+    for export in package.__all__:
+        value = getattr(package, export)
+        assert not isinstance(value, types.ModuleType), f"{name}.{export} is a module"
+    with pytest.raises(AttributeError):
+        package.no_such_name  # noqa: B018
+
+
+def test_a_name_may_not_be_a_module_name() -> None:
+    with pytest.raises(ValueError, match="digest"):
+        lazy_exports("supportmail.storage.insight", {"digest": "digest"})
+
+
+def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
+    """What ``supportmail`` imports before its first frame: the CLI, the service (opened), the
+    app. IMAPClient, the IMAP connection and the body parser come with the first sync."""
+    config = tmp_path / "config.toml"
+    config.write_text('[accounts.a]\nhost = "127.0.0.1"\nusername = "u"\npassword_env = "X"\n')
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from supportmail.tui.cli import run\n"
+        "from supportmail.storage.service import Service\n"
+        "from supportmail.storage.settings import load_settings\n"
+        "import supportmail.tui.app\n"
+        "settings = load_settings(Path(sys.argv[1]))\n"
+        "Service.open(settings, settings.account(None), Path(sys.argv[2])).close()\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(config), str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    loaded = set(done.stdout.split())
+    unwanted = {
+        "imapclient",
+        "imaplib",
+        "supportmail.storage.imap.connection",
+        "supportmail.storage.mime.body",
+    }
+    assert loaded & unwanted == set()
