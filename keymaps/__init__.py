@@ -25,7 +25,6 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -145,13 +144,24 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 # --------------------------------------------------------------------------- files
 
 
+def _builtin_text(name: str) -> str:
+    """A bundled key map's text: the file beside this module, as every install but a zip has
+    it (``importlib.resources`` and the modules it imports cost the start-up ~7 ms)."""
+    try:
+        return Path(__file__).with_name(name).read_text("utf-8")
+    except OSError:
+        from importlib import resources
+
+        return resources.files(__name__).joinpath(name).read_text("utf-8")
+
+
 def _read_toml(path: Path | None, builtin: str | None) -> dict[str, Any]:
     where = str(path) if path is not None else f"keymaps/{builtin}.toml"
     try:
         if path is not None:
             text = path.read_text(encoding="utf-8")
         else:
-            text = resources.files(__name__).joinpath(f"{builtin}.toml").read_text("utf-8")
+            text = _builtin_text(f"{builtin}.toml")
         return tomllib.loads(text)
     except FileNotFoundError:
         raise KeymapError(f"{where}: keymap file not found") from None

@@ -306,8 +306,9 @@ def tag_sort_key(name: str) -> tuple[int, str]:
     return KIND_ORDER[tag_kind(name)], name
 
 
-_ATOM_SPECIALS = re.compile(r'[(){ %*"\\\]\x00-\x1f\x7f-\U0010ffff]')
-"""What an IMAP atom (RFC 3501 ``atom``) may not hold: specials, space, controls, non-ASCII."""
+_ATOM_SPECIALS = re.compile(r'[^\x21-\x7e]|[(){%*"\\\]]')
+"""What an IMAP atom (RFC 3501 ``atom``) may not hold: space, controls, non-ASCII (all outside
+``!``..``~``) and the specials. (A class spelt ``\x7f-\U0010ffff`` costs 5 ms to compile.)"""
 
 
 def is_keyword_atom(keyword: str) -> bool:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from supportmail.storage.models import TagInfo
+if TYPE_CHECKING:
+    from supportmail.storage.models import TagInfo
 
 __all__ = ["NO_KEY", "binding_keys", "describe", "join_keys", "speak"]
 

@@ -8,20 +8,22 @@ queue (``can_replace``), so a long sync cannot flood the event loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from supportmail.storage.models import (
-    DayProgress,
-    DaySummary,
-    SavedQuote,
-    SyncProgress,
-    SyncResult,
-    TagEditResult,
-    TagInfo,
-    ThreadDetail,
-)
-from supportmail.tui.triage import EditBatch, ReadBatch
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        DayProgress,
+        DaySummary,
+        SavedQuote,
+        SyncProgress,
+        SyncResult,
+        TagEditResult,
+        TagInfo,
+        ThreadDetail,
+    )
+    from supportmail.tui.triage import EditBatch, ReadBatch
 
 
 class ThreadLoaded(Message):

@@ -22,17 +22,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.cells import cell_len
 from textual.content import Content
 from textual.style import Style
 
 from supportmail.storage.dates import format_duration, relative_label, waited
-from supportmail.storage.models import Address, ThreadSummary
 from supportmail.storage.sanitize import sanitize_line, sanitize_text
 from supportmail.storage.tags import tag_kind
 from supportmail.tui.units import first_customer
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Address, ThreadSummary
 
 TagKind = Literal["team", "category", "label"]
 

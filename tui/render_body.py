@@ -11,15 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.content import Content
 from textual.style import Style
 
-from supportmail.storage.models import Address, Attachment, MessageView
 from supportmail.storage.sanitize import sanitize_text
 from supportmail.tui.render import ATTACHMENT_MARK, UNREAD_MARK, full_date, safe
 from supportmail.tui.units import format_size
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Address, Attachment, MessageView
 
 __all__ = [
     "BodyBlock",

@@ -25,21 +25,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.style import Style
 
 from supportmail.storage.dates import relative_label
-from supportmail.storage.models import (
-    DigestGroup,
-    DigestItem,
-    Granularity,
-    SpikeTest,
-    TagReport,
-    Trend,
-)
 from supportmail.tui.render import MONTHS, RowStyles, fit, full_date, safe, tag_chip
 from supportmail.tui.spark import SPARK_BLOCKS, spark_level
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        DigestGroup,
+        DigestItem,
+        Granularity,
+        SpikeTest,
+        TagReport,
+        Trend,
+    )
 
 PERIOD_UNIT: dict[Granularity, str] = {"day": "day", "week": "wk", "month": "mo"}
 PERIOD_NAME: dict[Granularity, str] = {"day": "days", "week": "weeks", "month": "months"}

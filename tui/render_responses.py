@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.style import Style
 
 from supportmail.storage.dates import format_duration
-from supportmail.storage.models import Granularity, ResponseReport, ResponseStats
 from supportmail.tui.render import fit, safe
-from supportmail.tui.render_insight import NBSP, InsightStyles, chip_cell, period_label
+from supportmail.tui.render_insight import NBSP, chip_cell, period_label
 from supportmail.tui.units import format_share
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Granularity, ResponseReport, ResponseStats
+    from supportmail.tui.render_insight import InsightStyles
 
 ALL_THREADS = "(all threads)"
 """The first row's name: every thread of the window, tagged or not."""

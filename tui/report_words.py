@@ -7,7 +7,10 @@ tagged, or no tag of the chosen kind.
 
 from __future__ import annotations
 
-from supportmail.storage.models import Report
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Report
 
 __all__ = ["empty_report_reason"]
 

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from supportmail.storage.models import ServerSearch as Found
-from supportmail.storage.models import ThreadQuery
-
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+    from supportmail.storage.models import ServerSearch as Found
+    from supportmail.storage.models import ThreadQuery
     from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["ServerSearch", "ServerSearched"]

@@ -15,10 +15,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from supportmail.storage.models import ThreadSummary
 from supportmail.storage.tags import tag_sort_key
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadSummary
 
 TagState = Literal["all", "some", "none"]
 """How many of the target threads carry a tag."""

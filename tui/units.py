@@ -4,8 +4,10 @@ a size in B/KB/MB, a share in percent, and which participant of a thread is the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models import Address, ThreadSummary
+if TYPE_CHECKING:
+    from supportmail.storage.models import Address, ThreadSummary
 
 __all__ = ["first_customer", "format_share", "format_size"]
 

@@ -8,11 +8,15 @@ the insights themselves (:mod:`storage.insight`) are pure functions over them.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
+from supportmail.storage import models
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import epoch, to_datetime
-from supportmail.storage.models import Address, ReportMessage, ReportThread
 from supportmail.storage.tags import keyword_to_tag
+
+if TYPE_CHECKING:  # the report values are imported by the first report, not with the cache
+    from supportmail.storage.models import ReportMessage, ReportThread
 
 
 class ReportQueries(CacheCore):
@@ -59,7 +63,7 @@ class ReportQueries(CacheCore):
                 when = datetime.fromtimestamp(date, zone)
             except (OverflowError, OSError, ValueError):
                 when = datetime.fromtimestamp(0, UTC)
-            msgs.append(ReportMessage(rowid, Address(name, addr), when))
+            msgs.append(models.ReportMessage(rowid, models.Address(name, addr), when))
         if head is not None:
             out.append(_report_thread(head, msgs, tags))
         return out
@@ -93,7 +97,7 @@ def _report_thread(
     if tags is None:
         names = {t for kw in keywords.split() if (t := keyword_to_tag(kw)) is not None}
         tags = decoded[keywords] = tuple(sorted(names))
-    return ReportThread(
+    return models.ReportThread(
         root=root,
         id=tid,
         subject=subject,

@@ -1,6 +1,8 @@
 """Insight over the tagged mailbox: pure functions over plain rows (no sqlite but coverage's).
 
-The package re-exports the report functions the service calls (``insight.build_report`` ...).
+The package re-exports the report functions the service calls (``insight.build_report`` ...),
+each imported when first used (``storage.lazy``); ``voice`` and ``digest`` share their module's
+name, so they are imported from their modules (``storage.insight.voice.voice``).
 Modules: ``people`` (who is the team, who a customer, companies), ``periods`` (days, weeks,
 months, quarters), ``stats`` (the spike and trend tests), ``counts`` (counts per tag and period:
 the report), ``paragraphs`` (a customer's own first paragraph), ``voice`` (the voice of the
@@ -17,12 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from supportmail.storage.insight.digest import digest
-from supportmail.storage.insight.voice import voice
 from supportmail.storage.lazy import lazy_exports
 
-# ``digest`` and ``voice`` share their module's name: imported lazily, the module would shadow
-# the function once anything imported the module. The rest comes when first used.
 if TYPE_CHECKING:
     from supportmail.storage.insight.counts import build_report
     from supportmail.storage.insight.paragraphs import (
@@ -50,10 +48,11 @@ if TYPE_CHECKING:
         spike_test,
         trend,
     )
-    from supportmail.storage.insight.voice import (
-        VOICE_TOP,
-        bugs_by_reach,
-    )
+    from supportmail.storage.insight.voice import bugs_by_reach
+
+VOICE_TOP = 10
+"""How many feature requests ``voice`` ranks by default (here, not in ``voice``: the service's
+signature names it, and importing it must not import the report code)."""
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -67,7 +66,6 @@ __all__ = [
     "customer_paragraph",
     "customer_paragraphs",
     "customers",
-    "digest",
     "is_freemail",
     "mann_kendall",
     "parse_quarter",
@@ -77,7 +75,6 @@ __all__ = [
     "shift_period",
     "spike_test",
     "trend",
-    "voice",
 ]
 
 __getattr__ = lazy_exports(
@@ -101,7 +98,6 @@ __getattr__ = lazy_exports(
         "poisson_sf": "stats",
         "spike_test": "stats",
         "trend": "stats",
-        "VOICE_TOP": "voice",
         "bugs_by_reach": "voice",
     },
 )

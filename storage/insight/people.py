@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models import (
-    Address,
-    ReportThread,
-)
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        Address,
+        ReportThread,
+    )
 
 FREEMAIL_DOMAINS: frozenset[str] = frozenset(
     {

@@ -23,20 +23,25 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from supportmail.storage.insight.people import Team
 from supportmail.storage.insight.periods import period_start, period_starts
 from supportmail.storage.models import (
     FirstReply,
-    Granularity,
-    ReportThread,
     ResponseReport,
     ResponseStats,
-    TagKind,
     TagResponses,
     Waiting,
 )
 from supportmail.storage.tags import tag_kind, tag_sort_key
+
+if TYPE_CHECKING:
+    from supportmail.storage.insight.people import Team
+    from supportmail.storage.models import (
+        Granularity,
+        ReportThread,
+        TagKind,
+    )
 
 __all__ = [
     "awaiting",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 
+from supportmail.storage.insight import VOICE_TOP
 from supportmail.storage.insight.paragraphs import customer_paragraph
 from supportmail.storage.insight.people import Team, company_domain, customer_keys, customers
 from supportmail.storage.models import (
@@ -24,7 +25,6 @@ from supportmail.storage.models import (
 )
 from supportmail.storage.tags import tag_kind
 
-VOICE_TOP = 10
 VOICE_QUOTES = 3
 _QUOTE_ATTEMPTS = 30  # bodies looked at per request at most (bodies may not be cached)
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models.mail import Address
-from supportmail.storage.models.tags import TagKind
 from supportmail.storage.sanitize import sanitize_line, sanitize_text
+
+if TYPE_CHECKING:
+    from supportmail.storage.models.mail import Address
+    from supportmail.storage.models.tags import TagKind
 
 
 @dataclass(frozen=True, slots=True)

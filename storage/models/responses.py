@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models.reports import Granularity
-from supportmail.storage.models.tags import TagKind
+if TYPE_CHECKING:
+    from supportmail.storage.models.reports import Granularity
+    from supportmail.storage.models.tags import TagKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,19 +14,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from supportmail.storage import insight
-from supportmail.storage.insight import responses
-from supportmail.storage.models import (
-    Granularity,
-    ResponseReport,
-    TagKind,
-    ThreadQuery,
-    ThreadSummary,
-    Waiting,
-)
+from supportmail.storage import insight, models
+from supportmail.storage.models import ThreadQuery
 from supportmail.storage.threads import thread_id
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        Granularity,
+        ResponseReport,
+        TagKind,
+        ThreadSummary,
+        Waiting,
+    )
     from supportmail.storage.service import Service
 
 
@@ -76,8 +75,10 @@ class Answers:
         if until is not None:
             end = until.timestamp()
             timeline = [row for row in timeline if row[2] < end]
+        from supportmail.storage.insight import responses
+
         found = [
-            Waiting(thread_id(root), root, _moment(epoch, tz))
+            models.Waiting(thread_id(root), root, _moment(epoch, tz))
             for epoch, tz, root in responses.awaiting_timeline(timeline, service._report_team())
         ]
         found.sort(key=lambda w: (w.since, w.thread_id))
@@ -136,6 +137,8 @@ class Answers:
         start, end = service._window(since, until, twelve_periods)
         start = insight.period_start(start, by, end.tzinfo)
         cache, account = service.cache, service.account
+        from supportmail.storage.insight import responses
+
         return responses.build_responses(
             cache.report_rows(account, start, end, active=True),
             service._report_team(),

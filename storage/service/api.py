@@ -18,42 +18,42 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from supportmail.storage.insight.voice import VOICE_TOP
-from supportmail.storage.models import (
-    Address,
-    AttachmentFile,
-    BugReach,
-    DayProgress,
-    DayShift,
-    DaySummary,
-    Digest,
-    Granularity,
-    Link,
-    LiveEvent,
-    LiveHandle,
-    Quote,
-    Report,
-    ResponseReport,
-    SavedFile,
-    SavedQuote,
-    ServerSearch,
-    SyncProgress,
-    SyncResult,
-    TagEditResult,
-    TagInfo,
-    TagKind,
-    ThreadDetail,
-    ThreadQuery,
-    ThreadSummary,
-    VoiceReport,
-    Waiting,
-)
+from supportmail.storage.insight import VOICE_TOP
 from supportmail.storage.service.drafting import Composed, EditFile
-from supportmail.storage.service.errors import NoteEntry
 from supportmail.storage.user.mail_outbox import OutboxMail
 
 if TYPE_CHECKING:
     from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.models import (
+        Address,
+        AttachmentFile,
+        BugReach,
+        DayProgress,
+        DayShift,
+        DaySummary,
+        Digest,
+        Granularity,
+        Link,
+        LiveEvent,
+        LiveHandle,
+        Quote,
+        Report,
+        ResponseReport,
+        SavedFile,
+        SavedQuote,
+        ServerSearch,
+        SyncProgress,
+        SyncResult,
+        TagEditResult,
+        TagInfo,
+        TagKind,
+        ThreadDetail,
+        ThreadQuery,
+        ThreadSummary,
+        VoiceReport,
+        Waiting,
+    )
+    from supportmail.storage.service.errors import NoteEntry
 
 __all__ = [
     "AnswersApi",

@@ -13,19 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from supportmail.storage import insight, mime
-from supportmail.storage.cache import Cache, FolderState, MessageRow
-from supportmail.storage.copies import CopyKey, envelope_copy_key
+from supportmail.storage.cache import Cache, FolderState
+from supportmail.storage.copies import envelope_copy_key
 from supportmail.storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from supportmail.storage.instance import WindowLock, WindowLockError
-from supportmail.storage.mime import Body
-from supportmail.storage.models import Address, SyncResult
 from supportmail.storage.private import private_dir
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.settings import (
-    AccountConfig,
     BodiesSetting,
     PasswordError,
-    Settings,
     get_password,
 )
 from supportmail.storage.sync.coalesce import Coalescer
@@ -35,11 +31,19 @@ from supportmail.storage.user.db import UserDB
 from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:  # imported where used: the TUI's first screen needs no IMAP code
+    from supportmail.storage.cache import MessageRow
+    from supportmail.storage.copies import CopyKey
     from supportmail.storage.imap import ImapConnection
     from supportmail.storage.imap.sessions import Sessions
+    from supportmail.storage.mime import Body
+    from supportmail.storage.models import Address, SyncResult
     from supportmail.storage.service.answering import Answers
     from supportmail.storage.service.replying import Replies
     from supportmail.storage.service.tag_catalog import TagCatalog
+    from supportmail.storage.settings import (
+        AccountConfig,
+        Settings,
+    )
     from supportmail.storage.sync.live import LiveMirror
 
 __all__ = ["CACHE_FILE", "USERDB_FILE", "ServiceCore", "distinct", "thread_tags"]

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from supportmail.storage.cache import ThreadRow
-from supportmail.storage.models import DayProgress, DayShift, DaySummary, ThreadQuery, ThreadSummary
+from supportmail.storage import models
+from supportmail.storage.models import ThreadQuery
 from supportmail.storage.service.core import thread_tags
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.service.quotes import QuotesFacade
@@ -19,7 +19,9 @@ from supportmail.storage.threads import thread_id
 from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:
+    from supportmail.storage.cache import ThreadRow
     from supportmail.storage.insight import day
+    from supportmail.storage.models import DayProgress, DayShift, DaySummary, ThreadSummary
 
 __all__ = ["DayFacade"]
 
@@ -91,7 +93,7 @@ class DayFacade(QuotesFacade):
         shifts = self._shifts()
         running = day.current_shift(shifts, now)
         if running is not None:
-            return DayShift(started=running.start, queue_size=running.queue, resumed=True)
+            return models.DayShift(started=running.start, queue_size=running.queue, resumed=True)
         since = shifts[-1].start.timestamp() if shifts else now.timestamp()
         times = [a.at for a in self.userdb.activity(self.account, since=since)]
         new = day.Shift(start=now, queue=self._queue_remaining(now))
@@ -107,14 +109,16 @@ class DayFacade(QuotesFacade):
 
         self._change_shifts(change)
         shift = chosen[0]
-        return DayShift(started=shift.start, queue_size=shift.queue, resumed=shift is not new)
+        return models.DayShift(
+            started=shift.start, queue_size=shift.queue, resumed=shift is not new
+        )
 
     def day_status(self) -> DayProgress:
         """Progress of today's running shift (``ServiceError`` when none is running)."""
         shift = self._running_shift()
         remaining = self._queue_remaining(shift.start)
         row = self._next_row(shift)
-        return DayProgress(
+        return models.DayProgress(
             started=shift.start,
             done=min(shift.queue, max(0, shift.queue - remaining)),
             queue_size=shift.queue,

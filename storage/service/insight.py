@@ -1,20 +1,29 @@
 """The insight facade (``InsightFacade``): reports over the cache (``storage.insight``,
 ``storage.insight.coverage``): counts and spikes per tag, bugs by reach, the voice of the
-customer, the digest and the morning skim, quarters."""
+customer, the digest and the morning skim, quarters. The report code is imported by the
+report that needs it: a first screen imports none of it."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from supportmail.storage import insight
-from supportmail.storage.insight import coverage
-from supportmail.storage.insight import quotes as saved_quotes
-from supportmail.storage.models import BugReach, Digest, Granularity, Report, TagKind, VoiceReport
+from supportmail.storage import insight, models
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.service.quotes import QuotesFacade
 from supportmail.storage.user.records import UserDBError
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        BugReach,
+        Digest,
+        Granularity,
+        Report,
+        TagKind,
+        VoiceReport,
+    )
 
 __all__ = ["InsightFacade"]
 
@@ -82,6 +91,8 @@ class InsightFacade(QuotesFacade):
         team = self._report_team()
         result = insight.bugs_by_reach(rows, team, since=start, until=end)
         mirrored = self.cache.rows_with_bodies
+        from supportmail.storage.insight import coverage
+
         covered = coverage.bugs(rows, team, mirrored, since=start, until=end)
         result = dataclasses.replace(result, coverage=covered)
         return result if raw else result.sanitized()
@@ -101,7 +112,11 @@ class InsightFacade(QuotesFacade):
         start, end = self._window(since, until, lambda e: e - relativedelta(months=3))
         rows = self.cache.report_rows(self.account, start, end)
         team = self._report_team()
-        result = insight.voice(rows, team, self._body_text, since=start, until=end, top=top)
+        from supportmail.storage.insight import coverage
+        from supportmail.storage.insight import quotes as saved_quotes
+        from supportmail.storage.insight.voice import voice
+
+        result = voice(rows, team, self._body_text, since=start, until=end, top=top)
         result = saved_quotes.prefer_saved(result, self._voice_quotes())  # saved quotes first
         mirrored = self.cache.rows_with_bodies
         covered = coverage.voice(rows, team, mirrored, since=start, until=end)
@@ -116,7 +131,10 @@ class InsightFacade(QuotesFacade):
         start, end = self._window(since, until, lambda e: e - timedelta(days=1))
         rows = self.cache.report_rows(self.account, start, end, active=True)
         team = self._report_team()
-        result = insight.digest(rows, team, self._body_text, since=start, until=end)
+        from supportmail.storage.insight import coverage
+        from supportmail.storage.insight.digest import digest
+
+        result = digest(rows, team, self._body_text, since=start, until=end)
         mirrored = self.cache.rows_with_bodies
         covered = coverage.digest(rows, team, mirrored, since=start, until=end)
         result = dataclasses.replace(result, coverage=covered)
@@ -145,7 +163,7 @@ class InsightFacade(QuotesFacade):
         end = self.now()
         since = self.last_skim() or end - timedelta(days=1)
         if since >= end:
-            result = Digest(since=since, until=end, threads=0, groups=())
+            result = models.Digest(since=since, until=end, threads=0, groups=())
         else:
             result = self.digest(since, end, raw=True)
         if remember:

@@ -4,16 +4,19 @@ first customer words of a thread, and saved quotes (local only, like notes)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from supportmail.storage import insight
-from supportmail.storage.cache import MessageRow
-from supportmail.storage.insight import quotes as saved_quotes
-from supportmail.storage.models import Address, Quote, SavedQuote
+from supportmail.storage import insight, models
 from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.service.threads import ThreadsFacade
 from supportmail.storage.threads import thread_id
-from supportmail.storage.user.records import StoredQuote, UserDBError
+from supportmail.storage.user.records import UserDBError
+
+if TYPE_CHECKING:
+    from supportmail.storage.cache import MessageRow
+    from supportmail.storage.models import Address, Quote, SavedQuote
+    from supportmail.storage.user.records import StoredQuote
 
 __all__ = ["QuotesFacade"]
 
@@ -67,7 +70,7 @@ class QuotesFacade(ThreadsFacade):
         row = self._quoted_row(root, message)
         number = next(n for n, r in enumerate(self._thread_rows(root), 1) if r.rowid == row.rowid)
         sender = row.envelope.sender
-        return number, Address(sanitize_line(sender.name), sanitize_line(sender.addr))
+        return number, models.Address(sanitize_line(sender.name), sanitize_line(sender.addr))
 
     def customer_paragraphs(
         self, ref: str, message: str | None = None, *, raw: bool = False
@@ -92,7 +95,7 @@ class QuotesFacade(ThreadsFacade):
         env = row.envelope
         thread = self.cache.thread(self.account, root)
         when = env.date or (thread.first_date if thread is not None else self.now())
-        quote = Quote(
+        quote = models.Quote(
             text=text,
             sender=env.sender,
             company=insight.company_domain(env.sender.addr),
@@ -109,6 +112,8 @@ class QuotesFacade(ThreadsFacade):
 
     def _saved_quote(self, stored: StoredQuote, root: str | None = None) -> SavedQuote:
         tid = thread_id(root or self._quote_root(stored))
+        from supportmail.storage.insight import quotes as saved_quotes
+
         return saved_quotes.saved_quote(stored, tid, self.now().tzinfo)
 
     def save_quote(
@@ -120,6 +125,8 @@ class QuotesFacade(ThreadsFacade):
         of at most 1000 characters; blank text is a ``ServiceError``."""
         root = self.resolve(ref)
         row = self._quoted_row(root, message_id)
+        from supportmail.storage.insight import quotes as saved_quotes
+
         clean = saved_quotes.clean_quote(text)
         if not clean:
             raise ServiceError("a quote needs some text")
@@ -167,10 +174,14 @@ class QuotesFacade(ThreadsFacade):
     def quote_with_attribution(self, quote: SavedQuote) -> str:
         """The line to copy to the clipboard:
         ``"…" — Name, company.example, 2026-11-20 (thread 3f9c2a1b04de)``; terminal-safe."""
+        from supportmail.storage.insight import quotes as saved_quotes
+
         return saved_quotes.attribution(quote)
 
     def _voice_quotes(self) -> dict[str, list[Quote]]:
         """Saved quotes for the voice of the customer, by the thread id they belong to now."""
+        from supportmail.storage.insight import quotes as saved_quotes
+
         out: dict[str, list[Quote]] = {}
         for stored in self.userdb.quotes(self.account):
             saved = self._saved_quote(stored)

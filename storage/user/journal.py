@@ -6,20 +6,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb.table import Document
 
 from supportmail.storage.tags import tag_kind
-from supportmail.storage.user.core import SCHEMA_VERSION, Tables, UserDBCore
+from supportmail.storage.user.core import SCHEMA_VERSION, UserDBCore
 from supportmail.storage.user.records import (
     ACTIVITY_WHAT,
-    Activity,
-    StoredQuote,
     UserDBError,
     activity_from,
     quote_from,
 )
+
+if TYPE_CHECKING:
+    from supportmail.storage.user.core import Tables
+    from supportmail.storage.user.records import (
+        Activity,
+        StoredQuote,
+    )
 
 ACTIVITY_DAYS = 90
 """Activity entries older than this (relative to the newest one) are dropped."""

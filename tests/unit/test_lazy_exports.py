@@ -39,7 +39,8 @@ def test_a_name_may_not_be_a_module_name() -> None:
 
 def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
     """What ``supportmail`` imports before its first frame: the CLI, the service (opened), the
-    app. IMAPClient, the IMAP connection and the body parser come with the first sync."""
+    app. IMAPClient, the IMAP connection and the body parser come with the first sync, the
+    report values and code with the first report."""
     config = tmp_path / "config.toml"
     config.write_text('[accounts.a]\nhost = "127.0.0.1"\nusername = "u"\npassword_env = "X"\n')
     probe = (
@@ -66,5 +67,7 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "imaplib",
         "supportmail.storage.imap.connection",
         "supportmail.storage.mime.body",
+        "supportmail.storage.models.reports",
+        "supportmail.storage.insight.voice",
     }
     assert loaded & unwanted == set()

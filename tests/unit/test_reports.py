@@ -19,6 +19,8 @@ import pytest
 from supportmail.storage import insight
 from supportmail.storage.cache import FolderState
 from supportmail.storage.insight import Team
+from supportmail.storage.insight.digest import digest as build_digest
+from supportmail.storage.insight.voice import voice as build_voice
 from supportmail.storage.mime import parse_body, parse_envelope
 from supportmail.storage.models import Address, Report, ReportMessage, ReportThread, TagReport
 from supportmail.storage.service import Service
@@ -471,7 +473,7 @@ def _voice_fixture() -> tuple[list[ReportThread], dict[int, str]]:
 
 def test_voice_ranks_requests_by_distinct_customers_with_quotes() -> None:
     threads, bodies = _voice_fixture()
-    result = insight.voice(threads, TEAM, bodies.get, since=WEEK0 - timedelta(days=90), until=NOW)
+    result = build_voice(threads, TEAM, bodies.get, since=WEEK0 - timedelta(days=90), until=NOW)
     assert [(r.tag, r.customers, r.companies, r.threads) for r in result.requests] == [
         ("dark-mode", 4, 3, 5),
         ("csv-export", 3, 3, 3),
@@ -500,11 +502,11 @@ def test_voice_ranks_requests_by_distinct_customers_with_quotes() -> None:
 
 def test_voice_top_and_window() -> None:
     threads, bodies = _voice_fixture()
-    top1 = insight.voice(
+    top1 = build_voice(
         threads, TEAM, bodies.get, since=WEEK0 - timedelta(days=90), until=NOW, top=1
     )
     assert [r.tag for r in top1.requests] == ["dark-mode"]
-    empty = insight.voice(threads, TEAM, bodies.get, since=NOW - timedelta(days=1), until=NOW)
+    empty = build_voice(threads, TEAM, bodies.get, since=NOW - timedelta(days=1), until=NOW)
     assert empty.requests == () and empty.threads == 0
 
 
@@ -582,7 +584,7 @@ def test_digest_groups_by_category_with_customer_lines() -> None:
         3: "Thanks, that worked.\n\nOn Mon, S wrote:\n> try this\n",
         1: "Old question.\n",
     }
-    result = insight.digest(
+    result = build_digest(
         [fresh, follow_up, team_only, untagged], TEAM, bodies.get, since=since, until=NOW
     )
     assert result.threads == 3
@@ -790,7 +792,7 @@ def test_display_copies_are_sanitised() -> None:
         subject=evil,
     )
     bodies = {thread.messages[0].rowid: evil + "\n"}
-    result = insight.voice([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
+    result = build_voice([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
     assert result.requests[0].quotes[0].text == evil.strip()  # the decoded original
     shown = result.sanitized()
     quote = shown.requests[0].quotes[0]
@@ -798,7 +800,7 @@ def test_display_copies_are_sanitised() -> None:
         assert not has_unsafe(text)
     report = _report([thread]).sanitized()
     assert not any(has_unsafe(t.tag) for t in report.tags)
-    digest = insight.digest([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
+    digest = build_digest([thread], TEAM, bodies.get, since=WEEK0 - timedelta(days=9), until=NOW)
     item = digest.sanitized().groups[0].items[0]
     assert not has_unsafe(item.subject) and not has_unsafe(item.text)
 

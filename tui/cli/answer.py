@@ -16,14 +16,17 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import relative_label
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.storage.service import Service, ServiceError
-from supportmail.storage.service.api import Composed
+from supportmail.storage.service import ServiceError
 from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
 from supportmail.tui.cli.responses import add_responses_parser, cmd_responses
+
+if TYPE_CHECKING:
+    from supportmail.storage.service import Service
+    from supportmail.storage.service.api import Composed
 
 STATE_LABEL = {
     "draft": "draft",

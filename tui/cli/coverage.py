@@ -10,11 +10,13 @@ object::
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import to_iso
-from supportmail.storage.models import BugReach, Coverage, Digest
 from supportmail.tui.cli.output import address_json
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import BugReach, Coverage, Digest
 
 QUOTES = "quotes from"
 """What voice takes from the threads."""

@@ -7,16 +7,10 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import to_iso
-from supportmail.storage.models import (
-    DayProgress,
-    DayShift,
-    DaySummary,
-    ThreadSummary,
-)
-from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.service import ServiceError
 from supportmail.tui.cli.output import (
     UsageError,
     clip,
@@ -29,6 +23,15 @@ from supportmail.tui.cli.output import (
     ymd,
 )
 from supportmail.tui.cli.quotes import quote_json
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        DayProgress,
+        DayShift,
+        DaySummary,
+        ThreadSummary,
+    )
+    from supportmail.storage.service import Service
 
 
 def add_day_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import to_iso
-from supportmail.storage.models import (
-    Digest,
-    VoiceReport,
-)
-from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.service import ServiceError
 from supportmail.tui.cli.coverage import (
     EXCERPTS,
     QUOTES,
@@ -30,6 +26,13 @@ from supportmail.tui.cli.output import (
     when_option,
     ymd,
 )
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        Digest,
+        VoiceReport,
+    )
+    from supportmail.storage.service import Service
 
 
 def add_digest_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

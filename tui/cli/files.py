@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.storage.service import Service
 from supportmail.tui.cli.output import UsageError, clip, dump_json, positive_int
 from supportmail.tui.units import format_size
+
+if TYPE_CHECKING:
+    from supportmail.storage.service import Service
 
 __all__ = ["FILES_COMMANDS", "add_files_parsers"]
 

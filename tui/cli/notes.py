@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from supportmail.storage.service import NoteEntry, Service
 from supportmail.tui.cli.output import clip, dump_json, pad
+
+if TYPE_CHECKING:
+    from supportmail.storage.service import NoteEntry, Service
 
 UNMATCHED_HEADING = "Unmatched notes (thread not in the cache; kept, never deleted):"
 

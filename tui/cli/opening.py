@@ -8,14 +8,17 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from supportmail.storage.service import Service
-from supportmail.storage.settings import ConfigError, Settings, config_path, data_dir, load_settings
+from supportmail.storage.settings import ConfigError, config_path, data_dir, load_settings
 from supportmail.tui.cli.output import (
     DEMO_ACCOUNT,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from supportmail.storage.settings import Settings
 
 FIRST_RUN = """\
 Welcome to supportmail.

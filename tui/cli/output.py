@@ -7,16 +7,18 @@ import argparse
 import json
 import unicodedata
 from datetime import datetime
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from supportmail.storage.dates import parse_when
-from supportmail.storage.models import (
-    Address,
-    ThreadSummary,
-)
 from supportmail.storage.sanitize import escape_json_controls
-from supportmail.storage.service import Service
 from supportmail.tui.units import first_customer
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        Address,
+        ThreadSummary,
+    )
+    from supportmail.storage.service import Service
 
 PROG = "supportmail"
 DEMO_ACCOUNT = "demo"

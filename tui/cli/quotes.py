@@ -4,13 +4,9 @@ the saved quotes."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import to_iso
-from supportmail.storage.models import (
-    SavedQuote,
-)
-from supportmail.storage.service import Service
 from supportmail.tui.cli.output import (
     PROG,
     Parser,
@@ -19,6 +15,12 @@ from supportmail.tui.cli.output import (
     dump_json,
     positive_int,
 )
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        SavedQuote,
+    )
+    from supportmail.storage.service import Service
 
 
 def _quote_options(p: argparse.ArgumentParser) -> None:

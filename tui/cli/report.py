@@ -4,14 +4,9 @@ and the bug threads by team and label (table, Markdown, CSV or JSON)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import to_iso
-from supportmail.storage.models import (
-    Report,
-    TagReport,
-)
-from supportmail.storage.service import Service
 from supportmail.tui.cli.coverage import (
     TEXT,
     bugs_json,
@@ -28,6 +23,13 @@ from supportmail.tui.cli.output import (
 )
 from supportmail.tui.report_words import empty_report_reason
 from supportmail.tui.spark import sparkline_text
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        Report,
+        TagReport,
+    )
+    from supportmail.storage.service import Service
 
 
 def add_report_parsers(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import format_duration, to_iso, waited
-from supportmail.storage.models import ResponseReport, ResponseStats, ThreadSummary
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.storage.service import Service
 from supportmail.tui.cli.output import dump_json, when_option
 from supportmail.tui.units import format_share
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import ResponseReport, ResponseStats, ThreadSummary
+    from supportmail.storage.service import Service
 
 
 def waiting_json(summary: ThreadSummary) -> dict[str, Any]:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models import ThreadQuery
-from supportmail.storage.service import Service
 from supportmail.tui.cli.output import PROG, UsageError
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadQuery
+    from supportmail.storage.service import Service
 
 
 def server_query(service: Service, query: ThreadQuery) -> ThreadQuery:

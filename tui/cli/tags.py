@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from supportmail.storage.models import TagInfo
-from supportmail.storage.service import CatalogInputError, Service
+from supportmail.storage.service import CatalogInputError
 from supportmail.storage.tags import TagError, canonical_tag
 from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import TagInfo
+    from supportmail.storage.service import Service
 
 __all__ = ["TAGS_COMMANDS", "add_tags_parser", "cmd_tags", "tag_json"]
 

@@ -6,16 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import parse_when, relative_label, to_iso
 from supportmail.storage.models import (
-    SyncProgress,
-    ThreadDetail,
     ThreadQuery,
-    ThreadSummary,
 )
-from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.service import ServiceError
 from supportmail.storage.tags import TagError, canonical_tag
 from supportmail.tui.cli.answer import report_outbox
 from supportmail.tui.cli.output import (
@@ -30,6 +27,14 @@ from supportmail.tui.cli.output import (
 from supportmail.tui.cli.responses import waiting_json, waiting_label
 from supportmail.tui.cli.search import server_query
 from supportmail.tui.units import format_size
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import (
+        SyncProgress,
+        ThreadDetail,
+        ThreadSummary,
+    )
+    from supportmail.storage.service import Service
 
 
 def thread_json(summary: ThreadSummary) -> dict[str, Any]:

@@ -22,12 +22,15 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from supportmail.storage.models import LiveEvent
-from supportmail.storage.service import Service, ServiceError
+from supportmail.storage.service import ServiceError
 from supportmail.storage.settings import config_path, load_settings
 from supportmail.tui.cli.output import PROG
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import LiveEvent
+    from supportmail.storage.service import Service
 
 __all__ = ["WATCH_COMMANDS", "add_watch_parser", "cmd_watch"]
 

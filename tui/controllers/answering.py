@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING
 
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.logfile import log_failure
-from supportmail.tui.screens.answer import AnswerKind, ConfirmSend
+from supportmail.tui.screens.answer import ConfirmSend
 
 if TYPE_CHECKING:
     from supportmail.storage.service.api import Composed, OutboxMail, RepliesApi
+    from supportmail.tui.screens.answer import AnswerKind
 
 __all__ = ["Answering"]
 

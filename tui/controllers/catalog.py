@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from supportmail.storage.models import TagInfo
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.messages import CatalogLoaded, SyncFailed
 from supportmail.tui.render import canonical_guess
-from supportmail.tui.triage import TagState, tag_state
+from supportmail.tui.triage import tag_state
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import TagInfo
     from supportmail.tui.main.screen import MainScreen
     from supportmail.tui.screens.tag_edit import TagEdit
     from supportmail.tui.screens.tag_picker import PickerMode, TagPicker
+    from supportmail.tui.triage import TagState
 
 __all__ = ["TagCatalog"]
 

@@ -10,14 +10,17 @@ progress. Each service call runs in a thread worker of the ``day`` group.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from supportmail.storage.models import TagEditResult
 from supportmail.storage.tags import tag_kind
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.messages import DayEnded, DayFailed, DayUpdated
 from supportmail.tui.screens.day import DaySummaryScreen
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import TagEditResult
 
 __all__ = ["DayController"]
 

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from textual.dom import DOMNode
 from textual.message import Message
 
-from supportmail.storage.models import LiveEvent, LiveHandle
 from supportmail.tui.messages import (
     ConnectionChanged,
     SyncFailed,
@@ -34,6 +33,7 @@ from supportmail.tui.messages import (
 )
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import LiveEvent, LiveHandle
     from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["LiveController"]

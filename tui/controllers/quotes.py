@@ -9,11 +9,15 @@ needed. The open thread's saved quotes show in the side panel (``load``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 
-from supportmail.storage.models import SavedQuote
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.messages import ParagraphsLoaded, QuoteFailed, QuoteSaved, QuotesLoaded
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import SavedQuote
 
 __all__ = ["QuoteController"]
 

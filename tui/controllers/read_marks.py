@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from supportmail.storage.models import ThreadSummary
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.controllers.triage import QueuedBatch
 from supportmail.tui.messages import ReadFailed, ReadStored
-from supportmail.tui.triage import ReadBatch, apply_read, plan_read
+from supportmail.tui.triage import apply_read, plan_read
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadSummary
+    from supportmail.tui.triage import ReadBatch
 
 __all__ = ["ReadMarks"]
 

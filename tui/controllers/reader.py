@@ -9,13 +9,17 @@ of the open thread.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from supportmail.storage.models import ThreadSummary
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.messages import ThreadLoaded, ThreadLoadFailed
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadSummary
 
 __all__ = ["ThreadReader"]
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
-from supportmail.storage.models import ThreadSummary
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.messages import TagsFailed, TagsStored
 from supportmail.tui.triage import (
@@ -29,6 +28,7 @@ from supportmail.tui.triage import (
 )
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadSummary
     from supportmail.tui.main.screen import MainScreen
 
 __all__ = ["QueuedBatch", "TriageQueue"]

@@ -30,7 +30,6 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input
 
-from supportmail.storage.models import TagInfo, ThreadSummary
 from supportmail.tui.controllers.answering import Answering
 from supportmail.tui.controllers.catalog import TagCatalog
 from supportmail.tui.controllers.day import DayController
@@ -40,10 +39,9 @@ from supportmail.tui.controllers.read_marks import ReadMarks
 from supportmail.tui.controllers.reader import ThreadReader
 from supportmail.tui.controllers.sync import SyncController
 from supportmail.tui.controllers.triage import TriageQueue
-from supportmail.tui.controllers.views import ViewController, ViewName
+from supportmail.tui.controllers.views import ViewController
 from supportmail.tui.keynames import binding_keys, speak
 from supportmail.tui.main.bindings import MAIN_BINDINGS
-from supportmail.tui.screens.answer import AnswerKind
 from supportmail.tui.screens.day import DayBar
 from supportmail.tui.startup import after_first_frame
 from supportmail.tui.widgets.message_view import ThreadView
@@ -53,7 +51,10 @@ from supportmail.tui.widgets.status_bar import StatusBar
 from supportmail.tui.widgets.thread_list import ThreadList
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import TagInfo, ThreadSummary
     from supportmail.storage.service.api import ServiceApi
+    from supportmail.tui.controllers.views import ViewName
+    from supportmail.tui.screens.answer import AnswerKind
     from supportmail.tui.screens.help import HelpEntry
 
 # The help, report, skim and tag picker screens and the editor are imported when first opened:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,8 +23,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from supportmail.storage.models import DayProgress, DaySummary
 from supportmail.tui.render import safe
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import DayProgress, DaySummary
 
 BAR_WIDTH = 24
 """Cells of the drawn progress bar."""

@@ -39,7 +39,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from supportmail.storage.models import Granularity, Report, ResponseReport, TagKind, TagReport
 from supportmail.tui.render import safe
 from supportmail.tui.render_insight import (
     InsightStyles,
@@ -49,7 +48,6 @@ from supportmail.tui.render_insight import (
     report_row,
 )
 from supportmail.tui.render_responses import (
-    RepliesRow,
     replies_detail,
     replies_header,
     replies_table,
@@ -59,7 +57,11 @@ from supportmail.tui.report_words import empty_report_reason
 from supportmail.tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import Granularity, Report, ResponseReport, TagKind, TagReport
     from supportmail.storage.service.api import ServiceApi
+    from supportmail.tui.render_responses import (
+        RepliesRow,
+    )
 
 KindChoice = Literal["all", "team", "category", "label"]
 

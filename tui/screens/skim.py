@@ -35,12 +35,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from supportmail.storage.models import Digest, DigestItem
 from supportmail.tui.render import safe
 from supportmail.tui.render_insight import InsightStyles, skim_heading, skim_item, skim_title
 from supportmail.tui.screens.navigation import list_navigation
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import Digest, DigestItem
     from supportmail.storage.service.api import ServiceApi
 
 HINT = "enter open the thread (M comes back) · escape done: remember this skim"

@@ -9,7 +9,7 @@ The picker hands the result to the main screen, which saves it in a thread worke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,8 +19,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from supportmail.storage.models import TagInfo
 from supportmail.tui.render import safe
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import TagInfo
 
 __all__ = ["TagEdit", "TagEditForm"]
 

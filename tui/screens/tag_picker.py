@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -27,11 +27,14 @@ from textual.style import Style
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from supportmail.storage.models import TagInfo
 from supportmail.storage.tags import tag_kind
 from supportmail.tui.render import safe
-from supportmail.tui.screens.tag_edit import TagEdit, TagEditForm
-from supportmail.tui.triage import TagState
+from supportmail.tui.screens.tag_edit import TagEditForm
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import TagInfo
+    from supportmail.tui.screens.tag_edit import TagEdit
+    from supportmail.tui.triage import TagState
 
 PickerMode = Literal["toggle", "filter"]
 

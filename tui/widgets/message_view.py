@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
-from supportmail.storage.models import Address, MessageView, ThreadDetail
 from supportmail.tui.render import safe
 from supportmail.tui.render_body import (
     BodyStyles,
@@ -27,6 +26,9 @@ from supportmail.tui.render_body import (
     body_content,
     message_header,
 )
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Address, MessageView, ThreadDetail
 
 
 class MessageCard(Static):

@@ -10,7 +10,7 @@ unsaved, so a failed save is retried on the next pause, blur or switch: typed te
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -22,8 +22,10 @@ from textual.style import Style
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
-from supportmail.storage.models import SavedQuote, ThreadSummary
 from supportmail.tui.render import RowStyles, safe, tag_chip
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import SavedQuote, ThreadSummary
 
 QUOTE_CHARS = 70
 """How much of a saved quote the panel shows."""

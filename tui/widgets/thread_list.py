@@ -34,12 +34,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from supportmail.storage.models import ThreadQuery, ThreadSummary
 from supportmail.tui.widgets.thread_count import CountRead, count_in_worker
 from supportmail.tui.widgets.thread_pages import PAGE_SIZE, ThreadPages
 from supportmail.tui.widgets.thread_rows import RowPainter
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadQuery, ThreadSummary
     from supportmail.storage.service.api import ServiceApi
 
 COUNT_PREVIEW = 1000

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from textual.cache import LRUCache
 
-from supportmail.storage.models import ThreadQuery, ThreadSummary
+from supportmail.storage.models import ThreadQuery
 
 if TYPE_CHECKING:
+    from supportmail.storage.models import ThreadSummary
     from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["PAGE_SIZE", "PREFETCH_ROWS", "READ_AHEAD_PAGES", "ThreadPages"]

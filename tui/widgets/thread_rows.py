@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.cache import LRUCache
 from textual.content import Content
@@ -18,8 +18,10 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.widget import Widget
 
-from supportmail.storage.models import Address, ThreadSummary
 from supportmail.tui.render import RowLayout, RowStyles, customer_name, thread_row
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Address, ThreadSummary
 
 __all__ = ["RowPainter"]
 
