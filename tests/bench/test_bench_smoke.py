@@ -145,6 +145,22 @@ def test_bench_compare_smoke() -> None:
 
 
 @pytest.mark.dovecot
+def test_bench_first_screen_smoke() -> None:
+    """``bench_first_screen.py --smoke``: 500 messages, one run of each start-up phase."""
+    import shutil
+
+    _need_dovecot("first-screen")
+    if shutil.which("tmux") is None:
+        pytest.skip("FIRST-SCREEN BENCHMARK NOT RUN: tmux is not installed")
+    args = [str(BENCH / "bench_first_screen.py"), "--smoke"]
+    code, out, err = _run_script(args, SYNC_TIMEOUT)
+    assert code == 0, f"exit {code}\n{out}\n{err}"
+    rows = ("CPU: Textual", "opening the service", "warm first screen", "an empty Textual app")
+    missing = [row for row in rows if row not in out]
+    assert not missing, f"rows missing from the output: {missing}\n{out}\n{err}"
+
+
+@pytest.mark.dovecot
 def test_bench_bodies_smoke() -> None:
     """``bench_bodies.py --smoke``: 500 messages with bodies, one run of each row."""
     _need_dovecot("body")
