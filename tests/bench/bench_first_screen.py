@@ -11,8 +11,10 @@ CLI and then measures, alternating the rows run by run so a change of load hits 
   (``textual.app``), then the app's own modules (``tui.app``), and opening the service (cache and
   userdb) after those imports;
 * the warm first screen: ``tmux new-session`` until the newest subject is on screen (as
-  ``bench_compare.py`` times it), and an empty Textual app showing one line in the same tmux
-  measurement: the floor any Textual app pays.
+  ``bench_compare.py`` times it), an empty Textual app showing one line in the same tmux
+  measurement (the floor any Textual app pays), and aerc's warm first screen when aerc is
+  installed (``other_clients.py``), each launch alternating with the others: on a shared
+  machine a change of load then hits supportmail and aerc alike.
 
 Medians of ``--runs``. Prints a table; asserts nothing.
 """
@@ -44,7 +46,7 @@ from tests.bench.bench_compare import (  # noqa: E402
     tui_launch,
     write_config,
 )
-from tests.dovecot import Dovecot, dovecot_available  # noqa: E402
+from tests.dovecot import Dovecot, MailUser, dovecot_available  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
@@ -128,6 +130,25 @@ def empty_app_screen(workdir: Path, subject: str) -> float:
         tmux.close()
 
 
+def aerc_launcher(user: MailUser, subject: str, workdir: Path) -> Callable[[], float] | None:
+    """A warm aerc launch (its cache kept between launches), or None without aerc."""
+    if other_clients.client_version("aerc") is None:
+        return None
+    account = other_clients.Account(user.host, user.port, user.username, user.password)
+    dirs = other_clients.Dirs(workdir / "aerc")
+    other_clients.prepare("aerc", account, dirs)
+
+    def launch() -> float:
+        tmux = other_clients.Tmux(dirs.root, 160, 48)
+        try:
+            tmux.start_server()
+            return other_clients.launch_once(tmux, "aerc", dirs, subject, 60)[0]
+        finally:
+            tmux.close()
+
+    return launch
+
+
 def measure(size: int, runs: int, workdir: Path) -> list[tuple[str, list[float], str]]:
     server = Dovecot()
     server.start(workdir / "dovecot")
@@ -142,6 +163,8 @@ def measure(size: int, runs: int, workdir: Path) -> list[tuple[str, list[float],
         phases: list[list[float]] = [[] for _ in range(len(PHASES) + 1)]
         warm: list[float] = []
         empty: list[float] = []
+        aerc: list[float] = []
+        aerc_launch = aerc_launcher(user, subject, workdir)
 
         def cpu() -> None:
             for values, value in zip(phases, phase_cpu(config, data), strict=True):
@@ -152,9 +175,11 @@ def measure(size: int, runs: int, workdir: Path) -> list[tuple[str, list[float],
             lambda: warm.append(tui_launch(workdir, config, data, subject, until_synced=False)[0]),
             lambda: empty.append(empty_app_screen(workdir, subject)),
         ]
+        if aerc_launch is not None:
+            steps.append(lambda: aerc.append(aerc_launch()))
         for step in steps:  # one unreported round: Dovecot's and the OS's caches
             step()
-        for values in (*phases, warm, empty):
+        for values in (*phases, warm, empty, aerc):
             values.clear()
         for _ in range(runs):
             for step in steps:
@@ -168,6 +193,10 @@ def measure(size: int, runs: int, workdir: Path) -> list[tuple[str, list[float],
     rows.append(("CPU: opening the service (cache, userdb)", phases[-1], "ms"))
     rows.append(("warm first screen (tmux, newest subject shown)", warm, "s"))
     rows.append(("an empty Textual app's first screen (tmux)", empty, "s"))
+    if aerc:
+        rows.append(("aerc's warm first screen (tmux)", aerc, "s"))
+        ratios = [w / a for w, a in zip(warm, aerc, strict=True)]
+        rows.append(("supportmail warm / aerc warm, launch by launch", ratios, "x"))
     return rows
 
 
@@ -199,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|")
     for label, values, unit in rows:
         digits = 0 if unit == "ms" else 2
-        cells = [f"{v:.{digits}f} {unit}" for v in (statistics.median(values), min(values))]
+        sep = "" if unit == "x" else " "
+        cells = [f"{v:.{digits}f}{sep}{unit}" for v in (statistics.median(values), min(values))]
         print(f"| {label} | {cells[0]} | {cells[1]} |")
     return 0
 
