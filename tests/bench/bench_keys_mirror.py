@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             for line in asyncio.run(_measure(data, bench.config, args.keys)):
                 print(line)
+            from textual import constants  # imported by the app, after supportmail.tui
+
+            print(f"Textual's frame rate: at most {constants.MAX_FPS} frames/s (TEXTUAL_FPS)")
             print(f"target: median <= {FRAME * 1000:.1f} ms while mirroring")
         finally:
             server.stop()
