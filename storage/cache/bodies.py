@@ -27,6 +27,8 @@ class BodyStore(CacheCore):
 
     _marks_checked = False
     """Whether this process has repaired the marks a killed run left (``_settle_marks``)."""
+    _written: Sequence[int] = ()
+    """The rows this process's last committed body write marked (cleared by its next one)."""
 
     def body(self, rowid: int) -> Body | None:
         row = self._db.execute(
@@ -56,15 +58,17 @@ class BodyStore(CacheCore):
                 "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
                 (rowid, body.text, attachments, int(body.html_only)),
             )
-            bodystore.index(db, {rowid: body.text}, people_row)
+            marked = bodystore.index(db, {rowid: body.text}, people_row)
+        self._written = marked
 
     def _settle_marks(self, db: sqlite3.Connection) -> None:
-        """In a body transaction, before it writes: the marks of the last body write. This
-        process's own were committed with both files (its transactions run one after the
-        other), so they are cleared; marks found the first time were left by a run killed
-        between the two commits: those bodies are indexed again first."""
+        """In a body transaction, before it writes: the marks of this process's last body
+        write are cleared (its transactions run one after the other, so that write committed
+        both files); the first time, every mark found was left by a run killed between the two
+        commits (or is another process's, indexed again needlessly): those bodies are indexed
+        again first. Another live process's marks are left to it."""
         if self._marks_checked:
-            bodystore.clear_marks(db)
+            bodystore.clear_marks(db, self._written)
         else:
             self._repair_marked(db)
 
@@ -78,9 +82,10 @@ class BodyStore(CacheCore):
     def settle_body_marks(self) -> None:
         """After the last body write of a run: its marks are settled (it committed), so the
         next run need not index those bodies again."""
-        if self._marks_checked:
+        if self._written:
             with self.transaction() as db:
-                bodystore.clear_marks(db)
+                bodystore.clear_marks(db, self._written)
+            self._written = []
 
     def repair_body_index(self) -> int:
         """Index again the bodies whose index write a killed run may have lost (the sync calls
@@ -100,4 +105,6 @@ class BodyStore(CacheCore):
         """One chunk of mirrored bodies and their search text, in one transaction."""
         with self.transaction(search=True) as db:
             self._settle_marks(db)
-            return bodystore.save(db, account, items, people_row)
+            stored, marked = bodystore.save(db, account, items, people_row)
+        self._written = marked
+        return stored

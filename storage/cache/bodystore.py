@@ -113,14 +113,17 @@ def _clean(text: str) -> str:
     return text
 
 
-def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], people: People) -> int:
+def save(
+    db: sqlite3.Connection, account: str, items: Sequence[StoredBody], people: People
+) -> tuple[int, list[int]]:
     """Store ``items`` and copy each body to the other copies of its message that have none
     (same Message-ID, size and Date: :mod:`storage.copies`; a distinct message that merely
     shares the Message-ID keeps its own);
     update the search index's body column (a row the index lacks is indexed whole). Runs in the
-    caller's transaction (which must hold the search file's lock too). Returns rows stored."""
+    caller's transaction (which must hold the search file's lock too). Returns the rows stored
+    and the rows it marked (:func:`index`)."""
     if not items:
-        return 0
+        return 0, []
     by_key: dict[CopyKey, tuple[str, str, int]] = {}
     rows: dict[int, tuple[str, str, int]] = {}
     keys = {
@@ -164,17 +167,17 @@ def save(db: sqlite3.Connection, account: str, items: Sequence[StoredBody], peop
         (payload,),
     )
     stored = db.total_changes - before
-    index(db, {rowid: value[0] for rowid, value in rows.items()}, people)
-    return stored
+    return stored, index(db, {rowid: value[0] for rowid, value in rows.items()}, people)
 
 
-def index(db: sqlite3.Connection, texts: dict[int, str], people: People) -> None:
+def index(db: sqlite3.Connection, texts: dict[int, str], people: People) -> list[int]:
     """Put ``texts`` (row id -> body text) into the search index, in the caller's transaction:
     the body column of a row the index has, the whole row (subject, people, body) of one it
     lacks (a first sync's, or a killed run's); rows no longer cached are skipped. Marks the rows
-    (:data:`MARKS`) until the next body write, which then knows this index write committed."""
+    (:data:`MARKS`) until the writer's next body write, which then knows this index write
+    committed; returns the rows marked."""
     if not texts:
-        return
+        return []
     ids = json.dumps(list(texts))
     db.execute(f"INSERT OR IGNORE INTO {MARKS} (message) SELECT value FROM json_each(?)", (ids,))
     indexed = {
@@ -204,6 +207,7 @@ def index(db: sqlite3.Connection, texts: dict[int, str], people: People) -> None
             " SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?)",
             (json.dumps(whole, ensure_ascii=False),),
         )
+    return list(texts)
 
 
 MARKS = "body_index_marks"
@@ -214,9 +218,16 @@ between the two leaves these marks, and :func:`repair` indexes those bodies agai
 MARKS_SCHEMA = f"CREATE TABLE IF NOT EXISTS {MARKS} (message INTEGER PRIMARY KEY);"
 
 
-def clear_marks(db: sqlite3.Connection) -> None:
-    """Forget the marks of a body write whose transaction this process saw commit."""
-    db.execute(f"DELETE FROM {MARKS}")
+def clear_marks(db: sqlite3.Connection, ids: Sequence[int] | None = None) -> None:
+    """Forget the marks of ``ids`` (all marks when None): rows of a body write whose
+    transaction the caller saw commit, or rows just indexed again."""
+    if ids is None:
+        db.execute(f"DELETE FROM {MARKS}")
+    elif ids:
+        db.execute(
+            f"DELETE FROM {MARKS} WHERE message IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
 
 
 def repair(db: sqlite3.Connection, people: People) -> int:

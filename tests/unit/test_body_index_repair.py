@@ -85,3 +85,21 @@ def test_a_run_that_ended_leaves_no_marks(tmp_path: Path) -> None:
     cache.settle_body_marks()
     assert _marks(cache) == set()
     cache.close()
+
+
+def test_a_process_clears_only_its_own_marks(tmp_path: Path) -> None:
+    """A TUI and a CLI sync on one data dir: neither clears the other's marks, so a kill of one
+    between its two commits is still repaired."""
+    path = tmp_path / "cache.sqlite3"
+    first = _cache(path)
+    rows = first.rowids(ACCOUNT)
+    one, two, three = rows[("INBOX", 1)], rows[("INBOX", 2)], rows[("INBOX", 3)]
+    first.save_bodies(ACCOUNT, [(one, "m1@x.example", Body("one", (), False))])
+    second = Cache(path)
+    second.save_body(two, Body("two", (), False))  # its first write repairs what it finds
+    assert _marks(second) == {two}
+    first.save_body(three, Body("three", (), False))
+    assert _marks(first) == {two, three}
+    assert _found(first, "one") == ["Question 1"]
+    second.close()
+    first.close()
