@@ -27,6 +27,8 @@ from supportmail.tui.main.screen import MainScreen
 from supportmail.tui.startup import after_first_frame
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from supportmail.storage.service.api import ServiceApi
 
 __all__ = ["SupportMailApp", "binding_ids", "run_app"]
@@ -44,6 +46,8 @@ def _settle_garbage_collector() -> None:
     gc.enable()
 
 
+_TYPED_AHEAD = 64
+"""Keys remembered for ``_typed_ahead`` at most (a key a widget consumed never comes back)."""
 UI_SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the GIL while another waits (Python's default: 0.005)."""
 
@@ -91,6 +95,8 @@ class SupportMailApp(App[None]):
             "push_delay": push_delay,
         }
         self._quit_despite_unsaved = False
+        self._key_targets: dict[int, Widget | None] = {}
+        """Per key from the terminal (by ``id``), the widget it went to (``_typed_ahead``)."""
 
     def now(self) -> datetime:
         """The moment relative dates are computed against."""
@@ -108,8 +114,26 @@ class SupportMailApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self.service.user_active()  # the body mirror pauses while keys arrive
+            if not event.is_forwarded:  # from the terminal
+                self.service.user_active()  # the body mirror pauses while keys arrive
+                self._key_targets[id(event)] = self.focused
+                while len(self._key_targets) > _TYPED_AHEAD:  # keys a widget consumed
+                    del self._key_targets[next(iter(self._key_targets))]
+            elif self._typed_ahead(event):
+                return
         await super().on_event(event)
+
+    def _typed_ahead(self, event: events.Key) -> bool:
+        """A key that came back to the app's bindings from the widget focused when it was
+        typed, after a key typed before it moved the focus (`/` and a word typed at once):
+        it goes to the widget focused now, as a key typed a moment later would, instead of
+        running the old widget's bindings or being dropped. True when it was sent on."""
+        target = self._key_targets.pop(id(event), None)
+        focused = self.focused
+        if target is None or focused is None or focused is target:
+            return False
+        focused._forward_event(events.Key(event.key, event.character))
+        return True
 
     def on_mount(self) -> None:
         # Only what differs from the BINDINGS (== default.toml, a test keeps them equal): Textual

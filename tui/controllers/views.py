@@ -101,7 +101,9 @@ class ViewController(Controller):
         main = self.main
         main.add_class("-searching")
         main.remove_class("-reading")
-        main.search_bar.focus()
+        # Focused now, not after the keys already queued (``focus()`` waits for them): a word
+        # typed right after `/` goes into the field (``ThreadList.on_key``), not to the list.
+        main.set_focus(main.search_bar)
 
     def search_changed(self, value: str) -> None:
         """The search field changed: search after ``search_delay`` (the newest text wins)."""
