@@ -871,7 +871,7 @@ def _compare_with_rebuild(
                     for r in differ[:2]
                 )
             )
-        unmapped = _members_astray(path)
+        unmapped = members_astray(path)
         if unmapped:
             verdict.stale.append(
                 f"{unmapped} messages are searched under another thread row than their own"
@@ -882,7 +882,7 @@ def _compare_with_rebuild(
             Path(str(copy) + suffix).unlink(missing_ok=True)
 
 
-def _members_astray(path: Path) -> int:
+def members_astray(path: Path) -> int:
     """Threaded messages whose ``thread_members`` entry (what a search counts and lists them
     under) names another row than their thread's."""
     with _readonly(path) as db:

@@ -19,6 +19,7 @@ import pytest
 from supportmail.storage.cache import Cache, schema
 from supportmail.storage.models import ThreadQuery
 from supportmail.storage.service import Service
+from tests.faults.kill_rounds import members_astray
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 ACCOUNT = "demo"
@@ -45,20 +46,6 @@ def _results(service: Service) -> list[tuple[int, list[str]]]:
         listed = [s.id for s in service.list_threads(query)]
         out.append((service.count_threads(query), listed))
     return out
-
-
-def _members_agree(path: Path) -> int:
-    """Threaded messages whose thread row exists but whose map entry names another row."""
-    db = sqlite3.connect(path)
-    try:
-        row = db.execute(
-            "SELECT count(*) FROM messages m JOIN threads t"
-            " ON t.account = m.account AND t.root = m.thread_root"
-            " LEFT JOIN thread_members x ON x.message = m.id WHERE x.thread IS NOT t.rowid"
-        ).fetchone()
-        return int(row[0])
-    finally:
-        db.close()
 
 
 @pytest.fixture
@@ -97,7 +84,7 @@ def test_counts_equal_lists_with_every_filter(
         for query, (count, _listed) in zip(QUERIES, results, strict=True):
             preview = service.count_threads(query, at_most=3)
             assert preview == min(count, 4), query
-    assert _members_agree(path) == 0
+    assert members_astray(path) == 0
 
 
 def test_a_version_4_cache_is_upgraded_in_place(
@@ -113,7 +100,7 @@ def test_a_version_4_cache_is_upgraded_in_place(
         assert _results(service) == results
         service.cache.rebuild_threads(ACCOUNT)  # numbers go on above the upgraded rows'
         assert _results(service) == results
-    assert _members_agree(path) == 0
+    assert members_astray(path) == 0
 
 
 def _run_killed(code: str) -> None:
@@ -141,7 +128,7 @@ def test_an_upgrade_killed_before_its_commit_is_done_again(
     db.close()
     with _reopen(path) as service:
         assert _results(service) == results
-    assert _members_agree(path) == 0
+    assert members_astray(path) == 0
 
 
 @pytest.mark.parametrize("full", [True, False], ids=["full rebuild", "some threads"])
@@ -169,7 +156,7 @@ def test_a_rebuild_killed_mid_write_leaves_counts_equal_to_lists(
         c.rebuild_threads({ACCOUNT!r}, {roots})
         """
     )
-    assert _members_agree(path) == 0
+    assert members_astray(path) == 0
     with _reopen(path) as service:
         after = _results(service)
         for count, listed in after:
@@ -178,7 +165,7 @@ def test_a_rebuild_killed_mid_write_leaves_counts_equal_to_lists(
         service.cache.rebuild_threads(ACCOUNT)
         for count, listed in _results(service):
             assert count == len(listed)
-    assert _members_agree(path) == 0
+    assert members_astray(path) == 0
 
 
 def test_a_thread_number_is_never_used_twice(tmp_path: Path) -> None:
