@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.command import supportmail_argv
 from tests.dovecot import Dovecot, MailUser
 from tests.e2e.test_tmux import ROOT, Terminal, _synced, _tmux_binary, status
 from tests.mailgen import support_mailbox
@@ -132,16 +132,7 @@ def _config(path: Path, user: MailUser, source: str) -> Path:
 
 def _run_cli(config: Path, data: Path, env: Mapping[str, str], *args: str) -> tuple[int, str, str]:
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "supportmail.tui",
-            "--config",
-            str(config),
-            "--data-dir",
-            str(data),
-            *args,
-        ],
+        supportmail_argv(config, data, *args),
         cwd=ROOT,
         env=dict(env),
         capture_output=True,

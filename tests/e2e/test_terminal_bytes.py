@@ -15,13 +15,13 @@ import os
 import select
 import struct
 import subprocess
-import sys
 import termios
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.command import supportmail_argv
 from tests.corpus import load_hostile
 from tests.corpus.generators import PAYLOADS, corpus
 
@@ -75,16 +75,7 @@ def _run_app(data: Path, config: Path, threads: int) -> tuple[bytes, int]:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
     env["TERM"] = "xterm-256color"
-    argv = [
-        sys.executable,
-        "-m",
-        "supportmail.tui",
-        "--config",
-        str(config),
-        "--data-dir",
-        str(data),
-        "demo",
-    ]
+    argv = supportmail_argv(config, data, "demo")
     proc = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
     )

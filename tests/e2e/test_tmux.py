@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 
+from tests.command import supportmail_argv
 from tests.dovecot import MailUser
 from tests.mailgen import support_mailbox
 
@@ -215,16 +216,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def cli(config: Path, data: Path, *args: str) -> str:
     """Run the real CLI as a subprocess (the TUI may be running meanwhile); returns stdout."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "supportmail.tui",
-            "--config",
-            str(config),
-            "--data-dir",
-            str(data),
-            *args,
-        ],
+        supportmail_argv(config, data, *args),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -27,7 +27,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -239,19 +238,6 @@ def app_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-def cli_argv(config: Path, data: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "supportmail.tui",
-        "--config",
-        str(config),
-        "--data-dir",
-        str(data),
-        *args,
-    ]
 
 
 @dataclass(frozen=True)

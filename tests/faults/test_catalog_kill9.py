@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.command import supportmail_argv
 from tests.dovecot import MailUser
-from tests.faults.kill_rounds import ROOT, app_env, cli_argv, write_config
+from tests.faults.kill_rounds import ROOT, app_env, write_config
 from tests.mailgen import support_mailbox
 
 pytestmark = pytest.mark.dovecot
@@ -23,7 +24,7 @@ TAGGED = 4
 
 def _cli(config: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        cli_argv(config, data, *args),
+        supportmail_argv(config, data, *args),
         cwd=ROOT,
         env=app_env(),
         capture_output=True,
@@ -104,7 +105,7 @@ def test_usage_errors_exit_2(mail_user: MailUser, tmp_path: Path) -> None:
         ("tags", "frobnicate"),
     ):
         done = subprocess.run(
-            cli_argv(config, data, *args),
+            supportmail_argv(config, data, *args),
             cwd=ROOT,
             env=app_env(),
             capture_output=True,

@@ -46,6 +46,7 @@ import pytest
 
 from supportmail.storage.service import USERDB_FILE
 from supportmail.storage.tags import encode_keyword
+from tests.command import supportmail_argv
 from tests.dovecot import MailUser
 from tests.faults.kill_rounds import (
     ROOT,
@@ -59,7 +60,6 @@ from tests.faults.kill_rounds import (
     cache_order,
     check_durable,
     check_final,
-    cli_argv,
     complete_threads,
     delete_cache,
     load_userdb,
@@ -124,7 +124,7 @@ def _seed() -> int:
 
 def _cli(config: Path, data: Path, *args: str) -> str:
     """Run the CLI to the end; it must succeed."""
-    out = run_until_killed(cli_argv(config, data, *args), None)
+    out = run_until_killed(supportmail_argv(config, data, *args), None)
     assert out.returncode == 0, f"{args}: exit {out.returncode}\n{out.stderr}"
     assert DAMAGED not in out.stderr, out.stderr
     return out.stdout
@@ -241,7 +241,7 @@ class CliRounds:
 
     def calibrate(self) -> None:
         """A first, complete sync; start figures for the delays."""
-        first = run_until_killed(cli_argv(self.config, self.data, "sync"), None)
+        first = run_until_killed(supportmail_argv(self.config, self.data, "sync"), None)
         assert first.returncode == 0, first.stderr
         for kind in ("sync", "tag", "note", "read"):
             self.whole[kind] = [first.seconds]
@@ -303,7 +303,7 @@ class CliRounds:
         kind, args, keys = self.command()
         delay, from_open = self.plan(kind)
         lock = account_dir(self.data) / (USERDB_FILE + ".lock")
-        argv = cli_argv(self.config, self.data, *args)
+        argv = supportmail_argv(self.config, self.data, *args)
         out = run_until_killed(argv, delay, watch=lock, from_open=from_open)
         self.tally["rounds"] += 1
         if out.killed:
@@ -462,7 +462,7 @@ class TuiRounds:
 
     def round(self) -> None:
         self.between()
-        self.app.launch(cli_argv(self.config, self.data))
+        self.app.launch(supportmail_argv(self.config, self.data))
         launched = time.monotonic()
         opened = wait_open(self.app.pid, self.app.alive, self.lock, launched, None)
         assert opened is not None, f"the app never opened its data dir:\n{self.app.screen().text}"
@@ -802,14 +802,14 @@ def test_tui_tag_shown_while_the_server_is_slow_survives_kill9(
         slow.write_text(text + "timeout = 2\n")
         if holder == "the start-up sync":
             proxy.arm(Fault("stall", persistent=True))  # the server accepts and never answers
-            tmux_app.launch(cli_argv(slow, data))
+            tmux_app.launch(supportmail_argv(slow, data))
             screen = _poll(
                 tmux_app,
                 lambda s: "syncing" in s.status and s.thread_number() is not None,
                 "the first thread during the start-up sync",
             )
         else:
-            tmux_app.launch(cli_argv(slow, data))
+            tmux_app.launch(supportmail_argv(slow, data))
             first = _poll(tmux_app, lambda s: s.synced and s.body_loaded(), "the first thread")
             proxy.arm(Fault("stall", after_client=rb"BODY\.PEEK\[\]"))
             tmux_app.keys("j")

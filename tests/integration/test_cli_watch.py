@@ -7,7 +7,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from supportmail.storage.models import ThreadQuery
 from supportmail.storage.service import Service
 from supportmail.storage.settings import load_settings
+from tests.command import supportmail_argv
 from tests.dovecot import MailUser
 from tests.faults.proxy import Fault, FaultProxy
 from tests.integration.test_live import mail
@@ -80,16 +80,7 @@ class Lines:
 def _start(config: Path, data: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "supportmail.tui",
-            "--config",
-            str(config),
-            "--data-dir",
-            str(data),
-            "watch",
-        ],
+        supportmail_argv(config, data, "watch"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
