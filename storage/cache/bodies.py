@@ -49,16 +49,14 @@ class BodyStore(CacheCore):
         return bodystore.rows_with_bodies(self._db, rowids)
 
     def save_body(self, rowid: int, body: Body) -> None:
-        attachments = json.dumps(
-            [[a.filename, a.content_type, a.size] for a in body.attachments], ensure_ascii=False
-        )
+        text, attachments, html_only = bodystore.body_row(body)
         with self.transaction(search=True) as db:
             self._settle_marks(db)
             db.execute(
                 "INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
-                (rowid, body.text, attachments, int(body.html_only)),
+                (rowid, text, attachments, html_only),
             )
-            marked = bodystore.index(db, {rowid: body.text}, people_row)
+            marked = bodystore.index(db, {rowid: text}, people_row)
         self._written = marked
 
     def _settle_marks(self, db: sqlite3.Connection) -> None:

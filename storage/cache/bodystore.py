@@ -35,6 +35,7 @@ __all__ = [
     "MARKS",
     "StoredBody",
     "Target",
+    "body_row",
     "clear_marks",
     "index",
     "missing",
@@ -113,6 +114,19 @@ def _clean(text: str) -> str:
     return text
 
 
+def body_row(body: Body) -> tuple[str, str, int]:
+    """A body's ``bodies`` columns: its text as SQLite can store it, its attachments as JSON
+    (``[]`` for the many bodies without any), whether it was HTML only."""
+    attachments = (
+        json.dumps(
+            [[a.filename, a.content_type, a.size] for a in body.attachments], ensure_ascii=False
+        )
+        if body.attachments
+        else "[]"
+    )
+    return _clean(body.text), attachments, int(body.html_only)
+
+
 def save(
     db: sqlite3.Connection, account: str, items: Sequence[StoredBody], people: People
 ) -> tuple[int, list[int]]:
@@ -135,16 +149,7 @@ def save(
         )
     }
     for rowid, _message_id, body in items:
-        value = (
-            _clean(body.text),
-            json.dumps(
-                [[a.filename, a.content_type, a.size] for a in body.attachments],
-                ensure_ascii=False,
-            )
-            if body.attachments
-            else "[]",
-            int(body.html_only),
-        )
+        value = body_row(body)
         rows[rowid] = value
         if rowid in keys:
             by_key.setdefault(keys[rowid], value)

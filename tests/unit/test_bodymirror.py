@@ -178,3 +178,11 @@ def test_the_summary_line_counts_the_bodies() -> None:
     assert "2 message(s) could not be read" in line
     assert "bod" not in SyncResult(account="a").summary_line()
     assert "1 body fetched" in SyncResult(account="a", bodies=1).summary_line()
+
+
+def test_a_lone_surrogate_in_an_opened_thread_is_stored() -> None:
+    cache = _cache()
+    rowid = cache.rowids("acct")[("INBOX", 3)]
+    cache.save_body(rowid, Body("bad \udcff text", (), False))
+    saved = cache.body(rowid)
+    assert saved is not None and saved.text.startswith("bad ") and saved.text.endswith(" text")
