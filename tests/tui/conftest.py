@@ -7,6 +7,9 @@ from the same untouched mailbox.
 ``async def`` tests run on a fresh event loop each (``pytest_pyfunc_call`` below), so the suite
 needs no asyncio plugin.
 
+Nothing a UI test makes in the default temp dir may outlive the tests
+(``nothing_left_in_the_temp_dir``): the fakes write under the test's ``tmp_path``.
+
 ``settle`` waits on workers and the message queue (never on wall-clock sleeps), a few rounds,
 since a worker's result message can start another worker (a tag edit refreshes the catalog).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -46,9 +50,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     return True
 
 
+@pytest.fixture(scope="package", autouse=True)
+def nothing_left_in_the_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The UI tests run with a private, empty default temp dir (``tempfile.tempdir``); what is
+    left in it when they end (a fake's ``mkdtemp`` that nothing removes) fails the run."""
+    tmp_path_factory.getbasetemp()  # pytest's own temp dirs stay where pytest keeps them
+    private = Path(tempfile.mkdtemp(prefix="supportmail-tui-tmp-"))
+    before, tempfile.tempdir = tempfile.tempdir, str(private)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
+        left = sorted(p.name for p in private.iterdir())
+        shutil.rmtree(private, ignore_errors=True)
+    assert not left, f"the UI tests left these in the temp dir: {', '.join(left)}"
+
+
 @pytest.fixture
-def service() -> FakeService:
-    return FakeService()
+def service(tmp_path: Path) -> FakeService:
+    return FakeService(files=tmp_path / "fake-files")
 
 
 @pytest.fixture

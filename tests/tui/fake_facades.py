@@ -279,11 +279,14 @@ class FakeAnswers:
 
 
 class FakeAttachments:
-    """``Service.attachments``: the one attachment of each fake thread's first message."""
+    """``Service.attachments``: the one attachment of each fake thread's first message. Opened
+    copies and downloads go under ``directory`` (made on first use; a test passes a path under
+    its ``tmp_path``, so nothing outlives pytest's temp handling); a fake built without one
+    refuses to write files."""
 
-    def __init__(self, threads: dict[str, ThreadSummary]) -> None:
+    def __init__(self, threads: dict[str, ThreadSummary], directory: Path | None = None) -> None:
         self._threads = threads
-        self._dir = Path(tempfile.mkdtemp(prefix="fake-attachments-"))
+        self._dir = directory
 
     def files(self, ref: str, message: int | None = None) -> list[AttachmentFile]:
         if ref not in self._threads:
@@ -304,9 +307,12 @@ class FakeAttachments:
         return out
 
     def open_copy(self, ref: str, message: int, index: int) -> SavedFile:
-        return self.save(ref, Path(tempfile.mkdtemp(dir=self._dir)), message, index)[0]
+        return self.save(ref, Path(tempfile.mkdtemp(dir=self.download_dir())), message, index)[0]
 
     def download_dir(self) -> Path:
+        if self._dir is None:
+            raise FakeServiceError("this fake was built without a directory for files")
+        self._dir.mkdir(parents=True, exist_ok=True)
         return self._dir
 
     def thread_links(self, ref: str) -> list[tuple[int, Link]]:

@@ -35,7 +35,6 @@ class FakeReplies:
         """Mail id -> the fake thread id it answers."""
         self.fail_send: str | None = None
         self.sent: list[OutboxMail] = []
-        self._dir = Path(tempfile.mkdtemp(prefix="fake-replies-"))
 
     def can_send(self) -> bool:
         return True
@@ -70,12 +69,10 @@ class FakeReplies:
 
     @contextlib.contextmanager
     def editing(self, text: str) -> Iterator[EditFile]:
-        path = self._dir / "draft.eml"
-        path.write_text(text, encoding="utf-8")
-        try:
+        with tempfile.TemporaryDirectory(prefix="fake-replies-") as folder:
+            path = Path(folder) / "draft.eml"
+            path.write_text(text, encoding="utf-8")
             yield EditFile(path)
-        finally:
-            path.unlink(missing_ok=True)
 
     def written(self, composed: Composed, text: str) -> bool:
         return compose.written(compose.parse_draft(text), composed.template)

@@ -195,7 +195,9 @@ class FakeService(FakeFacades):
     """In-memory ``Service``: list, count, thread, edit_tags, mark_read, notes, tags, sync;
     quotes, insight and the customer day come from ``FakeFacades``."""
 
-    def __init__(self, threads: int = 40, *, demo: bool = True) -> None:
+    def __init__(self, threads: int = 40, *, demo: bool = True, files: Path | None = None) -> None:
+        """``files``: where the fake attachments' opened copies and downloads go (a path under
+        the test's ``tmp_path``; without it the fake refuses to write files)."""
         self.account = "fake"
         self._demo = demo
         self.key_presses = 0
@@ -220,7 +222,7 @@ class FakeService(FakeFacades):
         """Threads replied to (they leave the awaiting view)."""
         self.replies = FakeReplies(self)
         self.answers = FakeAnswers(self.now)
-        self.attachments = FakeAttachments(self.threads)
+        self.attachments = FakeAttachments(self.threads, files)
         self.saved: list[SavedQuote] = []
         self.skimmed: datetime | None = None
         self.shift: tuple[datetime, int, list[str]] | None = None
