@@ -10,9 +10,9 @@ import zlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from supportmail.storage.demo.common import _hex
-from supportmail.storage.demo.encoding import _Part
-from supportmail.storage.demo.plans import _Plan
+from supportmail.storage.demo.common import hex_digest
+from supportmail.storage.demo.encoding import Part
+from supportmail.storage.demo.plans import Plan
 
 
 def _png(seed: str, width: int = 96, height: int = 54) -> bytes:
@@ -101,7 +101,7 @@ def _pdf(lines: Sequence[str]) -> bytes:
     return out
 
 
-def _attachment(plan: _Plan, at: datetime) -> tuple[str, str, bytes]:
+def attachment_file(plan: Plan, at: datetime) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of the file a customer attached to the opener."""
     kind, lang, s = plan.attach, plan.opener.lang, plan.slots
     stamp = at.strftime("%Y-%m-%d at %H.%M.%S")
@@ -111,7 +111,7 @@ def _attachment(plan: _Plan, at: datetime) -> tuple[str, str, bytes]:
             "de": "image001.png",
             "zh": f"微信截图_{at.strftime('%Y%m%d%H%M%S')}.png",
         }
-        return names[lang], "image/png", _png(_hex("png", plan.index))
+        return names[lang], "image/png", _png(hex_digest("png", plan.index))
     if kind == "pdf":
         name = {"en": "Invoice", "de": "Rechnung", "zh": "发票"}[lang] + f"-{s['invoice']}.pdf"
         lines = [
@@ -132,7 +132,7 @@ def _attachment(plan: _Plan, at: datetime) -> tuple[str, str, bytes]:
     )
 
 
-def _csv(plan: _Plan) -> tuple[str, str, bytes]:
+def _csv(plan: Plan) -> tuple[str, str, bytes]:
     if plan.opener.lang == "de":
         rows = [
             "Aufgabe;Verantwortlich;Fällig;Status",
@@ -150,7 +150,8 @@ def _csv(plan: _Plan) -> tuple[str, str, bytes]:
     return "tasks-import.csv", "text/csv", "\r\n".join(rows).encode("utf-8")
 
 
-def _file_part(filename: str, ctype: str, data: bytes) -> _Part:
+def file_part(filename: str, ctype: str, data: bytes) -> Part:
+    """The base64 MIME part of an attached file (RFC 2231 name when it is not ASCII)."""
     if filename.isascii():
         disp = f'attachment; filename="{filename}"'
         name = f'; name="{filename}"'
@@ -161,7 +162,7 @@ def _file_part(filename: str, ctype: str, data: bytes) -> _Part:
         )
         disp = f"attachment;\r\n filename*=utf-8''{quoted}"
         name = ""
-    return _Part(
+    return Part(
         (
             f"Content-Type: {ctype}{name}",
             f"Content-Disposition: {disp}",

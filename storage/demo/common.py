@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-_SEED = "plotline-demo-v1"
-_SEEN = "\\Seen"
-_TARGET_THREADS = 345
-_HISTORY_DAYS = 182.0
-_SPIKE_DAYS = 6.8
-_SUPPORT_NAME = "Plotline Support"
-_DATA_FILES = (
+SEED = "plotline-demo-v1"
+SEEN = "\\Seen"
+TARGET_THREADS = 345
+HISTORY_DAYS = 182.0
+SPIKE_DAYS = 6.8
+SUPPORT_NAME = "Plotline Support"
+DATA_FILES = (
     "people",
     "replies",
     "openers_en",
@@ -27,7 +27,7 @@ _DATA_FILES = (
     "features",
     "spike",
 )
-_LANGS = ("en", "de", "zh")
+LANGS = ("en", "de", "zh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,37 +77,42 @@ def _is_dst(rule: str, when: datetime) -> bool:
     return False
 
 
-def _zone(name: str, when: datetime) -> timezone:
+def zone_at(name: str, when: datetime) -> timezone:
     """The fixed-offset zone in force in ``name`` at the UTC instant ``when``."""
     std, dst, rule = _ZONES[name]
     return timezone(timedelta(minutes=dst if _is_dst(rule, when) else std))
 
 
-def _local(name: str, when: datetime) -> datetime:
-    return when.astimezone(_zone(name, when))
+def local_time(name: str, when: datetime) -> datetime:
+    """``when`` in the local time of the zone ``name``."""
+    return when.astimezone(zone_at(name, when))
 
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 
 
-def _fill(template: str, slots: Mapping[str, str]) -> str:
+def fill_slots(template: str, slots: Mapping[str, str]) -> str:
     """Replace ``{slot}`` by its value; unknown braces (JSON, code) stay as they are."""
     return _SLOT.sub(lambda m: slots.get(m.group(1), m.group(0)), template)
 
 
-def _digest(*parts: object) -> bytes:
-    return hashlib.sha256("/".join(str(p) for p in (_SEED, *parts)).encode()).digest()
+def digest(*parts: object) -> bytes:
+    """A SHA-256 of the seed and ``parts``: the demo's stable source of randomness."""
+    return hashlib.sha256("/".join(str(p) for p in (SEED, *parts)).encode()).digest()
 
 
-def _hex(*parts: object) -> str:
-    return _digest(*parts).hex()
+def hex_digest(*parts: object) -> str:
+    """``digest(*parts)`` as hex (seeds a ``random.Random``)."""
+    return digest(*parts).hex()
 
 
-def _weighted(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
+def weighted_choice(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
+    """One key of ``table``, drawn with its weight."""
     return rng.choices([k for k, _ in table], [w for _, w in table])[0]
 
 
-def _ascii_slug(text: str) -> str:
+def ascii_slug(text: str) -> str:
+    """``text`` as lower-case ASCII letters and digits (umlauts spelt out), for addresses."""
     for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("é", "e"), ("è", "e")):
         text = text.replace(src, dst).replace(src.upper(), dst.capitalize())
     return re.sub(r"[^a-z0-9]+", "", text.lower())

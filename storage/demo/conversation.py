@@ -8,18 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from supportmail.storage.demo.common import _fill, _hex, _local, _zone
-from supportmail.storage.demo.handwritten import _Data, _tuple
-from supportmail.storage.demo.people import _Person
-from supportmail.storage.demo.plans import _Plan
+from supportmail.storage.demo.common import fill_slots, hex_digest, local_time, zone_at
+from supportmail.storage.demo.handwritten import DemoData, str_tuple
+from supportmail.storage.demo.people import Person
+from supportmail.storage.demo.plans import Plan
 
 
-def _pool(data: _Data, lang: str, role: str, key: str) -> tuple[str, ...]:
+def _pool(data: DemoData, lang: str, role: str, key: str) -> tuple[str, ...]:
     table = data.pools[lang][role]
-    return _tuple(table.get(key) or table["default"])
+    return str_tuple(table.get(key) or table["default"])
 
 
-def _turn_bodies(plan: _Plan, data: _Data, rng: random.Random) -> list[str]:
+def turn_bodies(plan: Plan, data: DemoData, rng: random.Random) -> list[str]:
     """The core text of each turn: the opener, scripted turns, then pool replies."""
     op = plan.opener
     key = op.pool or op.category or "default"
@@ -43,7 +43,7 @@ def _turn_bodies(plan: _Plan, data: _Data, rng: random.Random) -> list[str]:
     return bodies
 
 
-def _turn_dates(plan: _Plan, rng: random.Random, count: int) -> list[datetime]:
+def turn_dates(plan: Plan, rng: random.Random, count: int) -> list[datetime]:
     """When each turn is sent: team answers within hours, customers within hours or days."""
     dates = [plan.start]
     slow = plan.opener.kind == "spike"
@@ -61,7 +61,7 @@ def _turn_dates(plan: _Plan, rng: random.Random, count: int) -> list[datetime]:
 
 def _office_hours(when: datetime, zone: str, team: bool, rng: random.Random) -> datetime:
     """Move a night-time send to the next morning (and the team's weekend to Monday), mostly."""
-    local = _local(zone, when)
+    local = local_time(zone, when)
     if 7 <= local.hour < 21 and not (team and local.weekday() >= 5):
         return when
     if rng.random() < 0.1:
@@ -71,11 +71,11 @@ def _office_hours(when: datetime, zone: str, team: bool, rng: random.Random) -> 
         day += timedelta(days=1)
     hour, minute, second = rng.randint(7, 10), rng.randrange(60), rng.randrange(60)
     morning = datetime(day.year, day.month, day.day, hour, minute, second)
-    return morning.replace(tzinfo=_zone(zone, when)).astimezone(UTC)
+    return morning.replace(tzinfo=zone_at(zone, when)).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
-class _Sent:
+class Sent:
     """A rendered message the next turn quotes."""
 
     sender_name: str
@@ -91,7 +91,7 @@ class _Sent:
 
 
 @dataclass(frozen=True, slots=True)
-class _Style:
+class WritingStyle:
     """How one customer writes: picked once per person so every message looks alike."""
 
     greet: str
@@ -100,8 +100,9 @@ class _Style:
     quotes: bool
 
 
-def _style(person: _Person, data: _Data) -> _Style:
-    rng = random.Random(_hex("style", person.addr))
+def writing_style(person: Person, data: DemoData) -> WritingStyle:
+    """How ``person`` writes (the same for every message of theirs)."""
+    rng = random.Random(hex_digest("style", person.addr))
     wrap = data.pools[person.lang]["wrap"]
     roll = rng.random()
     signature = ""
@@ -109,7 +110,7 @@ def _style(person: _Person, data: _Data) -> _Style:
         signature = _company_signature(person, rng)
     elif roll < 0.72:
         signature = _mobile_footer(person.client, wrap["mobile_footer"], rng)
-    return _Style(
+    return WritingStyle(
         greet=rng.choice(wrap["cust_greet"]),
         signoff=rng.choice(wrap["cust_signoff"]),
         signature=signature,
@@ -126,7 +127,7 @@ def _mobile_footer(client: str, footers: Sequence[str], rng: random.Random) -> s
     return rng.choice(fitting or list(footers))
 
 
-def _company_signature(person: _Person, rng: random.Random) -> str:
+def _company_signature(person: Person, rng: random.Random) -> str:
     lines = ["-- ", person.name, f"{person.title} | {person.company}"]
     if person.lang == "en" and person.zone.startswith("us") and rng.random() < 0.6:
         area = rng.choice(["212", "312", "415", "512", "617", "303", "206"])
@@ -136,16 +137,17 @@ def _company_signature(person: _Person, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
-def _customer_text(plan: _Plan, k: int, body: str, data: _Data) -> str:
+def customer_text(plan: Plan, k: int, body: str, data: DemoData) -> str:
+    """A customer's message ``k``: greeting, body, sign-off and signature in their style."""
     person, op = plan.customer, plan.opener
     if k == 0 and op.plain:
-        return _fill(body, plan.slots)
-    style = _style(person, data)
+        return fill_slots(body, plan.slots)
+    style = writing_style(person, data)
     wrap = data.pools[person.lang]["wrap"]
     greet = (
         style.greet
         if k == 0
-        else random.Random(_hex("greet", plan.index, k)).choice(wrap["cust_greet_reply"])
+        else random.Random(hex_digest("greet", plan.index, k)).choice(wrap["cust_greet_reply"])
     )
     if not greet:
         body = body[:1].upper() + body[1:]
@@ -153,17 +155,17 @@ def _customer_text(plan: _Plan, k: int, body: str, data: _Data) -> str:
     text = "\n\n".join(p for p in parts if p)
     if style.signature:
         text += "\n" + ("\n" if not style.signature.startswith("-- ") else "") + style.signature
-    return _fill(text, {**plan.slots, "first": person.first})
+    return fill_slots(text, {**plan.slots, "first": person.first})
 
 
-def _team_text(plan: _Plan, k: int, body: str, data: _Data) -> str:
+def team_text(plan: Plan, k: int, body: str, data: DemoData) -> str:
     """An agent's answer: greeting, body, sign-off, first name, then the team signature."""
     agent, lang = plan.agent, plan.opener.lang
     wrap = data.pools[lang]["wrap"]
-    rng = random.Random(_hex("team", plan.index, k))
+    rng = random.Random(hex_digest("team", plan.index, k))
     full = agent.local_name if lang == "zh" else agent.name
-    title = _fill(wrap["team_title"], {"title": agent.title})
+    title = fill_slots(wrap["team_title"], {"title": agent.title})
     signature = "\n".join(["-- ", full, title, "help.plotline.example"])
     parts = [rng.choice(wrap["team_greet"]), body, rng.choice(wrap["team_signoff"])]
     text = "\n\n".join(parts) + "\n" + (agent.local_name if lang == "zh" else agent.first)
-    return _fill(text + "\n" + signature, plan.slots)
+    return fill_slots(text + "\n" + signature, plan.slots)

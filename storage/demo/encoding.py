@@ -21,7 +21,8 @@ def _encodable(text: str, charset: str) -> bool:
     return True
 
 
-def _fit_charset(text: str, charset: str) -> str:
+def fit_charset(text: str, charset: str) -> str:
+    """``charset``, or the nearest wider one that can encode ``text`` (UTF-8 at the end)."""
     chains = {
         "iso-8859-1": ("iso-8859-1", "windows-1252", "utf-8"),
         "windows-1252": ("windows-1252", "utf-8"),
@@ -62,11 +63,11 @@ def _ew_payload(text: str, charset: str, q: bool) -> str:
     return "".join("_" if b == 32 else chr(b) if b in safe else f"={b:02X}" for b in data)
 
 
-def _header_text(text: str, charset: str) -> str:
+def header_text(text: str, charset: str) -> str:
     """A header value: ASCII as is, else an ASCII prefix plus encoded words."""
     if text.isascii() and not any(ord(c) < 32 for c in text):
         return text
-    charset = _fit_charset(text, charset)
+    charset = fit_charset(text, charset)
     cut = 0
     for i, ch in enumerate(text):
         if not ch.isascii() or ord(ch) < 32:
@@ -77,17 +78,18 @@ def _header_text(text: str, charset: str) -> str:
     return head + " ".join(_encoded_words(tail, charset))
 
 
-def _address(name: str, addr: str, charset: str) -> str:
+def address_header(name: str, addr: str, charset: str) -> str:
+    """``Name <addr>`` for a header, the name quoted or encoded as needed."""
     if not name:
         return addr
     if name.isascii() and not any(ord(c) < 32 for c in name):
         if re.search(r"[()<>\[\]:;@\\,.\"]", name):
             name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         return f"{name} <{addr}>"
-    return f"{_header_text(name, charset)} <{addr}>"
+    return f"{header_text(name, charset)} <{addr}>"
 
 
-def _fold(name: str, value: str) -> str:
+def fold_header(name: str, value: str) -> str:
     """``Name: value`` folded at spaces so lines stay under 78 characters where possible."""
     line = f"{name}: "
     out: list[str] = []
@@ -117,7 +119,8 @@ def _transfer(text: str, charset: str, prefer: str) -> tuple[str, bytes]:
     return "quoted-printable", binascii.b2a_qp(data, istext=True)
 
 
-def _prefer(charset: str, lang: str, rng: random.Random) -> str:
+def preferred_encoding(charset: str, lang: str, rng: random.Random) -> str:
+    """The transfer encoding a mailer of this language would pick for a text part."""
     if lang == "zh":
         return "8bit" if charset == "gbk" and rng.random() < 0.5 else "base64"
     if lang == "de" and charset == "utf-8" and rng.random() < 0.5:
@@ -126,7 +129,9 @@ def _prefer(charset: str, lang: str, rng: random.Random) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Part:
+class Part:
+    """One MIME part: its header lines and its encoded body."""
+
     headers: tuple[str, ...]
     body: bytes
 
@@ -134,19 +139,21 @@ class _Part:
         return "\r\n".join(self.headers).encode("ascii") + b"\r\n\r\n" + self.body
 
 
-def _text_part(subtype: str, text: str, charset: str, prefer: str) -> _Part:
-    charset = _fit_charset(text, charset)
+def text_part(subtype: str, text: str, charset: str, prefer: str) -> Part:
+    """A ``text/<subtype>`` part in ``charset`` (widened to fit) with the preferred encoding."""
+    charset = fit_charset(text, charset)
     cte, payload = _transfer(text, charset, prefer)
-    return _Part(
+    return Part(
         (f'Content-Type: text/{subtype}; charset="{charset}"', f"Content-Transfer-Encoding: {cte}"),
         payload,
     )
 
 
-def _multipart(subtype: str, parts: Sequence[_Part], boundary: str) -> _Part:
+def multipart(subtype: str, parts: Sequence[Part], boundary: str) -> Part:
+    """A ``multipart/<subtype>`` part holding ``parts``."""
     body = b"".join(b"--" + boundary.encode() + b"\r\n" + p.encode() + b"\r\n" for p in parts)
     body += b"--" + boundary.encode() + b"--\r\n"
-    return _Part((f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"',), body)
+    return Part((f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"',), body)
 
 
 def _entities(text: str) -> str:
@@ -204,7 +211,8 @@ def _html_blocks(lines: list[str], loud: bool) -> str:
     return "\n".join(out)
 
 
-def _html(text: str, loud: bool, charset: str, pixel: str) -> str:
+def html_body(text: str, loud: bool, charset: str, pixel: str) -> str:
+    """``text`` as HTML: a plain ``div``, or (``loud``) a styled page with a tracking pixel."""
     body = _html_blocks(text.split("\n"), loud)
     if not loud:
         return f'<div dir="ltr">\n{body}\n</div>\n'

@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from supportmail.storage.demo.common import DemoMessage, _fill
-from supportmail.storage.demo.handwritten import _data
-from supportmail.storage.demo.plans import _plans
-from supportmail.storage.demo.render import _message_id, _render_thread
+from supportmail.storage.demo.common import DemoMessage, fill_slots
+from supportmail.storage.demo.handwritten import demo_data
+from supportmail.storage.demo.plans import thread_plans
+from supportmail.storage.demo.render import message_id_of, render_thread
 
 __all__ = ["DemoMessage", "demo_messages", "demo_notes"]
 
@@ -43,9 +43,9 @@ def _utc(now: datetime) -> datetime:
 
 
 def _all_rendered(now: datetime) -> Iterator[tuple[datetime, int, int, DemoMessage]]:
-    data = _data()
-    for plan in _plans(now):
-        for k, rendered in enumerate(_render_thread(plan, now, data)):
+    data = demo_data()
+    for plan in thread_plans(now):
+        for k, rendered in enumerate(render_thread(plan, now, data)):
             yield rendered.sent.date, plan.index, k, rendered.message
 
 
@@ -63,7 +63,7 @@ def demo_notes(now: datetime) -> dict[str, str]:
     """Private notes: thread root Message-ID (bare, without ``<>``) -> note text."""
     now = _utc(now)
     notes: dict[str, str] = {}
-    for plan in _plans(now):
+    for plan in thread_plans(now):
         if plan.opener.note:
-            notes[_message_id(plan, 0, True)] = _fill(plan.opener.note.strip(), plan.slots)
+            notes[message_id_of(plan, 0, True)] = fill_slots(plan.opener.note.strip(), plan.slots)
     return notes

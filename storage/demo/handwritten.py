@@ -10,11 +10,11 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Any
 
-from supportmail.storage.demo.common import _DATA_FILES, _HISTORY_DAYS, _LANGS, _SPIKE_DAYS
+from supportmail.storage.demo.common import DATA_FILES, HISTORY_DAYS, LANGS, SPIKE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
-class _Opener:
+class Opener:
     """A thread's first message and how the conversation and its tags go on."""
 
     lang: str
@@ -35,7 +35,7 @@ class _Opener:
     """Which reply pool continues the conversation (defaults to the category)."""
     tagging: str = ""
     """``""`` (decided at random), ``"full"``, ``"none"``, ``"team"`` or ``"category"``."""
-    window: tuple[float, float] = (0.0, _HISTORY_DAYS)
+    window: tuple[float, float] = (0.0, HISTORY_DAYS)
     """Days before ``now`` the thread may start in."""
     agent: str = ""
     length: int = 0
@@ -46,7 +46,9 @@ class _Opener:
 
 
 @dataclass(frozen=True, slots=True)
-class _Company:
+class Company:
+    """A customer company from ``people.toml``."""
+
     name: str
     domain: str
     lang: str
@@ -54,7 +56,9 @@ class _Company:
 
 
 @dataclass(frozen=True, slots=True)
-class _Agent:
+class Agent:
+    """A support agent from ``people.toml``."""
+
     name: str
     first: str
     addr: str
@@ -65,7 +69,9 @@ class _Agent:
 
 
 @dataclass(frozen=True, slots=True)
-class _Feature:
+class Feature:
+    """A feature request customers ask for, from ``features.toml``."""
+
     label: str
     count: int
     team: str
@@ -78,49 +84,52 @@ class _Feature:
 
 
 @dataclass(frozen=True, slots=True)
-class _Data:
+class DemoData:
+    """Every data file, loaded and checked (``demo_data``)."""
+
     people: Mapping[str, Any]
-    companies: tuple[_Company, ...]
-    agents: tuple[_Agent, ...]
+    companies: tuple[Company, ...]
+    agents: tuple[Agent, ...]
     pools: Mapping[str, Any]
-    openers: tuple[_Opener, ...]
-    cases: tuple[_Opener, ...]
+    openers: tuple[Opener, ...]
+    cases: tuple[Opener, ...]
     case_context: Mapping[str, Any]
-    features: tuple[_Feature, ...]
+    features: tuple[Feature, ...]
     feature_extra: Mapping[str, tuple[str, ...]]
-    spike: tuple[_Opener, ...]
+    spike: tuple[Opener, ...]
     spike_template: Mapping[str, Any]
 
 
-_OPENER_FIELDS = frozenset(f.name for f in fields(_Opener))
+_OPENER_FIELDS = frozenset(f.name for f in fields(Opener))
 
 
-def _tuple(value: Any) -> tuple[str, ...]:
+def str_tuple(value: Any) -> tuple[str, ...]:
+    """A TOML string or list of strings as a tuple of strings."""
     if isinstance(value, str):
         return (value,)
     return tuple(str(v) for v in value or ())
 
 
-def _opener(table: Mapping[str, Any], **defaults: Any) -> _Opener:
+def opener_from(table: Mapping[str, Any], **defaults: Any) -> Opener:
     """Build an opener from a TOML table; unknown keys are typos in the data and raise."""
     unknown = set(table) - _OPENER_FIELDS
     if unknown:
         raise ValueError(f"demo data: unknown opener keys {sorted(unknown)} in {table!r:.80}")
     values: dict[str, Any] = {**defaults, **table}
     for key in ("labels", "script"):
-        values[key] = _tuple(values.get(key, ()))
+        values[key] = str_tuple(values.get(key, ()))
     if "window" in values:
         values["window"] = (float(values["window"][0]), float(values["window"][1]))
     if "slots" in values and isinstance(values["slots"], Mapping):
         values["slots"] = tuple(sorted((str(k), str(v)) for k, v in values["slots"].items()))
-    return _Opener(**values)
+    return Opener(**values)
 
 
-def _feature(table: Mapping[str, Any]) -> _Feature:
+def _feature(table: Mapping[str, Any]) -> Feature:
     def per_lang(key: str) -> dict[str, tuple[str, ...]]:
-        return {lang: _tuple(v) for lang, v in table.get(key, {}).items()}
+        return {lang: str_tuple(v) for lang, v in table.get(key, {}).items()}
 
-    return _Feature(
+    return Feature(
         label=table["label"],
         count=int(table["count"]),
         team=table["team"],
@@ -129,7 +138,7 @@ def _feature(table: Mapping[str, Any]) -> _Feature:
         asks=per_lang("asks"),
         reasons=per_lang("reasons"),
         bodies=per_lang("bodies"),
-        langs=_tuple(table.get("langs", _LANGS)),
+        langs=str_tuple(table.get("langs", LANGS)),
     )
 
 
@@ -139,46 +148,46 @@ def _read_toml(name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _data() -> _Data:
+def demo_data() -> DemoData:
     """Load and check every data file once per process."""
-    raw = {name: _read_toml(name) for name in _DATA_FILES}
+    raw = {name: _read_toml(name) for name in DATA_FILES}
     people = raw["people"]
-    openers: list[_Opener] = []
-    for lang in _LANGS:
-        openers.extend(_opener(t, lang=lang) for t in raw[f"openers_{lang}"]["opener"])
+    openers: list[Opener] = []
+    for lang in LANGS:
+        openers.extend(opener_from(t, lang=lang) for t in raw[f"openers_{lang}"]["opener"])
     cases = raw["cases"]
     spike = raw["spike"]
-    return _Data(
+    return DemoData(
         people=people,
-        companies=tuple(_Company(n, d, lang, z) for n, d, lang, z in people["companies"]),
+        companies=tuple(Company(n, d, lang, z) for n, d, lang, z in people["companies"]),
         agents=tuple(
-            _Agent(
+            Agent(
                 a["name"],
                 a["first"],
                 a["addr"],
                 a["title"],
                 a["zone"],
-                _tuple(a["langs"]),
+                str_tuple(a["langs"]),
                 a.get("local_name", a["name"]),
             )
             for a in people["agent"]
         ),
         pools=raw["replies"],
         openers=tuple(openers),
-        cases=tuple(_opener(t, category="bug", kind="case") for t in cases["case"]),
+        cases=tuple(opener_from(t, category="bug", kind="case") for t in cases["case"]),
         case_context=cases["context"],
         features=tuple(_feature(t) for t in raw["features"]["feature"]),
-        feature_extra={k: _tuple(v) for k, v in raw["features"]["extra"].items()},
-        spike=tuple(_opener(t, **_SPIKE_DEFAULTS) for t in spike["opener"]),
+        feature_extra={k: str_tuple(v) for k, v in raw["features"]["extra"].items()},
+        spike=tuple(opener_from(t, **SPIKE_DEFAULTS) for t in spike["opener"]),
         spike_template=spike["template"],
     )
 
 
-_SPIKE_DEFAULTS: dict[str, Any] = {
+SPIKE_DEFAULTS: dict[str, Any] = {
     "team": "billing",
     "category": "bug",
     "kind": "spike",
     "pool": "spike",
     "tagging": "full",
-    "window": (0.0, _SPIKE_DAYS),
+    "window": (0.0, SPIKE_DAYS),
 }

@@ -6,12 +6,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from supportmail.storage.demo.common import _LANGS, _ascii_slug, _weighted
-from supportmail.storage.demo.handwritten import _Company, _Data
+from supportmail.storage.demo.common import LANGS, ascii_slug, weighted_choice
+from supportmail.storage.demo.handwritten import Company, DemoData
 
 
 @dataclass(frozen=True, slots=True)
-class _Person:
+class Person:
+    """A customer: name, address, language, time zone, company and mail client."""
+
     name: str
     first: str
     addr: str
@@ -42,22 +44,22 @@ _COMPANY_CLIENTS: dict[str, tuple[tuple[str, float], ...]] = {
 _FREEMAIL_ZONES = {"en": ("us-east", "us-west", "uk", "us-central"), "de": ("cet",), "zh": ("cn",)}
 
 
-class _Roster:
+class Roster:
     """Invents customers: about 150 companies, some free-mail senders, a few repeat writers."""
 
-    def __init__(self, data: _Data, rng: random.Random) -> None:
+    def __init__(self, data: DemoData, rng: random.Random) -> None:
         self._data = data
         self._rng = rng
-        self._queues: dict[str, list[_Company]] = {}
-        for lang in _LANGS:
+        self._queues: dict[str, list[Company]] = {}
+        for lang in LANGS:
             queue = [c for c in data.companies if c.lang == lang]
             rng.shuffle(queue)
             self._queues[lang] = queue
-        self._turn = dict.fromkeys(_LANGS, 0)
-        self._known: dict[str, list[_Person]] = {lang: [] for lang in _LANGS}
+        self._turn = dict.fromkeys(LANGS, 0)
+        self._known: dict[str, list[Person]] = {lang: [] for lang in LANGS}
         self._addrs: set[str] = set()
 
-    def pick(self, lang: str, fresh: bool) -> _Person:
+    def pick(self, lang: str, fresh: bool) -> Person:
         """A customer writing in ``lang``: usually a new one, sometimes one who wrote before."""
         known = self._known[lang]
         if not fresh and known and self._rng.random() < 0.2:
@@ -66,25 +68,25 @@ class _Roster:
         known.append(person)
         return person
 
-    def _next_company(self, lang: str) -> _Company:
+    def _next_company(self, lang: str) -> Company:
         queue = self._queues[lang]
         company = queue[self._turn[lang] % len(queue)]
         self._turn[lang] += 1
         return company
 
-    def _new(self, lang: str) -> _Person:
+    def _new(self, lang: str) -> Person:
         rng = self._rng
         if rng.random() < 0.22:
-            domain = _weighted(rng, _FREEMAIL[lang])
+            domain = weighted_choice(rng, _FREEMAIL[lang])
             company, zone, client = "", rng.choice(_FREEMAIL_ZONES[lang]), _FREEMAIL_CLIENT[domain]
         else:
             firm = self._next_company(lang)
             domain, company, zone = firm.domain, firm.name, firm.zone
-            client = _weighted(rng, _COMPANY_CLIENTS[lang])
+            client = weighted_choice(rng, _COMPANY_CLIENTS[lang])
         name, first, handle = self._name(lang)
         addr = self._unique(self._local_part(handle, domain), domain)
         title = rng.choice(self._data.people["titles"][lang]) if company else ""
-        return _Person(name, first, addr, lang, zone, company, title, client)
+        return Person(name, first, addr, lang, zone, company, title, client)
 
     def _name(self, lang: str) -> tuple[str, str, tuple[str, str]]:
         """(display name, first name for greetings, (given, family) ASCII handle parts)."""
@@ -100,7 +102,7 @@ class _Roster:
             return full, full, (given_py.lower(), family_py.lower())
         given = rng.choice(names["given"])
         family = rng.choice(names["family"])
-        return f"{given} {family}", given, (_ascii_slug(given), _ascii_slug(family))
+        return f"{given} {family}", given, (ascii_slug(given), ascii_slug(family))
 
     def _local_part(self, handle: tuple[str, str], domain: str) -> str:
         rng = self._rng

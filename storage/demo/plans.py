@@ -8,18 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from supportmail.storage.demo.common import _SEED, _hex, _local, _weighted, _zone
-from supportmail.storage.demo.handwritten import _Agent, _Data, _data, _Opener
-from supportmail.storage.demo.people import _Person, _Roster
-from supportmail.storage.demo.scenarios import _scenarios
+from supportmail.storage.demo.common import SEED, hex_digest, local_time, weighted_choice, zone_at
+from supportmail.storage.demo.handwritten import Agent, DemoData, Opener, demo_data
+from supportmail.storage.demo.people import Person, Roster
+from supportmail.storage.demo.scenarios import scenario_openers
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class Plan:
+    """One thread's plan: opener, customer, agent, start, length, tags, charset, HTML mode."""
+
     index: int
-    opener: _Opener
-    customer: _Person
-    agent: _Agent
+    opener: Opener
+    customer: Person
+    agent: Agent
     start: datetime
     length: int
     tags: tuple[str, ...]
@@ -45,10 +47,10 @@ def _start(rng: random.Random, now: datetime, zone: str, window: tuple[float, fl
     lo, hi = window
     for _ in range(8):
         u = rng.random() if rng.random() < 0.5 else max(rng.random(), rng.random())
-        day = _local(zone, now - timedelta(days=hi - (hi - lo) * u)).date()
+        day = local_time(zone, now - timedelta(days=hi - (hi - lo) * u)).date()
         hour = rng.choices([h for h, _ in _HOURS], [w for _, w in _HOURS])[0]
         local = datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60))
-        when = local.replace(tzinfo=_zone(zone, now)).astimezone(UTC)
+        when = local.replace(tzinfo=zone_at(zone, now)).astimezone(UTC)
         if day.weekday() >= 5 and rng.random() < 0.75:
             continue
         if now - timedelta(days=hi) <= when <= now - timedelta(minutes=12):
@@ -56,7 +58,7 @@ def _start(rng: random.Random, now: datetime, zone: str, window: tuple[float, fl
     return now - timedelta(days=lo, hours=rng.uniform(0.3, 6))
 
 
-def _tags(op: _Opener, rng: random.Random, age_days: float) -> tuple[str, ...]:
+def _tags(op: Opener, rng: random.Random, age_days: float) -> tuple[str, ...]:
     team = (f"team:{op.team}",) if op.team else ()
     cat = (f"category:{op.category}",) if op.category else ()
     full = team + cat + op.labels
@@ -82,13 +84,13 @@ def _tags(op: _Opener, rng: random.Random, age_days: float) -> tuple[str, ...]:
 
 def _charset(lang: str, rng: random.Random) -> str:
     if lang == "de":
-        return _weighted(rng, (("iso-8859-1", 5), ("utf-8", 4), ("windows-1252", 1)))
+        return weighted_choice(rng, (("iso-8859-1", 5), ("utf-8", 4), ("windows-1252", 1)))
     if lang == "zh":
-        return _weighted(rng, (("gb2312", 4), ("gbk", 2), ("utf-8", 4)))
+        return weighted_choice(rng, (("gb2312", 4), ("gbk", 2), ("utf-8", 4)))
     return "utf-8"
 
 
-def _html_mode(op: _Opener, person: _Person, rng: random.Random) -> str:
+def _html_mode(op: Opener, person: Person, rng: random.Random) -> str:
     if op.html:
         return op.html
     roll = rng.random()
@@ -100,7 +102,7 @@ def _html_mode(op: _Opener, person: _Person, rng: random.Random) -> str:
     return "plain"
 
 
-def _agent_for(op: _Opener, data: _Data, rng: random.Random) -> _Agent:
+def _agent_for(op: Opener, data: DemoData, rng: random.Random) -> Agent:
     if op.agent:
         return next(a for a in data.agents if a.first == op.agent)
     pool = [a for a in data.agents if op.lang in a.langs and "founder" not in a.title.lower()]
@@ -110,9 +112,7 @@ def _agent_for(op: _Opener, data: _Data, rng: random.Random) -> _Agent:
     return rng.choices(pool, weights)[0]
 
 
-def _thread_slots(
-    op: _Opener, person: _Person, agent: _Agent, rng: random.Random
-) -> dict[str, str]:
+def _thread_slots(op: Opener, person: Person, agent: Agent, rng: random.Random) -> dict[str, str]:
     money = {"en": "${:,}.00", "de": "{:,},00 €", "zh": "¥{:,}.00"}[op.lang]
     seats = rng.randint(3, 48)
     unit = {"en": 12, "de": 11, "zh": 78}[op.lang]
@@ -133,26 +133,26 @@ def _thread_slots(
     return slots
 
 
-def _plans(now: datetime) -> list[_Plan]:
+def thread_plans(now: datetime) -> list[Plan]:
     """Every thread's plan. Who writes and what is said never depends on ``now``; only dates do
     (and through them which recent messages exist yet, are unread or still untagged)."""
-    data = _data()
-    rng = random.Random(_SEED)
-    roster = _Roster(data, rng)
-    plans: list[_Plan] = []
-    for index, op in enumerate(_scenarios(data, rng)):
+    data = demo_data()
+    rng = random.Random(SEED)
+    roster = Roster(data, rng)
+    plans: list[Plan] = []
+    for index, op in enumerate(scenario_openers(data, rng)):
         person = _sender(op) if op.sender else roster.pick(op.lang, fresh=op.kind == "feature")
         plans.append(_plan(index, op, person, data, now))
     return plans
 
 
-def _plan(index: int, op: _Opener, person: _Person, data: _Data, now: datetime) -> _Plan:
-    rng = random.Random(_hex("plan", index))
+def _plan(index: int, op: Opener, person: Person, data: DemoData, now: datetime) -> Plan:
+    rng = random.Random(hex_digest("plan", index))
     agent = _agent_for(op, data, rng)
     sampled = rng.choices([n for n, _ in _LENGTHS], [w for _, w in _LENGTHS])[0]
     length = op.length or (len(op.script) + 1 if op.script else sampled)
     bug_shot = op.category == "bug" and rng.random() < 0.05
-    fixed = _Plan(
+    fixed = Plan(
         index=index,
         opener=op,
         customer=person,
@@ -165,14 +165,14 @@ def _plan(index: int, op: _Opener, person: _Person, data: _Data, now: datetime) 
         attach=op.attach or ("png" if bug_shot else ""),
         slots=_thread_slots(op, person, agent, rng),
     )
-    timing = random.Random(_hex("start", index))
+    timing = random.Random(hex_digest("start", index))
     start = _start(timing, now, person.zone, op.window)
     age = (now - start).total_seconds() / 86400
     return replace(fixed, start=start, tags=_tags(op, timing, age))
 
 
-def _sender(op: _Opener) -> _Person:
+def _sender(op: Opener) -> Person:
     name, _, addr = op.sender.partition(" <")
     addr = addr.rstrip(">")
     zone = {"en": "us-east", "de": "cet", "zh": "cn"}[op.lang]
-    return _Person(name, name.split(" ")[0], addr, op.lang, zone, "", "", "outlook")
+    return Person(name, name.split(" ")[0], addr, op.lang, zone, "", "", "outlook")

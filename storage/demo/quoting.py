@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from supportmail.storage.demo.common import _local
-from supportmail.storage.demo.conversation import _Sent
+from supportmail.storage.demo.common import local_time
+from supportmail.storage.demo.conversation import Sent
 
 _WEEKDAYS = {
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -73,7 +73,7 @@ def _quote_lines(text: str) -> str:
     )
 
 
-def _attribution(client: str, lang: str, prev: _Sent, at: datetime) -> str:
+def _attribution(client: str, lang: str, prev: Sent, at: datetime) -> str:
     """The line (or block) a mail client writes above the quoted message."""
     d = at
     who = f"{prev.sender_name} <{prev.sender_addr}>"
@@ -119,13 +119,11 @@ def _attribution(client: str, lang: str, prev: _Sent, at: datetime) -> str:
     return f"On {wd}, {d.day} {mo} {d.year}, {prev.sender_name} wrote:"
 
 
-def _with_quote(
-    fresh: str, prev: _Sent | None, client: str, lang: str, zone: str
-) -> tuple[str, str]:
+def with_quote(fresh: str, prev: Sent | None, client: str, lang: str, zone: str) -> tuple[str, str]:
     """(full text, quotable text) of a message that answers ``prev``."""
     if prev is None:
         return fresh, fresh
-    head = _attribution(client, lang, prev, _local(zone, prev.date))
+    head = _attribution(client, lang, prev, local_time(zone, prev.date))
     if head.startswith(("____", "------")):
         full = f"{fresh}\n\n{head}\n{prev.quotable}"
         return full, f"{fresh}\n\n{head}\n{prev.fresh}"

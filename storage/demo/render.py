@@ -10,38 +10,38 @@ from datetime import datetime
 from email.utils import format_datetime
 
 from supportmail.storage.demo.account import DEMO_ADDRESS
-from supportmail.storage.demo.attachments import _attachment, _file_part
+from supportmail.storage.demo.attachments import attachment_file, file_part
 from supportmail.storage.demo.common import (
-    _SEEN,
-    _SUPPORT_NAME,
+    SEEN,
+    SUPPORT_NAME,
     DemoMessage,
-    _digest,
-    _fill,
-    _hex,
-    _local,
+    digest,
+    fill_slots,
+    hex_digest,
+    local_time,
 )
 from supportmail.storage.demo.conversation import (
-    _customer_text,
-    _Sent,
-    _style,
-    _team_text,
-    _turn_bodies,
-    _turn_dates,
+    Sent,
+    customer_text,
+    team_text,
+    turn_bodies,
+    turn_dates,
+    writing_style,
 )
 from supportmail.storage.demo.encoding import (
-    _address,
-    _fit_charset,
-    _fold,
-    _header_text,
-    _html,
-    _multipart,
-    _Part,
-    _prefer,
-    _text_part,
+    Part,
+    address_header,
+    fit_charset,
+    fold_header,
+    header_text,
+    html_body,
+    multipart,
+    preferred_encoding,
+    text_part,
 )
-from supportmail.storage.demo.handwritten import _Data
-from supportmail.storage.demo.plans import _Plan
-from supportmail.storage.demo.quoting import _with_quote
+from supportmail.storage.demo.handwritten import DemoData
+from supportmail.storage.demo.plans import Plan
+from supportmail.storage.demo.quoting import with_quote
 
 _REPLY_PREFIX = {"en": "Re: ", "de": "AW: ", "zh": "回复："}
 _MAILERS = {
@@ -55,8 +55,9 @@ _MAILERS = {
 }
 
 
-def _message_id(plan: _Plan, k: int, customer: bool) -> str:
-    h = _digest("mid", plan.index, k)
+def message_id_of(plan: Plan, k: int, customer: bool) -> str:
+    """The Message-ID of message ``k``, in the style of the sender's mail client."""
+    h = digest("mid", plan.index, k)
     hexd = h.hex()
     if not customer:
         return f"{hexd[:20]}.{plan.index:04d}@plotline.example"
@@ -78,8 +79,8 @@ def _message_id(plan: _Plan, k: int, customer: bool) -> str:
     return f"{uuid.upper() if client == 'apple' else uuid}@{domain}"
 
 
-def _subject(plan: _Plan, k: int, customer: bool) -> str:
-    base = _fill(plan.opener.subject, plan.slots)
+def _subject(plan: Plan, k: int, customer: bool) -> str:
+    base = fill_slots(plan.opener.subject, plan.slots)
     if k == 0:
         return base
     if not customer:
@@ -98,17 +99,20 @@ def _subject(plan: _Plan, k: int, customer: bool) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rendered:
-    sent: _Sent
+class Rendered:
+    """One rendered message: what the next message quotes (``sent``) and the mail itself."""
+
+    sent: Sent
     message: DemoMessage
 
 
-def _render_thread(plan: _Plan, now: datetime, data: _Data) -> list[_Rendered]:
-    rng = random.Random(_hex("thread", plan.index))
-    bodies = _turn_bodies(plan, data, rng)
-    dates = [d for d in _turn_dates(plan, rng, len(bodies)) if d <= now]
-    out: list[_Rendered] = []
-    prev: _Sent | None = None
+def render_thread(plan: Plan, now: datetime, data: DemoData) -> list[Rendered]:
+    """The messages of ``plan``'s thread sent by ``now``, oldest first."""
+    rng = random.Random(hex_digest("thread", plan.index))
+    bodies = turn_bodies(plan, data, rng)
+    dates = [d for d in turn_dates(plan, rng, len(bodies)) if d <= now]
+    out: list[Rendered] = []
+    prev: Sent | None = None
     for k, when in enumerate(dates):
         customer = k % 2 == 0
         seen = customer is False or _is_seen(plan, k, len(dates), when, now, rng)
@@ -119,7 +123,7 @@ def _render_thread(plan: _Plan, now: datetime, data: _Data) -> list[_Rendered]:
 
 
 def _is_seen(
-    plan: _Plan, k: int, count: int, when: datetime, now: datetime, rng: random.Random
+    plan: Plan, k: int, count: int, when: datetime, now: datetime, rng: random.Random
 ) -> bool:
     age = (now - when).total_seconds() / 86400
     waiting = k == count - 1
@@ -143,7 +147,7 @@ class _Voice:
     customer: bool
 
 
-def _voice(plan: _Plan, customer: bool) -> _Voice:
+def _voice(plan: Plan, customer: bool) -> _Voice:
     if customer:
         p = plan.customer
         return _Voice(p.name, p.name, p.addr, p.zone, p.client, plan.charset, True)
@@ -152,48 +156,48 @@ def _voice(plan: _Plan, customer: bool) -> _Voice:
 
 
 def _render_one(
-    plan: _Plan, k: int, body: str, when: datetime, prev: _Sent | None, seen: bool, data: _Data
-) -> _Rendered:
+    plan: Plan, k: int, body: str, when: datetime, prev: Sent | None, seen: bool, data: DemoData
+) -> Rendered:
     voice = _voice(plan, customer=k % 2 == 0)
     if voice.customer:
-        fresh = _customer_text(plan, k, body, data)
-        quoting = k == 0 or _style(plan.customer, data).quotes
+        fresh = customer_text(plan, k, body, data)
+        quoting = k == 0 or writing_style(plan.customer, data).quotes
     else:
-        fresh, quoting = _team_text(plan, k, body, data), True
+        fresh, quoting = team_text(plan, k, body, data), True
     lang = plan.opener.lang
-    text, quotable = _with_quote(fresh, prev if quoting else None, voice.client, lang, voice.zone)
+    text, quotable = with_quote(fresh, prev if quoting else None, voice.client, lang, voice.zone)
     refs = () if prev is None else (*prev.references[-12:], prev.message_id)
-    sent = _Sent(
+    sent = Sent(
         voice.name,
         voice.addr,
         when,
         _subject(plan, k, voice.customer),
-        _message_id(plan, k, voice.customer),
+        message_id_of(plan, k, voice.customer),
         refs,
         fresh,
         quotable,
     )
     head = "\r\n".join(_headers(plan, voice, sent, prev)).encode("ascii")
     raw = head + b"\r\n" + _body(plan, k, text, voice, sent.date).encode()
-    flags = ((_SEEN,) if seen else ()) + plan.tags
-    return _Rendered(sent, DemoMessage("INBOX" if voice.customer else "Sent", raw, flags))
+    flags = ((SEEN,) if seen else ()) + plan.tags
+    return Rendered(sent, DemoMessage("INBOX" if voice.customer else "Sent", raw, flags))
 
 
-def _headers(plan: _Plan, voice: _Voice, sent: _Sent, prev: _Sent | None) -> list[str]:
+def _headers(plan: Plan, voice: _Voice, sent: Sent, prev: Sent | None) -> list[str]:
     customer = plan.customer
-    to = (_SUPPORT_NAME, DEMO_ADDRESS) if voice.customer else (customer.name, customer.addr)
+    to = (SUPPORT_NAME, DEMO_ADDRESS) if voice.customer else (customer.name, customer.addr)
     headers = [
-        _fold("From", _address(voice.from_name, voice.addr, voice.charset)),
-        _fold("To", _address(*to, voice.charset)),
-        _fold("Subject", _header_text(sent.subject, voice.charset)),
-        "Date: " + format_datetime(_local(voice.zone, sent.date)),
+        fold_header("From", address_header(voice.from_name, voice.addr, voice.charset)),
+        fold_header("To", address_header(*to, voice.charset)),
+        fold_header("Subject", header_text(sent.subject, voice.charset)),
+        "Date: " + format_datetime(local_time(voice.zone, sent.date)),
         f"Message-ID: <{sent.message_id}>",
     ]
     if prev is not None:
         headers.append(f"In-Reply-To: <{prev.message_id}>")
-        headers.append(_fold("References", " ".join(f"<{r}>" for r in sent.references)))
+        headers.append(fold_header("References", " ".join(f"<{r}>" for r in sent.references)))
     if not voice.customer:
-        headers.append(f"Reply-To: {_SUPPORT_NAME} <{DEMO_ADDRESS}>")
+        headers.append(f"Reply-To: {SUPPORT_NAME} <{DEMO_ADDRESS}>")
     headers.append("MIME-Version: 1.0")
     if voice.client in _MAILERS:
         headers.append(_MAILERS[voice.client])
@@ -203,27 +207,27 @@ def _headers(plan: _Plan, voice: _Voice, sent: _Sent, prev: _Sent | None) -> lis
     return headers
 
 
-def _body(plan: _Plan, k: int, text: str, voice: _Voice, when: datetime) -> _Part:
+def _body(plan: Plan, k: int, text: str, voice: _Voice, when: datetime) -> Part:
     """The MIME body: plain text, HTML (alternative or HTML-only), maybe an attachment."""
     lang, charset = plan.opener.lang, voice.charset
-    rng = random.Random(_hex("enc", plan.index, k))
+    rng = random.Random(hex_digest("enc", plan.index, k))
     if voice.customer:
-        prefer = _prefer(charset, lang, rng)
+        prefer = preferred_encoding(charset, lang, rng)
     else:
         prefer = "base64" if lang == "zh" else "quoted-printable"
-    boundary = f"----=_Part_{_hex('b', plan.index, k)[:24]}"
+    boundary = f"----=_Part_{hex_digest('b', plan.index, k)[:24]}"
     mode = plan.html if voice.customer else "plain"
-    part = _text_part("plain", text, charset, prefer)
+    part = text_part("plain", text, charset, prefer)
     if mode != "plain":
         domain = plan.customer.addr.split("@")[1]
-        pixel = f"https://t.{domain}/o/{_hex('px', plan.index, k)[:16]}.gif"
-        markup = _html(text, mode == "only", _fit_charset(text, charset), pixel)
-        html_part = _text_part("html", markup, charset, "base64" if lang == "zh" else prefer)
+        pixel = f"https://t.{domain}/o/{hex_digest('px', plan.index, k)[:16]}.gif"
+        markup = html_body(text, mode == "only", fit_charset(text, charset), pixel)
+        html_part = text_part("html", markup, charset, "base64" if lang == "zh" else prefer)
         if mode == "only":
             part = html_part
         else:
-            part = _multipart("alternative", [part, html_part], boundary + "_alt")
+            part = multipart("alternative", [part, html_part], boundary + "_alt")
     if voice.customer and k == 0 and plan.attach:
-        filename, ctype, data = _attachment(plan, _local(plan.customer.zone, when))
-        part = _multipart("mixed", [part, _file_part(filename, ctype, data)], boundary + "_mix")
+        filename, ctype, data = attachment_file(plan, local_time(plan.customer.zone, when))
+        part = multipart("mixed", [part, file_part(filename, ctype, data)], boundary + "_mix")
     return part

@@ -9,19 +9,19 @@ from dataclasses import replace
 from typing import Any
 
 from supportmail.storage.demo.common import (
-    _HISTORY_DAYS,
-    _LANGS,
-    _SPIKE_DAYS,
-    _TARGET_THREADS,
-    _fill,
+    HISTORY_DAYS,
+    LANGS,
+    SPIKE_DAYS,
+    TARGET_THREADS,
+    fill_slots,
 )
 from supportmail.storage.demo.handwritten import (
-    _SPIKE_DEFAULTS,
-    _Data,
-    _Feature,
-    _Opener,
-    _opener,
-    _tuple,
+    SPIKE_DEFAULTS,
+    DemoData,
+    Feature,
+    Opener,
+    opener_from,
+    str_tuple,
 )
 
 
@@ -36,15 +36,15 @@ class _Deck:
     def draw(self, key: str) -> str:
         left = self._left.get(key)
         if not left:
-            left = list(_tuple(self._table[key]))
+            left = list(str_tuple(self._table[key]))
             self._rng.shuffle(left)
             self._left[key] = left
         return left.pop()
 
 
-def _feature_openers(data: _Data, rng: random.Random) -> list[_Opener]:
+def _feature_openers(data: DemoData, rng: random.Random) -> list[Opener]:
     """The feature requests: each label ``count`` times, in several languages."""
-    out: list[_Opener] = []
+    out: list[Opener] = []
     for feat in data.features:
         used: dict[str, int] = {}
         decks: dict[str, _Deck] = {}
@@ -59,7 +59,7 @@ def _feature_openers(data: _Data, rng: random.Random) -> list[_Opener]:
     return out
 
 
-def _feature_lang(feat: _Feature, i: int, rng: random.Random) -> str:
+def _feature_lang(feat: Feature, i: int, rng: random.Random) -> str:
     if i == 0 or len(feat.langs) == 1:
         return "en"
     roll = rng.random()
@@ -70,9 +70,7 @@ def _feature_lang(feat: _Feature, i: int, rng: random.Random) -> str:
     return "en"
 
 
-def _feature_opener(
-    feat: _Feature, lang: str, nth: int, deck: _Deck, rng: random.Random
-) -> _Opener:
+def _feature_opener(feat: Feature, lang: str, nth: int, deck: _Deck, rng: random.Random) -> Opener:
     """The nth request for a feature in one language: hand-written first, then composed."""
     bodies = feat.bodies.get(lang, ())
     if nth < len(bodies):
@@ -82,7 +80,7 @@ def _feature_opener(
         if rng.random() < 0.6:
             body += "\n\n" + deck.draw("extra")
     subjects = feat.subjects[lang]
-    return _Opener(
+    return Opener(
         lang=lang,
         team=feat.team,
         category="feature-request",
@@ -95,7 +93,7 @@ def _feature_opener(
     )
 
 
-def _case_openers(data: _Data, rng: random.Random, count: int) -> list[_Opener]:
+def _case_openers(data: DemoData, rng: random.Random, count: int) -> list[Opener]:
     """Short cases (mostly bug reports), each dressed in its own context sentences."""
     cases = list(data.cases)
     decks = {
@@ -103,7 +101,7 @@ def _case_openers(data: _Data, rng: random.Random, count: int) -> list[_Opener]:
         for lang, groups in data.case_context.items()
         for group, table in groups.items()
     }
-    out: list[_Opener] = []
+    out: list[Opener] = []
     rounds = 0
     while len(out) < count:
         rng.shuffle(cases)
@@ -118,22 +116,24 @@ def _case_openers(data: _Data, rng: random.Random, count: int) -> list[_Opener]:
     return out
 
 
-def _dress_case(case: _Opener, deck: _Deck) -> _Opener:
+def _dress_case(case: Opener, deck: _Deck) -> Opener:
     slots = {key: deck.draw(key) for key in ("since", "platform", "impact", "ask")}
     error = dict(case.slots).get("error", "")
-    slots["error_line"] = _fill(deck.draw("error_line"), {"error": error}) + "\n\n" if error else ""
+    slots["error_line"] = (
+        fill_slots(deck.draw("error_line"), {"error": error}) + "\n\n" if error else ""
+    )
     slots["symptom"] = case.body.strip()
-    return replace(case, body=_fill(deck.draw("shape"), slots).strip())
+    return replace(case, body=fill_slots(deck.draw("shape"), slots).strip())
 
 
-def _spike_openers(data: _Data, rng: random.Random) -> list[_Opener]:
+def _spike_openers(data: DemoData, rng: random.Random) -> list[Opener]:
     """The invoice incident: ~25 tagged threads in the last week, a few not yet triaged."""
     out = list(data.spike)
     tpl = data.spike_template
     langs = [lang for lang, w in (("en", 11), ("de", 3), ("zh", 1)) for _ in range(w)]
     untagged = int(tpl["untagged"])
     total = int(tpl["tagged"]) + untagged
-    decks = {lang: _Deck(tpl[lang], rng) for lang in _LANGS}
+    decks = {lang: _Deck(tpl[lang], rng) for lang in LANGS}
     while len(out) < total:
         lang = rng.choice(langs)
         deck = decks[lang]
@@ -141,28 +141,29 @@ def _spike_openers(data: _Data, rng: random.Random) -> list[_Opener]:
         if rng.random() < 0.5:
             body += "\n\n" + deck.draw("extra")
         fresh = len(out) >= total - untagged
-        defaults = {**_SPIKE_DEFAULTS, "lang": lang}
+        defaults = {**SPIKE_DEFAULTS, "lang": lang}
         if fresh:
             defaults.update(tagging="none", window=(0.0, 0.8))
-        out.append(_opener({"subject": deck.draw("subjects"), "body": body}, **defaults))
+        out.append(opener_from({"subject": deck.draw("subjects"), "body": body}, **defaults))
     return out
 
 
-def _scenarios(data: _Data, rng: random.Random) -> list[_Opener]:
+def scenario_openers(data: DemoData, rng: random.Random) -> list[Opener]:
+    """Every thread's opener: handwritten, feature requests, the spike and generated cases."""
     fixed = list(data.openers) + _feature_openers(data, rng) + _spike_openers(data, rng)
-    fixed += _case_openers(data, rng, max(0, _TARGET_THREADS - len(fixed)))
+    fixed += _case_openers(data, rng, max(0, TARGET_THREADS - len(fixed)))
     rng.shuffle(fixed)
     return _steady_billing_bugs(fixed)
 
 
-def _steady_billing_bugs(openers: list[_Opener]) -> list[_Opener]:
+def _steady_billing_bugs(openers: list[Opener]) -> list[Opener]:
     """Spread the billing bugs before the incident evenly, so the spike stands out clearly."""
     steady = [
         i
         for i, op in enumerate(openers)
         if op.team == "billing" and op.category == "bug" and op.kind != "spike"
     ]
-    lo, hi = _SPIKE_DAYS + 0.7, _HISTORY_DAYS
+    lo, hi = SPIKE_DAYS + 0.7, HISTORY_DAYS
     step = (hi - lo) / max(1, len(steady))
     out = list(openers)
     for slot, i in enumerate(steady):
