@@ -79,7 +79,7 @@ class Answers:
 
         found = [
             models.Waiting(thread_id(root), root, _moment(epoch, tz))
-            for epoch, tz, root in responses.awaiting_timeline(timeline, service._report_team())
+            for epoch, tz, root in responses.awaiting_timeline(timeline, service.report_team())
         ]
         found.sort(key=lambda w: (w.since, w.thread_id))
         return found
@@ -90,7 +90,7 @@ class Answers:
         if plain == ThreadQuery():
             return waits
         service = self._service
-        rows = service.cache.list_threads(service.account, plain, service._keywords(plain.tags))
+        rows = service.cache.list_threads(service.account, plain, service.tag_keywords(plain.tags))
         allowed = {row.root for row in rows}
         return [w for w in waits if w.root in allowed]
 
@@ -100,15 +100,16 @@ class Answers:
         chosen = self._selected(query)
         end = None if query.limit is None else query.offset + query.limit
         service = self._service
-        notes = service.userdb.notes(service.account)
-        pending = service._pending_by_root()
-        out: list[ThreadSummary] = []
-        for wait in chosen[query.offset : end]:
-            row = service.cache.thread(service.account, wait.root)
-            if row is None:
-                continue
-            summary = service._summary(row, notes, pending)
-            out.append(dataclasses.replace(summary, waiting_since=wait.since))
+        found = [
+            (wait, row)
+            for wait in chosen[query.offset : end]
+            if (row := service.cache.thread(service.account, wait.root)) is not None
+        ]
+        summaries = service.summaries([row for _wait, row in found], raw=True)
+        out = [
+            dataclasses.replace(summary, waiting_since=wait.since)
+            for (wait, _row), summary in zip(found, summaries, strict=True)
+        ]
         return out if raw else [s.sanitized() for s in out]
 
     def count_awaiting(self, query: ThreadQuery) -> int:
@@ -134,14 +135,14 @@ class Answers:
             last = insight.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
             return insight.shift_period(last, by, 1 - insight.DEFAULT_PERIODS)
 
-        start, end = service._window(since, until, twelve_periods)
+        start, end = service.report_window(since, until, twelve_periods)
         start = insight.period_start(start, by, end.tzinfo)
         cache, account = service.cache, service.account
         from supportmail.storage.insight import responses
 
         return responses.build_responses(
             cache.report_rows(account, start, end, active=True),
-            service._report_team(),
+            service.report_team(),
             since=start,
             until=end,
             by=by,

@@ -293,7 +293,8 @@ class ServiceCore:
 
     # -- reports (pure functions in storage.insight over rows from the cache) ---------------
 
-    def _report_team(self) -> insight.Team:
+    def report_team(self) -> insight.Team:
+        """The team as reports and answers count it (``team_addresses``)."""
         return insight.Team.from_addresses(self.team_addresses)
 
     def _log(self, root: str, events: Sequence[tuple[str, str | None]]) -> None:

@@ -130,13 +130,13 @@ class DayFacade(QuotesFacade):
 
     def day_queue(self, limit: int | None = None) -> list[ThreadSummary]:
         """The running shift's threads still missing a tag, oldest first (skipped ones too)."""
-        return self._summaries(self._queue_rows(self._running_shift(), limit))
+        return self.summaries(self._queue_rows(self._running_shift(), limit))
 
     def day_next(self) -> ThreadSummary | None:
         """The oldest thread of the running shift's queue still missing a tag and not skipped;
         None when the queue is through."""
         row = self._next_row(self._running_shift())
-        return None if row is None else self._summaries([row])[0]
+        return None if row is None else self.summaries([row])[0]
 
     def day_skip(self, ref: str) -> ThreadSummary | None:
         """Skip a thread for the rest of today's shift; returns the next one (``day_next``)."""

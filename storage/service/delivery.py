@@ -17,8 +17,10 @@ from supportmail.storage.user.mail_outbox import OutboxMail, State
 
 if TYPE_CHECKING:
     from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.service import Service
     from supportmail.storage.service.replying import Replies, RetryResult
     from supportmail.storage.settings import AccountConfig
+    from supportmail.storage.smtp import SmtpSender
 
 __all__ = ["Delivery"]
 
@@ -32,11 +34,14 @@ class Delivery:
     interactive session (``Service.on_server``: logged in once, kept, re-established when
     dropped), so a send or a retry after every sync logs in no more."""
 
-    def __init__(self, replies: Replies, account: AccountConfig) -> None:
+    def __init__(
+        self, replies: Replies, service: Service, account: AccountConfig, sender: SmtpSender
+    ) -> None:
         self.replies = replies
+        self.service = service
         self.account = account
         self.outbox = replies.outbox
-        self.sender = replies._sender(account)
+        self.sender = sender
 
     # -- a whole pass ----------------------------------------------------------------------------
 
@@ -112,7 +117,7 @@ class Delivery:
 
     def _recover(self, mail: OutboxMail) -> OutboxMail:
         """A send that was cut during DATA: look for the message before sending it again."""
-        service = self.replies._service
+        service = self.service
         copies = service.cache.locations(service.account, [mail.message_id])
         if any(folder != LOCAL_FOLDER for folder in copies):
             return self.outbox.move(mail, "accepted", error="")
@@ -163,7 +168,7 @@ class Delivery:
                 conn.append(folder, mail.raw, ("\\Seen",))
 
         try:
-            self.replies._service.on_server(file)
+            self.service.on_server(file)
         except Exception as exc:
             log.info("outbox %s: Sent copy not filed: %s", mail.id, exc)
             return self.outbox.move(mail, "accepted", error=f"Sent copy not filed yet: {exc}")
@@ -171,6 +176,6 @@ class Delivery:
 
     def _finish(self, mail: OutboxMail) -> None:
         """Forget a filed message once its thread no longer needs the local copy."""
-        service = self.replies._service
+        service = self.service
         if self.account.sent_folder not in service.folders or self.replies.drop_local(mail):
             self.outbox.remove(mail.id)

@@ -100,11 +100,11 @@ class Drafting:
     def _answered_row(self, root: str, message: str | None) -> MessageRow:
         service = self._service
         if message is not None:
-            return service._pick_message(root, message)
-        rows = service._thread_rows(root)
+            return service.pick_message(root, message)
+        rows = service.thread_rows(root)
         if not rows:
             raise _error("that thread has no messages in the cache")
-        team = service._report_team()
+        team = service.report_team()
         customers = [
             r for r in rows if r.envelope.sender.addr and not team.includes(r.envelope.sender.addr)
         ]
@@ -122,7 +122,7 @@ class Drafting:
                 env = dataclasses.replace(mime.parse_envelope(raw), message_id=row.message_id)
                 text = mime.parse_body(raw).text
         if text is None:
-            text = service._text_of(row)
+            text = service.message_text(row)
         return Original(
             message_id=row.message_id,
             references=env.references,
@@ -162,7 +162,7 @@ class Drafting:
         root = service.resolve(ref)
         original = self._original(self._answered_row(root, message))
         draft = compose.reply_draft(
-            original, service._report_team(), reply_all=reply_all, signature=account.signature
+            original, service.report_team(), reply_all=reply_all, signature=account.signature
         )
         return Composed(
             kind="reply",
@@ -186,7 +186,7 @@ class Drafting:
         except DraftError as exc:
             raise _error(str(exc)) from None
         root = service.resolve(ref)
-        row = service._pick_message(root, message)
+        row = service.pick_message(root, message)
         draft = compose.forward_draft(self._original(row), people, signature=account.signature)
         return Composed(
             kind="forward",

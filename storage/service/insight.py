@@ -35,12 +35,14 @@ class InsightFacade(QuotesFacade):
         body = self.cache.body(rowid)
         return None if body is None else body.text
 
-    def _window(
+    def report_window(
         self,
         since: datetime | None,
         until: datetime | None,
         default: Callable[[datetime], datetime],
     ) -> tuple[datetime, datetime]:
+        """A report's (start, end): ``until`` or now, ``since`` or ``default(end)``; a start
+        not before the end raises ``ServiceError``."""
         end = until or self.now()
         begin = since or default(end)
         if begin >= end:
@@ -67,12 +69,12 @@ class InsightFacade(QuotesFacade):
             last = insight.period_start(end - timedelta(microseconds=1), by, end.tzinfo)
             return insight.shift_period(last, by, 1 - insight.DEFAULT_PERIODS)
 
-        start, end = self._window(since, until, twelve_periods)
+        start, end = self.report_window(since, until, twelve_periods)
         first = insight.period_start(start, by, end.tzinfo)
         history = insight.shift_period(first, by, -insight.SPIKE_HISTORY)
         result = insight.build_report(
             self.cache.report_rows(self.account, history, end),
-            self._report_team(),
+            self.report_team(),
             since=start,
             until=end,
             by=by,
@@ -86,9 +88,9 @@ class InsightFacade(QuotesFacade):
     ) -> BugReach:
         """``category:bug`` threads that started in the window (default: the last 12 weeks),
         grouped by team and label tags, ranked by distinct customers."""
-        start, end = self._window(since, until, lambda e: e - timedelta(weeks=12))
+        start, end = self.report_window(since, until, lambda e: e - timedelta(weeks=12))
         rows = self.cache.report_rows(self.account, start, end)
-        team = self._report_team()
+        team = self.report_team()
         result = insight.bugs_by_reach(rows, team, since=start, until=end)
         mirrored = self.cache.rows_with_bodies
         from supportmail.storage.insight import coverage
@@ -109,9 +111,9 @@ class InsightFacade(QuotesFacade):
         customers' own words; quotes come from cached bodies only (never the network)."""
         from dateutil.relativedelta import relativedelta
 
-        start, end = self._window(since, until, lambda e: e - relativedelta(months=3))
+        start, end = self.report_window(since, until, lambda e: e - relativedelta(months=3))
         rows = self.cache.report_rows(self.account, start, end)
-        team = self._report_team()
+        team = self.report_team()
         from supportmail.storage.insight import coverage
         from supportmail.storage.insight import quotes as saved_quotes
         from supportmail.storage.insight.voice import voice
@@ -128,9 +130,9 @@ class InsightFacade(QuotesFacade):
     ) -> Digest:
         """What customers wrote in the window (default: the last 24 hours), by category, with
         the first lines of each thread's customer message (cached bodies only)."""
-        start, end = self._window(since, until, lambda e: e - timedelta(days=1))
+        start, end = self.report_window(since, until, lambda e: e - timedelta(days=1))
         rows = self.cache.report_rows(self.account, start, end, active=True)
-        team = self._report_team()
+        team = self.report_team()
         from supportmail.storage.insight import coverage
         from supportmail.storage.insight.digest import digest
 

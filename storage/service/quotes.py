@@ -25,17 +25,17 @@ class QuotesFacade(ThreadsFacade):
     """Customers' words: picking a message, its paragraphs, saved quotes (local only)."""
 
     def _first_customer_row(self, rows: Sequence[MessageRow]) -> MessageRow | None:
-        team = self._report_team()
+        team = self.report_team()
         for row in rows:
             addr = row.envelope.sender.addr.strip()
             if addr and not team.includes(addr):
                 return row
         return None
 
-    def _pick_message(self, root: str, message: str | None) -> MessageRow:
+    def pick_message(self, root: str, message: str | None) -> MessageRow:
         """A message of the thread: a Message-ID (with or without ``<>``), its number as
         ``show`` prints it, or (None) the first message a customer wrote."""
-        rows = self._thread_rows(root)
+        rows = self.thread_rows(root)
         if not rows:
             raise ServiceError("that thread has no messages in the cache")
         if message is None:
@@ -54,21 +54,21 @@ class QuotesFacade(ThreadsFacade):
         )
 
     def _quoted_row(self, root: str, message: str | None) -> MessageRow:
-        """``_pick_message`` for quotes: without ``message``, a thread with no customer message
+        """``pick_message`` for quotes: without ``message``, a thread with no customer message
         is an error (a quote is the customer's words), not its first message."""
-        if message is None and self._first_customer_row(self._thread_rows(root)) is None:
+        if message is None and self._first_customer_row(self.thread_rows(root)) is None:
             raise ServiceError(
                 f"thread {thread_id(root)} has no message from a customer: name one with "
                 "--message N (its number as `show` prints it)"
             )
-        return self._pick_message(root, message)
+        return self.pick_message(root, message)
 
     def quoted_message(self, ref: str, message: str | None = None) -> tuple[int, Address]:
         """Which message ``customer_paragraphs(ref, message)`` reads: its number as ``show``
         prints it and its sender (display-safe)."""
         root = self.resolve(ref)
         row = self._quoted_row(root, message)
-        number = next(n for n, r in enumerate(self._thread_rows(root), 1) if r.rowid == row.rowid)
+        number = next(n for n, r in enumerate(self.thread_rows(root), 1) if r.rowid == row.rowid)
         sender = row.envelope.sender
         return number, models.Address(sanitize_line(sender.name), sanitize_line(sender.addr))
 
@@ -79,17 +79,17 @@ class QuotesFacade(ThreadsFacade):
         Message-ID, a number as ``show`` prints it, default the first customer message),
         without greeting, quoted text, reply headers and signature; each on one line."""
         row = self._quoted_row(self.resolve(ref), message)
-        paragraphs = insight.customer_paragraphs(self._text_of(row))
+        paragraphs = insight.customer_paragraphs(self.message_text(row))
         return tuple(paragraphs if raw else map(sanitize_line, paragraphs))
 
     def first_customer_words(self, ref: str, *, raw: bool = False) -> Quote | None:
         """The first paragraph of the first message a customer wrote in the thread (about 280
         characters), with who and when; None without a customer message or its body."""
         root = self.resolve(ref)
-        row = self._first_customer_row(self._thread_rows(root))
+        row = self._first_customer_row(self.thread_rows(root))
         if row is None:
             return None
-        text = insight.customer_paragraph(self._text_of(row))
+        text = insight.customer_paragraph(self.message_text(row))
         if not text:
             return None
         env = row.envelope
@@ -156,7 +156,7 @@ class QuotesFacade(ThreadsFacade):
             out = [self._saved_quote(q) for q in stored]
         else:
             root = self.resolve(ref)
-            ids = {row.message_id for row in self._thread_rows(root)}
+            ids = {row.message_id for row in self.thread_rows(root)}
             out = [
                 self._saved_quote(q, root) for q in stored if q.root == root or q.message_id in ids
             ]

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from supportmail.storage import mime
 from supportmail.storage.models import LOCAL_FOLDER, Address
-from supportmail.storage.service.drafting import Composed, Drafting, EditFile, _error
+from supportmail.storage.service.drafting import Composed, Drafting, EditFile
+from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.user.mail_outbox import Outbox, OutboxBusy, OutboxError, OutboxMail
 
 if TYPE_CHECKING:  # compose (the email package) and smtp are imported when first used
@@ -120,7 +121,7 @@ class Replies(Drafting):
         try:
             return self.outbox.save(self._mail(composed, text))
         except OutboxError as exc:
-            raise _error(str(exc)) from exc
+            raise ServiceError(str(exc)) from exc
 
     def queue(self, composed: Composed, text: str) -> OutboxMail:
         """Make the message from the edited text and put it in the outbox to send. A text the
@@ -152,9 +153,9 @@ class Replies(Drafting):
                 refs=refs,
             )
         except (DraftError, OutboxError) as exc:
-            raise _error(str(exc)) from None
+            raise ServiceError(str(exc)) from None
         except (ValueError, UnicodeError) as exc:  # an address the email package cannot write
-            raise _error(f"cannot make the message: {exc}") from None
+            raise ServiceError(f"cannot make the message: {exc}") from None
         try:
             return self.outbox.move(
                 mail,
@@ -167,12 +168,12 @@ class Replies(Drafting):
                 to=tuple(p.formatted() for p in draft.to),
             )
         except OutboxError as exc:
-            raise _error(str(exc)) from exc
+            raise ServiceError(str(exc)) from exc
 
     def _refs_for(self, mail: OutboxMail) -> tuple[str, ...]:
         if not mail.in_reply_to:
             return ()
-        for row in self._service._thread_rows(mail.thread_root):
+        for row in self._service.thread_rows(mail.thread_root):
             if row.message_id == mail.in_reply_to:
                 env = row.envelope
                 chain = (*(env.references or env.in_reply_to[:1]), row.message_id)
@@ -199,7 +200,7 @@ class Replies(Drafting):
                     )
                 self.outbox.remove(mail.id)
         except OutboxError as exc:
-            raise _error(str(exc)) from None
+            raise ServiceError(str(exc)) from None
         return mail
 
     # -- sending ---------------------------------------------------------------------------------
@@ -215,11 +216,12 @@ class Replies(Drafting):
                 mail = self.outbox.find(mail_id)
                 if mail.state == "draft":
                     mail = self.queue_draft(mail.id)
-                mail = Delivery(self, account).advance(mail, force=True)
+                delivery = Delivery(self, self._service, account, self._sender(account))
+                mail = delivery.advance(mail, force=True)
         except OutboxError as exc:
-            raise _error(str(exc)) from None
+            raise ServiceError(str(exc)) from None
         if mail.state in ("queued", "sending", "data"):
-            raise _error(f"not sent: {mail.error} (kept in the outbox: see `drafts`)")
+            raise ServiceError(f"not sent: {mail.error} (kept in the outbox: see `drafts`)")
         return mail
 
     def retry(self) -> RetryResult:
@@ -236,7 +238,8 @@ class Replies(Drafting):
             return RetryResult(errors=(str(exc),) if waiting else ())
         try:
             with self.outbox.sending():
-                return Delivery(self, account).run(self.outbox.all())
+                delivery = Delivery(self, self._service, account, self._sender(account))
+                return delivery.run(self.outbox.all())
         except OutboxBusy:
             return RetryResult(busy=True)
         except OutboxError as exc:

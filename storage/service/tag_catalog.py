@@ -190,7 +190,7 @@ class TagCatalog:
         roots = self._roots_with(old)
         if old not in entries and not roots:
             raise ServiceError(f"no tag {old} in the catalog or on any cached thread")
-        plans = [s._plan_tag_edits(root, [new] if new else [], [old]) for root in roots]
+        plans = [s.plan_tag_edits(root, [new] if new else [], [old]) for root in roots]
         message_ids = {root: s.cache.thread_message_ids(s.account, root) for root in roots}
         was, kept = entries.get(old), entries.get(new) if new else None
         with s.batched():

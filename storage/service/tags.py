@@ -32,7 +32,7 @@ class TagsFacade(ThreadsFacade, MirrorFacade):
     def pending_count(self) -> int:
         return 0 if self.is_demo else len(self.userdb.outbox(self.account))
 
-    def _plan_tag_edits(
+    def plan_tag_edits(
         self, ref: str, add: Sequence[str], remove: Sequence[str]
     ) -> tuple[str, list[str], list[str], list[tuple[str, str, bool]]]:
         """(root, tags added, tags removed, [(tag, keyword, on)]) for a tag edit."""
@@ -73,7 +73,7 @@ class TagsFacade(ThreadsFacade, MirrorFacade):
         for a sync that holds the service."""
         if self.is_demo:
             return
-        root, _adds, _removes, edits = self._plan_tag_edits(ref, add, remove)
+        root, _adds, _removes, edits = self.plan_tag_edits(ref, add, remove)
         message_ids = self.cache.thread_message_ids(self.account, root)
         try:
             for _name, keyword, on in edits:
@@ -95,7 +95,7 @@ class TagsFacade(ThreadsFacade, MirrorFacade):
         ``queued``: ``queue_tag_edits`` already made this edit durable, so the outbox is left
         alone: writing it again here could replace a newer edit of the same tag that the user
         queued meanwhile (tag, untag at once: the untag would be lost to a kill)."""
-        root, adds, removes, edits = self._plan_tag_edits(ref, add, remove)
+        root, adds, removes, edits = self.plan_tag_edits(ref, add, remove)
         message_ids = self.cache.thread_message_ids(self.account, root)
         catalog = {t.name for t in self.userdb.catalog()}
         try:

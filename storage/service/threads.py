@@ -36,7 +36,9 @@ __all__ = ["ThreadsFacade"]
 class ThreadsFacade(ServiceCore):
     """The thread list, one thread with its bodies, resolving a reference, server search."""
 
-    def _keywords(self, names: Sequence[str]) -> list[str]:
+    def tag_keywords(self, names: Sequence[str]) -> list[str]:
+        """The IMAP keywords of tag ``names`` (as the cache stores them); a bad name raises
+        ``ServiceError``."""
         out = []
         for name in names:
             try:
@@ -52,11 +54,9 @@ class ThreadsFacade(ServiceCore):
         q = query or ThreadQuery()
         if q.awaiting:  # longest waiting first: storage.service.answering
             return self.answers.list_awaiting(q, raw=raw)
-        rows = self.cache.list_threads(self.account, q, self._keywords(q.tags))
-        notes = self.userdb.notes(self.account)
-        pending = self._pending_by_root()
-        out = [self._summary(row, notes, pending) for row in rows]
-        return out if raw else [s.sanitized() for s in out]
+        return self.summaries(
+            self.cache.list_threads(self.account, q, self.tag_keywords(q.tags)), raw=raw
+        )
 
     def count_threads(self, query: ThreadQuery | None = None, *, at_most: int | None = None) -> int:
         """How many threads ``query`` lists. With ``at_most``: the count when it is at most
@@ -66,7 +66,7 @@ class ThreadsFacade(ServiceCore):
         if q.awaiting:
             count = self.answers.count_awaiting(q)
             return count if at_most is None else min(count, at_most + 1)
-        return self.cache.count_threads(self.account, q, self._keywords(q.tags), at_most=at_most)
+        return self.cache.count_threads(self.account, q, self.tag_keywords(q.tags), at_most=at_most)
 
     def search_server(self, text: str) -> ServerSearch:
         """Search every configured folder on the server for messages holding every word of
@@ -119,10 +119,13 @@ class ThreadsFacade(ServiceCore):
             pending_tags=tuple(sorted(pending.get(row.root, ()), key=tag_sort_key)),
         )
 
-    def _summaries(self, rows: Sequence[ThreadRow]) -> list[ThreadSummary]:
+    def summaries(self, rows: Sequence[ThreadRow], *, raw: bool = False) -> list[ThreadSummary]:
+        """Cache thread rows as the list shows them (the notes and pending tag edits read once),
+        sanitized unless ``raw``."""
         notes = self.userdb.notes(self.account)
         pending = self._pending_by_root()
-        return [self._summary(row, notes, pending).sanitized() for row in rows]
+        out = [self._summary(row, notes, pending) for row in rows]
+        return out if raw else [s.sanitized() for s in out]
 
     def resolve(self, ref: str) -> str:
         """The root Message-ID of the thread named by a short id, a prefix or a Message-ID."""
@@ -202,10 +205,11 @@ class ThreadsFacade(ServiceCore):
             self._sessions.interactive.run(fetch_missing)
         return found
 
-    def _thread_rows(self, root: str) -> list[MessageRow]:
+    def thread_rows(self, root: str) -> list[MessageRow]:
         """The thread's messages oldest first, each once (numbered 1.. as ``show`` prints)."""
         return distinct(self.cache.thread_messages(self.account, root))
 
-    def _text_of(self, row: MessageRow) -> str:
+    def message_text(self, row: MessageRow) -> str:
+        """The body text of one message (from the server when not cached; empty offline)."""
         body = self._bodies([row], fetch=True).get(row.rowid)
         return "" if body is None else body.text

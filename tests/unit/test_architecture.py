@@ -75,3 +75,49 @@ def test_the_tui_fakes_are_type_checked_against_the_service_api() -> None:
     assert "tests/tui/typecheck.py" in fakes and fakes <= checked
     text = (ROOT / "tests" / "tui" / "typecheck.py").read_text(encoding="utf-8")
     assert "-> ServiceApi" in text and "def fake_service(service: FakeService)" in text
+
+
+class _PrivateReach(ast.NodeVisitor):
+    """``x._name`` where ``x`` is not ``self``/``cls`` and no enclosing class defines ``_name``,
+    and imports of another service module's ``_name``."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self._owned: list[set[str]] = []
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        owned = {n.name for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        owned |= {
+            t.id
+            for n in node.body
+            for t in (n.targets if isinstance(n, ast.Assign) else [getattr(n, "target", None)])
+            if isinstance(t, ast.Name)
+        }
+        self._owned.append(owned)
+        self.generic_visit(node)
+        self._owned.pop()
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        private = node.attr.startswith("_") and not node.attr.startswith("__")
+        on_self = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        if private and not on_self and not any(node.attr in owned for owned in self._owned):
+            self.found.append(f"{node.lineno}: {ast.unparse(node)}")
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if (node.module or "").startswith("supportmail.storage.service"):
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    self.found.append(f"{node.lineno}: import {node.module}.{alias.name}")
+
+
+def test_service_parts_use_only_public_names_of_each_other() -> None:
+    """A helper of the service (answering, drafting, delivery, tag_catalog, ...) calls only the
+    public methods of ``Service`` and of the other parts (docs/architecture.md, "The service")."""
+    offenders = {}
+    for path in sorted((ROOT / "storage" / "service").glob("*.py")):
+        visitor = _PrivateReach()
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        if visitor.found:
+            offenders[path.name] = visitor.found
+    assert offenders == {}
