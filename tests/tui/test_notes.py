@@ -111,9 +111,12 @@ async def test_switching_threads_saves_the_note_of_the_old_one(
         assert service.note_texts["0000abcd"] == "first"
 
 
-async def test_typing_before_the_thread_loads_goes_nowhere(
-    make_app: AppFactory, service: FakeService
+@pytest.mark.parametrize(("how", "saved"), [("n", "oopsok"), ("click", "ok")])
+async def test_typing_before_the_thread_loads_goes_into_its_note_only_after_n(
+    make_app: AppFactory, service: FakeService, how: str, saved: str
 ) -> None:
+    """After `n` what is typed while the note loads is kept for that thread's note; typed into
+    the loading note otherwise (a click focused it), it goes nowhere."""
     import threading
 
     app = make_app()
@@ -121,12 +124,19 @@ async def test_typing_before_the_thread_loads_goes_nowhere(
         await settle(pilot)
         screen = main_screen(app)
         service.thread_gate = threading.Event()  # the next thread load hangs until set
-        await pilot.press("j", "n", *"oops")
+        await pilot.press("j")
+        if how == "n":
+            await pilot.press("n")
+        else:
+            app.set_focus(screen.note_editor)
+        await pilot.press(*"oops")
         assert screen.note_editor.read_only
+        assert screen.note_editor.text == ""  # nothing typed in while the note loads
         service.thread_gate.set()
         await settle(pilot)
         assert screen.note_editor.thread_id == "0001abcd"
-        assert "0000abcd" not in service.note_texts and "0001abcd" not in service.note_texts
+        assert "0000abcd" not in service.note_texts
         await pilot.press(*"ok", "escape")
         await settle(pilot)
-        assert service.note_texts["0001abcd"] == "ok"
+        assert service.note_texts["0001abcd"] == saved
+        assert app.screen is screen  # `o` opened no attachments screen

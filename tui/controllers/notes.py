@@ -40,7 +40,10 @@ class NoteController(Controller):
         self.set_interval(self.main.options.retry_seconds, self._retry_unsaved)
 
     async def edit(self) -> None:
-        """Focus the note editor on the cursor's thread (narrow: the thread pane shows)."""
+        """Focus the note editor on the cursor's thread (narrow: the thread pane shows). Focused
+        now, not after the keys already queued (``focus()`` waits for them): text typed right
+        after ``n`` goes into the note, not to the list's keys; while the note still loads, the
+        editor keeps that text for this thread's note (``NoteEditor.await_note``)."""
         main = self.main
         current = main.thread_list.current
         if current is None:
@@ -49,7 +52,11 @@ class NoteController(Controller):
             main.add_class("-reading")
         if current.id not in (main.reader.shown, main.reader.want):
             main.reader.schedule(current.id)
-        main.note_editor.focus()
+        editor = main.note_editor
+        if editor.thread_id != current.id:
+            editor.load_note(None, "")  # read-only until this thread's note is here
+            editor.await_note(current.id)
+        main.set_focus(editor)
 
     def thread_shown(self, thread_id: str, note: str | None) -> None:
         """The thread pane shows ``thread_id`` with its stored ``note``: fill the editor (with
@@ -61,6 +68,7 @@ class NoteController(Controller):
             editor.load_note(thread_id, saved)
             if text != saved:
                 editor.load_text(text)
+        editor.add_typed_ahead(thread_id)
 
     def save_requested(self, thread_id: str, text: str) -> None:
         version = self._versions.get(thread_id, 0) + 1

@@ -102,7 +102,8 @@ class ViewController(Controller):
         main.add_class("-searching")
         main.remove_class("-reading")
         # Focused now, not after the keys already queued (``focus()`` waits for them): a word
-        # typed right after `/` goes into the field (``ThreadList.on_key``), not to the list.
+        # typed right after `/` goes into the field (``SupportMailApp._typed_ahead``), not to
+        # the list.
         main.set_focus(main.search_bar)
 
     def search_changed(self, value: str) -> None:

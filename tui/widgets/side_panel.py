@@ -5,6 +5,10 @@ editor loses focus, and before it switches to another thread. It only *asks* for
 (``NoteEditor.SaveRequested`` with the thread id and the text at that moment); the main screen
 stores it in a worker and answers with ``mark_saved``. Until that answer the text counts as
 unsaved, so a failed save is retried on the next pause, blur or switch: typed text is not lost.
+
+While a thread's note is loading the editor is read-only; after ``n`` on that thread
+(``await_note``) it keeps what is typed meanwhile and adds it after the note's text once the note
+is there (``add_typed_ahead``), so text typed right after ``n`` lands in that thread's note only.
 """
 
 from __future__ import annotations
@@ -70,6 +74,10 @@ class NoteEditor(TextArea):
         self.thread_id: str | None = None
         self.saved_text = ""
         self._timer: Timer | None = None
+        self._awaited: str | None = None
+        """The thread whose note is loading after ``n``: what is typed meanwhile is for it."""
+        self._held = ""
+        """Text typed for ``_awaited`` before its note arrived."""
 
     @property
     def dirty(self) -> bool:
@@ -77,6 +85,8 @@ class NoteEditor(TextArea):
 
     def load_note(self, thread_id: str | None, text: str) -> None:
         """Show the note of another thread, asking to save the current one first if needed."""
+        if thread_id is not None and thread_id != self._awaited:
+            self._awaited, self._held = None, ""  # typed for another thread's note: not this one
         if thread_id == self.thread_id and self.dirty:
             return  # the same thread came back (a reload): keep what is being typed
         if thread_id is None and self.thread_id is None and self.read_only and self.text == text:
@@ -86,6 +96,31 @@ class NoteEditor(TextArea):
         self.saved_text = text
         self.load_text(text)
         self.read_only = thread_id is None
+
+    def await_note(self, thread_id: str) -> None:
+        """``n`` on ``thread_id`` before its note is here: keep what is typed until it is."""
+        self._awaited, self._held = thread_id, ""
+
+    def add_typed_ahead(self, thread_id: str) -> None:
+        """``thread_id``'s note is shown: add what was typed for it meanwhile after its text."""
+        if self._awaited != thread_id or self.thread_id != thread_id:
+            return
+        held, self._awaited, self._held = self._held, None, ""
+        if held:
+            self.move_cursor(self.document.end)
+            self.insert(held, maintain_selection_offset=False)
+
+    def _hold(self, event: events.Key) -> bool:
+        """Keep a key typed for the awaited note: text, enter, backspace. True when kept."""
+        if event.key == "backspace":
+            self._held = self._held[:-1]
+        elif event.key == "enter":
+            self._held += "\n"
+        elif event.is_printable and event.character is not None:
+            self._held += event.character
+        else:
+            return False
+        return True
 
     def flush(self) -> None:
         """Ask for a save now if the text changed."""
@@ -111,9 +146,13 @@ class NoteEditor(TextArea):
         self.flush()
 
     async def _on_key(self, event: events.Key) -> None:
-        """While the note is read-only (its thread still loading), typed characters go nowhere:
-        not into the note, and not on to the screen, where a letter is a command (``o`` opens
-        the attachments, ``r`` marks read)."""
+        """While the note is read-only (its thread still loading), typed characters never reach
+        the screen, where a letter is a command (``o`` opens the attachments, ``r`` marks read):
+        after ``n`` they are kept for the awaited note, else they go nowhere."""
+        if self.read_only and self._awaited is not None and self._hold(event):
+            event.stop()
+            event.prevent_default()
+            return
         if self.read_only and event.is_printable:
             event.stop()
             event.prevent_default()
