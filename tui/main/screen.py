@@ -114,6 +114,7 @@ class MainScreen(Screen[None]):
         self.sync = SyncController(self)
         self.answering = Answering(self)
         """Reply, reply-all and forward (``tui.controllers.answering``)."""
+        self._resumed = False
 
     # -- composition -------------------------------------------------------------------------
 
@@ -187,6 +188,15 @@ class MainScreen(Screen[None]):
                 after_first_frame(self, self.sync.live.start)
             else:  # an empty cache: the first rows come from the sync, start it at once
                 self.call_after_refresh(self.sync.live.start)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.ScreenResume) and not self._resumed:
+            # The first resume follows the mount, which styled every node (and each class
+            # change since restyled its node): Textual's second pass over the whole screen
+            # would only repeat it, ~10 ms before the first frame.
+            self._resumed = True
+            event.refresh_styles = False
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         self.sync.live.stop()
