@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import imaplib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
 
-from imapclient.response_parser import parse_response
-
-from supportmail.storage.imap import ImapConnection, ImapError, uid_sets
+from supportmail.storage.imap import ImapConnection, ImapError
 from supportmail.storage.user.catalog import CatalogEntry, decode_document, encode_document
 from supportmail.storage.user.db import UserDB
 
@@ -58,9 +55,6 @@ METADATA_MAX = 60_000
 FOLDER_PARTS = ("Supportmail", "Catalog")
 CATALOG_HEADER = "X-Supportmail-Catalog"
 
-for _name in ("GETMETADATA", "SETMETADATA"):  # imaplib refuses commands it does not know
-    imaplib.Commands.setdefault(_name, ("AUTH", "SELECTED"))
-
 
 @dataclass(frozen=True, slots=True)
 class CatalogSync:
@@ -82,10 +76,6 @@ class _Store(Protocol):
     def write(self, document: bytes) -> None: ...
 
 
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 class MetadataStore:
     """The catalog as one METADATA entry on ``mailbox``."""
 
@@ -98,19 +88,9 @@ class MetadataStore:
     def read(self) -> dict[str, CatalogEntry]:
         """The server's entries (empty when there is none yet); ``ImapError`` when the server
         refuses the entry."""
-        conn = self.conn
-        conn._forget_untagged()
-        typ, text = conn._command(
-            "reading the shared catalog",
-            "GETMETADATA",
-            _quoted(self.mailbox),
-            f"({METADATA_ENTRY})",
+        value = self.conn.get_metadata(
+            self.mailbox, METADATA_ENTRY, action="reading the shared catalog"
         )
-        data = conn._untagged("METADATA")
-        conn._forget_untagged()
-        if typ != "OK":
-            raise ImapError(f"reading the shared catalog failed: {text}")
-        value = _metadata_value(data)
         if value is None:
             return {}
         return decode_document(value) or {}
@@ -118,46 +98,9 @@ class MetadataStore:
     def write(self, document: bytes) -> None:
         if len(document) > METADATA_MAX:
             raise ImapError(f"the catalog ({len(document)} bytes) is too big for METADATA")
-        conn = self.conn
-        wire = conn._wire()
-        action = "storing the shared catalog"
-        with conn._translated(action):
-            tag = wire._new_tag()
-            plus = "LITERAL+" in conn.capabilities
-            mailbox = _quoted(self.mailbox).encode()
-            size = f"{{{len(document)}{'+' if plus else ''}}}".encode()
-            wire.send(tag + b" SETMETADATA " + mailbox + b" (" + METADATA_ENTRY.encode() + b" ")
-            wire.send(size + b"\r\n")
-            if not plus:
-                while wire._get_response():  # None: the continuation arrived
-                    if wire.tagged_commands.get(tag):
-                        raise ImapError(f"{action} failed: {wire.tagged_commands[tag]!r:.200}")
-            wire.send(document + b")\r\n")
-            typ, data = wire._command_complete("SETMETADATA", tag)
-        conn._forget_untagged()
-        if typ != "OK":
-            detail = data[-1].decode("utf-8", "replace") if data and data[-1] else ""
-            raise ImapError(f"{action} failed: {detail[:200]}")
-
-
-def _metadata_value(data: list[Any]) -> bytes | None:
-    """The value of our entry in the untagged METADATA responses (None: NIL or absent)."""
-    if not data:
-        return None
-    try:
-        parsed = parse_response(data)
-    except Exception:  # a reply the parser cannot read: treat as no catalog
-        _log.warning("shared catalog: unreadable METADATA reply", exc_info=True)
-        return None
-    for item in parsed:
-        if not isinstance(item, tuple):
-            continue
-        pairs = list(item)
-        for key, value in zip(pairs[::2], pairs[1::2], strict=False):
-            name = key.decode() if isinstance(key, bytes) else str(key)
-            if name.lower() == METADATA_ENTRY and isinstance(value, bytes | str):
-                return value.encode() if isinstance(value, str) else value
-    return None
+        self.conn.set_metadata(
+            self.mailbox, METADATA_ENTRY, document, action="storing the shared catalog"
+        )
 
 
 class FolderStore:
@@ -194,23 +137,19 @@ class FolderStore:
                     merged[name] = entry
         return merged
 
+    @property
+    def copies_read(self) -> int:
+        """How many catalog messages the last ``read`` merged (more than one: two pushes met;
+        the next ``write`` leaves one)."""
+        return len(self._read_uids)
+
     def write(self, document: bytes) -> None:
         conn = self.conn
         conn.append(self.where, _catalog_message(document), flags=("\\Seen",))
         if not self._read_uids:
             return
         conn.select(self.where)
-        for uid_set in uid_sets(self._read_uids):
-            action = "removing the old catalog message"
-            result = conn._command(action, "UID", "STORE", uid_set, "+FLAGS.SILENT", "(\\Deleted)")
-            conn._forget_untagged()
-            conn._check_ok(action, result)
-            if "UIDPLUS" in conn.capabilities:
-                result = conn._command(action, "UID", "EXPUNGE", uid_set)
-            else:
-                result = conn._command(action, "EXPUNGE")
-            conn._forget_untagged()
-            conn._check_ok(action, result)
+        conn.delete_messages(self._read_uids, action="removing the old catalog message")
         self._read_uids = []
 
 
@@ -248,18 +187,7 @@ def _folder_name(conn: ImapConnection) -> str:
     if namespaces:
         prefix, delimiter = namespaces[0]
         return prefix + (delimiter or "/").join(FOLDER_PARTS)
-    conn._forget_untagged()
-    typ, _text = conn._command("LIST", "LIST", '""', '""')
-    lines = conn._untagged("LIST")
-    conn._forget_untagged()
-    delimiter = "/"
-    if typ == "OK" and lines:
-        try:
-            found = parse_response([lines[0]])
-            if len(found) >= 2 and isinstance(found[1], bytes) and found[1]:
-                delimiter = found[1].decode("ascii", "replace")
-        except Exception:  # keep "/"
-            _log.debug("LIST reply without a delimiter", exc_info=True)
+    delimiter = conn.hierarchy_delimiter() or "/"
     return delimiter.join(FOLDER_PARTS)
 
 
@@ -284,7 +212,7 @@ def sync_catalog(conn: ImapConnection, userdb: UserDB, mailbox: str) -> CatalogS
     store, remote = choose_store(conn, mailbox)
     merged = userdb.merge_catalog(remote)
     pushed = False
-    if _differs(merged, remote) or (isinstance(store, FolderStore) and len(store._read_uids) > 1):
+    if _differs(merged, remote) or (isinstance(store, FolderStore) and store.copies_read > 1):
         document = encode_document(merged)
         try:
             store.write(document)

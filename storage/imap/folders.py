@@ -1,13 +1,17 @@
 """Folders: LIST, SELECT (and what it says: UIDVALIDITY, UIDNEXT, PERMANENTFLAGS, HIGHESTMODSEQ),
-STATUS of other folders, the personal NAMESPACE, and ``abort`` from another thread."""
+STATUS of other folders, the personal NAMESPACE, the hierarchy delimiter, and ``abort`` from
+another thread."""
 
 from __future__ import annotations
 
 import contextlib
 import imaplib
+import logging
 import re
 import socket
 from typing import Any, NoReturn
+
+from imapclient.response_parser import parse_response
 
 from supportmail.storage.imap.core import ConnectionCore
 from supportmail.storage.imap.errors import ImapError
@@ -15,6 +19,8 @@ from supportmail.storage.imap.records import FolderStatus
 from supportmail.storage.imap.syntax import quote_mailbox, server_line
 
 __all__ = ["Folders"]
+
+_log = logging.getLogger(__name__)
 
 
 class Folders(ConnectionCore):
@@ -118,6 +124,24 @@ class Folders(ConnectionCore):
             if match:
                 return int(match.group(1))
         raise ImapError(f"the server sent no UIDNEXT for folder '{folder}'")
+
+    def hierarchy_delimiter(self) -> str | None:
+        """The hierarchy delimiter ``LIST "" ""`` names; None when the server names none (NIL)
+        or says NO, or its reply does not parse."""
+        self._forget_untagged()
+        typ, _text = self._command("LIST", "LIST", '""', '""')
+        lines = self._untagged("LIST")
+        self._forget_untagged()
+        if typ != "OK" or not lines:
+            return None
+        try:
+            found = parse_response([lines[0]])
+        except Exception:  # no delimiter to be read
+            _log.debug("LIST reply without a delimiter", exc_info=True)
+            return None
+        if len(found) >= 2 and isinstance(found[1], bytes) and found[1]:
+            return found[1].decode("ascii", "replace")
+        return None
 
     def personal_namespaces(self) -> list[tuple[str, str]]:
         """The server's personal namespaces as (prefix, delimiter) (RFC 2342); [] without

@@ -151,6 +151,15 @@ class Session:
         if conn is not None:
             conn.abort()
 
+    def stop(self) -> None:
+        """No new connections from now on, and a user in flight fails at once (socket shut
+        down); ``close`` then logs out (``Sessions.close`` stops every session first)."""
+        self._closed.set()
+        if not self.lock.acquire(blocking=False):
+            self.interrupt()
+        else:
+            self.lock.release()
+
     def close(self, wait: float = CLOSE_WAIT) -> None:
         """No new connections from now on; a user in flight fails at once (socket shut down);
         then log out. Waits at most ``wait`` seconds for the user to hand the session back."""
@@ -187,10 +196,6 @@ class Sessions:
     def close(self) -> None:
         """Interrupt every session in use, then log all of them out (``Service.close``)."""
         for session in self:
-            session._closed.set()
-            if not session.lock.acquire(blocking=False):
-                session.interrupt()
-            else:
-                session.lock.release()
+            session.stop()
         for session in self:
             session.close()

@@ -1,5 +1,6 @@
-"""Writing: keyword and ``\\Seen`` STOREs (silent, one flag at a time, never any other flag) and
-APPEND (creating the folder when the server says TRYCREATE; the UID from APPENDUID)."""
+"""Writing: keyword and ``\\Seen`` STOREs (silent, one flag at a time, never any other flag),
+APPEND (creating the folder when the server says TRYCREATE; the UID from APPENDUID) and removing
+messages (``\\Deleted``, then EXPUNGE)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
 class Store(ConnectionCore):
-    """STORE of keywords and the read mark, and APPEND."""
+    """STORE of keywords and the read mark, APPEND, and removing messages."""
 
     def store_keyword(self, uids: Sequence[int], keyword: str, add: bool) -> None:
         """Add (``+FLAGS.SILENT``) or remove (``-FLAGS.SILENT``) one keyword on ``uids``; other
@@ -47,6 +48,21 @@ class Store(ConnectionCore):
         text = response if isinstance(response, bytes) else str(response).encode()
         found = _APPENDUID.search(text)
         return (int(found.group(1)), int(found.group(2))) if found else None
+
+    def delete_messages(self, uids: Sequence[int], *, action: str = "removing messages") -> None:
+        """Remove ``uids`` from the selected folder: ``\\Deleted``, then ``UID EXPUNGE`` of those
+        UIDs (UIDPLUS), else ``EXPUNGE``, which also removes every other message already marked
+        ``\\Deleted`` there. A refusal raises ``ImapError`` ("``action`` failed: ...")."""
+        for uid_set in uid_sets(uids):
+            result = self._command(action, "UID", "STORE", uid_set, "+FLAGS.SILENT", "(\\Deleted)")
+            self._forget_untagged()
+            self._check_ok(action, result)
+            if "UIDPLUS" in self._capabilities:
+                result = self._command(action, "UID", "EXPUNGE", uid_set)
+            else:
+                result = self._command(action, "EXPUNGE")
+            self._forget_untagged()
+            self._check_ok(action, result)
 
     def _store(self, uids: Sequence[int], flag: str, add: bool, action: str) -> None:
         self._require_selected()

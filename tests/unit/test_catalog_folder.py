@@ -37,14 +37,8 @@ def test_the_folder_follows_the_personal_namespace(
 
 def test_a_namespace_failure_falls_back_to_list() -> None:
     class _ListOnly(_Namespaces):
-        def _forget_untagged(self) -> None:
-            pass
-
-        def _command(self, *_args: str) -> tuple[str, str]:
-            return "OK", ""
-
-        def _untagged(self, _name: str) -> list[Any]:
-            return []
+        def hierarchy_delimiter(self) -> str | None:
+            return None  # LIST named no delimiter
 
     conn: Any = _ListOnly(ImapError("NAMESPACE failed"))
     assert _folder_name(conn) == "Supportmail/Catalog"
