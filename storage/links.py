@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 
 from supportmail.storage.mime.html import (
-    _HTML_SPACE,
-    _HTML_TOKEN,
-    _SKIP_END,
-    _TAG_NAME,
-    _attributes,
-    _unescape,
+    HTML_SPACE,
+    HTML_TOKEN,
+    SKIP_END,
+    TAG_NAME,
+    tag_attributes,
+    unescape_entities,
 )
 from supportmail.storage.models import Link
 
@@ -42,7 +42,7 @@ def _usable(href: str) -> str:
 
 
 def _label(parts: list[str]) -> str:
-    text = _HTML_SPACE.sub(" ", "".join(parts)).strip()
+    text = HTML_SPACE.sub(" ", "".join(parts)).strip()
     return text[:_TEXT_MAX]
 
 
@@ -72,15 +72,15 @@ def _html_links(source: str) -> list[Link]:
 
     pos = 0
     while pos < len(source):
-        match = _HTML_TOKEN.search(source, pos)
+        match = HTML_TOKEN.search(source, pos)
         if match is None:
             if href is not None:
-                label.append(_unescape(source[pos:]))
+                label.append(unescape_entities(source[pos:]))
             break
         if href is not None and match.start() > pos:
-            label.append(_unescape(source[pos : match.start()]))
+            label.append(unescape_entities(source[pos : match.start()]))
         token, pos = match.group(0), match.end()
-        name_match = _TAG_NAME.match(token)
+        name_match = TAG_NAME.match(token)
         if name_match is None:
             continue
         name = name_match.group(1).lower()
@@ -90,11 +90,11 @@ def _html_links(source: str) -> list[Link]:
             continue
         if name == "a":
             close()
-            href = _usable(_attributes(token).get("href", ""))
+            href = _usable(tag_attributes(token).get("href", ""))
             label = []
         elif name == "img" and href is not None:
-            label.append(" " + _attributes(token).get("alt", "") + " ")
-        skip = _SKIP_END.get(name)
+            label.append(" " + tag_attributes(token).get("alt", "") + " ")
+        skip = SKIP_END.get(name)
         if skip is not None and not token.rstrip(">").endswith("/"):
             end = skip.search(source, pos)
             pos = end.start() if end else len(source)

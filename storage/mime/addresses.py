@@ -7,8 +7,8 @@ import re
 from email.utils import getaddresses
 from functools import lru_cache
 
-from supportmail.storage.mime.headers import _decode_words, _fix_8bit, _unfold
-from supportmail.storage.mime.values import _ADDRESS_CAP
+from supportmail.storage.mime.headers import decode_words, fix_8bit, unfold
+from supportmail.storage.mime.values import ADDRESS_CAP
 from supportmail.storage.models import Address
 
 # --------------------------------------------------------------------------------------------
@@ -19,7 +19,7 @@ _COMPLEX_ADDRESS = re.compile(r"[(\\:;\[\]]")
 _ADDRESS_ITEM = re.compile(r'(?:"[^"]*"|[^,"])+')
 _NAME_ADDR = re.compile(r'(?:"([^"]*)"|([^"<>@]*?))\s*<([^<>\s"]*)>')
 _BARE_ADDR = re.compile(r'[^<>\s"]+')
-_SINGLE_ADDRESS = re.compile(r'\s*([^"<>@,;:()\\\[\]]*?)\s*<([^<>\s",;:()\\]+)>\s*')
+SINGLE_ADDRESS = re.compile(r'\s*([^"<>@,;:()\\\[\]]*?)\s*<([^<>\s",;:()\\]+)>\s*')
 
 
 def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
@@ -27,7 +27,7 @@ def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
 
     ``None`` when the value needs the full parser (comments, groups, escapes, odd quoting).
     """
-    single = _SINGLE_ADDRESS.fullmatch(value)
+    single = SINGLE_ADDRESS.fullmatch(value)
     if single is not None:
         name, addr = single.groups()
         return [(" ".join(name.split()), addr)]
@@ -50,12 +50,12 @@ def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
 
 
 @lru_cache(maxsize=8192)
-def _parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
+def parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
     """Addresses of a From/To/Cc/Reply-To value. Group names vanish; their members stay.
 
     Cached: the team's own address and a customer's name recur on every message of a thread.
     """
-    value = _unfold(_fix_8bit(raw[:_ADDRESS_CAP], hint))
+    value = unfold(fix_8bit(raw[:ADDRESS_CAP], hint))
     pairs = _simple_pairs(value)
     if pairs is None:
         pairs = _full_pairs(value)
@@ -63,7 +63,7 @@ def _parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
     for name, addr in pairs:
         name, addr = name.strip(), addr.strip()
         if name or addr:
-            out.append(Address(_decode_words(name).strip() if name else "", addr))
+            out.append(Address(decode_words(name).strip() if name else "", addr))
     return tuple(out)
 
 

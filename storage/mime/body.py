@@ -8,29 +8,21 @@ from email.utils import format_datetime
 
 from supportmail.storage.mime.charsets import decode_bytes
 from supportmail.storage.mime.envelope import parse_envelope
-from supportmail.storage.mime.headers import (
-    _HEADER_END,
-    _SUBJECT_FIELD,
-    _first,
-    _header_block,
-    _header_text,
-    _scan_headers,
-)
+from supportmail.storage.mime.headers import body_start, subject_of
 from supportmail.storage.mime.html import html_to_text
 from supportmail.storage.mime.layout import is_attachment, is_embedded, shown_leaves
 from supportmail.storage.mime.structure import (
-    _DATA_TEXT_TYPES,
-    _SIGNATURE_TYPES,
-    _build,
-    _decode_transfer,
-    _decoded_size,
-    _Part,
+    DATA_TEXT_TYPES,
+    SIGNATURE_TYPES,
+    Part,
+    build_tree,
+    decode_transfer,
+    decoded_size,
 )
 from supportmail.storage.mime.values import (
-    _BODY_ATTEMPTS,
-    _ENCODED_CAP,
-    _HEADER_CAP,
-    MAX_PARTS,
+    BODY_ATTEMPTS,
+    ENCODED_CAP,
+    HEADER_CAP,
     TEXT_CAP,
     TRUNCATED,
     Body,
@@ -44,9 +36,9 @@ from supportmail.storage.models import Attachment
 _PLAIN, _HTML, _OTHER_TEXT, _NAMED_TEXT = 0, 1, 2, 10
 
 
-def _leaf_rank(part: _Part, is_root: bool) -> int | None:
+def _leaf_rank(part: Part, is_root: bool) -> int | None:
     """How good a body this leaf makes (lower is better), or ``None`` when it is none."""
-    if not part.ctype.startswith("text/") or part.ctype in _DATA_TEXT_TYPES:
+    if not part.ctype.startswith("text/") or part.ctype in DATA_TEXT_TYPES:
         return None
     rank = {"text/plain": _PLAIN, "text/html": _HTML}.get(part.ctype, _OTHER_TEXT)
     if not is_attachment(part) or is_root:
@@ -55,7 +47,7 @@ def _leaf_rank(part: _Part, is_root: bool) -> int | None:
     return None if part.disposition == "attachment" else rank + _NAMED_TEXT
 
 
-def _body_children(part: _Part) -> list[_Part]:
+def _body_children(part: Part) -> list[Part]:
     """Children that can hold the body: a signature, an encrypted blob or a related resource not."""
     if part.ctype == "multipart/encrypted":
         return []
@@ -64,9 +56,9 @@ def _body_children(part: _Part) -> list[_Part]:
     return part.children
 
 
-def _body_candidates(root: _Part) -> list[_Part]:
+def _body_candidates(root: Part) -> list[Part]:
     """Text leaves that may be the body, best first: plain, then HTML, then other text, in order."""
-    found: list[tuple[int, int, _Part]] = []
+    found: list[tuple[int, int, Part]] = []
     stack = [root]
     while stack:
         part = stack.pop()
@@ -85,11 +77,11 @@ def _meta_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _part_text(part: _Part) -> str:
+def _part_text(part: Part) -> str:
     """The decoded (and, for HTML, converted) text of a text leaf."""
-    stop = min(part.end, part.start + _ENCODED_CAP)
+    stop = min(part.end, part.start + ENCODED_CAP)
     truncated = stop < part.end
-    data = _decode_transfer(part.buf[part.start : stop], part.cte)
+    data = decode_transfer(part.buf[part.start : stop], part.cte)
     charset = part.params.get("charset")
     if not charset and part.ctype == "text/html":
         charset = _meta_charset(data)
@@ -145,11 +137,11 @@ def _quoted(depth: int, text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _listed_children(part: _Part) -> list[_Part]:
+def _listed_children(part: Part) -> list[Part]:
     """Children whose leaves may be attachments (signatures and inline related resources not)."""
     kids = part.children
     if part.ctype == "multipart/signed":
-        return [kids[0], *(k for k in kids[1:] if k.ctype not in _SIGNATURE_TYPES)] if kids else []
+        return [kids[0], *(k for k in kids[1:] if k.ctype not in SIGNATURE_TYPES)] if kids else []
     if part.ctype == "multipart/encrypted":
         return [k for k in kids if k.ctype != "application/pgp-encrypted"]
     if part.ctype == "multipart/related":
@@ -157,23 +149,21 @@ def _listed_children(part: _Part) -> list[_Part]:
     return kids
 
 
-def _embedded_subject(part: _Part) -> str:
+def _embedded_subject(part: Part) -> str:
     """The subject of a forwarded message/rfc822 part, used as its name."""
     if part.cte not in ("", "7bit", "8bit", "binary"):
         return ""
-    block = _header_block(part.buf[part.start : min(part.end, part.start + _HEADER_CAP)])
-    fields = _scan_headers(block, _SUBJECT_FIELD, stop_at_junk=False)[0]
-    return _header_text(_first(fields, "subject"), None)
+    return subject_of(part.buf[part.start : min(part.end, part.start + HEADER_CAP)])
 
 
-def _attachment(part: _Part) -> Attachment:
+def _attachment(part: Part) -> Attachment:
     name = part.filename
     if not name and part.ctype == "message/rfc822":
         name = _embedded_subject(part)
-    return Attachment(filename=name, content_type=part.ctype, size=_decoded_size(part))
+    return Attachment(filename=name, content_type=part.ctype, size=decoded_size(part))
 
 
-def _attachments(root: _Part, shown: list[_Part]) -> tuple[Attachment, ...]:
+def _attachments(root: Part, shown: list[Part]) -> tuple[Attachment, ...]:
     out: list[Attachment] = []
     stack = [root]
     while stack:
@@ -211,9 +201,8 @@ def parse_body(raw: bytes) -> Body:
 def _fallback_body(raw: bytes) -> Body:
     try:
         data = bytes(raw)
-        match = _HEADER_END.search(data, 0, _HEADER_CAP)
-        start = match.end() if match else 0
-        return Body(_cap(decode_bytes(data[start : start + _ENCODED_CAP], None)), (), False)
+        start = body_start(data)
+        return Body(_cap(decode_bytes(data[start : start + ENCODED_CAP], None)), (), False)
     except Exception:
         return Body("", (), False)
 
@@ -224,11 +213,11 @@ _FORWARDS_MAX = 10  # inline messages whose text is added, at most, per message
 _SEPARATOR = "\n\n"
 
 
-def _embedded_text(part: _Part, depth: int) -> str:
+def _embedded_text(part: Part, depth: int) -> str:
     """An inline message/rfc822: its From, Date and Subject, then its own shown text."""
-    data = part.buf[part.start : min(part.end, part.start + _ENCODED_CAP)]
+    data = part.buf[part.start : min(part.end, part.start + ENCODED_CAP)]
     if part.cte not in ("", "7bit", "8bit", "binary"):
-        data = _decode_transfer(data, part.cte)  # a base64 or quoted-printable forward
+        data = decode_transfer(data, part.cte)  # a base64 or quoted-printable forward
     envelope = parse_envelope(data)
     lines = [_FORWARDED.rstrip("\n")]
     if envelope.sender.name or envelope.sender.addr:
@@ -248,10 +237,10 @@ def _parse_body(raw: bytes, depth: int = 0) -> Body:
     if raw.startswith(b"From ", start) or raw.startswith(b">From ", start):
         newline = raw.find(b"\n", start)
         start = len(raw) if newline < 0 else newline + 1
-    root = _build(raw, start, len(raw), 0, [MAX_PARTS], "text/plain")
+    root = build_tree(raw, start)
     texts: dict[int, str] = {}
 
-    def text_of(part: _Part) -> str:
+    def text_of(part: Part) -> str:
         key = id(part)
         if key not in texts:
             texts[key] = "" if is_embedded(part) else _part_text(part)
@@ -259,7 +248,7 @@ def _parse_body(raw: bytes, depth: int = 0) -> Body:
 
     shown = shown_leaves(root, text_of)
     pieces: list[str] = []
-    shown_text: list[_Part] = []
+    shown_text: list[Part] = []
     forwards = 0
     for part in shown:
         if is_embedded(part):
@@ -273,7 +262,7 @@ def _parse_body(raw: bytes, depth: int = 0) -> Body:
             pieces.append(text)
             shown_text.append(part)
     if not pieces:
-        for part in _body_candidates(root)[:_BODY_ATTEMPTS]:
+        for part in _body_candidates(root)[:BODY_ATTEMPTS]:
             text = text_of(part)
             if text.strip():
                 pieces.append(text)

@@ -13,32 +13,32 @@ from functools import lru_cache
 
 _FUZZY_DEFAULT = datetime(1900, 1, 1)  # a missing year lands here and is rejected as absurd
 _DATE_CAP = 200
-_MONTHS = {
+MONTHS = {
     month: number
     for number, month in enumerate(
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
 # The RFC 5322 form nearly every mailer writes: "Mon, 20 Nov 2023 10:15:00 +0100".
-_RFC5322_DATE = re.compile(
+RFC5322_DATE = re.compile(
     r"(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
     r"\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?"
 )
 
 
 @lru_cache(maxsize=128)
-def _offset(sign: str, hours: str, minutes: str) -> timezone:
+def zone_offset(sign: str, hours: str, minutes: str) -> timezone:
     delta = timedelta(hours=int(hours), minutes=int(minutes))
     return timezone(-delta if sign == "-" else delta)
 
 
 def _quick_date(text: str) -> datetime | None:
     """Parse the common RFC 5322 date form without the general parsers, else ``None``."""
-    match = _RFC5322_DATE.fullmatch(text)
+    match = RFC5322_DATE.fullmatch(text)
     if match is None:
         return None
     day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
-    month_number = _MONTHS.get(month.lower())
+    month_number = MONTHS.get(month.lower())
     if month_number is None or (sign == "-" and off_h == "00" and off_m == "00"):
         return None  # "-0000" means "no zone information": let the general parser decide
     try:
@@ -49,13 +49,13 @@ def _quick_date(text: str) -> datetime | None:
             int(hour),
             int(minute),
             int(second or 0),
-            tzinfo=_offset(sign, off_h, off_m),
+            tzinfo=zone_offset(sign, off_h, off_m),
         )
     except ValueError:
         return None
 
 
-_YEAR_AHEAD = timedelta(days=366)  # a Date further ahead than this is absurd
+YEAR_AHEAD = timedelta(days=366)  # a Date further ahead than this is absurd
 
 
 def _sane_date(value: datetime | None) -> datetime | None:
@@ -63,12 +63,12 @@ def _sane_date(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=UTC)
-    if value.year < 1970 or value > datetime.now(UTC) + _YEAR_AHEAD:
+    if value.year < 1970 or value > datetime.now(UTC) + YEAR_AHEAD:
         return None
     return value
 
 
-def _parse_date(raw: str) -> datetime | None:
+def parse_date(raw: str) -> datetime | None:
     text = raw.strip()
     if not text:
         return None

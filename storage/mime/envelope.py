@@ -9,25 +9,25 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from supportmail.storage.mime.addresses import _SINGLE_ADDRESS, _parse_addresses
-from supportmail.storage.mime.dates import _MONTHS, _RFC5322_DATE, _YEAR_AHEAD, _offset, _parse_date
+from supportmail.storage.mime.addresses import SINGLE_ADDRESS, parse_addresses
+from supportmail.storage.mime.dates import MONTHS, RFC5322_DATE, YEAR_AHEAD, parse_date, zone_offset
 from supportmail.storage.mime.headers import (
-    _ENVELOPE_FIELDS,
+    ENVELOPE_FIELDS,
     Fields,
-    _first,
-    _fix_8bit,
-    _header_block,
-    _header_text,
-    _scan_fields,
+    first_value,
+    fix_8bit,
+    header_block,
+    header_text,
+    scan_fields,
 )
 from supportmail.storage.mime.ids import (
-    _synthetic_id,
-    _unique,
     normalize_message_id,
     parse_message_ids,
+    synthetic_id,
+    unique_ids,
 )
-from supportmail.storage.mime.structure import _parse_params
-from supportmail.storage.mime.values import _ADDRESS_CAP, HEADER_FIELDS, Envelope
+from supportmail.storage.mime.structure import parse_params
+from supportmail.storage.mime.values import ADDRESS_CAP, HEADER_FIELDS, Envelope
 from supportmail.storage.models import Address
 
 # --------------------------------------------------------------------------------------------
@@ -64,13 +64,13 @@ def _general_envelope(raw: bytes) -> Envelope:
 
 
 def _envelope_fields(data: bytes) -> tuple[Fields, bool]:
-    block = _header_block(data)
-    return _scan_fields(block, _ENVELOPE_FIELDS), block.isascii()
+    block = header_block(data)
+    return scan_fields(block, ENVELOPE_FIELDS), block.isascii()
 
 
 def _charset_hint(fields: Fields) -> str | None:
     """The Content-Type charset, used to read raw 8-bit headers that are not UTF-8."""
-    charset = _parse_params(_first(fields, "content-type"))[1].get("charset")
+    charset = parse_params(first_value(fields, "content-type"))[1].get("charset")
     return charset or None
 
 
@@ -78,26 +78,26 @@ def _addresses(fields: Fields, name: str, hint: str | None) -> tuple[Address, ..
     values = fields.get(name)
     if not values:
         return ()
-    return _parse_addresses(", ".join(values), hint)
+    return parse_addresses(", ".join(values), hint)
 
 
 def _envelope(fields: Fields, hint: str | None) -> Envelope:
-    own = normalize_message_id(_fix_8bit(_first(fields, "message-id"), hint))
+    own = normalize_message_id(fix_8bit(first_value(fields, "message-id"), hint))
     if not own:
-        own = _synthetic_id(fields)
-    references = parse_message_ids(_fix_8bit(" ".join(fields.get("references", ())), hint))
-    in_reply_to = parse_message_ids(_fix_8bit(_first(fields, "in-reply-to"), hint))
+        own = synthetic_id(fields)
+    references = parse_message_ids(fix_8bit(" ".join(fields.get("references", ())), hint))
+    in_reply_to = parse_message_ids(fix_8bit(first_value(fields, "in-reply-to"), hint))
     senders = _addresses(fields, "from", hint)
     return Envelope(
         message_id=own,
-        in_reply_to=_unique(in_reply_to, own),
-        references=_unique(references, own),
-        subject=_header_text(_first(fields, "subject"), hint),
+        in_reply_to=unique_ids(in_reply_to, own),
+        references=unique_ids(references, own),
+        subject=header_text(first_value(fields, "subject"), hint),
         sender=senders[0] if senders else Address("", ""),
         to=_addresses(fields, "to", hint),
         cc=_addresses(fields, "cc", hint),
         reply_to=_addresses(fields, "reply-to", hint),
-        date=_parse_date(_fix_8bit(_first(fields, "date"), hint)),
+        date=parse_date(fix_8bit(first_value(fields, "date"), hint)),
     )
 
 
@@ -122,7 +122,7 @@ _FIELD_KEYS = {
 }
 """Field names as mailers spell them -> their key; other spellings take the longer way."""
 _SIMPLE_ID = re.compile(r"<([!-;=?-~]{1,998})>")  # printable ASCII, no <>: kept as it is
-_MONTH_NUMBERS = {**_MONTHS, **{name.title(): number for name, number in _MONTHS.items()}}
+_MONTH_NUMBERS = {**MONTHS, **{name.title(): number for name, number in MONTHS.items()}}
 _HINTS: dict[str, str | None] = {}
 _HINTS_MAX = 1024
 _PLAIN_ADDRESSES: dict[str, tuple[Address, ...]] = {}
@@ -133,7 +133,7 @@ def _fast_fields(data: bytes) -> tuple[Fields, bool] | None:
     """``_envelope_fields(data)`` for a CRLF header block ended by a blank line; else None.
 
     As there, the block ends just after the first CR of its final CRLF CRLF, so the last
-    field's value keeps that CR. The loop is ``_scan_fields``'s, with common names looked up."""
+    field's value keeps that CR. The loop is ``scan_fields``'s, with common names looked up."""
     end = data.find(b"\r\n\r\n", 0, _FAST_BLOCK_CAP)
     if end <= 0 or data.startswith(b"\r\n"):
         return None
@@ -156,7 +156,7 @@ def _fast_fields(data: bytes) -> tuple[Fields, bool] | None:
                     values[-1] = values[-1] + " " + piece if values[-1] else piece
                 continue
             key = name.rstrip(" \t").lower()
-            if not colon or key not in _ENVELOPE_FIELDS:
+            if not colon or key not in ENVELOPE_FIELDS:
                 values = None
                 continue
         values = fields.get(key)
@@ -169,7 +169,7 @@ def _fast_fields(data: bytes) -> tuple[Fields, bool] | None:
 
 def _fast_hint(fields: Fields) -> str | None:
     """``_charset_hint(fields)``, remembered per Content-Type value (a mailbox has few)."""
-    value = _first(fields, "content-type")
+    value = first_value(fields, "content-type")
     if value in _HINTS:
         return _HINTS[value]
     if len(_HINTS) >= _HINTS_MAX:
@@ -204,37 +204,37 @@ def _fast_envelope(data: bytes) -> Envelope | None:
 
 
 def _fast_id_list(values: Sequence[str], own: str, hint: str | None) -> tuple[str, ...]:
-    """``_unique(parse_message_ids(_fix_8bit(" ".join(values), hint)), own)``; ASCII text whose
+    """``unique_ids(parse_message_ids(fix_8bit(" ".join(values), hint)), own)``; ASCII text whose
     every ``<`` opens a plain ``<id>`` is read by one regex."""
     if not values:
         return ()
     raw = values[0] if len(values) == 1 else " ".join(values)
     found = _SIMPLE_ID.findall(raw)
     if not found or len(found) != raw.count("<") or not raw.isascii():
-        return _unique(parse_message_ids(_fix_8bit(raw, hint)), own)
-    return _unique(tuple(found), own)
+        return unique_ids(parse_message_ids(fix_8bit(raw, hint)), own)
+    return unique_ids(tuple(found), own)
 
 
 def _own_id(fields: Fields, hint: str | None) -> str:
     """The message's id as ``_envelope`` finds it; a plain ``<id>`` is taken as it is."""
-    value = _first(fields, "message-id")
+    value = first_value(fields, "message-id")
     simple = _SIMPLE_ID.fullmatch(value)
-    own = simple.group(1) if simple is not None else normalize_message_id(_fix_8bit(value, hint))
-    return own or _synthetic_id(fields)
+    own = simple.group(1) if simple is not None else normalize_message_id(fix_8bit(value, hint))
+    return own or synthetic_id(fields)
 
 
 def _fast_addresses(values: list[str], hint: str | None) -> tuple[Address, ...]:
-    """``_parse_addresses(", ".join(values), hint)``. One plain ASCII value (no encoded words,
+    """``parse_addresses(", ".join(values), hint)``. One plain ASCII value (no encoded words,
     no CR or LF: the hint cannot change it) is remembered, and ``Name <addr>`` read directly."""
     raw = values[0]
     if len(values) > 1 or not raw.isascii() or "=?" in raw or "\r" in raw or "\n" in raw:
-        return _parse_addresses(", ".join(values), hint)
+        return parse_addresses(", ".join(values), hint)
     known = _PLAIN_ADDRESSES.get(raw)
     if known is not None:
         return known
-    single = _SINGLE_ADDRESS.fullmatch(raw) if len(raw) <= _ADDRESS_CAP else None
+    single = SINGLE_ADDRESS.fullmatch(raw) if len(raw) <= ADDRESS_CAP else None
     if single is None:
-        parsed = _parse_addresses(raw, hint)
+        parsed = parse_addresses(raw, hint)
     else:
         display, addr = single.groups()
         parsed = (Address(" ".join(display.split()), addr),)
@@ -245,21 +245,21 @@ def _fast_addresses(values: list[str], hint: str | None) -> tuple[Address, ...]:
 
 
 def _fast_subject(raw: str, hint: str | None) -> str:
-    """``_header_text(raw, hint)``; plain ASCII (no encoded words, no CR or LF) is only stripped."""
+    """``header_text(raw, hint)``; plain ASCII (no encoded words, no CR or LF) is only stripped."""
     if raw.isascii() and "=?" not in raw and "\r" not in raw and "\n" not in raw:
         return raw.strip()
-    return _header_text(raw, hint)
+    return header_text(raw, hint)
 
 
 def _fast_date(raw: str, hint: str | None) -> datetime | None:
-    """``_parse_date(_fix_8bit(raw, hint))``, with the usual RFC 5322 form read directly."""
-    match = _RFC5322_DATE.fullmatch(raw) if raw.isascii() else None
+    """``parse_date(fix_8bit(raw, hint))``, with the usual RFC 5322 form read directly."""
+    match = RFC5322_DATE.fullmatch(raw) if raw.isascii() else None
     if match is None:
-        return _parse_date(_fix_8bit(raw, hint))
+        return parse_date(fix_8bit(raw, hint))
     day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
-    month_number = _MONTH_NUMBERS.get(month) or _MONTHS.get(month.lower())
+    month_number = _MONTH_NUMBERS.get(month) or MONTHS.get(month.lower())
     if month_number is None or (sign == "-" and off_h == "00" and off_m == "00"):
-        return _parse_date(raw)
+        return parse_date(raw)
     try:
         value = datetime(
             int(year),
@@ -269,17 +269,17 @@ def _fast_date(raw: str, hint: str | None) -> datetime | None:
             int(minute),
             int(second or 0),
             0,
-            _offset(sign, off_h, off_m),
+            zone_offset(sign, off_h, off_m),
         )
     except ValueError:
-        return _parse_date(raw)
+        return parse_date(raw)
     if value.year < 1970 or _beyond_horizon(value):
         return None
     return value
 
 
 def _beyond_horizon(value: datetime) -> bool:
-    """``value > datetime.now(UTC) + _YEAR_AHEAD`` (as ``_sane_date`` checks), without building
+    """``value > datetime.now(UTC) + YEAR_AHEAD`` (as ``_sane_date`` checks), without building
     "now" for every date: a horizon taken earlier is never further ahead than the current one,
     so a date before it is before the current one too (if the clock went back, it is rebuilt)."""
     global _horizon
@@ -287,7 +287,7 @@ def _beyond_horizon(value: datetime) -> bool:
     now = time.time()
     if taken <= now and value <= horizon:
         return False
-    horizon = datetime.fromtimestamp(now, UTC) + _YEAR_AHEAD
+    horizon = datetime.fromtimestamp(now, UTC) + YEAR_AHEAD
     _horizon = (now, horizon)
     return value > horizon
 

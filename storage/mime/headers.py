@@ -7,7 +7,7 @@ import binascii
 import re
 
 from supportmail.storage.mime.charsets import decode_bytes
-from supportmail.storage.mime.values import _HEADER_CAP, HEADER_FIELDS
+from supportmail.storage.mime.values import HEADER_CAP, HEADER_FIELDS
 
 # --------------------------------------------------------------------------------------------
 # Header blocks
@@ -16,26 +16,56 @@ from supportmail.storage.mime.values import _HEADER_CAP, HEADER_FIELDS
 _HEADER_END = re.compile(rb"\n\r?\n")
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
 _FOLD = re.compile(r"[ \t]*[\r\n]+[ \t]*")
-_ENVELOPE_FIELDS = frozenset(name.lower() for name in HEADER_FIELDS)
+ENVELOPE_FIELDS = frozenset(name.lower() for name in HEADER_FIELDS)
 _PART_FIELDS = frozenset(
     {"content-type", "content-transfer-encoding", "content-disposition", "content-id"}
 )
 _SUBJECT_FIELD = frozenset({"subject"})
-_HASH_SPACE = re.compile(r"[ \t\r\n]+")
-_HASHED_FIELDS = tuple(name.lower() for name in HEADER_FIELDS if name != "Message-ID")
 
 _JUNK_RUN = 8  # junk lines in a row inside a header block that are repaired, at most
 
 Fields = dict[str, list[str]]
 
 
-def _header_block(data: bytes) -> str:
+def header_block(data: bytes) -> str:
     """The header block of a message or header-only fetch, as a latin-1 (byte-per-char) string."""
     if data.startswith(b"\n") or data.startswith(b"\r\n"):
         return ""
-    match = _HEADER_END.search(data, 0, _HEADER_CAP)
-    end = match.start() if match else min(len(data), _HEADER_CAP)
+    match = _HEADER_END.search(data, 0, HEADER_CAP)
+    end = match.start() if match else min(len(data), HEADER_CAP)
     return data[:end].decode("latin-1")
+
+
+def body_start(data: bytes) -> int:
+    """Where the body of a message starts: after the first blank line within
+    :data:`HEADER_CAP` bytes, else 0 (no header block found)."""
+    match = _HEADER_END.search(data, 0, HEADER_CAP)
+    return match.end() if match else 0
+
+
+def subject_of(data: bytes) -> str:
+    """The decoded Subject of the header block at the start of ``data`` ("" without one)."""
+    fields = _scan_headers(header_block(data), _SUBJECT_FIELD, stop_at_junk=False)[0]
+    return header_text(first_value(fields, "subject"), None)
+
+
+def part_fields(buf: bytes, start: int, end: int) -> tuple[Fields, int]:
+    """The MIME fields (Content-Type, -Transfer-Encoding, -Disposition, -ID) of the entity at
+    ``buf[start:end]`` and the offset where its body starts."""
+    if start >= end:
+        return {}, end
+    if buf.startswith(b"\n", start):
+        return {}, start + 1
+    if buf.startswith(b"\r\n", start):
+        return {}, start + 2
+    limit = min(end, start + HEADER_CAP)
+    match = _HEADER_END.search(buf, start, limit)
+    head_end, body = (match.start(), match.end()) if match else (limit, limit)
+    text = buf[start:head_end].decode("latin-1")
+    fields, consumed = _scan_part_fields(text)
+    if consumed < len(text):
+        body = start + consumed
+    return fields, body
 
 
 def _scan_headers(text: str, wanted: frozenset[str], stop_at_junk: bool) -> tuple[Fields, int]:
@@ -122,7 +152,7 @@ def _header_follows(lines: list[str], index: int) -> bool:
     return False
 
 
-def _scan_fields(text: str, wanted: frozenset[str]) -> Fields:
+def scan_fields(text: str, wanted: frozenset[str]) -> Fields:
     """``_scan_headers(text, wanted, stop_at_junk=False)[0]``, minus offsets: the sync hot path."""
     fields: Fields = {}
     key: str | None = None
@@ -156,12 +186,12 @@ def _collect(found: list[tuple[str, list[str]]]) -> Fields:
     return fields
 
 
-def _first(fields: Fields, name: str) -> str:
+def first_value(fields: Fields, name: str) -> str:
     values = fields.get(name)
     return values[0] if values else ""
 
 
-def _fix_8bit(raw: str, hint: str | None) -> str:
+def fix_8bit(raw: str, hint: str | None) -> str:
     """Turn a latin-1 (byte-per-char) header value into text: UTF-8, else ``hint``, else 1252."""
     if raw.isascii():
         return raw
@@ -187,7 +217,7 @@ _B64_DROP = bytes(b for b in range(256) if b not in _B64_KEEP)
 _B64_PADDING = re.compile(rb"=+")
 
 
-def _b64_lenient(data: bytes) -> bytes:
+def b64_lenient(data: bytes) -> bytes:
     """Base64 decode that skips junk, fixes padding and survives concatenated chunks."""
     cleaned = data.translate(None, _B64_DROP)
     out: list[bytes] = []
@@ -207,11 +237,11 @@ def _b64_lenient(data: bytes) -> bytes:
 def _word_bytes(encoding: str, text: str) -> bytes:
     data = text.encode("utf-8", "replace")
     if encoding in "bB":
-        return _b64_lenient(data)
+        return b64_lenient(data)
     return binascii.a2b_qp(data, header=True)
 
 
-def _decode_words(text: str) -> str:
+def decode_words(text: str) -> str:
     """Replace RFC 2047 encoded words; adjacent words of one charset are joined before decoding."""
     if "=?" not in text:
         return text
@@ -266,7 +296,7 @@ def _run_as_stream(run: list[tuple[str, str]]) -> bytes:
     return b"".join(chunks)
 
 
-def _unfold(value: str) -> str:
+def unfold(value: str) -> str:
     if "\n" in value or "\r" in value:
         return _FOLD.sub(" ", value)
     return value
@@ -281,13 +311,13 @@ def decode_header_value(value: str | bytes) -> str:
     """
     try:
         if isinstance(value, bytes | bytearray | memoryview):
-            text = _fix_8bit(bytes(value).decode("latin-1"), None)
+            text = fix_8bit(bytes(value).decode("latin-1"), None)
         else:
             text = str(value)
-        return _decode_words(_unfold(text)).strip()
+        return decode_words(unfold(text)).strip()
     except Exception:
         return value if isinstance(value, str) else ""
 
 
-def _header_text(raw: str, hint: str | None) -> str:
-    return _decode_words(_unfold(_fix_8bit(raw, hint))).strip()
+def header_text(raw: str, hint: str | None) -> str:
+    return decode_words(unfold(fix_8bit(raw, hint))).strip()

@@ -5,23 +5,23 @@ from __future__ import annotations
 import html
 import re
 
-from supportmail.storage.mime.values import _HTML_CAP, TEXT_CAP, TRUNCATED
+from supportmail.storage.mime.values import HTML_CAP, TEXT_CAP, TRUNCATED
 
 # --------------------------------------------------------------------------------------------
 # HTML to text
 # --------------------------------------------------------------------------------------------
 
-_HTML_TOKEN = re.compile(
+HTML_TOKEN = re.compile(
     r"<!--.*?(?:--!?>|\Z)"
     r"|<!\[CDATA\[.*?(?:\]\]>|\Z)"
     r"|<[!?][^>]*(?:>|\Z)"
     r"|</?[A-Za-z][^\s/>]*(?:[^>\"'=]+|=\s*\"[^\"]*\"?|=\s*'[^']*'?|[=\"'])*(?:>|\Z)",
     re.DOTALL,
 )
-_TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
+TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"?|'[^']*'?|[^\s>]*))?""")
 _ENTITY = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*)(;?)")
-_HTML_SPACE = re.compile(r"[ \t\n\r\f\xa0]+")
+HTML_SPACE = re.compile(r"[ \t\n\r\f\xa0]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u034f\u00ad"))
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _C1_WINDOWS = {
@@ -43,7 +43,7 @@ _LINE_BLOCKS = frozenset({
     "center", "caption", "table", "dl", "menu", "hgroup", "body", "html",
 })
 # fmt: on
-_SKIP_END = {name: re.compile(rf"</{name}[\s/>]|\Z", re.IGNORECASE) for name in _SKIP_CONTENT}
+SKIP_END = {name: re.compile(rf"</{name}[\s/>]|\Z", re.IGNORECASE) for name in _SKIP_CONTENT}
 _TAG_CAP = 16_384  # characters of one tag searched for attributes (href, alt, width, ...)
 _PARAGRAPH_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "hr"})
 _CELLS = frozenset({"td", "th"})
@@ -62,7 +62,7 @@ def _charref(number: str) -> str:
     return _C1_WINDOWS.get(code, chr(code))
 
 
-def _unescape(text: str, attribute: bool = False) -> str:
+def unescape_entities(text: str, attribute: bool = False) -> str:
     """Decode character references; in attributes a name needs its ``;`` (URLs keep ``&x=``)."""
     if "&" not in text:
         return text
@@ -78,17 +78,17 @@ def _unescape(text: str, attribute: bool = False) -> str:
     return _ENTITY.sub(replace, text)
 
 
-def _attributes(tag: str) -> dict[str, str]:
+def tag_attributes(tag: str) -> dict[str, str]:
     attrs: dict[str, str] = {}
     tag = tag[:_TAG_CAP]
-    name_end = _TAG_NAME.match(tag)
+    name_end = TAG_NAME.match(tag)
     body = tag[name_end.end() if name_end else 1 :].rstrip(">")
     for match in _ATTRIBUTE.finditer(body):
         key = match.group(1).lower()
         value = match.group(2) or ""
         if value[:1] in ("'", '"'):
             value = value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
-        attrs.setdefault(key, _unescape(value, attribute=True))
+        attrs.setdefault(key, unescape_entities(value, attribute=True))
     return attrs
 
 
@@ -167,11 +167,11 @@ class _TextWriter:
             self.link.append(text)
 
     def text(self, raw: str) -> None:
-        text = _unescape(raw).translate(_INVISIBLE)
+        text = unescape_entities(raw).translate(_INVISIBLE)
         if self.pre:
             self._pre_text(text)
             return
-        text = _HTML_SPACE.sub(" ", text)
+        text = HTML_SPACE.sub(" ", text)
         if not text.strip(" "):
             self.space = self.space or bool(text)
             return
@@ -244,7 +244,7 @@ class _HtmlConverter:
     def run(self) -> str:
         source, pos = self.source, 0
         while pos < len(source) and not self.out.full:
-            match = _HTML_TOKEN.search(source, pos)
+            match = HTML_TOKEN.search(source, pos)
             if match is None:
                 self._text(source[pos:])
                 break
@@ -260,7 +260,7 @@ class _HtmlConverter:
 
     def _markup(self, token: str, end: int) -> int:
         """Handle one tag (comments and declarations are dropped); return where to continue."""
-        name_match = _TAG_NAME.match(token)
+        name_match = TAG_NAME.match(token)
         if name_match is None:
             return end
         name = name_match.group(1).lower()
@@ -268,7 +268,7 @@ class _HtmlConverter:
             self._end_tag(name)
             return end
         self._start_tag(name, token)
-        skip = _SKIP_END.get(name)
+        skip = SKIP_END.get(name)
         if skip is not None and not token.rstrip(">").endswith("/"):
             found = skip.search(self.source, end)
             return found.start() if found else len(self.source)
@@ -298,9 +298,9 @@ class _HtmlConverter:
         elif name in _CELLS:
             out.space = True
         elif name == "a":
-            out.open_link(_attributes(token).get("href", ""))
+            out.open_link(tag_attributes(token).get("href", ""))
         elif name == "img":
-            out.image(_attributes(token))
+            out.image(tag_attributes(token))
 
     def _end_tag(self, name: str) -> None:
         if name == "head":
@@ -334,8 +334,8 @@ def html_to_text(html_source: str) -> str:
     """
     try:
         source = str(html_source)
-        truncated = len(source) > _HTML_CAP
-        text = _HtmlConverter(source[:_HTML_CAP]).run()
+        truncated = len(source) > HTML_CAP
+        text = _HtmlConverter(source[:HTML_CAP]).run()
         return text + TRUNCATED if truncated and not text.endswith(TRUNCATED) else text
     except Exception:
         return ""

@@ -7,8 +7,11 @@ import dataclasses
 import hashlib
 import re
 
-from supportmail.storage.mime.headers import _HASH_SPACE, _HASHED_FIELDS, Fields
-from supportmail.storage.mime.values import Envelope
+from supportmail.storage.mime.headers import Fields
+from supportmail.storage.mime.values import HEADER_FIELDS, Envelope
+
+_HASH_SPACE = re.compile(r"[ \t\r\n]+")
+_HASHED_FIELDS = tuple(name.lower() for name in HEADER_FIELDS if name != "Message-ID")
 
 # --------------------------------------------------------------------------------------------
 # Message ids
@@ -70,7 +73,7 @@ def parse_message_ids(value: str) -> tuple[str, ...]:
         return ()
 
 
-def _unique(ids: tuple[str, ...], exclude: str) -> tuple[str, ...]:
+def unique_ids(ids: tuple[str, ...], exclude: str) -> tuple[str, ...]:
     seen = {exclude}
     out: list[str] = []
     for ident in ids:
@@ -80,7 +83,7 @@ def _unique(ids: tuple[str, ...], exclude: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _synthetic_id(fields: Fields) -> str:
+def synthetic_id(fields: Fields) -> str:
     """A stable id from the fetched header fields (Message-ID excluded), whitespace-normalised.
 
     Only :data:`HEADER_FIELDS` count, so a header-only fetch and the whole message agree.

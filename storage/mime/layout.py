@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from supportmail.storage.mime.structure import _DATA_TEXT_TYPES, _Part
+from supportmail.storage.mime.structure import DATA_TEXT_TYPES, Part
 
 SHOWN_REPORTS = frozenset(
     {
@@ -36,22 +36,22 @@ EMBEDDED = frozenset({"message/rfc822", "message/global"})
 """Whole messages inside a message, shown inline with their own From, Date and Subject."""
 _SHOWN_MAX = 100  # leaves shown per message, at most
 
-TextOf = Callable[[_Part], str]
+TextOf = Callable[[Part], str]
 
 
-def is_attachment(part: _Part) -> bool:
+def is_attachment(part: Part) -> bool:
     """Disposition ``attachment``, or a file name without an explicit ``inline``."""
     if part.disposition == "attachment":
         return True
     return bool(part.filename) and part.disposition != "inline"
 
 
-def is_embedded(part: _Part) -> bool:
+def is_embedded(part: Part) -> bool:
     """A message/rfc822 (or message/global) part: a whole message shown inline."""
     return part.ctype in EMBEDDED
 
 
-def shown_leaves(root: _Part, text_of: TextOf) -> list[_Part]:
+def shown_leaves(root: Part, text_of: TextOf) -> list[Part]:
     """The leaves shown as the text of the message rooted at ``root``, in order.
 
     Each part is walked once (memoised): choosing an alternative walks its children, and the
@@ -60,15 +60,15 @@ def shown_leaves(root: _Part, text_of: TextOf) -> list[_Part]:
     return _collect(root, text_of, {}, is_root=True)
 
 
-Memo = dict[int, list[_Part]]
+Memo = dict[int, list[Part]]
 
 
-def _collect(part: _Part, text_of: TextOf, memo: Memo, is_root: bool = False) -> list[_Part]:
+def _collect(part: Part, text_of: TextOf, memo: Memo, is_root: bool = False) -> list[Part]:
     key = id(part)
     found = memo.get(key)
     if found is not None:
         return found
-    out: list[_Part] = []
+    out: list[Part] = []
     if part.children:
         for child in _shown_children(part, text_of, memo):
             out.extend(_collect(child, text_of, memo))
@@ -81,18 +81,18 @@ def _collect(part: _Part, text_of: TextOf, memo: Memo, is_root: bool = False) ->
     return out
 
 
-def _is_shown_leaf(part: _Part, is_root: bool) -> bool:
+def _is_shown_leaf(part: Part, is_root: bool) -> bool:
     if part.ctype.startswith("multipart/"):
         return False
     if is_embedded(part):
         return True  # a forwarded message is read inline even when sent as attachment
     if is_attachment(part) and not (is_root and part.ctype.startswith("text/")):
         return False
-    readable = part.ctype.startswith("text/") and part.ctype not in _DATA_TEXT_TYPES
+    readable = part.ctype.startswith("text/") and part.ctype not in DATA_TEXT_TYPES
     return readable or part.ctype in SHOWN_REPORTS
 
 
-def _shown_children(part: _Part, text_of: TextOf, memo: Memo) -> list[_Part]:
+def _shown_children(part: Part, text_of: TextOf, memo: Memo) -> list[Part]:
     kids = part.children
     if part.ctype == "multipart/encrypted":
         return []
@@ -106,7 +106,7 @@ def _shown_children(part: _Part, text_of: TextOf, memo: Memo) -> list[_Part]:
     return kids
 
 
-def related_root(part: _Part) -> _Part:
+def related_root(part: Part) -> Part:
     """The root of a multipart/related: named by ``start``, else by ``type``, else the first."""
     kids = part.children
     start = (part.params.get("start") or "").strip().strip("<>").strip()
@@ -122,7 +122,7 @@ def related_root(part: _Part) -> _Part:
     return kids[0]
 
 
-def _alternative_rank(part: _Part) -> int:
+def _alternative_rank(part: Part) -> int:
     """Plain text beats HTML beats other text; a multipart ranks by its best leaf."""
     best = 3
     stack = [part]
@@ -138,12 +138,12 @@ def _alternative_rank(part: _Part) -> int:
             return 0
         if node.ctype == "text/html":
             best = min(best, 1)
-        elif node.ctype.startswith("text/") and node.ctype not in _DATA_TEXT_TYPES:
+        elif node.ctype.startswith("text/") and node.ctype not in DATA_TEXT_TYPES:
             best = min(best, 2)
     return best
 
 
-def _best_alternative(part: _Part, text_of: TextOf, memo: Memo) -> _Part | None:
+def _best_alternative(part: Part, text_of: TextOf, memo: Memo) -> Part | None:
     """The alternative shown: best ranked first, skipping ones whose text is blank."""
     kids = part.children
     ranked = sorted(enumerate(kids), key=lambda item: (_alternative_rank(item[1]), item[0]))

@@ -9,15 +9,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
 from supportmail.storage.mime.charsets import decode_bytes
-from supportmail.storage.mime.headers import (
-    _HEADER_END,
-    Fields,
-    _b64_lenient,
-    _first,
-    _header_text,
-    _scan_part_fields,
-)
-from supportmail.storage.mime.values import _HEADER_CAP, MAX_DEPTH
+from supportmail.storage.mime.headers import b64_lenient, first_value, header_text, part_fields
+from supportmail.storage.mime.values import MAX_DEPTH, MAX_PARTS
 
 # --------------------------------------------------------------------------------------------
 # MIME parameters (Content-Type, Content-Disposition), RFC 2231
@@ -29,7 +22,7 @@ _MAX_SEGMENTS = 256
 
 
 @dataclass(slots=True)
-class _Params:
+class Params:
     """Parameters of a structured header: raw values and RFC 2231 values already decoded."""
 
     raw: dict[str, str] = field(default_factory=dict)
@@ -49,10 +42,10 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _parse_params(value: str) -> tuple[str, _Params]:
+def parse_params(value: str) -> tuple[str, Params]:
     """``"type/sub; a=b; c*0*=utf-8''x"`` -> (``"type/sub"``, parameters). Values stay raw."""
     items = _PARAM_ITEM.findall(value)
-    params = _Params()
+    params = Params()
     if not items:
         return "", params
     segments: dict[str, dict[int, tuple[bool, str]]] = {}
@@ -94,10 +87,10 @@ def _join_rfc2231(parts: dict[int, tuple[bool, str]]) -> str:
 # MIME tree
 # --------------------------------------------------------------------------------------------
 
-_SIGNATURE_TYPES = frozenset(
+SIGNATURE_TYPES = frozenset(
     {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 )
-_DATA_TEXT_TYPES = frozenset(
+DATA_TEXT_TYPES = frozenset(
     {"text/calendar", "text/vcard", "text/x-vcard", "text/directory", "text/rfc822-headers"}
 )
 _UUENCODE = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
@@ -105,47 +98,29 @@ _MAX_DELIMITER_CANDIDATES = 100_000
 
 
 @dataclass(slots=True)
-class _Part:
+class Part:
     """One MIME entity: where its body lies in ``buf`` and what its headers say."""
 
     buf: bytes
     start: int
     end: int
     ctype: str
-    params: _Params
+    params: Params
     disposition: str
     filename: str
     cte: str
     content_id: str = ""
     """The Content-ID without ``<>`` (what multipart/related's ``start`` names)."""
-    children: list[_Part] = field(default_factory=list)
+    children: list[Part] = field(default_factory=list)
 
 
-def _part_headers(buf: bytes, start: int, end: int) -> tuple[Fields, int]:
-    """The MIME fields of the entity at ``buf[start:end]`` and the offset where its body starts."""
-    if start >= end:
-        return {}, end
-    if buf.startswith(b"\n", start):
-        return {}, start + 1
-    if buf.startswith(b"\r\n", start):
-        return {}, start + 2
-    limit = min(end, start + _HEADER_CAP)
-    match = _HEADER_END.search(buf, start, limit)
-    head_end, body = (match.start(), match.end()) if match else (limit, limit)
-    text = buf[start:head_end].decode("latin-1")
-    fields, consumed = _scan_part_fields(text)
-    if consumed < len(text):
-        body = start + consumed
-    return fields, body
-
-
-def _filename(ctype_params: _Params, disposition_params: _Params) -> str:
+def _filename(ctype_params: Params, disposition_params: Params) -> str:
     """The decoded attachment name (RFC 2231, RFC 2047, raw 8-bit), without any directory part."""
     for params, key in ((disposition_params, "filename"), (ctype_params, "name")):
         if key in params.decoded:
             name = params.decoded[key]
         elif key in params.raw:
-            name = _header_text(params.raw[key], None)
+            name = header_text(params.raw[key], None)
         else:
             continue
         name = re.split(r"[/\\]", name.strip())[-1].strip()
@@ -154,14 +129,14 @@ def _filename(ctype_params: _Params, disposition_params: _Params) -> str:
     return ""
 
 
-def _make_part(buf: bytes, start: int, end: int, default_type: str) -> tuple[_Part, int]:
-    fields, body = _part_headers(buf, start, end)
-    ctype, params = _parse_params(_first(fields, "content-type"))
+def _make_part(buf: bytes, start: int, end: int, default_type: str) -> tuple[Part, int]:
+    fields, body = part_fields(buf, start, end)
+    ctype, params = parse_params(first_value(fields, "content-type"))
     if "/" not in ctype or " " in ctype:
         ctype = default_type
-    disposition, disposition_params = _parse_params(_first(fields, "content-disposition"))
-    cte = _first(fields, "content-transfer-encoding").strip().lower().split(" ", 1)[0]
-    part = _Part(
+    disposition, disposition_params = parse_params(first_value(fields, "content-disposition"))
+    cte = first_value(fields, "content-transfer-encoding").strip().lower().split(" ", 1)[0]
+    part = Part(
         buf=buf,
         start=body,
         end=end,
@@ -170,7 +145,7 @@ def _make_part(buf: bytes, start: int, end: int, default_type: str) -> tuple[_Pa
         disposition=disposition,
         filename=_filename(params, disposition_params),
         cte=cte,
-        content_id=_first(fields, "content-id").strip().strip("<>").strip(),
+        content_id=first_value(fields, "content-id").strip().strip("<>").strip(),
     )
     return part, body
 
@@ -232,10 +207,10 @@ def _guess_boundary(buf: bytes, start: int, end: int) -> bytes:
     return match.group(1) if match else b""
 
 
-def _children(part: _Part, budget: list[int], depth: int) -> list[_Part]:
+def _children(part: Part, budget: list[int], depth: int) -> list[Part]:
     buf, start, end = part.buf, part.start, part.end
     if part.cte in ("base64", "quoted-printable"):
-        buf = _decode_transfer(buf[start:end], part.cte)
+        buf = decode_transfer(buf[start:end], part.cte)
         start, end = 0, len(buf)
     boundary = (part.params.get("boundary") or "").strip().encode("latin-1", "replace")
     ranges = _split_multipart(buf, start, end, boundary) if boundary else []
@@ -243,7 +218,7 @@ def _children(part: _Part, budget: list[int], depth: int) -> list[_Part]:
         guessed = _guess_boundary(buf, start, end)
         ranges = _split_multipart(buf, start, end, guessed) if guessed else []
     child_type = "message/rfc822" if part.ctype == "multipart/digest" else "text/plain"
-    kids: list[_Part] = []
+    kids: list[Part] = []
     for child_start, child_end in ranges:
         if budget[0] <= 0:
             break
@@ -251,9 +226,15 @@ def _children(part: _Part, budget: list[int], depth: int) -> list[_Part]:
     return kids
 
 
+def build_tree(buf: bytes, start: int = 0) -> Part:
+    """The MIME tree of the message at ``buf[start:]``: at most :data:`MAX_PARTS` parts,
+    :data:`MAX_DEPTH` deep; a part without a (valid) Content-Type is text/plain."""
+    return _build(buf, start, len(buf), 0, [MAX_PARTS], "text/plain")
+
+
 def _build(
     buf: bytes, start: int, end: int, depth: int, budget: list[int], default_type: str
-) -> _Part:
+) -> Part:
     """Parse the entity at ``buf[start:end]`` and, for multiparts, its children (bounded)."""
     budget[0] -= 1
     part, _ = _make_part(buf, start, end, default_type)
@@ -289,10 +270,10 @@ def _uudecode(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def _decode_transfer(data: bytes, cte: str) -> bytes:
+def decode_transfer(data: bytes, cte: str) -> bytes:
     try:
         if cte == "base64":
-            return _b64_lenient(data)
+            return b64_lenient(data)
         if cte == "quoted-printable":
             return binascii.a2b_qp(data)
         if cte in _UUENCODE:
@@ -302,12 +283,12 @@ def _decode_transfer(data: bytes, cte: str) -> bytes:
     return data
 
 
-def _decoded_size(part: _Part) -> int:
+def decoded_size(part: Part) -> int:
     """Decoded size in bytes; base64 is counted, not decoded, so huge parts stay cheap."""
     buf, start, end = part.buf, part.start, part.end
     if part.cte == "base64":
         junk = sum(buf.count(ch, start, end) for ch in (b"\n", b"\r", b" ", b"\t", b"="))
         return max(0, (end - start - junk) * 3 // 4)
     if part.cte == "quoted-printable" or part.cte in _UUENCODE:
-        return len(_decode_transfer(buf[start:end], part.cte))
+        return len(decode_transfer(buf[start:end], part.cte))
     return max(0, end - start)

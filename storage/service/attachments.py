@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from supportmail.storage.links import links_of
 from supportmail.storage.mime.charsets import decode_bytes
-from supportmail.storage.mime.structure import _decode_transfer
+from supportmail.storage.mime.structure import decode_transfer
 from supportmail.storage.models import AttachmentFile, Link, SavedFile
 from supportmail.storage.private import private_dir
 from supportmail.storage.safefiles import safe_filename, write_new
@@ -187,7 +187,7 @@ class Attachments:
                 for p in parts:
                     data = item.get(f"BODY[{p.fetch_section}]".encode())
                     if isinstance(data, bytes):
-                        found[p.section] = _decode_transfer(data, p.encoding)
+                        found[p.section] = decode_transfer(data, p.encoding)
             return found
 
         return self._on_server(row, work)

@@ -142,7 +142,7 @@ def body_message(rng: random.Random, n: int) -> bytes:
 
 def cold() -> None:
     """Empty the parsers' caches, so that no run profits from the one before."""
-    addresses._parse_addresses.cache_clear()
+    addresses.parse_addresses.cache_clear()
     envelope._PLAIN_ADDRESSES.clear()
     envelope._HINTS.clear()
 
