@@ -20,6 +20,7 @@ _ADDRESS_ITEM = re.compile(r'(?:"[^"]*"|[^,"])+')
 _NAME_ADDR = re.compile(r'(?:"([^"]*)"|([^"<>@]*?))\s*<([^<>\s"]*)>')
 _BARE_ADDR = re.compile(r'[^<>\s"]+')
 SINGLE_ADDRESS = re.compile(r'\s*([^"<>@,;:()\\\[\]]*?)\s*<([^<>\s",;:()\\]+)>\s*')
+"""One plain ``Name <addr>`` (groups: the name, the address): the shape most headers have."""
 
 
 def _simple_pairs(value: str) -> list[tuple[str, str]] | None:

@@ -19,15 +19,17 @@ MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
-# The RFC 5322 form nearly every mailer writes: "Mon, 20 Nov 2023 10:15:00 +0100".
+"""Month abbreviations (lower-case) -> 1..12."""
 RFC5322_DATE = re.compile(
     r"(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
     r"\s+([+-])(\d{2})(\d{2})(?:\s*\([^()]*\))?"
 )
+"""The RFC 5322 form nearly every mailer writes: "Mon, 20 Nov 2023 10:15:00 +0100"."""
 
 
 @lru_cache(maxsize=128)
 def zone_offset(sign: str, hours: str, minutes: str) -> timezone:
+    """The fixed zone of ``+hhmm``/``-hhmm`` (cached: a mailbox has few)."""
     delta = timedelta(hours=int(hours), minutes=int(minutes))
     return timezone(-delta if sign == "-" else delta)
 
@@ -55,7 +57,8 @@ def _quick_date(text: str) -> datetime | None:
         return None
 
 
-YEAR_AHEAD = timedelta(days=366)  # a Date further ahead than this is absurd
+YEAR_AHEAD = timedelta(days=366)
+"""A Date further ahead than this is absurd."""
 
 
 def _sane_date(value: datetime | None) -> datetime | None:
@@ -69,6 +72,8 @@ def _sane_date(value: datetime | None) -> datetime | None:
 
 
 def parse_date(raw: str) -> datetime | None:
+    """A Date header value as a timezone-aware datetime; None when empty, unparseable or absurd
+    (before 1970, more than :data:`YEAR_AHEAD` ahead)."""
     text = raw.strip()
     if not text:
         return None

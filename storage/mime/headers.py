@@ -17,6 +17,7 @@ _HEADER_END = re.compile(rb"\n\r?\n")
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
 _FOLD = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 ENVELOPE_FIELDS = frozenset(name.lower() for name in HEADER_FIELDS)
+"""The lower-case names of :data:`HEADER_FIELDS`: what an envelope reads."""
 _PART_FIELDS = frozenset(
     {"content-type", "content-transfer-encoding", "content-disposition", "content-id"}
 )
@@ -187,6 +188,7 @@ def _collect(found: list[tuple[str, list[str]]]) -> Fields:
 
 
 def first_value(fields: Fields, name: str) -> str:
+    """The first value of field ``name`` (lower-case), "" when absent."""
     values = fields.get(name)
     return values[0] if values else ""
 
@@ -297,6 +299,7 @@ def _run_as_stream(run: list[tuple[str, str]]) -> bytes:
 
 
 def unfold(value: str) -> str:
+    """``value`` with every line break and the blanks around it as one space."""
     if "\n" in value or "\r" in value:
         return _FOLD.sub(" ", value)
     return value
@@ -320,4 +323,6 @@ def decode_header_value(value: str | bytes) -> str:
 
 
 def header_text(raw: str, hint: str | None) -> str:
+    """A raw (latin-1, byte-per-char) header value as text: 8-bit repaired (``hint``: the
+    charset to try after UTF-8), unfolded, RFC 2047 words decoded, stripped."""
     return decode_words(unfold(fix_8bit(raw, hint))).strip()

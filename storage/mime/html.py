@@ -18,10 +18,14 @@ HTML_TOKEN = re.compile(
     r"|</?[A-Za-z][^\s/>]*(?:[^>\"'=]+|=\s*\"[^\"]*\"?|=\s*'[^']*'?|[=\"'])*(?:>|\Z)",
     re.DOTALL,
 )
+"""One markup token (comment, CDATA, declaration, start or end tag; an unclosed one runs to the
+end): the tokenizer's step, also walked by ``storage.links``."""
 TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
+"""A tag's name (group 1) at the start of a token."""
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"?|'[^']*'?|[^\s>]*))?""")
 _ENTITY = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*)(;?)")
 HTML_SPACE = re.compile(r"[ \t\n\r\f\xa0]+")
+"""A run of HTML white space (and no-break spaces): one space in text."""
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u034f\u00ad"))
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _C1_WINDOWS = {
@@ -44,6 +48,7 @@ _LINE_BLOCKS = frozenset({
 })
 # fmt: on
 SKIP_END = {name: re.compile(rf"</{name}[\s/>]|\Z", re.IGNORECASE) for name in _SKIP_CONTENT}
+"""For each element whose content is never text (script, style, ...): where it ends."""
 _TAG_CAP = 16_384  # characters of one tag searched for attributes (href, alt, width, ...)
 _PARAGRAPH_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "hr"})
 _CELLS = frozenset({"td", "th"})
@@ -79,6 +84,8 @@ def unescape_entities(text: str, attribute: bool = False) -> str:
 
 
 def tag_attributes(tag: str) -> dict[str, str]:
+    """A start tag's attributes (lower-case names, values unquoted and unescaped; the first of a
+    repeated name wins)."""
     attrs: dict[str, str] = {}
     tag = tag[:_TAG_CAP]
     name_end = TAG_NAME.match(tag)

@@ -74,6 +74,7 @@ def parse_message_ids(value: str) -> tuple[str, ...]:
 
 
 def unique_ids(ids: tuple[str, ...], exclude: str) -> tuple[str, ...]:
+    """``ids`` in order, each once, without ``exclude`` (the message's own id)."""
     seen = {exclude}
     out: list[str] = []
     for ident in ids:

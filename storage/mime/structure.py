@@ -29,6 +29,7 @@ class Params:
     decoded: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> str | None:
+        """The parameter's value (the RFC 2231 one when there is one), None when absent."""
         if name in self.decoded:
             return self.decoded[name]
         return self.raw.get(name)
@@ -90,9 +91,11 @@ def _join_rfc2231(parts: dict[int, tuple[bool, str]]) -> str:
 SIGNATURE_TYPES = frozenset(
     {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 )
+"""Signature parts of multipart/signed: not listed among the attachments."""
 DATA_TEXT_TYPES = frozenset(
     {"text/calendar", "text/vcard", "text/x-vcard", "text/directory", "text/rfc822-headers"}
 )
+"""text/* types that are data, not readable text: attachments, never the body."""
 _UUENCODE = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
 _MAX_DELIMITER_CANDIDATES = 100_000
 
@@ -271,6 +274,8 @@ def _uudecode(data: bytes) -> bytes:
 
 
 def decode_transfer(data: bytes, cte: str) -> bytes:
+    """``data`` decoded from its Content-Transfer-Encoding ``cte`` (lower-case: base64, leniently;
+    quoted-printable; uuencode); any other encoding, or undecodable data, as it is."""
     try:
         if cte == "base64":
             return b64_lenient(data)

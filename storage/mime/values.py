@@ -30,11 +30,16 @@ TEXT_CAP = 2_000_000
 """Body text longer than this many characters is cut and marked with :data:`TRUNCATED`."""
 TRUNCATED = "\n[… truncated]"
 
-ENCODED_CAP = 8_000_000  # encoded bytes of one text part that are decoded at most
-HTML_CAP = 4_000_000  # characters of HTML converted at most
-HEADER_CAP = 1_000_000  # bytes scanned for one header block
-ADDRESS_CAP = 65_536  # characters of one address header parsed
-BODY_ATTEMPTS = 20  # blank text parts tried before giving up on a body
+ENCODED_CAP = 8_000_000
+"""Encoded bytes of one text part that are decoded at most."""
+HTML_CAP = 4_000_000
+"""Characters of HTML converted at most."""
+HEADER_CAP = 1_000_000
+"""Bytes scanned for one header block."""
+ADDRESS_CAP = 65_536
+"""Characters of one address header parsed."""
+BODY_ATTEMPTS = 20
+"""Blank text parts tried before giving up on a body."""
 
 
 @dataclass(frozen=True, slots=True)
