@@ -25,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-__all__ = ["BATCH", "DENSE", "MAX_WALK", "RECENT", "is_dense", "newest_page"]
+__all__ = ["BATCH", "DENSE", "MAX_WALK", "RECENT", "is_dense", "matching_roots", "newest_page"]
 
 DENSE = 500
 """Matches among the newest ``RECENT`` messages from which the walk is tried (below, the newest
@@ -57,7 +57,7 @@ def _runs(ids: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _matching_roots(
+def matching_roots(
     db: sqlite3.Connection, account: str, match: str, roots: Sequence[str]
 ) -> set[str]:
     """Which of these threads have a message matching ``match``."""
@@ -104,6 +104,6 @@ def newest_page(
         if walked >= MAX_WALK:
             return None
         walked += len(batch)
-        hit = _matching_roots(db, account, match, [str(r[0]) for r in batch])
+        hit = matching_roots(db, account, match, [str(r[0]) for r in batch])
         found += [r for r in batch if r[0] in hit]
     return found[offset:wanted]
