@@ -14,7 +14,9 @@ drive the query the same way.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from supportmail.storage import serversearch
 from supportmail.storage.cache import searchpage, subjectcount
@@ -188,7 +190,23 @@ class ThreadSearch(CacheCore):
     ) -> int:
         """How many threads match ``query``. With ``at_most``: the count when it is at most
         that, else ``at_most + 1`` ("more than ``at_most``"), found without counting them all
-        (a search stops at the first ``at_most + 1`` threads it meets)."""
+        (a search stops at the first ``at_most + 1`` threads it meets). A search's exact count
+        is remembered until the cache changes (the same query again costs nothing)."""
+        if at_most is not None or not query.search or self._owner == threading.get_ident():
+            return self._count(account, query, keywords, at_most)  # inside a transaction: no memo
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        plain = replace(query, limit=None, offset=0)
+        key = (account, plain, tuple(keywords), self._generation, version)
+        memo: tuple[tuple[object, ...], int] | None = getattr(self._local, "count", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        count = self._count(account, query, keywords, None)
+        self._local.count = (key, count)
+        return count
+
+    def _count(
+        self, account: str, query: ThreadQuery, keywords: Sequence[str], at_most: int | None
+    ) -> int:
         match = fts_query(query.search) if query.search and query.roots is None else None
         where, where_params = self._where(account, query, keywords, by_rowid=match is not None)
         if match is not None and at_most is not None:

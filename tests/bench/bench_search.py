@@ -184,8 +184,10 @@ def build(service: Service, size: int) -> int:
 
 
 def _cold(service: Service) -> None:
-    """Forget the cache's remembered hits (this thread's), so the next search runs in full."""
+    """Forget the cache's remembered hits and count (this thread's), so the next search runs
+    in full."""
     service.cache._local.hits = None
+    service.cache._local.count = None
 
 
 def _timed(runs: int, call: Callable[[], object]) -> str:

@@ -1,12 +1,14 @@
 """The exact count of a search whose words are in (nearly) every subject, from the thread rows
 (``storage.cache.subjectcount``): it equals what the list lists with every filter, it is used
 when the subjects tell, and it steps aside when they do not or when the thread rows or the
-index are incomplete; a property test over random mailboxes, queries and filters."""
+index are incomplete; a property test over random mailboxes, queries and filters. And a search's
+exact count is remembered until the cache changes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -59,6 +61,12 @@ def _listed(cache: Cache, query: ThreadQuery, keywords: Sequence[str] = ()) -> i
     return len(cache.list_threads(ACCOUNT, query, keywords))
 
 
+def _counted(cache: Cache, query: ThreadQuery, keywords: Sequence[str] = ()) -> int:
+    """The exact count, nothing remembered (a test edits the cache without a transaction)."""
+    cache._local.count = None
+    return cache.count_threads(ACCOUNT, query, keywords)
+
+
 @pytest.fixture
 def taken(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """What each call of ``count_if_covered`` answered (None: the usual count ran)."""
@@ -99,7 +107,7 @@ def test_a_word_in_every_subject_is_counted_from_the_thread_rows(
     query: ThreadQuery, keywords: tuple[str, ...], taken: list[int | None]
 ) -> None:
     cache = _cache(EVERY_SUBJECT)
-    count = cache.count_threads(ACCOUNT, query, keywords)
+    count = _counted(cache, query, keywords)
     assert count == _listed(cache, query, keywords)
     if query.search in ("problem with",):
         assert taken == [None]  # "with" is in one subject only
@@ -118,7 +126,7 @@ def test_a_few_threads_without_the_word_in_their_subject_are_asked_of_the_index(
     ]
     cache = _cache(threads)
     query = ThreadQuery(search="problem")
-    assert cache.count_threads(ACCOUNT, query) == 5 == _listed(cache, query)
+    assert _counted(cache, query) == 5 == _listed(cache, query)
     assert taken == [5]
 
 
@@ -134,7 +142,7 @@ def test_more_than_a_few_threads_without_the_word_count_as_before(
     ]
     cache = _cache(threads)
     query = ThreadQuery(search="problem")
-    assert cache.count_threads(ACCOUNT, query) == 5 == _listed(cache, query)
+    assert _counted(cache, query) == 5 == _listed(cache, query)
     assert taken == [None]
 
 
@@ -144,10 +152,10 @@ def test_case_beyond_ascii_is_left_to_the_index(taken: list[int | None]) -> None
     threads: list[Thread] = [("Überweisung fehlt", [("bitte prüfen", False, "")])]
     cache = _cache(threads)
     query = ThreadQuery(search="überweisung")
-    assert cache.count_threads(ACCOUNT, query) == 1 == _listed(cache, query)
+    assert _counted(cache, query) == 1 == _listed(cache, query)
     assert taken == [None]
     query = ThreadQuery(search="Überweisung")
-    assert cache.count_threads(ACCOUNT, query) == 1 == _listed(cache, query)
+    assert _counted(cache, query) == 1 == _listed(cache, query)
     assert taken == [None, 1]
 
 
@@ -158,16 +166,16 @@ def test_the_subjects_decide_nothing_while_rows_or_index_are_incomplete(
     query = ThreadQuery(search="problem")
     db = cache._writer
     db.execute("INSERT INTO dirty_threads VALUES (?, 'somewhere')", (ACCOUNT,))
-    assert cache.count_threads(ACCOUNT, query) == _listed(cache, query)
+    assert _counted(cache, query) == _listed(cache, query)
     db.execute("DELETE FROM dirty_threads")
     # A message the index does not hold (a sync killed before its indexer committed): the
     # list cannot find its thread by it, so neither may the count.
     db.execute(
         "DELETE FROM fts WHERE rowid IN (SELECT id FROM messages WHERE subject LIKE '%login')"
     )
-    assert cache.count_threads(ACCOUNT, query) == 3 == _listed(cache, query)
+    assert _counted(cache, query) == 3 == _listed(cache, query)
     db.execute("INSERT INTO search.meta (key, value) VALUES ('deferred', '1')")
-    assert cache.count_threads(ACCOUNT, query) == _listed(cache, query)
+    assert _counted(cache, query) == _listed(cache, query)
     assert taken == [None, None, None]
 
 
@@ -177,7 +185,7 @@ def test_a_word_missing_among_the_newest_threads_costs_one_look(
     threads: list[Thread] = [*EVERY_SUBJECT, ("Newest", [("a problem", False, "")])]
     cache = _cache(threads)
     query = ThreadQuery(search="problem")
-    assert cache.count_threads(ACCOUNT, query) == 5 == _listed(cache, query)
+    assert _counted(cache, query) == 5 == _listed(cache, query)
     assert taken == [None]
 
 
@@ -211,6 +219,44 @@ def test_counts_equal_lists_for_any_mailbox_and_query(
             since=None if since is None else NOW - timedelta(days=since),
         )
         keywords = ("urgent",) if keyword else ()
-        assert cache.count_threads(ACCOUNT, query, keywords) == _listed(cache, query, keywords)
+        assert _counted(cache, query, keywords) == _listed(cache, query, keywords)
     finally:
         subjectcount.SAMPLE, subjectcount.FEW = saved
+
+
+def test_a_repeated_count_is_remembered_until_the_cache_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same search counted again (another page's query included) costs nothing; a commit
+    of this process or of another one makes it count again."""
+    cache = _cache(EVERY_SUBJECT)
+    path = tmp_path / "cache.sqlite3"
+    cache._writer.execute("VACUUM INTO ?", (str(path),))
+    cache._writer.execute("VACUUM search INTO ?", (str(path.with_name("search.sqlite3")),))
+    cache.close()
+    cache = Cache(path)
+    calls: list[ThreadQuery] = []
+    real = Cache._count
+
+    def spy(self: Cache, account: str, query: ThreadQuery, *args: object) -> int:
+        calls.append(query)
+        return real(self, account, query, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Cache, "_count", spy)
+    query = ThreadQuery(search="problem")
+    assert cache.count_threads(ACCOUNT, query) == 4
+    assert cache.count_threads(ACCOUNT, ThreadQuery(search="problem", limit=5, offset=5)) == 4
+    assert len(calls) == 1
+    assert cache.count_threads(ACCOUNT, query, ("urgent",)) == 2  # another view: counted
+    assert len(calls) == 2
+    cache.apply_keyword(ACCOUNT, ["t1.0@x.example"], "urgent", True)  # this process writes
+    cache.rebuild_threads(ACCOUNT)
+    assert cache.count_threads(ACCOUNT, query, ("urgent",)) == 3
+    assert len(calls) == 3
+    other = Cache(path)  # another process's commit
+    other.apply_keyword(ACCOUNT, ["t3.0@x.example"], "urgent", True)
+    other.rebuild_threads(ACCOUNT)
+    other.close()
+    assert cache.count_threads(ACCOUNT, query, ("urgent",)) == 4
+    assert len(calls) == 4
+    cache.close()
