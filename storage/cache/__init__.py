@@ -22,7 +22,8 @@ What it holds, per account (the tables are in :mod:`storage.cache.schema`):
 * :mod:`~storage.cache.threadtable` (+ :mod:`~storage.cache.threadstore`): threading and the
   ``threads`` rows;
 * :mod:`~storage.cache.search` (+ :mod:`~storage.cache.searchindex`,
-  :mod:`~storage.cache.searchpage`): thread lists, counts and full-text search;
+  :mod:`~storage.cache.searchpage`, :mod:`~storage.cache.subjectcount`): thread lists, counts
+  and full-text search;
 * :mod:`~storage.cache.lookups`: one thread by root, id or Message-ID, and its messages;
 * :mod:`~storage.cache.reportrows`: what the reports read;
 * :mod:`~storage.cache.rows`: the row types and column codecs the parts share.

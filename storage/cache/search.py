@@ -7,8 +7,10 @@ thread's subject and people. Each hit is mapped to its thread row through ``thre
 (message row id -> thread row id, :mod:`storage.cache.schema`), in SQL: a count takes the
 distinct rows (with the view's filters on them), a list remembers them until the cache changes
 (it asks for several pages); the first pages of a common word walk the newest threads instead
-(:mod:`storage.cache.searchpage`). The roots a server search found (:mod:`storage.serversearch`)
-drive the query the same way.
+(:mod:`storage.cache.searchpage`), and the count of a word in (nearly) every thread's subject
+comes from the thread rows (:mod:`storage.cache.subjectcount`). An exact count is remembered
+until the cache changes, as the hits are. The roots a server search found
+(:mod:`storage.serversearch`) drive the query the same way.
 """
 
 from __future__ import annotations

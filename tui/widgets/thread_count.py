@@ -1,10 +1,10 @@
 """Counting a search's threads off the UI thread, for the thread list (``tui.widgets.thread_list``).
 
-A search's exact count maps every match to its thread (about 85 ms for a word in 150k of 250k
-bodies, 130 ms for one in all of them: ``docs/search.md``), so the list shows its first page and
-counts in a thread worker: first up to a bound (``(1000+)`` when more match, within
-milliseconds), then exactly when the bound was passed. The worker posts :class:`CountRead` to the
-list for each result.
+A search's exact count maps every match to its thread (about 80 ms for a word in 150k of 250k
+bodies; a word in every subject is counted from the thread rows in ~20 ms: ``docs/search.md``),
+so the list shows its first page and counts in a thread worker: first up to a bound
+(``(1000+)`` when more match, within milliseconds), then exactly when the bound was passed.
+The worker posts :class:`CountRead` to the list for each result.
 """
 
 from __future__ import annotations
