@@ -52,3 +52,18 @@ def test_a_missing_config_file_is_named_as_missing(
     assert code == 2
     assert err.startswith(f"supportmail: config error: {missing}: no such file: write one")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["threads", "--limit", "99999999999999999999999"],
+        ["day", "--limit", "99999999999999999999999"],
+    ],
+)
+def test_a_huge_number_is_a_usage_mistake(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = _run(capsys, "--account", "demo", *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and "at most 1000000000" in err

@@ -33,6 +33,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+MAX_COUNT = 1_000_000_000
+"""The largest count or number a flag takes (sqlite's integers stop at 2**63 - 1)."""
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -40,6 +44,8 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"expected a number of at most {MAX_COUNT}, got {value}")
     return value
 
 
