@@ -11,7 +11,7 @@ import contextlib
 import stat
 from pathlib import Path
 
-__all__ = ["private_dir"]
+__all__ = ["data_dir_problem", "private_dir"]
 
 
 def private_dir(path: Path) -> None:
@@ -22,3 +22,16 @@ def private_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         if stat.S_IMODE(path.stat().st_mode) != 0o700:
             path.chmod(0o700)
+
+
+def data_dir_problem(data_dir: Path, exc: OSError) -> str:
+    """One line saying why ``data_dir`` could not be made or used, naming the path at fault:
+    ``cannot use the data directory /x/y: /x is not a directory``."""
+    where = exc.filename if exc.filename is not None else data_dir
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        # mkdir met a file where a directory should be: name the file, not errno 17 or 20
+        found = next((p for p in (data_dir, *data_dir.parents) if p.exists()), Path(where))
+        why = f"{found} is not a directory"
+    else:
+        why = f"{where}: {exc.strerror or exc}"
+    return f"cannot use the data directory {data_dir}: {why}"

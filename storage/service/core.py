@@ -17,7 +17,7 @@ from supportmail.storage.cache import Cache, FolderState
 from supportmail.storage.copies import envelope_copy_key
 from supportmail.storage.demo.account import DEMO_ACCOUNT, DEMO_ADDRESS, DemoResetError, reset_demo
 from supportmail.storage.instance import WindowLock, WindowLockError
-from supportmail.storage.private import private_dir
+from supportmail.storage.private import data_dir_problem, private_dir
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.settings import (
     BodiesSetting,
@@ -109,8 +109,11 @@ class ServiceCore:
             self.team_addresses |= {own_address.lower()}
         self._team = (self.team_addresses, insight.Team.from_addresses(self.team_addresses))
         self.clock = clock or (lambda: datetime.now(UTC).astimezone())
-        private_dir(data_dir.parent)
-        private_dir(data_dir)
+        try:
+            private_dir(data_dir.parent)
+            private_dir(data_dir)
+        except OSError as exc:  # a file in the way, a read-only or missing mount
+            raise ServiceError(data_dir_problem(data_dir, exc)) from exc
         try:
             self.userdb = UserDB(data_dir / USERDB_FILE)
         except UserDBError as exc:

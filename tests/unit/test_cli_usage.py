@@ -67,3 +67,19 @@ def test_a_huge_number_is_a_usage_mistake(
     code, _, err = _run(capsys, "--account", "demo", *argv)
     assert code == 2
     assert err.count("\n") == 1 and "at most 1000000000" in err
+
+
+def test_a_data_dir_that_is_a_file_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_the_way = tmp_path / "data"
+    in_the_way.write_text("not a directory")
+    for data_dir in (in_the_way, in_the_way / "sub"):
+        code, _, err = _run(
+            capsys, "--data-dir", str(data_dir), "--account", "demo", "threads", "--limit", "1"
+        )
+        assert code == 1
+        assert err == (
+            f"supportmail: cannot use the data directory {data_dir / 'demo'}: "
+            f"{in_the_way} is not a directory\n"
+        )
