@@ -83,3 +83,24 @@ def test_a_data_dir_that_is_a_file_is_one_clear_line(
             f"supportmail: cannot use the data directory {data_dir / 'demo'}: "
             f"{in_the_way} is not a directory\n"
         )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "--since", "today", "--until", "yesterday"], "--until 'yesterday'"),
+        (["responses", "--since", "today", "--until", "yesterday"], "--until 'yesterday'"),
+        (["report", "--since", "9999-01-01"], "now"),
+        (["bugs", "--since", "9999-01-01"], "now"),
+        (["digest", "--since", "9999-01-01"], "now"),
+        (["voice", "--since", "9999-01-01"], "now"),
+        (["responses", "--since", "9999-01-01"], "now"),
+    ],
+)
+def test_a_report_window_that_ends_before_it_starts_is_a_usage_mistake(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = _run(capsys, "--account", "demo", *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert f"--since '{argv[2]}' is not before {message}: nothing to report" in err

@@ -23,7 +23,7 @@ from supportmail.tui.cli.output import (
     md_escape,
     moment,
     sender_label,
-    when_option,
+    window_options,
     ymd,
 )
 
@@ -66,7 +66,7 @@ def _window_args(service: Service, args: argparse.Namespace) -> tuple[datetime |
         except ServiceError as exc:
             raise UsageError(f"--quarter: {exc}") from None
         return start, end
-    return when_option(service, args.since, "--since"), None
+    return window_options(service, args.since)[0], None
 
 
 def voice_json(voice: VoiceReport) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def cmd_skim(service: Service, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_digest(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    since = when_option(service, args.since, "--since")
+    since, _ = window_options(service, args.since)
     if args.format == "json":
         dump_json(digest_json(service.digest(since, raw=True)), out)
         return 0

@@ -110,6 +110,19 @@ def when_option(service: Service, text: str | None, option: str) -> datetime | N
         raise UsageError(f"{option}: {exc}") from None
 
 
+def window_options(
+    service: Service, since_text: str | None, until_text: str | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """A report's ``--since`` and ``--until`` as moments (None when not given); a start that is
+    not before the end (``--until``, else now) is a usage error, said in one line."""
+    since = when_option(service, since_text, "--since")
+    until = when_option(service, until_text, "--until")
+    if since is not None and since >= (until or service.now()):
+        end = f"--until '{until_text}'" if until is not None else "now"
+        raise UsageError(f"--since '{since_text}' is not before {end}: nothing to report")
+    return since, until
+
+
 def ymd(dt: datetime) -> str:
     """``2026-08-01``."""
     return dt.strftime("%Y-%m-%d")

@@ -18,7 +18,7 @@ from supportmail.tui.cli.output import (
     md_escape,
     moment,
     pad,
-    when_option,
+    window_options,
     ymd,
 )
 from supportmail.tui.report_words import empty_report_reason
@@ -164,8 +164,7 @@ def _report_csv(report: Report, out: TextIO) -> None:
 
 
 def cmd_report(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    since = when_option(service, args.since, "--since")
-    until = when_option(service, args.until, "--until")
+    since, until = window_options(service, args.since, args.until)
     raw = args.format == "json"  # csv is read on terminals too: sanitised like the table
     report = service.report(since, until, by=args.by, kind=args.kind, raw=raw)
     if args.format == "json":
@@ -180,7 +179,7 @@ def cmd_report(service: Service, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_bugs(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    since = when_option(service, args.since, "--since")
+    since, _ = window_options(service, args.since)
     if args.format == "json":
         dump_json(bugs_json(service.bugs_by_reach(since, raw=True)), out)
         return 0

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import format_duration, to_iso, waited
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.tui.cli.output import dump_json, when_option
+from supportmail.tui.cli.output import dump_json, window_options
 from supportmail.tui.units import format_share
 
 if TYPE_CHECKING:
@@ -180,8 +180,7 @@ def _csv(report: ResponseReport, out: TextIO) -> None:
 
 
 def cmd_responses(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    since = when_option(service, args.since, "--since")
-    until = when_option(service, args.until, "--until")
+    since, until = window_options(service, args.since, args.until)
     report = service.answers.responses(since, until, by=args.by, kind=args.kind)
     if args.format == "json":
         dump_json(responses_json(report), out)
