@@ -155,8 +155,12 @@ class Outbox:
         prefix = prefix.strip()
         found = [m for m in self.all() if prefix and m.id.startswith(prefix)]
         if len(found) != 1:
-            what = "no message" if not found else f"{len(found)} messages"
-            raise OutboxError(f"{what} in the outbox match '{prefix[:20]}' (see `drafts`)")
+            what = (
+                "no message in the outbox matches"
+                if not found
+                else f"{len(found)} messages in the outbox match"
+            )
+            raise OutboxError(f"{what} '{prefix[:20]}' (see `drafts`)")
         return found[0]
 
     def _read(self, file: Path) -> OutboxMail | None:
