@@ -21,6 +21,9 @@ _NAME_ADDR = re.compile(r'(?:"([^"]*)"|([^"<>@]*?))\s*<([^<>\s"]*)>')
 _BARE_ADDR = re.compile(r'[^<>\s"]+')
 SINGLE_ADDRESS = re.compile(r'\s*([^"<>@,;:()\\\[\]]*?)\s*<([^<>\s",;:()\\]+)>\s*')
 """One plain ``Name <addr>`` (groups: the name, the address): the shape most headers have."""
+_BRACKETED_ITEM = re.compile(r'\s*((?:"[^"]*"|[^"<>()\\,;:@])*?)\s*<([^<>\s",;:()\\]+)>\s*')
+"""``Bob [Support] <b@x>``: a display name with unquoted brackets (or controls), as mail
+clients write it (groups: the name, the address)."""
 
 
 def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
@@ -50,6 +53,29 @@ def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def _bracketed_pairs(value: str) -> list[tuple[str, str]] | None:
+    """``Bob [Support] <b@x>, Al [Sales] <a@y>``: names holding ``[`` or ``]`` unquoted, which
+    the standard library reads as domain literals (five "addresses": ``Bob``, ``Support``, ...,
+    the real one last). Quoted parts of a name lose their quotes. ``None`` when an item has
+    another shape (comments, groups, escapes)."""
+    if "[" not in value and "]" not in value:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for match in _ADDRESS_ITEM.finditer(value):
+        item = match.group(0).strip()
+        if not item:
+            continue
+        if _BARE_ADDR.fullmatch(item):
+            pairs.append(("", item))
+            continue
+        found = _BRACKETED_ITEM.fullmatch(item)
+        if found is None:
+            return None
+        name, addr = found.groups()
+        pairs.append((" ".join(name.replace('"', "").split()), addr))
+    return pairs
+
+
 @lru_cache(maxsize=8192)
 def parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
     """Addresses of a From/To/Cc/Reply-To value. Group names vanish; their members stay.
@@ -58,6 +84,8 @@ def parse_addresses(raw: str, hint: str | None) -> tuple[Address, ...]:
     """
     value = unfold(fix_8bit(raw[:ADDRESS_CAP], hint))
     pairs = _simple_pairs(value)
+    if pairs is None:
+        pairs = _bracketed_pairs(value)
     if pairs is None:
         pairs = _full_pairs(value)
     out: list[Address] = []

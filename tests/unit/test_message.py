@@ -396,6 +396,38 @@ def test_odd_addresses() -> None:
     assert env.cc == (Address('Quote "this"', "q@x.org"),)
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (b"Bob [Support] <bob@x.org>", (Address("Bob [Support]", "bob@x.org"),)),
+        (
+            b'"Doe, Jane" [ACME] <jane@x.org>, Al [Sales] <al@y.org>, c@z.org',
+            (
+                Address("Doe, Jane [ACME]", "jane@x.org"),
+                Address("Al [Sales]", "al@y.org"),
+                Address("", "c@z.org"),
+            ),
+        ),
+        (b"[bold]Eve[/] <eve@x.org>", (Address("[bold]Eve[/]", "eve@x.org"),)),
+        (b"\x1b[31mEve\x1b[0m <eve@x.org>", (Address("\x1b[31mEve\x1b[0m", "eve@x.org"),)),
+        (b"Bob <bob@[192.0.2.1]>", (Address("Bob", "bob@[192.0.2.1]"),)),
+    ],
+)
+def test_a_display_name_with_unquoted_brackets_keeps_its_address(
+    header: bytes, expected: tuple[Address, ...]
+) -> None:
+    """Clients write ``Name [Company] <addr>`` unquoted; the stdlib reads the brackets as
+    domain literals and gave ``Bob``, ``Support`` and the address as three "addresses"."""
+    assert parse_envelope(b"From: " + header + b"\r\nTo: " + header + b"\r\n\r\n").to == expected
+    assert parse_envelope(b"From: " + header + b"\r\n\r\n").sender == expected[0]
+
+
+def test_a_forwarded_sender_with_brackets_keeps_its_address() -> None:
+    inner = b"From: Bob [Support] <bob@x.org>\r\nSubject: s\r\n\r\nhello\r\n"
+    body = parse_body(b"Content-Type: message/rfc822\r\n\r\n" + inner)
+    assert "From: Bob [Support] <bob@x.org>" in body.text
+
+
 def test_no_from_gives_an_empty_sender() -> None:
     assert parse_envelope(b"Subject: x\r\n\r\n").sender == Address("", "")
 
