@@ -1,7 +1,9 @@
 """The log file: where a failure that the user saw as one line keeps its traceback.
 
 ``setup`` attaches one rotating file handler to the ``supportmail``, ``storage``, ``tui``
-and ``keymaps`` loggers (modules log with ``logging.getLogger(__name__)``): the file
+and ``keymaps`` loggers (modules log with ``logging.getLogger(__name__)``), and to the root
+logger for the libraries' warnings (imapclient's note on a server reply that is not ASCII),
+which would otherwise go to stderr through Python's last-resort handler: the file
 ``$SUPPORTMAIL_LOG`` if set, else ``supportmail.log`` in the platform's log directory
 (``~/.local/state/supportmail/log/`` on Linux). At most 1 MB per file and 3 old files. INFO
 and up by default; ``--debug`` logs DEBUG.
@@ -57,7 +59,7 @@ def setup(*, debug: bool = False) -> Path | None:
     if _handler is not None:
         if Path(_handler.baseFilename) == path.absolute():
             return path
-        for logger in loggers:  # another $SUPPORTMAIL_LOG (tests)
+        for logger in (*loggers, logging.getLogger()):  # another $SUPPORTMAIL_LOG (tests)
             logger.removeHandler(_handler)
         _handler.close()
         _handler = None
@@ -71,7 +73,9 @@ def setup(*, debug: bool = False) -> Path | None:
     except OSError:
         return None  # the NullHandler keeps records off stderr: errors stay one line
     handler.setFormatter(logging.Formatter(_FORMAT))
-    for logger in loggers:
+    # The root logger keeps its WARNING level: a library's debug records (imapclient's
+    # protocol lines) never reach the file, even with --debug.
+    for logger in (*loggers, logging.getLogger()):
         logger.addHandler(handler)
     _handler = handler
     with contextlib.suppress(OSError):

@@ -81,3 +81,16 @@ def test_storage_modules_log_under_their_own_names(log: Path) -> None:
     logfile.setup()
     logging.getLogger("supportmail.storage.sync").warning("reconnecting to %s", "imap.example")
     assert "supportmail.storage.sync: reconnecting to imap.example" in log.read_text()
+
+
+def test_a_library_warning_goes_to_the_log_not_stderr(log: Path) -> None:
+    """imapclient warns when a server's reply is not ASCII (a localised NO, a hostile one):
+    without a handler Python's last-resort handler printed it on stderr, beside the one line
+    (and over the TUI's screen)."""
+    assert cli.run(["--account", "demo", "--debug", "tags"]) == 0
+    imapclient = logging.getLogger("imapclient.util")
+    imapclient.warning("An error occurred while decoding %r", b"NO \xc3\xa9chec")
+    imapclient.debug("> b'a1 LOGIN user secret'")  # protocol lines stay out, even with --debug
+    text = log.read_text()
+    assert "WARNING MainThread imapclient.util: An error occurred while decoding" in text
+    assert "LOGIN" not in text
