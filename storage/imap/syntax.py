@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
 from supportmail.storage.imap.errors import ImapError
-from supportmail.storage.sanitize import one_line
+from supportmail.storage.sanitize import one_line, sanitize_line
 from supportmail.storage.tags import is_keyword_atom
 
 __all__ = [
@@ -124,7 +124,9 @@ def _zone(sign: str, hours: str, minutes: str) -> timezone:
 
 
 def server_line(text: str | bytes, secret: str = "") -> str:
-    """Server or library text as one short line: no CR/LF, no ``b'...'``, never the password."""
+    """Server or library text as one short line: no CR/LF, no ``b'...'``, never the password,
+    and sanitised (a server's ``NO`` text is untrusted: ESC shows as ``␛``, never reaching a
+    terminal as an escape sequence)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     text = re.sub(r"\bb(['\"])(.*?)\1", r"\2", text)
@@ -132,6 +134,7 @@ def server_line(text: str | bytes, secret: str = "") -> str:
     text = one_line(text)
     if len(secret) >= 3:  # shorter ones would garble ordinary words and are never echoed
         text = text.replace(secret, "***")
+    text = sanitize_line(text)
     if len(text) > _MESSAGE_MAX_CHARS:
         text = text[: _MESSAGE_MAX_CHARS - 3] + "..."
     return text

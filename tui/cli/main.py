@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service import ServiceError
 from supportmail.storage.settings import ConfigError
 from supportmail.tui import logfile
@@ -54,6 +55,12 @@ COMMANDS = {
 }
 
 
+def _say(line: str) -> None:
+    """One line on stderr, sanitised: it may quote a server's reply, a config file or what was
+    typed, and none of them may drive the terminal."""
+    print(sanitize_line(line), file=sys.stderr)
+
+
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code. Errors are one line on stderr."""
     stdout = out or sys.stdout
@@ -76,7 +83,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             service = open_service(args)
             notice = service.take_notice()
             if notice:
-                print(f"{PROG}: {notice}", file=sys.stderr)
+                _say(f"{PROG}: {notice}")
             try:
                 return COMMANDS[args.command](service, args, stdout)
             finally:
@@ -84,14 +91,14 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         finally:
             gc.enable()
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        _say(f"{PROG}: error: {exc}")
         return 2
     except ConfigError as exc:
-        print(f"{PROG}: config error: {exc}", file=sys.stderr)
+        _say(f"{PROG}: config error: {exc}")
         return 2
     except ServiceError as exc:
         logfile.log_failure(str(exc), exc, name="cli")
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        _say(f"{PROG}: {exc}")
         return 1
     except BrokenPipeError:
         # `supportmail threads | head`: the reader went away; that is not an error.
@@ -104,8 +111,5 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except Exception as exc:  # a bug: one line here, the traceback in the log
         logfile.log_failure("unexpected error", exc, name="cli")
         where = log if log is not None else "no log file could be opened"
-        print(
-            f"{PROG}: unexpected error: {exc or type(exc).__name__} (details: {where})",
-            file=sys.stderr,
-        )
+        _say(f"{PROG}: unexpected error: {exc or type(exc).__name__} (details: {where})")
         return 1
