@@ -140,3 +140,35 @@ async def test_typing_before_the_thread_loads_goes_into_its_note_only_after_n(
         await settle(pilot)
         assert service.note_texts["0001abcd"] == saved
         assert app.screen is screen  # `o` opened no attachments screen
+
+
+async def test_the_note_editor_joins_the_panel_after_the_first_frame(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    """The editor is mounted just after the first frame, with nobody asking for it, and it
+    stays one editor (asking for it again mounts nothing more)."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = main_screen(app)
+        await wait_until(pilot, lambda: bool(screen.query(side_panel.NoteEditor)))
+        editor = screen.query_one(side_panel.NoteEditor)
+        assert screen.note_editor is editor
+        assert len(screen.query(side_panel.NoteEditor)) == 1
+        await settle(pilot)
+        assert screen.note_editor.thread_id == "0000abcd"  # the previewed thread's note
+
+
+async def test_n_at_once_after_start_writes_into_the_first_threads_note(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    """``n`` and text typed before anything settled (the editor may not be mounted yet): the
+    text is the first thread's note."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("n", *"first words")
+        screen = main_screen(app)
+        await wait_until(pilot, lambda: screen.note_editor.text == "first words")
+        assert screen.note_editor.thread_id == "0000abcd"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert service.note_texts["0000abcd"] == "first words"

@@ -149,7 +149,7 @@ class MainScreen(Screen[None]):
 
     @property
     def note_editor(self) -> NoteEditor:
-        return self.query_one(NoteEditor)
+        return self.side_panel.note
 
     @property
     def search_bar(self) -> SearchBar:
@@ -174,7 +174,6 @@ class MainScreen(Screen[None]):
         status.account = self.service.account
         status.connection = "local" if self.service.is_demo else "online"
         status.hint = "? for keys"
-        self.note_editor.load_note(None, "")
         self.views.apply(count_later=True)  # the count after the first frame
         self.thread_list.focus()
         # After the first frame: the catalog's counts (a scan of every thread, ~0.1-0.5 s in a

@@ -9,6 +9,9 @@ unsaved, so a failed save is retried on the next pause, blur or switch: typed te
 While a thread's note is loading the editor is read-only; after ``n`` on that thread
 (``await_note``) it keeps what is typed meanwhile and adds it after the note's text once the note
 is there (``add_typed_ahead``), so text typed right after ``n`` lands in that thread's note only.
+
+The editor is mounted just after the first frame, or when first asked for (``SidePanel.note``):
+it is the costliest widget of the first screen and shows nothing until a thread's note loads.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class NoteEditor(TextArea):
             tab_behavior="focus",
             show_line_numbers=False,
             placeholder="Private note (saved automatically)",
+            read_only=True,  # no thread yet: nothing to type into
             id=id,
         )
         self.thread_id: str | None = None
@@ -180,17 +184,29 @@ class SidePanel(Vertical):
         "side-panel--empty",
     }
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._note = NoteEditor(id="note")
+
     def compose(self) -> ComposeResult:
         yield Static(Content("Tags"), classes="heading")
         yield Static(Content(""), id="tags")
-        yield Static(Content("Note · private"), classes="heading")
-        yield NoteEditor(id="note")
+        yield Static(Content("Note · private"), classes="heading", id="note-heading")
         yield Static(Content("Quotes · private"), classes="heading", id="quotes-heading")
         yield Static(Content(""), id="quotes")
 
+    def on_mount(self) -> None:
+        # The editor (a TextArea: its CSS, eight component classes, its document) is the
+        # costliest widget of the first screen and shows nothing until a thread's note loads:
+        # it joins the panel just after the first frame, or as soon as something asks for it.
+        self.call_after_refresh(lambda: self.note)
+
     @property
     def note(self) -> NoteEditor:
-        return self.query_one(NoteEditor)
+        """The note editor, mounted on first use (or just after the first frame)."""
+        if self._note.parent is None:
+            self.mount(self._note, after="#note-heading")
+        return self._note
 
     def _style(self, name: str) -> Style:
         return self.get_visual_style(f"side-panel--{name}", partial=name == "empty")
