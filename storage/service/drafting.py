@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportmail.storage import mime
-from supportmail.storage.models import LOCAL_FOLDER
+from supportmail.storage.models import LOCAL_FOLDER, Address
 
 if TYPE_CHECKING:  # compose (the email package) is imported when first used
     from supportmail.storage.cache import MessageRow
@@ -174,17 +174,24 @@ class Drafting:
             refs=compose.references(original),
         )
 
-    def compose_forward(self, ref: str, to: str, *, message: str | None = None) -> Composed:
-        """A forward of a thread's message (default: its first customer message) to ``to``."""
+    def forward_to(self, to: str, field: str = "--to") -> tuple[Address, ...]:
+        """The addresses of a forward's ``to`` (ServiceError naming ``field`` and a malformed
+        one); ``()`` for a blank one, to fill in in the editor."""
         from supportmail.storage import compose
         from supportmail.storage.compose import DraftError
 
-        account = self._config()
-        service = self._service
         try:
-            people = compose.parse_addresses(to, "--to")
+            return compose.parse_addresses(to, field)
         except DraftError as exc:
             raise _error(str(exc)) from None
+
+    def compose_forward(self, ref: str, to: str, *, message: str | None = None) -> Composed:
+        """A forward of a thread's message (default: its first customer message) to ``to``."""
+        from supportmail.storage import compose
+
+        account = self._config()
+        service = self._service
+        people = self.forward_to(to)
         root = service.resolve(ref)
         row = service.pick_message(root, message)
         draft = compose.forward_draft(self._original(row), people, signature=account.signature)

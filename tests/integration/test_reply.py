@@ -294,7 +294,7 @@ def test_forward_to_an_engineering_list(cli: Cli, smtp: SmtpServer) -> None:
     assert "---------- Forwarded message ----------" in body
     assert "Hallo, the CSV export crashes with 10k rows." in body
     assert _awaiting(cli) == [thread]  # a forward is not an answer
-    cli("forward", thread, "--to", "not an address", code=1)
+    cli("forward", thread, "--to", "not an address", code=2)  # a usage mistake (README: exit 2)
 
 
 def test_replies_need_an_smtp_table(cli: Cli) -> None:

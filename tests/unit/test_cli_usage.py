@@ -104,3 +104,22 @@ def test_a_report_window_that_ends_before_it_starts_is_a_usage_mistake(
     assert code == 2 and out == ""
     assert err.count("\n") == 1
     assert f"--since '{argv[2]}' is not before {message}: nothing to report" in err
+
+
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [
+        ("", "--to: give the address to forward to"),
+        ("   ", "--to: give the address to forward to"),
+        ("not an address", "--to: 'not' is not an e-mail address"),
+    ],
+)
+def test_a_blank_or_malformed_forward_address_is_a_usage_mistake(
+    capsys: pytest.CaptureFixture[str], to: str, message: str
+) -> None:
+    """Said before any editor opens (a blank --to opened $EDITOR, then kept a draft with no
+    recipient; a malformed one was a runtime failure, exit 1)."""
+    code, out, err = _run(capsys, "--account", "demo", "forward", "ffffffff", "--to", to)
+    assert code == 2 and out == ""
+    assert err.startswith(f"supportmail: error: {message}")
+    assert err.count("\n") == 1

@@ -124,6 +124,14 @@ def cmd_reply(service: Service, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_forward(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    # --to is the command line's: a blank or malformed one is a usage mistake, said before the
+    # editor opens (the TUI forwards with no address and lets it be typed in the draft).
+    if not args.to.strip():
+        raise UsageError("--to: give the address to forward to, e.g. eng@example.com")
+    try:
+        service.replies.forward_to(args.to)
+    except ServiceError as exc:
+        raise UsageError(str(exc)) from None
     composed = service.replies.compose_forward(args.thread, args.to, message=args.message)
     return _compose_and_send(service, composed, args, out)
 
