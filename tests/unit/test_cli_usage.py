@@ -1,7 +1,11 @@
-"""Usage mistakes exit 2 with one line; --version; a --config that does not exist is named."""
+"""Usage mistakes exit 2 with one line; --version; a --config that does not exist is named; a
+terminal whose encoding is not UTF-8 still gets its output."""
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +127,21 @@ def test_a_blank_or_malformed_forward_address_is_a_usage_mistake(
     assert code == 2 and out == ""
     assert err.startswith(f"supportmail: error: {message}")
     assert err.count("\n") == 1
+
+
+def test_a_terminal_that_is_not_utf8_gets_question_marks_and_ascii_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LANG=de_DE.ISO-8859-1 or PYTHONIOENCODING=ascii: every command printing a '●' or a CJK
+    name failed with 'unexpected error: 'latin-1' codec can't encode character'."""
+    for encoding in ("latin-1", "ascii"):
+        raw = io.BytesIO()
+        stdout = io.TextIOWrapper(raw, encoding=encoding, newline="\n")
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert cli.run(["--account", "demo", "threads", "--limit", "40"]) == 0
+        assert cli.run(["--account", "demo", "threads", "--limit", "40", "--json"]) == 0
+        stdout.flush()
+        table, document = raw.getvalue().decode(encoding).split("\n[", 1)
+        assert "?" in table  # the unread dot
+        threads = json.loads("[" + document)
+        assert any(not t["participants"][0]["name"].isascii() for t in threads)

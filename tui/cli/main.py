@@ -8,6 +8,7 @@ is untrusted); ``--json`` output holds the decoded text as valid UTF-8.
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -64,6 +65,11 @@ def _say(line: str) -> None:
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code. Errors are one line on stderr."""
     stdout = out or sys.stdout
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal whose encoding is not UTF-8 (LANG=de_DE.ISO-8859-1, PYTHONIOENCODING=ascii)
+        # shows '?' for a character it cannot write (a CJK name, ●), where printing it raised.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     log: Path | None = None
     try:

@@ -4,6 +4,7 @@ output helpers (JSON, clipping, sizes, dates, Markdown escaping) the command mod
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import unicodedata
 from datetime import datetime
@@ -96,8 +97,24 @@ def dump_json(value: object, out: TextIO) -> None:
     # replaced so the output is always valid UTF-8, and controls are escaped (``\u0085``,
     # ``\u202e``) so JSON printed to a terminal cannot drive it.
     # (No indent: that switches json to its slow pure-Python encoder; pipe through `jq`.)
+    # A terminal or file whose encoding is not UTF-8 (LANG=de_DE.ISO-8859-1) gets ASCII-only
+    # JSON: the same value, every other character as a \uXXXX escape, nothing lost.
+    if not writes_utf8(out):
+        out.write(json.dumps(value, ensure_ascii=True) + "\n")
+        return
     text = escape_json_controls(json.dumps(value, ensure_ascii=False))
     out.write(text.encode("utf-8", "replace").decode("utf-8") + "\n")
+
+
+def writes_utf8(out: TextIO) -> bool:
+    """Whether ``out`` encodes as UTF-8 (a stream without an encoding, StringIO: yes)."""
+    encoding = getattr(out, "encoding", None)
+    if not encoding:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def when_option(service: Service, text: str | None, option: str) -> datetime | None:
