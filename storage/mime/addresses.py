@@ -4,6 +4,7 @@ cached fast path for the plain ``Name <addr>`` shape."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from email.utils import getaddresses
 from functools import lru_cache
 
@@ -37,6 +38,14 @@ def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
         return [(" ".join(name.split()), addr)]
     if _COMPLEX_ADDRESS.search(value) or value.count('"') % 2:
         return None
+    return _item_pairs(value, _plain_item)
+
+
+def _item_pairs(
+    value: str, named: Callable[[str], tuple[str, str] | None]
+) -> list[tuple[str, str]] | None:
+    """The list's items as (name, address): a bare address as is, any other item by ``named``;
+    ``None`` when ``named`` cannot read one."""
     pairs: list[tuple[str, str]] = []
     for match in _ADDRESS_ITEM.finditer(value):
         item = match.group(0).strip()
@@ -45,12 +54,20 @@ def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
         if _BARE_ADDR.fullmatch(item):
             pairs.append(("", item))
             continue
-        found = _NAME_ADDR.fullmatch(item)
-        if found is None:
+        pair = named(item)
+        if pair is None:
             return None
-        quoted, plain, addr = found.groups()
-        pairs.append((quoted if quoted is not None else " ".join(plain.split()), addr))
+        pairs.append(pair)
     return pairs
+
+
+def _plain_item(item: str) -> tuple[str, str] | None:
+    """``Name <a@b>`` or ``"Last, First" <a@b>``."""
+    found = _NAME_ADDR.fullmatch(item)
+    if found is None:
+        return None
+    quoted, plain, addr = found.groups()
+    return (quoted if quoted is not None else " ".join(plain.split()), addr)
 
 
 def _bracketed_pairs(value: str) -> list[tuple[str, str]] | None:
@@ -60,20 +77,16 @@ def _bracketed_pairs(value: str) -> list[tuple[str, str]] | None:
     another shape (comments, groups, escapes)."""
     if "[" not in value and "]" not in value:
         return None
-    pairs: list[tuple[str, str]] = []
-    for match in _ADDRESS_ITEM.finditer(value):
-        item = match.group(0).strip()
-        if not item:
-            continue
-        if _BARE_ADDR.fullmatch(item):
-            pairs.append(("", item))
-            continue
-        found = _BRACKETED_ITEM.fullmatch(item)
-        if found is None:
-            return None
-        name, addr = found.groups()
-        pairs.append((" ".join(name.replace('"', "").split()), addr))
-    return pairs
+    return _item_pairs(value, _bracketed_item)
+
+
+def _bracketed_item(item: str) -> tuple[str, str] | None:
+    """``Bob [Support] <b@x>``: the name without its quotes."""
+    found = _BRACKETED_ITEM.fullmatch(item)
+    if found is None:
+        return None
+    name, addr = found.groups()
+    return (" ".join(name.replace('"', "").split()), addr)
 
 
 @lru_cache(maxsize=8192)
