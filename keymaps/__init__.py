@@ -159,7 +159,7 @@ def _read_toml(path: Path | None, builtin: str | None) -> dict[str, Any]:
     where = str(path) if path is not None else f"keymaps/{builtin}.toml"
     try:
         if path is not None:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # Notepad's BOM
         else:
             text = _builtin_text(f"{builtin}.toml")
         return tomllib.loads(text)

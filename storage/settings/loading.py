@@ -63,7 +63,7 @@ def load_settings(path: Path) -> Settings:
             str(path), "", f"cannot read the file: {exc.strerror or exc}"
         ) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte order mark
     except UnicodeDecodeError as exc:
         raise ConfigError.at(str(path), "", f"not valid UTF-8 (byte {exc.start})") from None
     try:

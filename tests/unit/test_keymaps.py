@@ -189,3 +189,9 @@ def test_keymaps_never_import_textual() -> None:
     ours = {"supportmail.tui", "supportmail.storage"}
     assert not {n for n in names if n.split(".")[0] in {"textual", "rich"}}
     assert not {n for n in names if ".".join(n.split(".")[:2]) in ours}
+
+
+def test_a_user_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_bytes(b'\xef\xbb\xbfextends = "vim"\n[keys]\n"thread.next" = "n"\n')
+    assert load_keymap(str(path))["thread.next"] == "n"

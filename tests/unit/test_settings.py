@@ -278,6 +278,17 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     assert str(path) in str(caught.value)
 
 
+def test_a_byte_order_mark_is_no_mistake(tmp_path: Path) -> None:
+    """Notepad writes UTF-8 with a BOM; it was 'invalid TOML: Invalid statement (at line 1,
+    column 1)'. Mistakes after it keep their line numbers."""
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + ACCOUNT.encode())
+    assert list(load_settings(path).accounts) == ["support"]
+    path.write_bytes(b"\xef\xbb\xbf" + ACCOUNT.encode() + b"prot = 1\n")
+    with pytest.raises(ConfigError, match=r"config.toml:5: accounts.support: unknown key 'prot'"):
+        load_settings(path)
+
+
 def test_a_directory_is_not_a_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read") as caught:
         load_settings(tmp_path)
