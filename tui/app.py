@@ -22,6 +22,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from supportmail.keymaps import load_keymap
+from supportmail.tui import logfile
 from supportmail.tui.commands import ActionCommands
 from supportmail.tui.main.screen import MainScreen
 from supportmail.tui.startup import after_first_frame
@@ -185,6 +186,12 @@ class SupportMailApp(App[None]):
             if command.title != "Quit":
                 yield command
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled exception closes the window (Textual prints it on the terminal); its
+        traceback goes to the log too, and ``run_app`` returns 1, not 0."""
+        logfile.log_failure("the window closed on an unexpected error", error)
+        super()._handle_exception(error)
+
     async def action_quit(self) -> None:
         """Quit, saving any unsaved note first (a failing save keeps the app open once)."""
         screen = self.main_screen
@@ -218,8 +225,11 @@ def run_app(
     keymap_name: str = "default",
     poll_seconds: float = 60.0,
     now: datetime | None = None,
-) -> None:
-    """Run the TUI until the user quits (blocks). The caller closes the service afterwards."""
-    SupportMailApp(
+) -> int:
+    """Run the TUI until the user quits (blocks); 0, or 1 when an unexpected error closed it.
+    The caller closes the service afterwards."""
+    app = SupportMailApp(
         service, keymap, keymap_name=keymap_name, poll_seconds=poll_seconds, now=now
-    ).run()
+    )
+    app.run()
+    return app.return_code or 0

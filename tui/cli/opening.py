@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from supportmail.storage.service import Service
 from supportmail.storage.settings import ConfigError, config_path, data_dir, load_settings
+from supportmail.tui import logfile
 from supportmail.tui.cli.output import (
     DEMO_ACCOUNT,
+    PROG,
     UsageError,
 )
 
@@ -119,7 +121,7 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     service = opening()
     try:
         service.claim_window()  # one window per account; CLI commands share the data dir
-        run_app(
+        code = run_app(
             service,
             keymap,
             keymap_name=settings.keymap,
@@ -127,4 +129,9 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
         )
     finally:
         service.close()
-    return 0
+    if code:
+        where = logfile.log_path()
+        print(
+            f"{PROG}: the window closed on an unexpected error (details: {where})", file=sys.stderr
+        )
+    return code
