@@ -64,6 +64,24 @@ async def test_narrow_terminal_collapses_to_list_then_thread(make_app: AppFactor
         assert screen.query_one("#list-pane").display is True
 
 
+async def test_widening_a_narrow_terminal_shows_the_cursors_thread(make_app: AppFactory) -> None:
+    """The thread pane was left empty (and the note unloaded) until the cursor moved."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("j")
+        await settle(pilot)
+        assert screen.message_view.detail is None
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert not screen.has_class("-narrow")
+        current = screen.thread_list.current
+        assert current is not None
+        assert screen.message_view.detail is not None
+        assert screen.message_view.detail.summary.id == current.id
+
+
 async def test_quote_folding_toggles(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:

@@ -204,7 +204,10 @@ class MainScreen(Screen[None]):
         self._update_layout(event.size.width)
 
     def _update_layout(self, width: int) -> None:
+        widened = self.narrow and width >= NARROW_WIDTH
         self.set_class(width < NARROW_WIDTH, "-narrow")
+        if widened:  # the thread pane shows again: load the cursor's thread (and its note)
+            self.reader.follow(self.thread_list.current)
 
     def show_summary(self, summary: ThreadSummary) -> None:
         """Draw a changed row (and the side panel's tags if it is the cursor's thread)."""
