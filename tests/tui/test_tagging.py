@@ -34,6 +34,21 @@ async def test_digit_toggles_the_shortcut_tag_at_once(
         assert threads.current.tags == ("team:tech",)
 
 
+async def test_digit_zero_toggles_its_tag(make_app: AppFactory, service: FakeService) -> None:
+    """The catalog, the CLI and the tag form accept the shortcut 0: the 0 key toggles that tag."""
+    service.shortcuts["team:billing"] = "0"
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        threads = main_screen(app).thread_list
+        await pilot.press("j")  # thread 1: team:tech only
+        first = threads.current
+        assert first is not None and first.tags == ("team:tech",)
+        await pilot.press("0")
+        await settle(pilot)
+        assert service.called("edit_tags") == [(first.id, ("team:billing",), ())]
+
+
 async def test_side_panel_shows_the_tags(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:

@@ -48,7 +48,7 @@ MAIN_BINDINGS: list[BindingType] = [
             id=f"tag.toggle.{n}",
             show=False,
         )
-        for n in range(1, 10)
+        for n in (*range(1, 10), 0)
     ),
     Binding("n", "note_edit", "Edit the private note of this thread", id="note.edit", show=False),
     Binding(
