@@ -45,7 +45,7 @@ _FREEMAIL_ZONES = {"en": ("us-east", "us-west", "uk", "us-central"), "de": ("cet
 
 
 class Roster:
-    """Invents customers: about 150 companies, some free-mail senders, a few repeat writers."""
+    """Invents customers: about 165 companies, some free-mail senders, a few repeat writers."""
 
     def __init__(self, data: DemoData, rng: random.Random) -> None:
         self._data = data
