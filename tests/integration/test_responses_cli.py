@@ -50,7 +50,7 @@ def test_responses_kind_formats_and_bad_usage(demo: DemoCli) -> None:
     rows = list(csv.DictReader(io.StringIO(demo("responses", "--format", "csv")[0])))
     assert rows and rows[0]["kind"] == "all"
     demo("responses", "--since", "not a date", code=2)
-    demo("responses", "--since", UNTIL, "--until", "2026-01-01", code=1)
+    demo("responses", "--since", UNTIL, "--until", "2026-01-01", code=2)
 
 
 def test_threads_awaiting_lists_the_same_threads_as_responses(demo: DemoCli) -> None:
