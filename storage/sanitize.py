@@ -19,7 +19,9 @@ import re
 
 __all__ = ["escape_json_controls", "has_unsafe", "one_line", "sanitize_line", "sanitize_text"]
 
-# Bidi embedding/override/isolate controls (and the directional marks that can hide text order).
+# Bidi embedding/override/isolate controls and the Arabic letter mark: they can reorder what a
+# line shows. The left-to-right and right-to-left marks (U+200E, U+200F) stay: they only nudge
+# neutral characters, and Hebrew and Arabic mail uses them to place punctuation correctly.
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
 
 # Lines and paragraph separators make a "one-line" header span lines in some terminals.
