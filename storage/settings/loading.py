@@ -204,7 +204,7 @@ class Validator:
             password_keyring=keyring,
             password_env=env,
             address=address,
-            ca_file=self.resolve(ca_file) if ca_file is not None else None,
+            ca_file=self.existing_file(where, "ca_file", ca_file),
             timeout=timeout,
             tls_fingerprint=fingerprint,
             smtp=smtp,
@@ -260,6 +260,16 @@ class Validator:
             problem = f"several password sources ({', '.join(chosen)}); keep exactly one"
             raise self.error(where, chosen[1], problem)
         return command, keyring, env
+
+    def existing_file(self, where: tuple[str, str], key: str, value: str | None) -> str | None:
+        """``value`` resolved (``resolve``), or a config error when no file is there: a CA
+        file that is missing would otherwise fail only at the first connection."""
+        if value is None:
+            return None
+        path = self.resolve(value)
+        if not Path(path).is_file():
+            raise self.error(where, key, f"no such file: {path}")
+        return path
 
     def resolve(self, value: str) -> str:
         path = Path(value).expanduser()

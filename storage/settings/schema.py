@@ -194,7 +194,7 @@ CA_FILE = Key[str](
     "string",
     "(none)",
     "a PEM file of certificates to trust (self-signed servers); `~` is expanded and a relative"
-    " path is relative to the config file's directory",
+    " path is relative to the config file's directory; a missing file is a config error",
     values.string,
     "a non-empty path",
 )
@@ -320,7 +320,7 @@ SMTP_CA_FILE = Key[str](
     "ca_file",
     "string",
     "(none)",
-    "PEM certificates to trust (self-signed servers)",
+    "PEM certificates to trust (self-signed servers); a missing file is a config error",
     values.string,
     "a non-empty path",
 )

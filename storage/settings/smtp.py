@@ -96,6 +96,6 @@ def parse_smtp(
         password_command=command,
         password_keyring=keyring,
         password_env=env,
-        ca_file=v.resolve(ca_file) if ca_file is not None else None,
+        ca_file=v.existing_file(where, "ca_file", ca_file),
         timeout=timeout,
     )

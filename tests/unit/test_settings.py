@@ -167,6 +167,8 @@ address = "sales@example.com"
 ca_file = "certs/ca.pem"
 timeout = 7.5
 """
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.pem").write_text("PEM\n")
     loaded = load_settings(write(tmp_path, text))
     assert list(loaded.accounts) == ["support", "sales"]
     assert loaded.default_account == "sales"
@@ -226,9 +228,19 @@ def test_default_port_follows_tls(tmp_path: Path) -> None:
 def test_ca_file_expands_the_home_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HOME", "/home/alice")
+    home = tmp_path / "home" / "alice"
+    home.mkdir(parents=True)
+    (home / "ca.pem").write_text("PEM\n")
+    monkeypatch.setenv("HOME", str(home))
     loaded = load_settings(write(tmp_path, ACCOUNT + 'ca_file = "~/ca.pem"\n'))
-    assert loaded.account(None).ca_file == "/home/alice/ca.pem"
+    assert loaded.account(None).ca_file == str(home / "ca.pem")
+
+
+def test_a_missing_ca_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, ACCOUNT + 'ca_file = "missing.pem"\n'))
+    assert "accounts.support.ca_file" in str(caught.value)
+    assert f"no such file: {tmp_path / 'missing.pem'}" in str(caught.value)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "localhost", "LocalHost"])

@@ -71,6 +71,7 @@ def test_smtp_defaults_follow_tls_and_the_imap_login(tmp_path: Path) -> None:
         tmp_path, '[accounts.support.smtp]\nhost = "smtp.example.com"\ntls = "starttls"\n'
     )
     assert starttls.smtp is not None and starttls.smtp.port == 587
+    (tmp_path / "ca.pem").write_text("PEM\n")
     own = load(
         tmp_path,
         '[accounts.support.smtp]\nhost = "smtp.example.com"\nusername = "relay"\n'
