@@ -261,7 +261,7 @@ class Validator:
             raise self.error(where, chosen[1], problem)
         return command, keyring, env
 
-    def existing_file(self, where: tuple[str, str], key: str, value: str | None) -> str | None:
+    def existing_file(self, where: Sequence[str], key: str, value: str | None) -> str | None:
         """``value`` resolved (``resolve``), or a config error when no file is there: a CA
         file that is missing would otherwise fail only at the first connection."""
         if value is None:
