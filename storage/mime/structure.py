@@ -241,10 +241,13 @@ def _build(
     """Parse the entity at ``buf[start:end]`` and, for multiparts, its children (bounded)."""
     budget[0] -= 1
     part, _ = _make_part(buf, start, end, default_type)
-    if part.ctype.startswith("multipart/") and depth < MAX_DEPTH and budget[0] > 0:
-        part.children = _children(part, budget, depth)
-        if not part.children:
+    if part.ctype.startswith("multipart/"):
+        if depth >= MAX_DEPTH:  # nested past the cap: its raw text, a best effort, not nothing
             part.ctype = "text/plain"
+        elif budget[0] > 0:
+            part.children = _children(part, budget, depth)
+            if not part.children:
+                part.ctype = "text/plain"
     return part
 
 

@@ -801,6 +801,9 @@ def test_deep_nesting_is_bounded() -> None:
     deep = parse_body(nested(1000))  # deeper than MAX_DEPTH: not descended, never a crash
     assert isinstance(deep, Body)
     assert deep.attachments == ()
+    # What lies past the cap is shown as raw text (boundaries and all), not dropped: the
+    # customer's words are still there to read.
+    assert "deep text" in parse_body(nested(120)).text
 
 
 def test_many_parts_are_capped() -> None:
