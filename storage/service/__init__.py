@@ -48,8 +48,16 @@ implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
 """
 
 from supportmail.storage.service.core import CACHE_FILE, USERDB_FILE
-from supportmail.storage.service.errors import NoteEntry, ServiceError
+from supportmail.storage.service.errors import NoteEntry, ServiceError, UnknownMessageError
 from supportmail.storage.service.facade import Service
 from supportmail.storage.service.tag_catalog import CatalogInputError
 
-__all__ = ["CACHE_FILE", "USERDB_FILE", "CatalogInputError", "NoteEntry", "Service", "ServiceError"]
+__all__ = [
+    "CACHE_FILE",
+    "USERDB_FILE",
+    "CatalogInputError",
+    "NoteEntry",
+    "Service",
+    "ServiceError",
+    "UnknownMessageError",
+]

@@ -123,13 +123,13 @@ class Attachments:
         return rows
 
     def _pick(self, ref: str, message: int | None) -> list[tuple[int, MessageRow]]:
-        from supportmail.storage.service import ServiceError
+        from supportmail.storage.service import UnknownMessageError
 
         rows = self._rows(ref)
         if message is None:
             return list(enumerate(rows, 1))
         if not 1 <= message <= len(rows):
-            raise ServiceError(
+            raise UnknownMessageError(
                 f"the thread has {len(rows)} message(s); there is no message {message}"
             )
         return [(message, rows[message - 1])]

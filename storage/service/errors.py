@@ -1,5 +1,6 @@
 """The values the service adds to ``storage.models``: ``ServiceError`` (one line a user can act
-on) and ``NoteEntry`` (one private note as ``Service.notes`` lists it)."""
+on; ``UnknownMessageError`` when a message reference names none of the thread's) and
+``NoteEntry`` (one private note as ``Service.notes`` lists it)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import dataclasses
 
 from supportmail.storage.sanitize import sanitize_line, sanitize_text
 
-__all__ = ["NoteEntry", "ServiceError"]
+__all__ = ["NoteEntry", "ServiceError", "UnknownMessageError"]
 
 
 class ServiceError(Exception):
     """Something the user can fix or should know, as one line."""
+
+
+class UnknownMessageError(ServiceError):
+    """A message reference (``--message``) that names no message of the thread: the CLI's
+    usage mistake (exit 2), as a message number past the thread's end is."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from supportmail.storage import insight, models
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.service.errors import ServiceError, UnknownMessageError
 from supportmail.storage.service.threads import ThreadsFacade
 from supportmail.storage.threads import thread_id
 from supportmail.storage.user.records import UserDBError
@@ -48,7 +48,7 @@ class QuotesFacade(ThreadsFacade):
         folded = [row for row in rows if row.message_id.casefold() == bare.casefold()]
         if exact or folded:
             return (exact or folded)[0]
-        raise ServiceError(
+        raise UnknownMessageError(
             f"message '{sanitize_line(ref)[:60]}' is not in thread {thread_id(root)}: give its "
             f"Message-ID or its number 1-{len(rows)} as `show` prints it"
         )

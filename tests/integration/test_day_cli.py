@@ -144,11 +144,28 @@ def test_quote_mistakes_are_one_line(cli: DemoCli) -> None:
         (("quote", "--remove", "1", thread), 2),
         (("quote",), 2),
         (("quote", "--remove", "7"), 1),
-        (("quote", thread, "--message", "<nobody@x>", "words"), 1),
+        (("quote", thread, "--message", "<nobody@x>", "words"), 2),
         (("quote", thread, "   "), 1),
     ):
         err = cli(*args, code=code)
         assert err.count("\n") == 1, (args, err)
+
+
+def test_an_unknown_message_is_a_usage_mistake_for_every_command(cli: DemoCli) -> None:
+    """``--message`` naming no message of the thread exits 2 wherever it is taken (as ``links``
+    and ``save`` did, and ``quote --paragraph 99``); an unknown THREAD stays 1."""
+    thread = _bare(cli)["id"]
+    for args in (
+        ("quote", thread, "--message", "99999"),
+        ("quote", thread, "--message", "99999", "--paragraph", "1"),
+        ("quote", thread, "--message", "<nobody@x>"),
+        ("quote", thread, "--message", "abc", "some words"),
+        ("links", thread, "--message", "99999"),
+        ("save", thread, "--message", "99999"),
+    ):
+        err = cli(*args, code=2)
+        assert err.count("\n") == 1 and "error:" in err, (args, err)
+    assert "no thread matches" in cli("quote", "ffffffffffff", "--message", "1", code=1)
 
 
 # --- the customer day --------------------------------------------------------------------------

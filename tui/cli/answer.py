@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import relative_label
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.storage.service import ServiceError
+from supportmail.storage.service import ServiceError, UnknownMessageError
 from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
 from supportmail.tui.cli.responses import add_responses_parser, cmd_responses
 
@@ -119,7 +119,12 @@ def _compose_and_send(
 
 
 def cmd_reply(service: Service, args: argparse.Namespace, out: TextIO) -> int:
-    composed = service.replies.compose_reply(args.thread, reply_all=args.all, message=args.message)
+    try:
+        composed = service.replies.compose_reply(
+            args.thread, reply_all=args.all, message=args.message
+        )
+    except UnknownMessageError as exc:
+        raise UsageError(f"--message: {exc}") from None
     return _compose_and_send(service, composed, args, out)
 
 
@@ -132,7 +137,10 @@ def cmd_forward(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         service.replies.forward_to(args.to)
     except ServiceError as exc:
         raise UsageError(str(exc)) from None
-    composed = service.replies.compose_forward(args.thread, args.to, message=args.message)
+    try:
+        composed = service.replies.compose_forward(args.thread, args.to, message=args.message)
+    except UnknownMessageError as exc:
+        raise UsageError(f"--message: {exc}") from None
     return _compose_and_send(service, composed, args, out)
 
 

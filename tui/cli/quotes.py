@@ -116,10 +116,15 @@ def cmd_quote(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     args.message = rest.message or args.message
     args.paragraph = rest.paragraph or args.paragraph
     args.text = " ".join(rest.text) if rest.text else None
-    text = _quote_paragraph(service, args, out)
-    if text is None:
-        return 0
-    saved = service.save_quote(args.thread, args.message, text)
+    from supportmail.storage.service import UnknownMessageError
+
+    try:
+        text = _quote_paragraph(service, args, out)
+        if text is None:
+            return 0
+        saved = service.save_quote(args.thread, args.message, text)
+    except UnknownMessageError as exc:  # --message names no message: a usage mistake, as links
+        raise UsageError(f"--message: {exc}") from None
     out.write(f"saved quote {saved.id} (private): {service.quote_with_attribution(saved)}\n")
     return 0
 
