@@ -102,6 +102,49 @@ _TYPED_WHITESPACE = "\t\n\r"
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
 _KIND_PREFIX = re.compile(r"^(team|category)\s*:\s*")
 
+# Characters that show as nothing (Unicode's format characters and the other default-ignorable
+# code points: zero-width space, joiners, BOM, soft hyphen, LRM/RLM, variation selectors, Hangul
+# fillers, tag characters), and controls. In a tag name they make two tags look the same.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f"
+    "\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+    "\ud800-\udfff]"
+)
+_JOINERS = "\u200c\u200d"
+_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def _shows(ch: str) -> bool:
+    """A visible character a joiner or a variation selector may attach to: not ASCII (they
+    join nothing there), not itself invisible or whitespace."""
+    return ord(ch) > 0x7F and not ch.isspace() and _INVISIBLE.match(ch) is None
+
+
+def _invisible_at(text: str, i: int) -> bool:
+    """Whether ``text[i]`` (one of ``_INVISIBLE``) shows as nothing where it stands. ZWNJ and
+    ZWJ between two visible non-ASCII characters (Persian and Indic words, emoji sequences) and
+    a variation selector after one (an emoji's presentation) are part of what shows."""
+    ch = text[i]
+    before = text[i - 1] if i > 0 else ""
+    if _SELECTORS.match(ch):
+        return not (before and _shows(before))
+    if ch in _JOINERS:
+        after = text[i + 1] if i + 1 < len(text) else ""
+        attached = before and (_shows(before) or _SELECTORS.match(before) is not None)
+        return not (attached and after and _shows(after))
+    return True
+
+
+def _first_invisible(text: str) -> str | None:
+    """The first character of ``text`` that shows as nothing (see ``_invisible_at``), or None."""
+    for match in _INVISIBLE.finditer(text):
+        if _invisible_at(text, match.start()):
+            return match.group(0)
+    return None
+
+
 IGNORED_KEYWORDS: frozenset[str] = frozenset(
     {
         # Junk filtering: Thunderbird, Evolution, Roundcube, Apple Mail, Gmail and the Dovecot /
@@ -235,6 +278,12 @@ def _check_characters(text: str) -> None:
             continue
         if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
             raise TagError(f"tag names cannot contain control characters (found U+{ord(ch):04X})")
+    hidden = _first_invisible(text)
+    if hidden is not None:
+        raise TagError(
+            f"tag names cannot contain invisible characters (found U+{ord(hidden):04X}): "
+            "they would look like another tag"
+        )
 
 
 def _normalise(text: str) -> str:
@@ -327,7 +376,9 @@ def keyword_to_tag(keyword: str) -> str | None:
     """The tag a keyword FETCHed from the server stands for, or None if it is not a tag.
 
     None for system flags (``\\Seen``), for every ``$`` keyword except ``$label1``-``$label5``,
-    and for :data:`IGNORED_KEYWORDS`; compared case-insensitively. Otherwise the decoded name.
+    and for :data:`IGNORED_KEYWORDS`, compared case-insensitively; None too when the decoded name
+    holds a control or an invisible character (zero-width space, ...), which ``canonical_tag``
+    refuses. Otherwise the decoded name.
     """
     if not keyword or keyword.startswith("\\"):
         return None
@@ -336,7 +387,10 @@ def keyword_to_tag(keyword: str) -> str | None:
         return _LABEL_NAMES[folded]
     if folded.startswith("$") or folded in IGNORED_KEYWORDS:
         return None
-    return decode_keyword(keyword)
+    name = decode_keyword(keyword)
+    if "=" in keyword and _first_invisible(name) is not None:
+        return None  # shows as another tag would (or drives the terminal): refused when typed
+    return name
 
 
 def display_name(name: str) -> str:

@@ -287,3 +287,55 @@ def test_round_trip_property(text: str) -> None:
     assert keyword == keyword.lower()
     assert len(keyword) <= KEYWORD_MAX
     assert canonical_tag(name) == name  # idempotent
+
+
+# --- invisible characters: refused when typed, not a tag when a teammate's keyword holds one --
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "team:billing\u200b",  # zero-width space
+        "team:bill\u200bing",
+        "\ufeffteam:billing",  # byte-order mark
+        "dark\u200cmode",  # a joiner between ASCII letters joins nothing
+        "dark\u200dmode",
+        "team:billing\u2060",  # word joiner
+        "team:billing\u00ad",  # soft hyphen
+        "team:billing\u200e",  # left-to-right mark
+        "team:billing\u3164",  # Hangul filler (a letter that shows as nothing)
+        "team:billing\ufe0f",  # a variation selector on an ASCII letter
+        "team:billing\U000e0041",  # a tag character
+    ],
+)
+def test_invisible_characters_are_refused_when_typed(typed: str) -> None:
+    with pytest.raises(TagError, match=r"invisible characters \(found U\+"):
+        canonical_tag(typed)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",  # Persian: ZWNJ inside a word
+        "\U0001f469\u200d\U0001f4bb",  # woman technologist: an emoji ZWJ sequence
+        "\u2764\ufe0f",  # red heart with its emoji variation selector
+        "\U0001f3f3\ufe0f\u200d\U0001f308",  # rainbow flag
+    ],
+)
+def test_joiners_and_selectors_that_join_visible_characters_are_kept(name: str) -> None:
+    assert canonical_tag(name) == name
+    assert keyword_to_tag(encode_keyword(name)) == name
+
+
+def test_a_keyword_with_an_invisible_character_is_not_a_tag() -> None:
+    """A teammate's ``team:billing`` + U+200B would show exactly as ``team:billing``, yet be
+    another tag (not matched by ``--tag team:billing``): it is not a tag, as typing it is
+    refused; the keyword stays on the server untouched."""
+    assert keyword_to_tag("team:billing=e2=80=8b") is None
+    assert keyword_to_tag("dark=e2=80=8cmode") is None
+    assert keyword_to_tag("=ef=bb=bfteam:billing") is None
+    assert keyword_to_tag("team:x=1b[2j") is None  # a control, as typing one is refused
+    assert keyword_to_tag("a=e2=80=aeb") is None  # a bidi override
+    assert keyword_to_tag("team:billing") == "team:billing"
+    assert keyword_to_tag("caf=c3=a9") == "café"
+    assert keyword_to_tag("bad=ff=fe") == "bad\ufffd\ufffd"  # visible: still a tag
