@@ -111,16 +111,10 @@ class Attachments:
     # -- messages ----------------------------------------------------------------------------
 
     def _rows(self, ref: str) -> list[MessageRow]:
-        """The thread's messages as ``show`` lists them (one per Message-ID, oldest first)."""
+        """The thread's messages as ``show`` lists and numbers them (oldest first; messages that
+        only share a Message-ID each, only copies of one message collapse)."""
         s = self.service
-        root = s.resolve(ref)
-        rows: list[MessageRow] = []
-        seen: set[str] = set()
-        for row in s.cache.thread_messages(s.account, root):
-            if row.message_id not in seen:
-                seen.add(row.message_id)
-                rows.append(row)
-        return rows
+        return s.thread_rows(s.resolve(ref))
 
     def _pick(self, ref: str, message: int | None) -> list[tuple[int, MessageRow]]:
         from supportmail.storage.service import UnknownMessageError

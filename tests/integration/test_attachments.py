@@ -84,3 +84,49 @@ def test_save_fetches_parts_with_safe_names(
 def _others(tmp_path: Path) -> list[str]:
     """Files the fixtures put there (the config)."""
     return [n for n in os.listdir(tmp_path) if n not in ("data", "files")]
+
+
+def _sharing(n: int, link: str, attachment: bytes) -> bytes:
+    """Message ``n`` of two different messages that share one Message-ID (mailing-list copies,
+    resent mail: notmuch's corpus has several)."""
+    msg = EmailMessage()
+    msg["From"] = "Farah <farah@customer.example>"
+    msg["To"] = "support@acme.example"
+    msg["Subject"] = "Same id, different mail"
+    msg["Message-ID"] = "<shared-id@customer.example>"
+    msg["Date"] = f"Mon, 02 Nov 2026 1{n}:00:00 +0000"
+    msg.set_content(f"Message {n}: see {link}\n")
+    msg.add_attachment(attachment, maintype="text", subtype="plain", filename=f"part{n}.txt")
+    return msg.as_bytes()
+
+
+def test_messages_sharing_a_message_id_are_numbered_as_show_numbers_them(
+    account_config: Path,
+    mail_user: MailUser,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``show`` lists both messages (1/2, 2/2); ``links`` and ``save`` take the same numbers.
+    They counted one message per Message-ID: ``links THREAD`` failed ("there is no message 2")
+    and ``--message 2`` was refused."""
+    mail_user.append("INBOX", _sharing(1, "https://one.example/a", b"first"))
+    mail_user.append("INBOX", _sharing(2, "https://two.example/b", b"second"))
+    data = str(tmp_path / "data")
+    assert _run(capsys, "--data-dir", data, "sync")[0] == 0
+    code, out, err = _run(capsys, "--data-dir", data, "show", "shared-id@customer.example")
+    assert code == 0 and "[2/2]" in out, err
+    thread = "shared-id@customer.example"
+    code, out, err = _run(capsys, "--data-dir", data, "links", thread, "--json")
+    assert code == 0, err
+    assert [link["target"] for link in json.loads(out)] == ["https://two.example/b"]
+    code, out, err = _run(capsys, "--data-dir", data, "links", thread, "--message", "1", "--json")
+    assert code == 0, err
+    assert [link["target"] for link in json.loads(out)] == ["https://one.example/a"]
+    target = tmp_path / "files"
+    target.mkdir()
+    code, out, err = _run(
+        capsys, "--data-dir", data, "save", thread, "--message", "2", "--dir", str(target)
+    )
+    assert code == 0, err
+    assert sorted(os.listdir(target)) == ["part2.txt"]
+    assert (target / "part2.txt").read_bytes() == b"second"
