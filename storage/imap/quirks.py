@@ -7,12 +7,15 @@
   sync drops it (see ``Sync._push``) instead of retrying it on every run.
 * Courier keeps every folder under the ``INBOX.`` namespace (``INBOX.Sent``). When a configured
   folder is missing, :func:`folder_hint` uses the server's NAMESPACE and folder list to name the
-  folder the configuration probably meant.
+  folder the configuration probably meant. A name written in IMAP's modified UTF-7, as server
+  logs and other tools list it (``B&APw-cher``), is read as the name it encodes (``Bücher``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from imapclient import imap_utf7
 
 __all__ = ["KEYWORD_LIMIT", "folder_hint", "refusal"]
 
@@ -46,6 +49,20 @@ def _variants(name: str, prefix: str, delimiter: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _from_utf7(name: str) -> str | None:
+    """The name ``name`` encodes in modified UTF-7 (RFC 3501 5.1.3), when it is such an
+    encoding of another printable name; else None."""
+    if "&" not in name or not name.isascii():
+        return None
+    try:
+        decoded = imap_utf7.decode(name.encode("ascii"))
+    except ValueError:  # UnicodeDecodeError: not modified UTF-7
+        return None
+    if not isinstance(decoded, str) or decoded == name or not decoded.isprintable():
+        return None
+    return decoded
+
+
 def folder_hint(
     missing: str, namespaces: Sequence[tuple[str, str]], existing: Sequence[str]
 ) -> str | None:
@@ -58,12 +75,16 @@ def folder_hint(
     """
     by_lower = {name.lower(): name for name in existing}
     pairs = list(namespaces) or [("", "")]
-    for prefix, delimiter in pairs:
-        for candidate in _variants(missing, prefix, delimiter):
-            found = by_lower.get(candidate.lower())
-            if found is not None and found != missing:
-                where = f'; the server\'s folders live under "{prefix}"' if prefix else ""
-                return f'{missing}: did you mean "{found}"{where}?'
+    decoded = _from_utf7(missing)
+    for name, how in ((missing, ""), (decoded, " (the name in IMAP's modified UTF-7)")):
+        if name is None:
+            continue
+        for prefix, delimiter in pairs:
+            for candidate in _variants(name, prefix, delimiter):
+                found = by_lower.get(candidate.lower())
+                if found is not None and found != missing:
+                    where = f'; the server\'s folders live under "{prefix}"' if prefix else ""
+                    return f'{missing}: did you mean "{found}"{how}{where}?'
     prefixed = [prefix for prefix, _d in pairs if prefix and not missing.startswith(prefix)]
     if prefixed:
         return f'{missing}: the server\'s folders live under "{prefixed[0]}" (NAMESPACE)'

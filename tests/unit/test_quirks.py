@@ -65,3 +65,17 @@ def test_summary_line_and_attention() -> None:
     assert result.needs_attention
     assert SyncResult(account="support", errors=("x in INBOX: no",)).needs_attention
     assert not SyncResult(account="support", local_only_folders=("INBOX",)).needs_attention
+
+
+def test_a_name_written_in_modified_utf7_names_the_folder() -> None:
+    """A name copied from a server log or another tool's list (``B&APw-cher``) is the folder
+    ``Bücher``: the hint names it (the config takes names as they read)."""
+    assert folder_hint("B&APw-cher", [("", "/")], ["INBOX", "Bücher"]) == (
+        'B&APw-cher: did you mean "Bücher" (the name in IMAP\'s modified UTF-7)?'
+    )
+    hint = folder_hint("B&APw-cher", COURIER, [*COURIER_FOLDERS, "INBOX.Bücher"])
+    assert hint is not None and '"INBOX.Bücher"' in hint
+    # Not modified UTF-7, or no such folder: as before.
+    assert folder_hint("Q&A", [("", "/")], ["INBOX", "Q&A"]) is None
+    assert folder_hint("A&B", [("", "/")], ["INBOX"]) is None
+    assert folder_hint("x&AAA-", [("", "/")], ["INBOX"]) is None
