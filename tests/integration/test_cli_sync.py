@@ -450,3 +450,48 @@ def test_a_first_sync_rebuilds_thread_rows_once_at_the_end_and_gets_them_right(
         assert len(synced) == 30
     finally:
         service.close()
+
+
+class _Terminal(io.StringIO):
+    """stderr as a terminal (``sync`` shows its progress only there)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_narrow_terminal_leaves_nothing_behind(
+    mail_user: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each progress line clears the one before and fits the terminal's width: on 30 columns
+    ``Support Queue/Incoming from customers: 2/2 headers`` wrapped, and the carriage return
+    that replaces it went back only to its last row, leaving the rest on screen; a shorter
+    line after a longer one kept the longer one's tail."""
+    long_name = "Support Queue/Incoming from customers"
+    mail_user.create_folder(long_name)
+    _seed(mail_user, threads=3)
+    for m in support_mailbox(2, replies=False):
+        if m.folder == "INBOX":
+            mail_user.append(long_name, m.raw.replace(b"Message-ID: <", b"Message-ID: <q-"))
+    config = tmp_path / "narrow.toml"
+    config.write_text(
+        "[accounts.support]\n"
+        f'host = "{mail_user.host}"\nport = {mail_user.port}\ntls = "none"\n'
+        f'username = "{mail_user.username}"\n'
+        f'password_command = "printf {mail_user.password}"\n'
+        f'folders = ["{long_name}", "INBOX"]\n'
+    )
+    monkeypatch.setenv("COLUMNS", "30")
+    monkeypatch.setenv("LINES", "10")
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    out = io.StringIO()
+    code = run(["--config", str(config), "--data-dir", str(tmp_path / "data"), "sync"], out)
+    monkeypatch.undo()
+    assert code == 0, err.getvalue()
+    written = err.getvalue()
+    assert "headers" in written and "bodies" in written
+    assert "\n" not in written
+    for shown in written.split("\r")[1:]:
+        assert shown.startswith("\x1b[K"), repr(shown)  # the line before is cleared
+        assert len(shown.removeprefix("\x1b[K")) < 30, repr(shown)  # no wrap
+    assert written.endswith("\r\x1b[K")

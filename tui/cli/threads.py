@@ -4,6 +4,8 @@ their JSON shapes (``thread_json``, ``detail_json``)."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
@@ -88,16 +90,30 @@ SYNC_ATTENTION = 3
 missing (the summary line says which); 1 is a failed sync, 2 a usage or config mistake."""
 
 
+def _progress_room() -> int:
+    """Cells a progress line may take on stderr's terminal: one less than its width."""
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):  # not a real terminal (io.UnsupportedOperation is both)
+        columns = shutil.get_terminal_size().columns
+    return max(1, columns - 1)
+
+
 def cmd_sync(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     interactive = sys.stderr.isatty()
+    # A progress line replaces the one before (carriage return, clear to the end of the line);
+    # it must fit the terminal's width, since a wrapped line cannot be taken back.
+    room = _progress_room() if interactive else 0
+
+    def show(line: str) -> None:
+        sys.stderr.write(f"\r\x1b[K{clip(line, room)}")
+        sys.stderr.flush()
 
     def progress(p: SyncProgress) -> None:
         if interactive and p.phase == "headers" and p.total:
-            sys.stderr.write(f"\r{p.folder}: {p.done}/{p.total} headers")
-            sys.stderr.flush()
+            show(f"{p.folder}: {p.done}/{p.total} headers")
         elif interactive and p.phase == "bodies" and p.total:
-            sys.stderr.write(f"\r\x1b[Kbodies: {p.done}/{p.total}")
-            sys.stderr.flush()
+            show(f"bodies: {p.done}/{p.total}")
 
     result = service.sync(progress, bodies=not args.headers_only)
     if interactive:
