@@ -20,6 +20,7 @@ the watcher is woken at once; a sync in flight finishes (``Service.close`` inter
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ from supportmail.storage.imap.watcher import (
 from supportmail.storage.models import LiveEvent, SyncProgress, SyncResult
 
 __all__ = ["DEBOUNCE", "RETRY", "LiveMirror"]
+
+log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.1
 """Seconds a change waits for the rest of its burst before the sync starts."""
@@ -130,6 +133,8 @@ class LiveMirror:
         self.request_sync()
 
     def _online(self, mode: str) -> None:
+        if self._was_offline:
+            log.info("back online (%s)", mode)
         self._emit(LiveEvent("online", detail=mode))
         self._was_offline = False
         # What changed before the watcher listened (while away, or between the first sync's
@@ -138,6 +143,7 @@ class LiveMirror:
         self.request_sync()
 
     def _offline(self, reason: str) -> None:
+        log.warning("offline: %s", reason)  # the watcher says so once per offline period
         self._was_offline = True
         self._emit(LiveEvent("offline", detail=reason))
 
@@ -201,6 +207,11 @@ class LiveMirror:
         try:
             result = self._sync(progress)
         except Exception as exc:  # offline, a lock, a full disk: reported, retried
+            # The traceback of the first failure in a row only: offline for hours, a retry a
+            # minute would fill the log with the same one.
+            log.warning(
+                "live sync failed (retrying): %s", error_line(exc), exc_info=self._failures == 0
+            )
             delay = self._retry[min(self._failures, len(self._retry) - 1)]
             self._failures += 1
             with self._cond:

@@ -7,6 +7,7 @@ logins, cut a connection mid-IDLE, or hide IDLE from the capabilities (Dovecot s
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -139,8 +140,12 @@ def test_idle_sees_an_append_and_a_keyword_store(
 
 
 def test_a_cut_mid_idle_reconnects_and_sees_changes_again(
-    mail_user: MailUser, tmp_path: Path, running: Callable[..., tuple[Service, Events]]
+    mail_user: MailUser,
+    tmp_path: Path,
+    running: Callable[..., tuple[Service, Events]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="supportmail.storage.sync.live")
     mail_user.append("INBOX", mail(1, "Before the cut"))
     with FaultProxy(mail_user.host, mail_user.port) as proxy:
         proxy.arm(Fault("cut", after_client=rb"IDLE\r\n"))
@@ -152,6 +157,10 @@ def test_a_cut_mid_idle_reconnects_and_sees_changes_again(
         assert kinds.index("offline") < len(kinds) - 1 - kinds[::-1].index("online")
         offline = next(e for e in events.items if e.kind == "offline")
         assert offline.detail and "\n" not in offline.detail
+        # The log says when the window was offline and why, and when it came back.
+        logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.endswith(".live")]
+        assert (logging.WARNING, f"offline: {offline.detail}") in logged, logged
+        assert any(level == logging.INFO and "back online" in text for level, text in logged)
         mail_user.append("INBOX", mail(2, "After the cut"))
         wait_for(lambda: "After the cut" in subjects(service), "the message after the cut")
 
