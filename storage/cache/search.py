@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from supportmail.storage import serversearch
-from supportmail.storage.cache import searchpage, subjectcount
+from supportmail.storage.cache import searchpage, shortwords, subjectcount
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import THREAD_COLUMNS, ThreadRow, epoch, thread_row
 from supportmail.storage.models import ThreadQuery
@@ -47,35 +47,59 @@ def _short_terms(text: str) -> list[str]:
     return [t for t in text.split() if len(t) < 3]
 
 
+def _short_only(query: ThreadQuery) -> list[str]:
+    """A local search's words when every one is shorter than three characters, else none."""
+    if not query.search or query.roots is not None or _long_terms(query.search):
+        return []
+    return _short_terms(query.search)
+
+
 _MEMBERS = "fts f JOIN thread_members x ON x.message = f.rowid WHERE fts MATCH ?"
 """The matching messages of an FTS query (one parameter), each with its thread row id ``x.thread``
 (:mod:`storage.cache.schema`: ``thread_members``); FTS5 gives them in row-id order, so the
 lookups walk the map's pages in order."""
 
 
-def _like(term: str) -> str:
-    """A LIKE pattern (ESCAPE '\\') matching ``term`` anywhere."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+_Hits = tuple[tuple[object, ...], str, int]
+"""A remembered search: its key (what was searched, the cache's generation and data version),
+the matching thread row ids as a JSON array, and how many there are."""
 
 
 class ThreadSearch(CacheCore):
     """Thread lists and counts for a :class:`~storage.models.ThreadQuery`."""
 
-    def _search_hits(self, match: str) -> str:
-        """The thread rows (row ids) holding a message that matches an FTS query, as a JSON
-        array, remembered until the cache changes: the list asks for several pages of the same
-        query."""
+    def _remembered(self, what: tuple[object, ...]) -> tuple[tuple[object, ...], _Hits | None]:
+        """The memo key of a search (``what`` it looks for) and its remembered hits, if any:
+        a list asks for several pages of the same query, and a count follows the first page."""
         # data_version: commits of other connections (this process's writer included) as
         # this thread's reader saw them; so the memo is this thread's too.
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
-        key = (match, self._generation, version)
-        memo: tuple[tuple[str, int, int], str] | None = getattr(self._local, "hits", None)
-        if memo is not None and memo[0] == key:
-            return memo[1]
-        rows = self._db.execute(f"SELECT DISTINCT x.thread FROM {_MEMBERS}", (match,))
-        hits = json.dumps([r[0] for r in rows], ensure_ascii=False)
-        self._local.hits = (key, hits)
+        key = (*what, self._generation, version)
+        memo: _Hits | None = getattr(self._local, "hits", None)
+        return key, (memo if memo is not None and memo[0] == key else None)
+
+    def _remember(self, key: tuple[object, ...], rows: list[int]) -> _Hits:
+        hits = (key, json.dumps(rows), len(rows))
+        self._local.hits = hits
         return hits
+
+    def _search_hits(self, match: str) -> _Hits:
+        """The thread rows (row ids) holding a message that matches an FTS query, remembered
+        until the cache changes."""
+        key, memo = self._remembered(("fts", match))
+        if memo is not None:
+            return memo
+        rows = self._db.execute(f"SELECT DISTINCT x.thread FROM {_MEMBERS}", (match,))
+        return self._remember(key, [r[0] for r in rows])
+
+    def _short_hits(self, terms: Sequence[str]) -> _Hits:
+        """The thread rows whose subject or people hold every one of ``terms`` (words of one
+        or two characters: :mod:`storage.cache.shortwords`), remembered until the cache
+        changes."""
+        key, memo = self._remembered(("short", *terms))
+        if memo is not None:
+            return memo
+        return self._remember(key, shortwords.matching_rows(self._db, terms))
 
     def roots_of_uids(self, account: str, folder: str, uids: Sequence[int]) -> tuple[set[str], int]:
         """Thread roots of the cached messages among ``uids`` (see :mod:`storage.serversearch`)."""
@@ -91,26 +115,33 @@ class ThreadSearch(CacheCore):
         return text
 
     def _source(self, account: str, query: ThreadQuery) -> tuple[str, list[object]]:
-        """FROM clause: a full-text search drives the query from its hits (a few thousand
-        primary-key lookups) instead of walking every thread and testing membership; so do
-        the roots a server search found."""
+        """FROM clause: a search drives the query from its hits (a few thousand primary-key
+        lookups) instead of walking every thread and testing membership; so do the roots a
+        server search found. Words of three or more characters: the index's hits; short words
+        alone: the rows whose text holds them (then ``_where(short=False)``)."""
         if query.roots is not None:
             return "json_each(?) h CROSS JOIN threads t ON t.root = h.value", [
                 self._roots_json(query.roots)
             ]
-        match = fts_query(query.search) if query.search else None
-        if match is None:
+        if not query.search or not query.search.split():
             return "threads t", []
-        return "json_each(?) h CROSS JOIN threads t ON t.rowid = h.value", [
-            self._search_hits(match)
-        ]
+        match = fts_query(query.search)
+        hits = self._search_hits(match) if match else self._short_hits(_short_terms(query.search))
+        return "json_each(?) h CROSS JOIN threads t ON t.rowid = h.value", [hits[1]]
 
     def _where(
-        self, account: str, query: ThreadQuery, keywords: Sequence[str], *, by_rowid: bool = False
+        self,
+        account: str,
+        query: ThreadQuery,
+        keywords: Sequence[str],
+        *,
+        by_rowid: bool = False,
+        short: bool = True,
     ) -> tuple[str, list[object]]:
         """The view's filters on ``threads t``. ``by_rowid``: the rows are found by row id, so
         keep SQLite from walking an index on the account instead (with a filter beside it, it
-        read every row of the account through that index)."""
+        read every row of the account through that index). ``short`` False: leave out the
+        tests of short words (the rows come from ``_short_hits``, which made them)."""
         clauses = ["+t.account=?" if by_rowid else "t.account=?"]
         params: list[object] = [account]
         for kw in keywords:
@@ -126,9 +157,9 @@ class ThreadSearch(CacheCore):
         # Words of three or more characters: _source joins their hits. Shorter ones match the
         # subject and people of the thread row only: the trigram index cannot look them up,
         # and reading every body (or every hit's body) for them took seconds at 250k messages.
-        if query.search and query.roots is None:
+        if query.search and query.roots is None and short:
             for term in _short_terms(query.search):
-                like = _like(term)
+                like = shortwords.like(term)
                 clauses.append(
                     "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\')"
                 )
@@ -142,11 +173,15 @@ class ThreadSearch(CacheCore):
         (``query.oldest_first``: oldest first message first)."""
         where, where_params = self._where(account, query, keywords)
         match = fts_query(query.search) if query.search and query.roots is None else None
-        if match is not None and query.limit is not None and not query.oldest_first:
-            # A common word's first pages: walk the newest threads (storage.cache.searchpage).
-            walked = self._walk_page(account, match, where, where_params, query)
+        short = _short_only(query)
+        if query.limit is not None and not query.oldest_first and (match or short):
+            # The first pages of a common word: walk the newest threads (storage.cache.searchpage
+            # and, for short words alone, storage.cache.shortwords).
+            walked = self._walk_page(account, match, short, where, where_params, query)
             if walked is not None:
                 return [thread_row(r) for r in walked]
+        if short:
+            where, where_params = self._where(account, query, keywords, short=False)
         source, params = self._source(account, query)
         params.extend(where_params)
         order = "t.first_date, t.root" if query.oldest_first else "t.last_date DESC, t.root"
@@ -162,17 +197,21 @@ class ThreadSearch(CacheCore):
     def _walk_page(
         self,
         account: str,
-        match: str,
+        match: str | None,
+        short: Sequence[str],
         where: str,
         params: Sequence[object],
         query: ThreadQuery,
     ) -> list[tuple[object, ...]] | None:
-        """The page by walking (None: map every hit instead): :mod:`storage.cache.searchpage`."""
+        """The page by walking the newest threads (None: take it from every hit instead)."""
         assert query.limit is not None
-        memo: tuple[tuple[str, int, int], str] | None = getattr(self._local, "hits", None)
-        version = self._db.execute("PRAGMA data_version").fetchone()[0]
-        if memo is not None and memo[0] == (match, self._generation, version):
-            return None  # the hits are mapped already: the usual query is cheaper
+        _key, memo = self._remembered(("fts", match) if match else ("short", *short))
+        if memo is not None:
+            return None  # the hits are there already: the usual query is cheaper
+        if not match:
+            return shortwords.newest_page(
+                self._db, account, THREAD_COLUMNS, where, params, query.limit, query.offset
+            )
         if query.offset + query.limit > searchpage.MAX_WALK or not searchpage.is_dense(
             self._db, match
         ):
@@ -210,22 +249,42 @@ class ThreadSearch(CacheCore):
         self, account: str, query: ThreadQuery, keywords: Sequence[str], at_most: int | None
     ) -> int:
         match = fts_query(query.search) if query.search and query.roots is None else None
-        where, where_params = self._where(account, query, keywords, by_rowid=match is not None)
+        short = _short_only(query)
+        where, where_params = self._where(
+            account, query, keywords, by_rowid=bool(match or short), short=not short
+        )
         if match is not None and at_most is not None:
             return self._count_some(match, where, where_params, at_most + 1)
-        if match is not None:
+        hits: _Hits | None = None
+        if short:
+            hits = self._short_hits(short)
+        elif match is not None:
+            hits = self._remembered(("fts", match))[1]  # the list's, if it mapped them
+        if hits is None and match is not None:
             # A word in (nearly) every subject: the thread rows tell (storage.cache.subjectcount).
-            likes = [_like(term) for term in _long_terms(query.search or "")]
+            likes = [shortwords.like(term) for term in _long_terms(query.search or "")]
             covered = subjectcount.count_if_covered(
                 self._db, account, match, likes, where, where_params
             )
             if covered is not None:
                 return covered
-        if match is not None and where == "+t.account=?" and self._only_account(account):
+        unfiltered = where == "+t.account=?" and self._only_account(account)
+        params: list[object]
+        if hits is not None and unfiltered:
+            # One account, no filter: every hit is a thread row of the view.
+            count = hits[2]
+            return count if at_most is None else min(count, at_most + 1)
+        if hits is not None:
+            sql = (
+                "SELECT count(*) FROM json_each(?) h CROSS JOIN threads t ON t.rowid = h.value"
+                f" WHERE {where}"
+            )
+            params = [hits[1], *where_params]
+        elif match is not None and unfiltered:
             # No filter, one account: every map entry names a thread row that exists, so the
             # distinct entries are the threads (looking each up cost ~15 ms at 60k threads).
             sql = f"SELECT count(DISTINCT x.thread) FROM {_MEMBERS}"
-            params: list[object] = [match]
+            params = [match]
         elif match is not None:
             # Every hit mapped to its thread row in SQL, the distinct rows looked up in row-id
             # order (the IN list), the view's filters on them: no JSON, no Python per hit.
@@ -236,10 +295,6 @@ class ThreadSearch(CacheCore):
             params = [match, *where_params]
         else:
             source, params = self._source(account, query)
-            if source == "threads t" and query.search:
-                # Short words only: read the rows in table order; through an index on account
-                # each row was one more lookup (3x the time: 14 against 4 ms at 17k threads).
-                source = "threads t NOT INDEXED"
             params.extend(where_params)
             sql = f"SELECT count(*) FROM {source} WHERE {where}"
         count = int(self._db.execute(sql, params).fetchone()[0])

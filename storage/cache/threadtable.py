@@ -29,6 +29,8 @@ _INSERT_THREAD = (
     " last_tz, first_tz, messages, unread, keywords, has_team, has_category, participants_json)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_TEXT = "INSERT INTO thread_text (thread, text) VALUES (?, ?)"
+"""A thread row's searchable text (``storage.cache.shortwords.TEXT``: subject, newline, people)."""
 _INSERT_MEMBER = "INSERT OR REPLACE INTO thread_members (message, thread) VALUES (?, ?)"
 _MAP_ALL = (
     "INSERT INTO thread_members (message, thread) SELECT m.id, t.rowid FROM messages m"
@@ -48,6 +50,12 @@ _MessageRow = tuple[str, str, str, str, int, int, str, str, int, int]
 
 def _first(row: _MessageRow) -> str:
     return row[0]
+
+
+def _number(row: tuple[object, ...]) -> int:
+    number = row[0]
+    assert isinstance(number, int)
+    return number
 
 
 class _ThreadSummary:
@@ -162,7 +170,13 @@ class ThreadTable(CacheCore):
                 if others.fetchone() is None:
                     db.execute("DELETE FROM threads")  # no WHERE: SQLite truncates, no index work
                     db.execute("DELETE FROM thread_members")
+                    db.execute("DELETE FROM thread_text")
                 else:
+                    db.execute(
+                        "DELETE FROM thread_text WHERE thread IN"
+                        " (SELECT rowid FROM threads WHERE account=?)",
+                        (account,),
+                    )
                     db.execute("DELETE FROM threads WHERE account=?", (account,))
                     db.execute(
                         "DELETE FROM thread_members WHERE message IN"
@@ -184,11 +198,12 @@ class ThreadTable(CacheCore):
             for start in range(0, len(root_list), 500):
                 chunk = root_list[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                db.execute(  # a row's map entries go with it (see thread_members in schema)
-                    "DELETE FROM thread_members WHERE thread IN (SELECT rowid FROM threads"
-                    f" WHERE account=? AND root IN ({marks}))",
-                    (account, *chunk),
-                )
+                for table, column in (("thread_members", "thread"), ("thread_text", "thread")):
+                    db.execute(  # a row's map entries and text go with it (see the schema)
+                        f"DELETE FROM {table} WHERE {column} IN (SELECT rowid FROM threads"
+                        f" WHERE account=? AND root IN ({marks}))",
+                        (account, *chunk),
+                    )
                 db.execute(
                     f"DELETE FROM threads WHERE account=? AND root IN ({marks})", (account, *chunk)
                 )
@@ -207,28 +222,52 @@ class ThreadTable(CacheCore):
         db: sqlite3.Connection, account: str, rows: Iterable[_MessageRow], *, members: bool = True
     ) -> None:
         """Aggregate message rows (sorted by root, date, id) into ``threads`` rows, each under a
-        row id never used before (meta ``thread_seq``), and map every message to it
-        (``thread_members``; ``members`` False: the caller maps them). One pass, nothing kept
-        per message: this runs over every message after a first sync."""
+        row id never used before, map every message to it (``thread_members``; ``members``
+        False: the caller maps them) and copy its searchable text (``thread_text``). One pass,
+        nothing kept per message: this runs over every message after a first sync.
+
+        A row's id is meta ``thread_seq`` (every id used so far is at most that) plus the row
+        id of the thread's first message (the lowest), so that the ids of threads follow the
+        ids of their messages: a search takes the distinct threads of its hits, which come in
+        message order, and SQLite's distinct is 4x cheaper on ascending values (a b-tree
+        append instead of a descent: 45 against 11 ms for 150k values)."""
         found = db.execute("SELECT value FROM meta WHERE key='thread_seq'").fetchone()
-        number = int(found[0]) if found is not None else 0
+        base = int(found[0]) if found is not None else 0
+        top = base
         batch: list[tuple[object, ...]] = []
+        texts: list[tuple[int, str]] = []
         mapped: list[tuple[int, int]] = []
         for root, group in itertools.groupby(rows, key=_first):
-            number += 1
             summary = _ThreadSummary()
+            ids: list[int] = []
             for row in group:
                 summary.add(row)
-                if members:
-                    mapped.append((row[9], number))
-            batch.append(summary.row(number, account, root))
+                ids.append(row[9])
+            number = base + min(ids)
+            top = max(top, number)
+            if members:
+                mapped += [(message, number) for message in ids]
+            row_values = summary.row(number, account, root)
+            batch.append(row_values)
+            texts.append((number, f"{row_values[4]}\n{row_values[14]}"))
             if len(batch) >= 5000:
-                db.executemany(_INSERT_THREAD, batch)
-                db.executemany(_INSERT_MEMBER, mapped)
-                batch.clear()
-                mapped.clear()
-        db.executemany(_INSERT_THREAD, batch)
-        db.executemany(_INSERT_MEMBER, mapped)
-        db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('thread_seq', ?)", (str(number),)
-        )
+                ThreadTable._insert(db, batch, texts, mapped)
+        ThreadTable._insert(db, batch, texts, mapped)
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('thread_seq', ?)", (str(top),))
+
+    @staticmethod
+    def _insert(
+        db: sqlite3.Connection,
+        batch: list[tuple[object, ...]],
+        texts: list[tuple[int, str]],
+        mapped: list[tuple[int, int]],
+    ) -> None:
+        """Write (and empty) a batch of thread rows, their texts and their map entries, each in
+        row-id order (fewer pages touched than in the order of the roots)."""
+        rows: list[tuple[object, ...]] = sorted(batch, key=_number)
+        db.executemany(_INSERT_THREAD, rows)
+        db.executemany(_INSERT_TEXT, sorted(texts))
+        db.executemany(_INSERT_MEMBER, sorted(mapped))
+        batch.clear()
+        texts.clear()
+        mapped.clear()

@@ -862,7 +862,10 @@ def _compare_with_rebuild(
             verdict.stale.append(
                 f"{unmapped} messages are searched under another thread row than their own"
             )
-        verdict.stale_rows = len(differ) + len(wrong) + unmapped
+        texts = texts_astray(path)
+        if texts:
+            verdict.stale.append(f"{texts} thread rows are searched by another text than their own")
+        verdict.stale_rows = len(differ) + len(wrong) + unmapped + texts
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(copy) + suffix).unlink(missing_ok=True)
@@ -878,6 +881,19 @@ def members_astray(path: Path) -> int:
             " LEFT JOIN thread_members x ON x.message = m.id WHERE x.thread IS NOT t.rowid"
         ).fetchone()
         return int(row[0])
+
+
+def texts_astray(path: Path) -> int:
+    """Thread rows whose ``thread_text`` (what a search of short words reads) is missing or
+    differs from the row's subject and people, and texts left without their row."""
+    with _readonly(path) as db:
+        row = db.execute(
+            "SELECT (SELECT count(*) FROM threads t LEFT JOIN thread_text n ON n.thread = t.rowid"
+            "  WHERE n.text IS NOT t.subject || char(10) || t.participants_json),"
+            " (SELECT count(*) FROM thread_text n"
+            "  WHERE n.thread NOT IN (SELECT rowid FROM threads))"
+        ).fetchone()
+        return int(row[0]) + int(row[1])
 
 
 def _row_brief(row: tuple[object, ...] | None) -> str:

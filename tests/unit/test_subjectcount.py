@@ -64,6 +64,7 @@ def _listed(cache: Cache, query: ThreadQuery, keywords: Sequence[str] = ()) -> i
 def _counted(cache: Cache, query: ThreadQuery, keywords: Sequence[str] = ()) -> int:
     """The exact count, nothing remembered (a test edits the cache without a transaction)."""
     cache._local.count = None
+    cache._local.hits = None
     return cache.count_threads(ACCOUNT, query, keywords)
 
 

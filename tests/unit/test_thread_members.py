@@ -19,7 +19,7 @@ import pytest
 from supportmail.storage.cache import Cache, schema
 from supportmail.storage.models import ThreadQuery
 from supportmail.storage.service import Service
-from tests.faults.kill_rounds import members_astray
+from tests.faults.kill_rounds import members_astray, texts_astray
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 ACCOUNT = "demo"
@@ -72,6 +72,38 @@ def _downgrade_to_version_4(path: Path) -> None:
     db.close()
 
 
+def _downgrade_to_version_5(path: Path) -> None:
+    """What a version-5 cache is: this schema without ``thread_text``, its thread rows numbered
+    one after another (in root order, as a version-5 rebuild did)."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        DROP TABLE thread_text;
+        CREATE TEMP TABLE renumber AS SELECT rowid AS old,
+            (SELECT max(rowid) FROM threads) + row_number() OVER (ORDER BY root) AS new
+            FROM threads;
+        UPDATE threads SET rowid = (SELECT new FROM renumber WHERE old = threads.rowid);
+        UPDATE thread_members SET thread = (SELECT new FROM renumber WHERE old = thread);
+        UPDATE meta SET value = (SELECT max(rowid) FROM threads) WHERE key='thread_seq';
+        UPDATE meta SET value='5' WHERE key='schema';
+        """
+    )
+    db.close()
+
+
+def _numbers_follow_first_messages(path: Path) -> bool:
+    db = sqlite3.connect(path)
+    firsts = [
+        r[0]
+        for r in db.execute(
+            "SELECT min(x.message) FROM threads t JOIN thread_members x ON x.thread = t.rowid"
+            " GROUP BY t.rowid ORDER BY t.rowid"
+        )
+    ]
+    db.close()
+    return firsts == sorted(firsts)
+
+
 def test_counts_equal_lists_with_every_filter(
     demo: tuple[Path, list[tuple[int, list[str]]]],
 ) -> None:
@@ -101,6 +133,54 @@ def test_a_version_4_cache_is_upgraded_in_place(
         service.cache.rebuild_threads(ACCOUNT)  # numbers go on above the upgraded rows'
         assert _results(service) == results
     assert members_astray(path) == 0
+    assert texts_astray(path) == 0
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_a_version_5_cache_is_upgraded_in_place(
+    demo: tuple[Path, list[tuple[int, list[str]]]], version: int
+) -> None:
+    """Its thread rows get ``thread_text`` and the numbers a rebuild gives them now (by first
+    message); a version-4 cache gets its map first, then the same."""
+    path, results = demo
+    _downgrade_to_version_5(path)
+    assert not _numbers_follow_first_messages(path)  # numbered in root order
+    if version == 4:
+        _downgrade_to_version_4(path)
+    with _reopen(path) as service:
+        assert service.cache._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[
+            0
+        ] == str(schema.SCHEMA_VERSION)
+        assert _results(service) == results
+        service.cache.rebuild_threads(ACCOUNT)
+        assert _results(service) == results
+    assert _numbers_follow_first_messages(path)
+    assert members_astray(path) == 0
+    assert texts_astray(path) == 0
+
+
+def test_a_version_5_upgrade_killed_before_its_commit_is_done_again(
+    demo: tuple[Path, list[tuple[int, list[str]]]],
+) -> None:
+    path, results = demo
+    _downgrade_to_version_5(path)
+    _run_killed(
+        f"""
+        import os, signal, sqlite3
+        from supportmail.storage.cache import schema
+        db = sqlite3.connect({str(path)!r}, isolation_level=None)
+        db.executescript(schema.UPGRADE_5.replace("COMMIT;", ""))
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("5",)
+    db.close()
+    with _reopen(path) as service:
+        assert _results(service) == results
+    assert _numbers_follow_first_messages(path)
+    assert members_astray(path) == 0
+    assert texts_astray(path) == 0
 
 
 def _run_killed(code: str) -> None:
@@ -176,13 +256,13 @@ def test_a_thread_number_is_never_used_twice(tmp_path: Path) -> None:
         root = next(iter(before))
         cache.rebuild_threads(ACCOUNT, {root})
         after = dict(cache._db.execute("SELECT root, rowid FROM threads"))
-        assert after[root] == top + 1  # the rebuilt row got a new number
+        assert after[root] > top  # the rebuilt row got a new number
         cache.rebuild_threads(ACCOUNT)
         renumbered = dict(cache._db.execute("SELECT root, rowid FROM threads"))
-        assert min(renumbered.values()) > top + 1  # a full rebuild too, never an old one
+        assert min(renumbered.values()) > after[root]  # a full rebuild too, never an old one
         assert set(renumbered) == set(before)
         moved = cache._db.execute(
-            "SELECT count(*) FROM thread_members WHERE thread <= ?", (top + 1,)
+            "SELECT count(*) FROM thread_members WHERE thread <= ?", (after[root],)
         ).fetchone()[0]
         assert moved == 0  # every entry names its new row
         service.cache._local.hits = None
