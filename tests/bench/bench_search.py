@@ -18,13 +18,17 @@ the list's page size (100) on a query the cache has not seen (its hit memo clear
 preview** is that page plus ``count_threads(at_most=1000)``, the count the status bar shows
 first (``(1000+)`` above it; ``tui.widgets.thread_list.COUNT_PREVIEW``); **with count** is the
 page plus the exact ``count_threads``, which the list's worker runs next when the preview said
-"more". Min and median over ``--runs`` runs; the target is 100 ms at 250,000 messages.
+"more". Min and median over ``--runs`` runs of the wall time, and the CPU time of *with count*
+(``time.process_time``: every thread of the process, so the count's second thread is in it); the
+header says the load average, since other work on the machine moves the wall times. The target
+is 100 ms at 250,000 messages.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import shutil
 import statistics
@@ -190,13 +194,20 @@ def _cold(service: Service) -> None:
     service.cache._local.count = None
 
 
-def _timed(runs: int, call: Callable[[], object]) -> str:
-    """``min/median`` milliseconds of ``runs`` calls."""
+def _timed(runs: int, call: Callable[[], object], cpu: list[float] | None = None) -> str:
+    """``min/median`` milliseconds of ``runs`` calls (wall time); ``cpu`` gets the CPU time of
+    each (``time.process_time``: every thread of the process, the split count's included)."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, used = time.perf_counter(), time.process_time()
         call()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - used)
+    return _min_median(times)
+
+
+def _min_median(times: list[float]) -> str:
     return f"{min(times) * 1000:.1f}/{statistics.median(times) * 1000:.1f}"
 
 
@@ -212,10 +223,11 @@ QUERIES = (
 
 
 def run(service: Service, runs: int) -> None:
-    print(f"(ms as min/median of {runs} runs)")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"(ms as min/median of {runs} runs; load average {load}; cpu: of with count)")
     print(
         f"{'query':<16} {'text':<16} {'threads':>8} {'preview':>8} {'first page':>14}"
-        f" {'with preview':>14} {'with count':>14}"
+        f" {'with preview':>14} {'with count':>14} {'cpu':>14}"
     )
     for label, text in QUERIES:
         query = ThreadQuery(search=text, limit=PAGE)
@@ -239,9 +251,11 @@ def run(service: Service, runs: int) -> None:
 
         page = _timed(runs, first_page)
         previewed = _timed(runs, with_preview)
-        both = _timed(runs, with_count)
+        cpu: list[float] = []
+        both = _timed(runs, with_count, cpu)
         print(
             f"{label:<16} {text:<16} {count:>8,} {shown:>8} {page:>14} {previewed:>14} {both:>14}"
+            f" {_min_median(cpu):>14}"
         )
 
 
