@@ -7,8 +7,9 @@
   sync drops it (see ``Sync._push``) instead of retrying it on every run.
 * Courier keeps every folder under the ``INBOX.`` namespace (``INBOX.Sent``). When a configured
   folder is missing, :func:`folder_hint` uses the server's NAMESPACE and folder list to name the
-  folder the configuration probably meant. A name written in IMAP's modified UTF-7, as server
-  logs and other tools list it (``B&APw-cher``), is read as the name it encodes (``Bücher``).
+  folder the configuration probably meant (or, for a folder that holds only folders, one of
+  them). A name written in IMAP's modified UTF-7, as server logs and other tools list it
+  (``B&APw-cher``), is read as the name it encodes (``Bücher``).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def folder_hint(
     ``namespaces``: the server's personal (prefix, delimiter) pairs; ``existing``: its folder
     names. The folder the configuration probably meant is the missing name under the personal
     prefix (``Sent`` -> ``INBOX.Sent`` on Courier), without it, with the server's delimiter, or
-    differing only in case; it is named only when the server really has it.
+    differing only in case; it is named only when the server really has it. A name the server
+    has only above other folders (``\\Noselect``, so not in ``existing``) names one of those.
     """
     by_lower = {name.lower(): name for name in existing}
     pairs = list(namespaces) or [("", "")]
@@ -85,6 +87,13 @@ def folder_hint(
                 if found is not None and found != missing:
                     where = f'; the server\'s folders live under "{prefix}"' if prefix else ""
                     return f'{missing}: did you mean "{found}"{how}{where}?'
+    for prefix, delimiter in pairs:
+        for candidate in _variants(missing, prefix, delimiter):
+            below = sorted(
+                n for n in existing if n.lower().startswith(f"{candidate}{delimiter}".lower())
+            )
+            if delimiter and below:  # a \Noselect folder (LIST leaves it out) above these
+                return f'{missing}: holds only folders, no mail: name them, e.g. "{below[0]}"'
     prefixed = [prefix for prefix, _d in pairs if prefix and not missing.startswith(prefix)]
     if prefixed:
         return f'{missing}: the server\'s folders live under "{prefixed[0]}" (NAMESPACE)'

@@ -79,3 +79,17 @@ def test_a_name_written_in_modified_utf7_names_the_folder() -> None:
     assert folder_hint("Q&A", [("", "/")], ["INBOX", "Q&A"]) is None
     assert folder_hint("A&B", [("", "/")], ["INBOX"]) is None
     assert folder_hint("x&AAA-", [("", "/")], ["INBOX"]) is None
+
+
+def test_a_folder_of_folders_names_the_ones_under_it() -> None:
+    """Courier's ``INBOX.Archive`` above ``INBOX.Archive.2026`` is ``\\Noselect`` (LIST leaves
+    it out): it holds no mail, so the hint names what is under it, not "not found" alone."""
+    folders = [*COURIER_FOLDERS, "INBOX.Archive.2025", "INBOX.Archive.2026"]
+    assert folder_hint("INBOX.Archive", COURIER, folders) == (
+        'INBOX.Archive: holds only folders, no mail: name them, e.g. "INBOX.Archive.2025"'
+    )
+    hint = folder_hint("Archive", COURIER, folders)  # and without the namespace prefix
+    assert hint is not None and 'name them, e.g. "INBOX.Archive.2025"' in hint
+    assert folder_hint("Arch", COURIER, folders) == (
+        'Arch: the server\'s folders live under "INBOX." (NAMESPACE)'
+    )
