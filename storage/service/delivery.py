@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from supportmail.storage.imap import ImapConnectionLost, ImapError
+from supportmail.storage.imap import ImapConnectionLost, ImapError, quirks
 from supportmail.storage.models import LOCAL_FOLDER
 from supportmail.storage.smtp import SmtpNotSent, SmtpUncertain
 from supportmail.storage.user.mail_outbox import OutboxMail, State
@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 __all__ = ["Delivery"]
 
 log = logging.getLogger(__name__)
+
+
+def _folder_hint(conn: ImapConnection, folder: str) -> str | None:
+    """What the server probably calls ``folder`` (``quirks.folder_hint``), or None."""
+    try:
+        return quirks.folder_hint(folder, conn.personal_namespaces(), conn.list_folders())
+    except ImapConnectionLost:
+        raise
+    except ImapError:
+        return None
+
 
 _UNSENT = ("queued", "sending", "data")
 
@@ -165,7 +176,15 @@ class Delivery:
             except ImapError:  # no Sent folder yet: APPEND creates it
                 present = False
             if not present:
-                conn.append(folder, mail.raw, ("\\Seen",))
+                try:
+                    conn.append(folder, mail.raw, ("\\Seen",))
+                except ImapConnectionLost:
+                    raise
+                except ImapError as exc:  # Courier: "Sent" is "INBOX.Sent": say which to set
+                    hint = _folder_hint(conn, folder)
+                    if hint is None:
+                        raise
+                    raise ImapError(f"{exc} (sent_folder {hint})") from exc
 
         try:
             self.service.on_server(file)

@@ -18,6 +18,7 @@ import imaplib
 import json
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import pytest
 
 from tests.integration.test_cli_sync import Cli
 from tests.mailgen import support_mailbox
+from tests.smtpserver import SmtpServer
 
 SERVERS = Path(__file__).resolve().parents[2].parent / "shared" / "servers"
 # The folder a team made for a queue, as the config names it (the wire name is modified UTF-7).
@@ -183,3 +185,49 @@ def test_a_recreated_folder_is_refetched_and_the_note_kept(server: Server, tmp_p
     assert "UIDVALIDITY changed" in out, (out, err)
     (again,) = cli.json("threads")
     assert again["id"] == thread["id"] and again["has_note"]
+
+
+def test_a_sent_folder_the_server_names_otherwise_is_named_in_the_error(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sent_folder`` defaults to ``Sent``; Courier's is ``INBOX.Sent``, and an APPEND to
+    ``Sent`` is "Invalid mailbox name". The Sent copy then waits (the message was sent), and the
+    line that says so names the folder to set; Cyrus creates ``Sent`` and files the copy."""
+    conn = server.imap()
+    try:
+        if server.kind == "courier":
+            _create(conn, "INBOX.Sent")
+        for m in support_mailbox(1, replies=False):
+            if m.folder == "INBOX":
+                assert conn.append("INBOX", "", None, m.raw)[0] == "OK"
+    finally:
+        conn.logout()
+    with SmtpServer() as smtp:
+        config = server.config(tmp_path / "config.toml", ["INBOX"])
+        config.write_text(
+            config.read_text(encoding="utf-8")
+            + 'address = "support@plotline.example"\n'
+            + f'[accounts.support.smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+            + 'tls = "none"\nusername = ""\n',
+            encoding="utf-8",
+        )
+        cli = Cli(config, tmp_path / "a")
+        cli("sync")
+        thread = cli.json("threads")[0]["id"]
+        editor = tmp_path / "editor.py"  # writes a line above the forwarded message
+        editor.write_text(
+            "import sys\np = sys.argv[1]\nhead, sep, body = open(p).read().partition('\\n\\n')\n"
+            "open(p, 'w').write(head + sep + 'Please have a look.\\n' + body)\n"
+        )
+        monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+        monkeypatch.delenv("VISUAL", raising=False)
+        cli("forward", thread, "--to", "eng@plotline.example", "--yes")
+        smtp.wait_for(1)
+        _code, _out, err = cli("sync")  # the Sent copy's second try, said on stderr
+        _code, listed, _err = cli("drafts")
+    if server.kind == "courier":
+        assert "Sent copy not filed yet" in err, err
+        assert 'sent_folder Sent: did you mean "INBOX.Sent"' in err, err
+        assert "Sent copy not filed yet" in listed
+    else:
+        assert "not filed" not in err + listed, (err, listed)
