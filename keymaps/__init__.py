@@ -21,6 +21,7 @@ This module never imports Textual; the key names it accepts are Textual's.
 from __future__ import annotations
 
 import difflib
+import functools
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -156,6 +157,19 @@ def _builtin_text(name: str) -> str:
 
 
 def _read_toml(path: Path | None, builtin: str | None) -> dict[str, Any]:
+    """A key map file's table; a bundled map's is read once per process (the start-up asks
+    for ``default.toml`` twice). Callers only read the tables they get."""
+    if path is None and builtin is not None:
+        return _builtin_table(builtin)
+    return _parse_file(path, builtin)
+
+
+@functools.cache
+def _builtin_table(builtin: str) -> dict[str, Any]:
+    return _parse_file(None, builtin)
+
+
+def _parse_file(path: Path | None, builtin: str | None) -> dict[str, Any]:
     where = str(path) if path is not None else f"keymaps/{builtin}.toml"
     try:
         if path is not None:
@@ -175,6 +189,11 @@ def _read_toml(path: Path | None, builtin: str | None) -> dict[str, Any]:
 
 def binding_catalog() -> dict[str, BindingInfo]:
     """Every binding id of the app, from ``default.toml``, in file order."""
+    return dict(_catalog())
+
+
+@functools.cache
+def _catalog() -> dict[str, BindingInfo]:
     data = _read_toml(None, "default")
     table = data.get("bindings")
     if not isinstance(table, dict):

@@ -1,4 +1,5 @@
-"""App-level messages: what the thread workers report back to the main screen.
+"""App-level messages: what the thread workers report back to the main screen, and the note
+editor's two requests (the screen handles them before the editor's module is imported).
 
 Workers never touch widgets; they call ``storage.service`` and post one of these (``post_message``
 is thread-safe). High-rate ones (``SyncProgressed``) replace an unprocessed predecessor in the
@@ -239,3 +240,16 @@ class DayFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class NoteSaveRequested(Message):
+    """The note editor asks to store ``text`` as the note of ``thread_id``."""
+
+    def __init__(self, thread_id: str, text: str) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.text = text
+
+
+class NoteLeft(Message):
+    """The user left the note editor with escape."""

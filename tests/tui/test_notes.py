@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportmail.tui.widgets import side_panel
+from supportmail.tui.widgets import note_editor
 from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import FakeService
 
@@ -31,7 +31,7 @@ async def test_note_is_saved_when_leaving_the_editor(
 async def test_note_is_saved_after_typing_stops(
     make_app: AppFactory, service: FakeService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(side_panel, "AUTOSAVE_DELAY", 0.01)
+    monkeypatch.setattr(note_editor, "AUTOSAVE_DELAY", 0.01)
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -150,10 +150,10 @@ async def test_the_note_editor_joins_the_panel_after_the_first_frame(
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         screen = main_screen(app)
-        await wait_until(pilot, lambda: bool(screen.query(side_panel.NoteEditor)))
-        editor = screen.query_one(side_panel.NoteEditor)
+        await wait_until(pilot, lambda: bool(screen.query(note_editor.NoteEditor)))
+        editor = screen.query_one(note_editor.NoteEditor)
         assert screen.note_editor is editor
-        assert len(screen.query(side_panel.NoteEditor)) == 1
+        assert len(screen.query(note_editor.NoteEditor)) == 1
         await settle(pilot)
         assert screen.note_editor.thread_id == "0000abcd"  # the previewed thread's note
 

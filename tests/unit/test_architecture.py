@@ -99,7 +99,7 @@ THIRD_PARTY_PRIVATE = {
 # Not reached through another object, so not checked here: the Textual handlers our widgets
 # override with Textual's own underscored names (``NoteEditor._on_key``/``_on_blur`` over
 # TextArea's, ``ThreadList._on_focus``/``_on_blur``/``_on_click`` over Widget's) and
-# ``SidePanel._on_text_area_changed`` (Textual dispatches ``_on_<message>`` like ``on_<message>``).
+# ``NoteEditor._on_text_area_changed`` (Textual dispatches ``_on_<message>`` like ``on_<message>``).
 
 
 def _is_self(node: ast.expr) -> bool:

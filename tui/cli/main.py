@@ -8,52 +8,61 @@ is untrusted); ``--json`` output holds the decoded text as valid UTF-8.
 from __future__ import annotations
 
 import gc
+import importlib
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service import ServiceError
 from supportmail.storage.settings import ConfigError
 from supportmail.tui import logfile
-from supportmail.tui.cli.answer import ANSWER_COMMANDS
-from supportmail.tui.cli.day import DAY_COMMANDS
-from supportmail.tui.cli.digest import DIGEST_COMMANDS
-from supportmail.tui.cli.files import FILES_COMMANDS
-from supportmail.tui.cli.notes import NOTES_COMMANDS
 from supportmail.tui.cli.opening import launch_tui, open_service
-from supportmail.tui.cli.output import (
-    PROG,
-    UsageError,
-)
-from supportmail.tui.cli.parser import build_parser
-from supportmail.tui.cli.quotes import QUOTE_COMMANDS
-from supportmail.tui.cli.report import REPORT_COMMANDS
-from supportmail.tui.cli.tags import TAGS_COMMANDS
-from supportmail.tui.cli.threads import cmd_mark, cmd_note, cmd_show, cmd_sync, cmd_tag, cmd_threads
-from supportmail.tui.cli.watch import WATCH_COMMANDS
+from supportmail.tui.cli.output import PROG, UsageError
+from supportmail.tui.cli.parser import parse_args
 
-COMMANDS = {
-    "sync": cmd_sync,
-    "threads": cmd_threads,
-    "show": cmd_show,
-    "tag": cmd_tag,
-    "note": cmd_note,
-    **TAGS_COMMANDS,
-    **FILES_COMMANDS,
-    "read": cmd_mark,
-    "unread": cmd_mark,
-    **NOTES_COMMANDS,
-    **REPORT_COMMANDS,
-    **DIGEST_COMMANDS,
-    **QUOTE_COMMANDS,
-    **DAY_COMMANDS,
-    **ANSWER_COMMANDS,
-    **WATCH_COMMANDS,
+if TYPE_CHECKING:
+    import argparse
+
+    from supportmail.storage.service import Service
+
+Command = Callable[["Service", "argparse.Namespace", TextIO], int]
+
+FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "threads": ("THREADS_COMMANDS", ("sync", "threads", "show", "tag", "note", "read", "unread")),
+    "tags": ("TAGS_COMMANDS", ("tags",)),
+    "files": ("FILES_COMMANDS", ("save", "links")),
+    "notes": ("NOTES_COMMANDS", ("notes",)),
+    "report": ("REPORT_COMMANDS", ("report", "bugs")),
+    "digest": ("DIGEST_COMMANDS", ("voice", "digest", "skim")),
+    "quotes": ("QUOTE_COMMANDS", ("quote", "quotes")),
+    "day": ("DAY_COMMANDS", ("day",)),
+    "answer": ("ANSWER_COMMANDS", ("responses", "reply", "forward", "drafts")),
+    "watch": ("WATCH_COMMANDS", ("watch",)),
 }
+"""Each command family's module of ``tui.cli``: (its table of commands, their names)."""
+
+
+class CommandTable(dict[str, Command]):
+    """Command name -> its function; a family's module is imported when one of its commands is
+    first looked up (the terminal UI imports none of them)."""
+
+    def __missing__(self, name: str) -> Command:
+        for module, (table, names) in FAMILIES.items():
+            if name in names:
+                loaded: dict[str, Command] = getattr(
+                    importlib.import_module(f"supportmail.tui.cli.{module}"), table
+                )
+                for each in names:
+                    self.setdefault(each, loaded[each])
+                return self[name]
+        raise KeyError(name)
+
+
+COMMANDS = CommandTable()
 
 
 def _say(line: str) -> None:
@@ -70,10 +79,9 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # shows '?' for a character it cannot write (a CJK name, ●), where printing it raised.
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
-    parser = build_parser()
     log: Path | None = None
     try:
-        args = parser.parse_args(argv)
+        args = parse_args(argv)
         log = logfile.setup(debug=getattr(args, "debug", False))
         if args.command in (None, "demo"):
             return launch_tui(args, stdout)  # the UI enables the collector after a frame

@@ -1,5 +1,6 @@
 """The ``supportmail`` argument parser: the common options, the mail commands' options, and the
-subcommands each command family adds (``add_*_parser(s)`` in its module)."""
+subcommands each command family adds (``add_*_parser(s)`` in its module); ``parse_args`` reads
+the terminal UI's command line without building (and importing) all of that."""
 
 from __future__ import annotations
 
@@ -8,20 +9,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from supportmail.tui.cli.answer import add_answer_parsers
-from supportmail.tui.cli.day import add_day_parsers
-from supportmail.tui.cli.digest import add_digest_parsers
-from supportmail.tui.cli.files import add_files_parsers
-from supportmail.tui.cli.notes import add_notes_parser
 from supportmail.tui.cli.output import (
     PROG,
     Parser,
+    UsageError,
     positive_int,
 )
-from supportmail.tui.cli.quotes import add_quote_parsers
-from supportmail.tui.cli.report import add_report_parsers
-from supportmail.tui.cli.tags import add_tags_parser
-from supportmail.tui.cli.watch import add_watch_parser
 
 
 class _Version(argparse.Action):
@@ -41,7 +34,26 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, as ``build_parser().parse_args(argv)`` reads it.
+
+    ``supportmail`` with only the common options (the terminal UI) is read by the common
+    options' parser alone: building the whole parser imports every command's module, which the
+    UI never needs, and that was a tenth of its warm start. Anything else (a command, ``--help``,
+    ``--version``, a mistake) goes to the whole parser, which gives the same result or error."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args, rest = _common_options().parse_known_args(words)
+    except UsageError:  # the whole parser says it in its own words
+        rest = words
+    if rest:
+        return build_parser().parse_args(words)
+    args.command = None
+    return args
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """The options every command takes, and the terminal UI."""
     common = Parser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     common.add_argument(
@@ -56,7 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="log at debug level (the log file: $SUPPORTMAIL_LOG or the platform's log dir)",
     )
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole parser: the common options and every command's (``add_*_parser(s)`` in each
+    command family's module, imported here)."""
+    from supportmail.tui.cli.answer import add_answer_parsers
+    from supportmail.tui.cli.day import add_day_parsers
+    from supportmail.tui.cli.digest import add_digest_parsers
+    from supportmail.tui.cli.files import add_files_parsers
+    from supportmail.tui.cli.notes import add_notes_parser
+    from supportmail.tui.cli.quotes import add_quote_parsers
+    from supportmail.tui.cli.report import add_report_parsers
+    from supportmail.tui.cli.tags import add_tags_parser
+    from supportmail.tui.cli.watch import add_watch_parser
+
+    common = _common_options()
     parser = Parser(
         prog=PROG,
         parents=[common],

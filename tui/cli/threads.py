@@ -257,3 +257,14 @@ def cmd_mark(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     )
     out.write(f"marked {args.command} ({where})\n")
     return 0
+
+
+THREADS_COMMANDS = {
+    "sync": cmd_sync,
+    "threads": cmd_threads,
+    "show": cmd_show,
+    "tag": cmd_tag,
+    "note": cmd_note,
+    "read": cmd_mark,
+    "unread": cmd_mark,
+}

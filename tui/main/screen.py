@@ -42,11 +42,12 @@ from supportmail.tui.controllers.triage import TriageQueue
 from supportmail.tui.controllers.views import ViewController
 from supportmail.tui.keynames import binding_keys, speak
 from supportmail.tui.main.bindings import MAIN_BINDINGS
+from supportmail.tui.messages import NoteLeft, NoteSaveRequested
 from supportmail.tui.screens.day import DayBar
 from supportmail.tui.startup import after_first_frame
 from supportmail.tui.widgets.message_view import ThreadView
 from supportmail.tui.widgets.search_bar import SearchBar
-from supportmail.tui.widgets.side_panel import NoteEditor, SidePanel
+from supportmail.tui.widgets.side_panel import SidePanel
 from supportmail.tui.widgets.status_bar import StatusBar
 from supportmail.tui.widgets.thread_list import ThreadList
 
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from supportmail.tui.controllers.views import ViewName
     from supportmail.tui.screens.answer import AnswerKind
     from supportmail.tui.screens.help import HelpEntry
+    from supportmail.tui.widgets.note_editor import NoteEditor
 
 # The help, report, skim and tag picker screens and the editor are imported when first opened:
 # the first screen never needs them, and each import is start-up time.
@@ -251,11 +253,11 @@ class MainScreen(Screen[None]):
     def _search_cancelled(self) -> None:
         self.views.search_cancelled()
 
-    @on(NoteEditor.SaveRequested)
-    def _note_save_requested(self, message: NoteEditor.SaveRequested) -> None:
+    @on(NoteSaveRequested)
+    def _note_save_requested(self, message: NoteSaveRequested) -> None:
         self.notes.save_requested(message.thread_id, message.text)
 
-    @on(NoteEditor.Left)
+    @on(NoteLeft)
     def _note_left(self) -> None:
         if self.narrow:
             self.message_view.focus()
