@@ -52,7 +52,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _common_options() -> argparse.ArgumentParser:
+def _common_options() -> Parser:
     """The options every command takes, and the terminal UI."""
     common = Parser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
