@@ -48,9 +48,13 @@ implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
 """
 
 from supportmail.storage.service.core import CACHE_FILE, USERDB_FILE
-from supportmail.storage.service.errors import NoteEntry, ServiceError, UnknownMessageError
+from supportmail.storage.service.errors import (
+    CatalogInputError,
+    NoteEntry,
+    ServiceError,
+    UnknownMessageError,
+)
 from supportmail.storage.service.facade import Service
-from supportmail.storage.service.tag_catalog import CatalogInputError
 
 __all__ = [
     "CACHE_FILE",

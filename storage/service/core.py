@@ -76,15 +76,20 @@ def distinct(rows: Iterable[MessageRow]) -> list[MessageRow]:
 class ServiceCore:
     """The state every facade shares: the account, its cache and userdb, the sessions, the
     clock; opening and closing. The parts (``answers``, ``replies``, ``tag_catalog``) are
-    made by ``Service.__init__``, which knows the whole service (``attachments`` when first
-    used)."""
+    made by ``Service``, which knows the whole service (all but ``answers`` when first used)."""
 
     answers: Answers
     """Awaiting replies and first-reply times (``storage.service.answering``)."""
-    replies: Replies
-    """Reply, forward, the mail outbox (``storage.service.replying``)."""
-    tag_catalog: TagCatalog
-    """Describe, rename, delete tags; the catalog shared through the server."""
+
+    if TYPE_CHECKING:  # ``Service`` builds these when first used
+
+        @property
+        def replies(self) -> Replies:
+            """Reply, forward, the mail outbox (``storage.service.replying``)."""
+
+        @property
+        def tag_catalog(self) -> TagCatalog:
+            """Describe, rename, delete tags; the catalog shared through the server."""
 
     def __init__(
         self,
@@ -134,6 +139,9 @@ class ServiceCore:
         self._syncs: dict[bool, Coalescer[SyncResult]] = {True: Coalescer(), False: Coalescer()}
         """One per ``bodies`` value; the sync session's lock runs one sync at a time."""
         self._lives: list[LiveMirror] = []
+        self.account_config: AccountConfig | None = None
+        """The configured account (``open`` sets it; None: the demo, or a service built without
+        a config): replies need its address and SMTP server."""
         self._attach_parts()
 
     def _attach_parts(self) -> None:
@@ -180,7 +188,7 @@ class ServiceCore:
             own_address=account.address,
             bodies=account.bodies,
         )
-        service.replies.account = account
+        service.account_config = account
         return service
 
     @classmethod

@@ -1,6 +1,7 @@
 """The values the service adds to ``storage.models``: ``ServiceError`` (one line a user can act
-on; ``UnknownMessageError`` when a message reference names none of the thread's) and
-``NoteEntry`` (one private note as ``Service.notes`` lists it)."""
+on; ``UnknownMessageError`` when a message reference names none of the thread's),
+``CatalogInputError`` (a tag catalog edit that cannot be) and ``NoteEntry`` (one private note
+as ``Service.notes`` lists it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import dataclasses
 
 from supportmail.storage.sanitize import sanitize_line, sanitize_text
 
-__all__ = ["NoteEntry", "ServiceError", "UnknownMessageError"]
+__all__ = ["CatalogInputError", "NoteEntry", "ServiceError", "UnknownMessageError"]
 
 
 class ServiceError(Exception):
@@ -18,6 +19,10 @@ class ServiceError(Exception):
 class UnknownMessageError(ServiceError):
     """A message reference (``--message``) that names no message of the thread: the CLI's
     usage mistake (exit 2), as a message number past the thread's end is."""
+
+
+class CatalogInputError(Exception):
+    """A catalog edit the user asked for that cannot be (bad shortcut, taken shortcut, ...)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

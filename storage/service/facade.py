@@ -10,12 +10,12 @@ from supportmail.storage.service.answering import Answers
 from supportmail.storage.service.customer_day import DayFacade
 from supportmail.storage.service.insight import InsightFacade
 from supportmail.storage.service.notes import NotesFacade
-from supportmail.storage.service.replying import Replies
-from supportmail.storage.service.tag_catalog import TagCatalog
 from supportmail.storage.service.tags import TagsFacade
 
 if TYPE_CHECKING:
     from supportmail.storage.service.attachments import Attachments
+    from supportmail.storage.service.replying import Replies
+    from supportmail.storage.service.tag_catalog import TagCatalog
 
 __all__ = ["Service"]
 
@@ -27,8 +27,22 @@ class Service(DayFacade, InsightFacade, NotesFacade, TagsFacade):
     def _attach_parts(self) -> None:
         """The parts that take the whole service, built once the shared core is open."""
         self.answers = Answers(self)
-        self.replies = Replies(self)
-        self.tag_catalog = TagCatalog(self)
+
+    # Built when first used (the first sync retries unsent replies and shares the catalog, just
+    # after the first screen): their modules (drafting, the mail outbox) are start-up time a
+    # first screen never needs.
+
+    @cached_property
+    def replies(self) -> Replies:
+        from supportmail.storage.service.replying import Replies
+
+        return Replies(self)
+
+    @cached_property
+    def tag_catalog(self) -> TagCatalog:
+        from supportmail.storage.service.tag_catalog import TagCatalog
+
+        return TagCatalog(self)
 
     @cached_property
     def attachments(self) -> Attachments:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from supportmail.storage.models import TagInfo, ThreadQuery
-from supportmail.storage.service.errors import ServiceError
+from supportmail.storage.service.errors import CatalogInputError, ServiceError
 from supportmail.storage.tags import TagError, canonical_tag, encode_keyword
 from supportmail.storage.user.catalog import DESCRIPTION_MAX, CatalogEntry, valid_shortcut
 from supportmail.storage.user.records import UserDBError
@@ -47,10 +47,6 @@ class CatalogChange:
     """Edits still waiting for the server (0 in the demo)."""
     shared: str | None = None
     """Why the change did not reach the server yet (offline, refused), or None."""
-
-
-class CatalogInputError(Exception):
-    """A catalog edit the user asked for that cannot be (bad shortcut, taken shortcut, ...)."""
 
 
 def _canonical(name: str) -> str:
