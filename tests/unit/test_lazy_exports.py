@@ -40,13 +40,17 @@ def test_a_name_may_not_be_a_module_name() -> None:
 def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
     """What ``supportmail`` imports before its first frame: the CLI, the service (opened), the
     app. IMAPClient, the IMAP connection and the body parser come with the first sync, the
-    report values and code with the first report."""
+    report values and code with the first report; the commands' modules never (the UI's
+    command line is read without them), replies and the shared tag catalog with the first sync,
+    the note editor (a ``TextArea``) just after the first frame."""
     config = tmp_path / "config.toml"
     config.write_text('[accounts.a]\nhost = "127.0.0.1"\nusername = "u"\npassword_env = "X"\n')
     probe = (
         "import sys\n"
         "from pathlib import Path\n"
         "from supportmail.tui.cli import run\n"
+        "from supportmail.tui.cli.parser import parse_args\n"
+        "assert parse_args(['--config', sys.argv[1]]).command is None\n"
         "from supportmail.storage.service import Service\n"
         "from supportmail.storage.settings import load_settings\n"
         "import supportmail.tui.app\n"
@@ -69,5 +73,13 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.mime.body",
         "supportmail.storage.models.reports",
         "supportmail.storage.insight.voice",
+        "supportmail.tui.cli.threads",
+        "supportmail.tui.cli.answer",
+        "supportmail.tui.cli.digest",
+        "supportmail.storage.service.replying",
+        "supportmail.storage.service.tag_catalog",
+        "supportmail.storage.user.mail_outbox",
+        "supportmail.tui.widgets.note_editor",
+        "textual.widgets._text_area",
     }
     assert loaded & unwanted == set()

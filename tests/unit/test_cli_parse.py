@@ -1,0 +1,77 @@
+"""The command line without the whole parser: ``parse_args`` reads the terminal UI's options
+alone and hands everything else to ``build_parser``, with the same result or the same error; the
+command table imports each command family's module when one of its commands is first used."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from supportmail.tui.cli.main import COMMANDS, FAMILIES, CommandTable
+from supportmail.tui.cli.output import UsageError
+from supportmail.tui.cli.parser import build_parser, parse_args
+
+
+def _commands_of(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:  # argparse lists subcommands nowhere else
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    raise AssertionError("no subcommands")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--config", "x.toml"],
+        ["--config=x.toml", "--data-dir", "d", "--account", "a", "--debug"],
+        ["--conf", "x.toml"],  # an abbreviation, as argparse allows
+        ["threads", "--json"],
+        ["--config", "x.toml", "threads", "--limit", "3"],
+        ["demo", "--reset"],
+        ["--account", "demo", "show", "ab12"],
+    ],
+)
+def test_the_same_namespace_as_the_whole_parser(argv: list[str]) -> None:
+    assert parse_args(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize(
+    "argv", [["--bogus"], ["--config"], ["--d", "x"], ["nosuchcommand"], ["--config", "x", "-x"]]
+)
+def test_the_same_error_as_the_whole_parser(argv: list[str]) -> None:
+    with pytest.raises(UsageError) as whole:
+        build_parser().parse_args(argv)
+    with pytest.raises(UsageError) as quick:
+        parse_args(argv)
+    assert str(quick.value) == str(whole.value)
+
+
+def test_every_command_has_a_function_and_no_more() -> None:
+    names = {name for _table, names in FAMILIES.values() for name in names}
+    assert names == _commands_of(build_parser()) - {"demo"}
+    table = CommandTable()
+    for name in sorted(names):
+        assert callable(table[name])
+    assert set(table) == names
+    with pytest.raises(KeyError):
+        table["demo"]
+
+
+def test_a_family_lists_exactly_its_table() -> None:
+    import importlib
+
+    for module, (table, names) in FAMILIES.items():
+        loaded = getattr(importlib.import_module(f"supportmail.tui.cli.{module}"), table)
+        assert set(loaded) == set(names), module
+
+
+def test_the_shared_table_still_takes_a_replacement(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(*_args: object) -> int:
+        return 7
+
+    monkeypatch.setitem(COMMANDS, "voice", fake)
+    assert COMMANDS["voice"] is fake
+    monkeypatch.undo()
+    assert COMMANDS["voice"] is not fake
