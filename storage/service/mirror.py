@@ -8,14 +8,14 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from supportmail.storage.models import LiveEvent, SyncResult
 from supportmail.storage.service.core import ServiceCore
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.user.records import UserDBError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the first screen needs no sync values
     from supportmail.storage.imap import ImapConnection
     from supportmail.storage.imap.sessions import Session
+    from supportmail.storage.models import LiveEvent, SyncResult
     from supportmail.storage.sync.base import ProgressCallback
     from supportmail.storage.sync.engine import SyncEngine
     from supportmail.storage.sync.live import LiveMirror
@@ -88,6 +88,8 @@ class MirrorFacade(ServiceCore):
         runs waits for it and then shares one follow-up sync with every other such call (of
         the same ``bodies``), so requests coalesce instead of queueing. The shared tag catalog
         rides along (``storage.service.tag_catalog``)."""
+        from supportmail.storage.models import SyncResult
+
         if self._sessions is None:
             return SyncResult(account=self.account, folders=len(self.folders))
         session = self._sessions.sync
@@ -104,6 +106,8 @@ class MirrorFacade(ServiceCore):
 
     def push(self) -> SyncResult:
         """Push the outbox now (no pull), on the interactive session: never behind a sync."""
+        from supportmail.storage.models import SyncResult
+
         if self._sessions is None:
             return SyncResult(account=self.account)
         return self._run_engine(self._sessions.interactive, None, pull=False, what="push")

@@ -81,5 +81,8 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.user.mail_outbox",
         "supportmail.tui.widgets.note_editor",
         "textual.widgets._text_area",
+        "supportmail.storage.models.syncing",
+        "supportmail.tui.render_body",
+        "supportmail.tui.screens.answer",
     }
     assert loaded & unwanted == set()

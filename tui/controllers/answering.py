@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from supportmail.tui.controllers.base import Controller, error_text
 from supportmail.tui.logfile import log_failure
-from supportmail.tui.screens.answer import ConfirmSend
 
 if TYPE_CHECKING:
     from supportmail.storage.service.api import Composed, OutboxMail, RepliesApi
@@ -140,6 +139,8 @@ class Answering(Controller):
         except Exception as exc:
             self.hint(f"{exc} (kept as draft {draft.id}: `supportmail drafts`)")
             return
+        from supportmail.tui.screens.answer import ConfirmSend
+
         self.app.push_screen(
             ConfirmSend(recipients, draft.subject),
             lambda send: self._confirmed(bool(send), draft, composed),

@@ -183,7 +183,9 @@ class MainScreen(Screen[None]):
         after_first_frame(self, self.tag_catalog.load)
         if not self.service.is_demo:
             status.pending = self.service.pending_count()
-            self.answering.refresh_unsent()
+            # The outbox's unsent replies: a directory read (and the replies' modules), so
+            # just after the first frame.
+            after_first_frame(self, self.answering.refresh_unsent)
             # The live mirror: its first sync now, then syncs as the server reports changes.
             if self.thread_list.count:
                 after_first_frame(self, self.sync.live.start)

@@ -19,13 +19,6 @@ from textual.style import Style
 from textual.widgets import Static
 
 from supportmail.tui.render import safe
-from supportmail.tui.render_body import (
-    BodyStyles,
-    HeaderStyles,
-    attachments_content,
-    body_content,
-    message_header,
-)
 
 if TYPE_CHECKING:
     from supportmail.storage.models import Address, MessageView, ThreadDetail
@@ -155,6 +148,16 @@ class ThreadView(VerticalScroll, can_focus=True):
         return content.stylize(self._style("selected"), *span)
 
     def _plain_message(self, message: MessageView, index: int, total: int) -> Content:
+        # Imported with the first message shown, after the first frame (its patterns and
+        # dataclasses are start-up time the thread list does not need).
+        from supportmail.tui.render_body import (
+            BodyStyles,
+            HeaderStyles,
+            attachments_content,
+            body_content,
+            message_header,
+        )
+
         team = self._is_team(message.sender)
         header = message_header(
             message,
