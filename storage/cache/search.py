@@ -20,7 +20,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from supportmail.storage import serversearch
 from supportmail.storage.cache import searchpage, shortwords, splitcount, subjectcount
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import THREAD_COLUMNS, ThreadRow, epoch, thread_row
@@ -128,6 +127,8 @@ class ThreadSearch(CacheCore):
 
     def roots_of_uids(self, account: str, folder: str, uids: Sequence[int]) -> tuple[set[str], int]:
         """Thread roots of the cached messages among ``uids`` (see :mod:`storage.serversearch`)."""
+        from supportmail.storage import serversearch  # a server search's own code
+
         return serversearch.roots_of_uids(self._db, account, folder, uids)
 
     def _roots_json(self, roots: frozenset[str]) -> str:

@@ -28,15 +28,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportmail.storage.threads import (
-    SubjectRoot,
-    ThreadInput,
-    link_messages,
-    subject_merges,
-    thread_id,
-)
+from supportmail.storage import threads  # the threader loads with the first threading
+from supportmail.storage.threads import thread_id
+
+if TYPE_CHECKING:
+    from supportmail.storage.threads import SubjectRoot, ThreadInput
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread_ids (
@@ -89,7 +87,7 @@ def _tokens(row: _Row) -> set[str]:
 
 
 def _input(row: _Row) -> ThreadInput:
-    return ThreadInput(
+    return threads.ThreadInput(
         key=row[0],
         message_id=row[1],
         in_reply_to=tuple(row[2].split()),
@@ -194,10 +192,10 @@ def thread_pending(
         before[row[0]] = links
         if links[2] is not None:
             old_keys.add(links[2])
-    tops, candidates = link_messages(_input(row) for row in rows)
+    tops, candidates = threads.link_messages(_input(row) for row in rows)
     _store_ids(db, account, comps, rows)
     targets, touched, moves = _merge_groups(db, account, old_keys, before, candidates)
-    no_key = SubjectRoot("", "", False, 0.0)
+    no_key = threads.SubjectRoot("", "", False, 0.0)
     updates: list[_Links | tuple[str | None, str | None, str | None, int, int]] = []
     for row in rows:
         top = tops[row[0]]
@@ -271,13 +269,13 @@ def _merge_groups(
         ):
             if rowid not in batch:
                 groups.setdefault(key, []).append(
-                    (SubjectRoot(mid, key, bool(replied), float(date)), old)
+                    (threads.SubjectRoot(mid, key, bool(replied), float(date)), old)
                 )
     targets: dict[str, str] = {}
     moved: set[str] = set()
     moves: dict[str, str] = {}
     for members in groups.values():
-        merged = subject_merges(root for root, _old in members)
+        merged = threads.subject_merges(root for root, _old in members)
         targets.update(merged)
         for root, old in members:
             new = merged.get(root.message_id, root.message_id)

@@ -12,13 +12,18 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
+from supportmail.storage import threads  # the threader loads with the first threading
 from supportmail.storage.cache import threadstore
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import is_seen, pairs_json
 from supportmail.storage.copies import CopyKey, copy_key
 from supportmail.storage.tags import keyword_to_tag
-from supportmail.storage.threads import ThreadInput, thread_id
+from supportmail.storage.threads import thread_id
+
+if TYPE_CHECKING:
+    from supportmail.storage.threads import ThreadInput
 
 _FULL_REBUILD_ROOTS = 5000
 """Above this many changed roots, ``rebuild_threads`` recomputes every thread in one pass."""
@@ -131,7 +136,7 @@ class ThreadTable(CacheCore):
         )
         while batch := cursor.fetchmany(5000):
             for rowid, mid, irt, refs, subject, date in batch:
-                yield ThreadInput(
+                yield threads.ThreadInput(
                     key=rowid,
                     message_id=mid,
                     in_reply_to=tuple(irt.split()) if irt else (),

@@ -42,16 +42,27 @@ Message-IDs (the same message in INBOX and Sent) map to the same root; when the 
 differ, the copy with the longest parent chain (then the smallest chain, date and subject) decides.
 The implementation is iterative (no recursion), uses a union-find forest to test ancestry in
 near-constant time, and threads 250k messages in a few seconds in pure Python.
+
+Modules: ``ids`` (a thread's short id), ``jwz`` (the reference links and the threader),
+``subjects`` (the subject fallback). Every name is importable from ``storage.threads``.
 """
 
-from supportmail.storage.threads.jwz import ThreadInput, link_messages, thread_id, thread_messages
-from supportmail.storage.threads.subjects import (
-    SUBJECT_MERGE_WINDOW,
-    SubjectRoot,
-    is_reply_subject,
-    normalize_subject,
-    subject_merges,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from supportmail.storage.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from supportmail.storage.threads.ids import thread_id
+    from supportmail.storage.threads.jwz import ThreadInput, link_messages, thread_messages
+    from supportmail.storage.threads.subjects import (
+        SUBJECT_MERGE_WINDOW,
+        SubjectRoot,
+        is_reply_subject,
+        normalize_subject,
+        subject_merges,
+    )
 
 __all__ = [
     "SUBJECT_MERGE_WINDOW",
@@ -64,3 +75,20 @@ __all__ = [
     "thread_id",
     "thread_messages",
 ]
+
+# Each name is imported from its module when first used (``storage.lazy``): the first screen
+# names threads (``ids``) but threads nothing (``jwz``, ``subjects``: the sync does).
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "thread_id": "ids",
+        "ThreadInput": "jwz",
+        "link_messages": "jwz",
+        "thread_messages": "jwz",
+        "SUBJECT_MERGE_WINDOW": "subjects",
+        "SubjectRoot": "subjects",
+        "is_reply_subject": "subjects",
+        "normalize_subject": "subjects",
+        "subject_merges": "subjects",
+    },
+)

@@ -4,12 +4,12 @@ union-find forest, the threader, and :func:`thread_messages`, which adds the sub
 from __future__ import annotations
 
 import gc
-import hashlib
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from supportmail.storage.threads.ids import thread_id
 from supportmail.storage.threads.subjects import (
     SubjectRoot,
     nfc,
@@ -36,12 +36,6 @@ class ThreadInput:
     """Decoded subject."""
     date: float
     """Epoch seconds, 0.0 if unknown."""
-
-
-def thread_id(root_message_id: str) -> str:
-    """A short stable id for a thread: 12 hex digits of SHA-1 over its root Message-ID."""
-    data = root_message_id.encode("utf-8", "surrogatepass")
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:12]
 
 
 # -- the forest -------------------------------------------------------------------------------

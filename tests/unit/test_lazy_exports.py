@@ -19,6 +19,7 @@ LAZY_PACKAGES = (
     "supportmail.storage.insight",
     "supportmail.storage.mime",
     "supportmail.storage.models",
+    "supportmail.storage.threads",
 )
 
 
@@ -84,5 +85,8 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.models.syncing",
         "supportmail.tui.render_body",
         "supportmail.tui.screens.answer",
+        "supportmail.storage.threads.jwz",
+        "supportmail.storage.threads.subjects",
+        "supportmail.storage.serversearch",
     }
     assert loaded & unwanted == set()
