@@ -13,11 +13,11 @@ import sqlite3
 from array import array
 from collections.abc import Sequence
 
+from supportmail.storage import models  # ``Attachment`` loads with the first body read
 from supportmail.storage.cache import bodystore
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import people_row
 from supportmail.storage.mime import Body
-from supportmail.storage.models import Attachment
 
 _log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class BodyStore(CacheCore):
             return None
         try:
             items = json.loads(row[1])
-            attachments = tuple(Attachment(str(f), str(c), int(s)) for f, c, s in items)
+            attachments = tuple(models.Attachment(str(f), str(c), int(s)) for f, c, s in items)
         except (ValueError, TypeError):
             attachments = ()
         return Body(text=row[0], attachments=attachments, html_only=bool(row[2]))

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models import Address, Attachment
+from supportmail.storage.models import Address
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import Attachment
 
 HEADER_FIELDS: tuple[str, ...] = (
     "Message-ID",

@@ -4,7 +4,8 @@ Nothing here imports Textual, IMAP or TinyDB. Strings hold the *decoded* text of
 ``sanitized()`` methods return a copy safe to show on a terminal (see ``storage.sanitize``). The
 service hands the UI sanitised copies; the CLI's ``--json`` output uses the decoded originals.
 
-Modules: ``mail`` (addresses, threads, messages, attachments, the list's query), ``tags``,
+Modules: ``mail`` (addresses, a thread's summary, the list's query), ``messages`` (a thread's
+messages, attachments, links, a server search's finds), ``tags``,
 ``syncing`` (sync results and the live mirror), ``reports`` (insight values), ``responses``
 (first-reply times), ``day`` (saved quotes and the customer day). Every name is importable
 from ``storage.models``.
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from supportmail.storage.models.mail import (
         LOCAL_FOLDER,
         Address,
+        ThreadQuery,
+        ThreadSummary,
+    )
+    from supportmail.storage.models.messages import (
         Attachment,
         AttachmentFile,
         Link,
@@ -36,8 +41,6 @@ if TYPE_CHECKING:
         SavedFile,
         ServerSearch,
         ThreadDetail,
-        ThreadQuery,
-        ThreadSummary,
     )
     from supportmail.storage.models.reports import (
         BugGroup,
@@ -130,13 +133,13 @@ __getattr__ = lazy_exports(
         "SavedQuote": "day",
         "LOCAL_FOLDER": "mail",
         "Address": "mail",
-        "Attachment": "mail",
-        "AttachmentFile": "mail",
-        "Link": "mail",
-        "MessageView": "mail",
-        "SavedFile": "mail",
-        "ServerSearch": "mail",
-        "ThreadDetail": "mail",
+        "Attachment": "messages",
+        "AttachmentFile": "messages",
+        "Link": "messages",
+        "MessageView": "messages",
+        "SavedFile": "messages",
+        "ServerSearch": "messages",
+        "ThreadDetail": "messages",
         "ThreadQuery": "mail",
         "ThreadSummary": "mail",
         "BugGroup": "reports",

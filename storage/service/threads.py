@@ -7,16 +7,13 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from supportmail.storage import mime
+from supportmail.storage import (
+    mime,
+    models,  # a thread's values load with the first thread opened
+)
 from supportmail.storage.cache import MessageRow, ThreadRow
 from supportmail.storage.mime import Body
-from supportmail.storage.models import (
-    MessageView,
-    ServerSearch,
-    ThreadDetail,
-    ThreadQuery,
-    ThreadSummary,
-)
+from supportmail.storage.models import ThreadQuery, ThreadSummary
 from supportmail.storage.service.core import ServiceCore, distinct, thread_tags
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.tags import (
@@ -29,6 +26,7 @@ from supportmail.storage.tags import (
 
 if TYPE_CHECKING:
     from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.models import MessageView, ServerSearch, ThreadDetail
 
 __all__ = ["ThreadsFacade"]
 
@@ -152,7 +150,7 @@ class ThreadsFacade(ServiceCore):
             env = msg.envelope
             body = bodies.get(msg.rowid)
             views.append(
-                MessageView(
+                models.MessageView(
                     message_id=msg.message_id,
                     folder=msg.folder,
                     sender=env.sender,
@@ -167,7 +165,7 @@ class ThreadsFacade(ServiceCore):
                 )
             )
         notes = self.userdb.notes(self.account)
-        detail = ThreadDetail(
+        detail = models.ThreadDetail(
             summary=self._summary(row, notes, self._pending_by_root()),
             messages=tuple(views),
             note=notes.get(root),
