@@ -53,6 +53,24 @@ UI_SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the GIL while another waits (Python's default: 0.005)."""
 
 
+def app_css_variables(theme: Mapping[str, str]) -> dict[str, str]:
+    """The app's CSS variables, from the theme's (``theme``): pane borders, tag chips, the side
+    panel's width."""
+    return {
+        "pane-border": theme["surface-lighten-2"],
+        "pane-border-focus": theme["accent"],
+        # Chip colours that stay apart on a 16-colour terminal (TERM=xterm, linux): team ->
+        # blue, category -> magenta, label -> grey. Under NO_COLOR the kinds differ by style
+        # (app.tcss, at its end).
+        "team-chip": "#143c88",
+        "team-chip-text": "#e8f1fb",
+        "category-chip": "#782884",
+        "category-chip-text": "#f7ecfa",
+        "label-chip": theme["surface-lighten-2"],
+        "side-width": "28",
+    }
+
+
 class SupportMailApp(App[None]):
     """A keyboard-driven reader and tagger for one shared support mailbox."""
 
@@ -135,6 +153,12 @@ class SupportMailApp(App[None]):
             return False
         focused._forward_event(events.Key(event.key, event.character))
         return True
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the app's own, for every stylesheet: app.tcss and the
+        files the modal screens load when first opened (``modals.tcss``, ``report.tcss``)."""
+        theme = super().get_css_variables()
+        return {**theme, **app_css_variables(theme)}
 
     def on_mount(self) -> None:
         # Only what differs from the BINDINGS (== default.toml, a test keeps them equal): Textual

@@ -25,6 +25,8 @@ AnswerKind = Literal["reply", "reply_all", "forward"]
 class ConfirmSend(ModalScreen[bool]):
     """``Send to ...?``: ``y`` sends, ``n`` or ``escape`` keeps the draft."""
 
+    CSS_PATH = "../styles/modals.tcss"  # loaded with the first modal screen; app-wide rules
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Send", show=False),
         Binding("n,escape", "answer(False)", "Keep as draft", show=False),

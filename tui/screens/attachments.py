@@ -80,6 +80,8 @@ class _Said(Message):
 class _ListScreen(ModalScreen[None]):
     """A titled option list with a status line, loaded by ``_load`` in a worker."""
 
+    CSS_PATH = "../styles/modals.tcss"  # loaded with the first modal screen; app-wide rules
+
     DEFAULT_CSS = _CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", show=False),

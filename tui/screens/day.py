@@ -118,6 +118,8 @@ def summary_content(summary: DaySummary) -> Content:
 class DaySummaryScreen(ModalScreen[None]):
     """What the customer day got done; any of escape, enter or q closes it."""
 
+    CSS_PATH = "../styles/modals.tcss"  # loaded with the first modal screen; app-wide rules
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,q", "close", "Close", show=False),
     ]

@@ -75,6 +75,8 @@ def help_content(entries: Sequence[HelpEntry], notes: Sequence[str], keymap_name
 class HelpScreen(ModalScreen[None]):
     """Active keys and a paragraph per pane; any of escape, q or ? closes it."""
 
+    CSS_PATH = "../styles/modals.tcss"  # loaded with the first modal screen; app-wide rules
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close help", show=False),
     ]

@@ -25,6 +25,7 @@ way it was left.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on, work
@@ -132,6 +133,8 @@ class ReportTable(OptionList):
 
 class ReportScreen(Screen[str | None]):
     """Tags over time: counts, customers, spikes and trends; enter lists a tag's threads."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["../styles/modals.tcss", "../styles/report.tcss"]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *list_navigation("tag"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -108,6 +109,8 @@ def _thread_of(option_id: str | None) -> str | None:
 
 class SkimScreen(Screen[SkimOutcome]):
     """Everything customers wrote since the last skim; escape remembers it as read through."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["../styles/modals.tcss", "../styles/report.tcss"]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *list_navigation("thread"),

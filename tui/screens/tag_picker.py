@@ -63,6 +63,8 @@ def rank_tags(query: str, names: Sequence[str]) -> list[tuple[str, Sequence[int]
 class TagPicker(ModalScreen[str | None]):
     """Pick (or create) one tag."""
 
+    CSS_PATH = "../styles/modals.tcss"  # loaded with the first modal screen; app-wide rules
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_picker", "Close", show=False),
         Binding("down", "move(1)", "Next tag", show=False),
