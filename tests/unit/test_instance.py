@@ -169,3 +169,17 @@ def test_account_window_on_a_held_data_dir_exits_1_before_connecting(tmp_path: P
         f"supportmail: another supportmail window is already open on {data / 'support'} "
         f"(pid {proc.pid}); close it first"
     )
+
+
+def test_the_window_without_a_terminal_exits_2_with_one_line(tmp_path: Path) -> None:
+    """Redirected (or under cron) the window would write escape sequences to a file and wait for
+    keys forever: it says what to do instead, writes nothing on stdout, and frees the window."""
+    data = tmp_path / "data"
+    done = _launch("--data-dir", str(data), "demo")
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "needs a terminal" in done.stderr
+    assert "supportmail threads --json" in done.stderr
+    again = _launch("--data-dir", str(data), "demo")
+    assert again.returncode == 2, again.stderr  # not "another window is open"

@@ -121,6 +121,13 @@ def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
     service = opening()
     try:
         service.claim_window()  # one window per account; CLI commands share the data dir
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # Redirected or under cron, the window would write its escape sequences to a file
+            # and wait for keys that never come.
+            raise UsageError(
+                "the window needs a terminal (stdin and stdout are not both one); in a script, "
+                "use a command such as `supportmail threads --json`"
+            )
         code = run_app(
             service,
             keymap,
