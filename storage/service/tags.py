@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from supportmail.storage.models import TagEditResult, TagInfo
+from supportmail.storage import models  # tag values load with the first edit or tag list
 from supportmail.storage.service.core import thread_tags
 from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.service.mirror import MirrorFacade
@@ -22,6 +23,9 @@ from supportmail.storage.tags import (
     tag_sort_key,
 )
 from supportmail.storage.user.records import UserDBError
+
+if TYPE_CHECKING:
+    from supportmail.storage.models import TagEditResult, TagInfo
 
 __all__ = ["TagsFacade"]
 
@@ -124,7 +128,7 @@ class TagsFacade(ThreadsFacade, MirrorFacade):
                 push_error = str(exc)
         row = self.cache.thread(self.account, root)
         tags = thread_tags(row.keywords) if row is not None else ()
-        return TagEditResult(
+        return models.TagEditResult(
             thread_id=row.id if row is not None else "",
             tags=tags,
             added=tuple(adds),
@@ -171,7 +175,7 @@ class TagsFacade(ThreadsFacade, MirrorFacade):
                 counts[name] = counts.get(name, 0) + n
         out: dict[str, TagInfo] = {}
         for tag in self.userdb.catalog():
-            out[tag.name] = TagInfo(
+            out[tag.name] = models.TagInfo(
                 name=tag.name,
                 kind=tag_kind(tag.name),
                 keyword=encode_keyword(tag.name),
@@ -183,7 +187,7 @@ class TagsFacade(ThreadsFacade, MirrorFacade):
             )
         for name, n in counts.items():
             if name not in out:
-                out[name] = TagInfo(
+                out[name] = models.TagInfo(
                     name=name,
                     kind=tag_kind(name),
                     keyword=encode_keyword(name),

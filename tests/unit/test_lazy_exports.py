@@ -89,5 +89,6 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.threads.subjects",
         "supportmail.storage.serversearch",
         "supportmail.storage.models.messages",
+        "supportmail.storage.models.tags",
     }
     assert loaded & unwanted == set()
