@@ -127,8 +127,9 @@ BEGIN;
 CREATE TEMP TABLE IF NOT EXISTS renumber (old INTEGER PRIMARY KEY, new INTEGER NOT NULL);
 DELETE FROM temp.renumber;
 INSERT INTO temp.renumber (old, new)
-    SELECT thread, coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key='thread_seq'),
-                            (SELECT max(rowid) FROM threads), 0) + min(message)
+    SELECT thread, max(
+        coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key='thread_seq'), 0),
+        coalesce((SELECT max(rowid) FROM threads), 0)) + min(message)
     FROM thread_members GROUP BY thread;
 UPDATE threads SET rowid = (SELECT new FROM temp.renumber WHERE old = threads.rowid)
     WHERE rowid IN (SELECT old FROM temp.renumber);

@@ -159,6 +159,24 @@ def test_a_version_5_cache_is_upgraded_in_place(
     assert texts_astray(path) == 0
 
 
+def test_a_version_5_cache_with_a_counter_behind_its_rows_is_upgraded(
+    demo: tuple[Path, list[tuple[int, list[str]]]],
+) -> None:
+    """New numbers start above the highest row id even where ``thread_seq`` lags behind it
+    (it never should): no number is given twice."""
+    path, results = demo
+    _downgrade_to_version_5(path)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value='1' WHERE key='thread_seq'")
+    db.commit()
+    db.close()
+    with _reopen(path) as service:
+        assert _results(service) == results
+    assert _numbers_follow_first_messages(path)
+    assert members_astray(path) == 0
+    assert texts_astray(path) == 0
+
+
 def test_a_version_5_upgrade_killed_before_its_commit_is_done_again(
     demo: tuple[Path, list[tuple[int, list[str]]]],
 ) -> None:
