@@ -31,10 +31,25 @@ def fts_query(text: str) -> str | None:
     """Turn what a user typed into an FTS5 trigram query over its words of three or more
     characters (every one must match, in one message), or None when it has none (shorter
     words match the thread's subject and people only: see ``Cache._where``)."""
-    terms = _long_terms(text)
+    return _and(_long_terms(text))
+
+
+def _and(terms: Sequence[str]) -> str | None:
+    """An FTS5 query matching every one of ``terms`` (each a quoted phrase of trigrams)."""
     if not terms:
         return None
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return " AND ".join(_phrase(t) for t in terms)
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+ORDER_SAMPLE = 2_000
+"""Newest messages in which each word of a search of several words is counted, to give FTS5 the
+rarest first: it steps through the first word's matches and seeks the others' to each (at 250k
+messages, ``"failed" AND "export"`` took 34 ms of CPU, ``"export" AND "failed"`` 40 ms; counting
+both words among the newest 2,000 messages takes well under a millisecond)."""
 
 
 def _long_terms(text: str) -> list[str]:
@@ -125,6 +140,33 @@ class ThreadSearch(CacheCore):
             return memo
         return self._remember(key, shortwords.matching_rows(self._db, terms))
 
+    def _match(self, query: ThreadQuery) -> str | None:
+        """The FTS5 query of a local search (None: no word of three or more characters), its
+        words the rarest first (:data:`ORDER_SAMPLE`), remembered until the cache changes so
+        that the pages and the count of a search ask the index the same query."""
+        if not query.search or query.roots is not None:
+            return None
+        terms = _long_terms(query.search)
+        if len(terms) < 2:
+            return _and(terms)
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        key = (tuple(terms), self._generation, version)
+        memo: tuple[tuple[object, ...], str] | None = getattr(self._local, "order", None)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        top = self._db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+        found = {
+            term: self._db.execute(
+                "SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid > ?",
+                (_phrase(term), top - ORDER_SAMPLE),
+            ).fetchone()[0]
+            for term in set(terms)
+        }
+        match = _and(sorted(terms, key=found.__getitem__))
+        assert match is not None
+        self._local.order = (key, match)
+        return match
+
     def roots_of_uids(self, account: str, folder: str, uids: Sequence[int]) -> tuple[set[str], int]:
         """Thread roots of the cached messages among ``uids`` (see :mod:`storage.serversearch`)."""
         from supportmail.storage import serversearch  # a server search's own code
@@ -151,7 +193,7 @@ class ThreadSearch(CacheCore):
             ]
         if not query.search or not query.search.split():
             return "threads t", []
-        match = fts_query(query.search)
+        match = self._match(query)
         hits = self._search_hits(match) if match else self._short_hits(_short_terms(query.search))
         return "json_each(?) h CROSS JOIN threads t ON t.rowid = h.value", [hits[1]]
 
@@ -198,7 +240,7 @@ class ThreadSearch(CacheCore):
         """Threads matching ``query`` (tag filters given as keywords), newest activity first
         (``query.oldest_first``: oldest first message first)."""
         where, where_params = self._where(account, query, keywords)
-        match = fts_query(query.search) if query.search and query.roots is None else None
+        match = self._match(query)
         short = _short_only(query)
         if query.limit is not None and not query.oldest_first and (match or short):
             # The first pages of a common word: walk the newest threads (storage.cache.searchpage
@@ -274,7 +316,7 @@ class ThreadSearch(CacheCore):
     def _count(
         self, account: str, query: ThreadQuery, keywords: Sequence[str], at_most: int | None
     ) -> int:
-        match = fts_query(query.search) if query.search and query.roots is None else None
+        match = self._match(query)
         short = _short_only(query)
         where, where_params = self._where(
             account, query, keywords, by_rowid=bool(match or short), short=not short

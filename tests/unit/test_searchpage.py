@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from supportmail.storage.cache import Cache, FolderState, searchpage
+from supportmail.storage.cache import Cache, FolderState, search, searchpage
 from supportmail.storage.mime import Body, Envelope
 from supportmail.storage.models import Address, ThreadQuery
 from supportmail.storage.service import Service
@@ -141,3 +141,33 @@ def test_a_count_up_to_a_bound_is_exact_below_it_and_one_more_above(
     for bound in sorted({0, 1, 2, max(exact - 1, 0), exact, exact + 1, 1000}):
         service.cache._local.hits = None
         assert service.count_threads(query, at_most=bound) == min(exact, bound + 1), bound
+
+
+@pytest.mark.parametrize("text", ["the export", "export the", "you export the"])
+def test_the_index_is_asked_for_the_rarest_word_first(service: Service, text: str) -> None:
+    """Words of a search are given to FTS5 the rarest first (among the newest messages): the
+    same threads whatever order they were typed in."""
+    cache = service.cache
+    cache._local.order = None
+    match = cache._match(ThreadQuery(search=text))
+    assert match is not None
+    words = [w.strip('"') for w in match.split(" AND ")]
+    assert sorted(words) == sorted(text.split())
+    top = cache._db.execute("SELECT max(id) FROM messages").fetchone()[0]
+    counts = [
+        cache._db.execute(
+            "SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid > ?",
+            (f'"{w}"', top - search.ORDER_SAMPLE),
+        ).fetchone()[0]
+        for w in words
+    ]
+    assert counts == sorted(counts)
+    typed = " AND ".join(f'"{w}"' for w in text.split())
+    cache._local.hits = None
+    listed = [t.root for t in cache.list_threads(service.account, ThreadQuery(search=text))]
+    assert listed == [r[0] for r in cache._db.execute(
+        "SELECT t.root FROM threads t WHERE t.rowid IN (SELECT x.thread FROM fts f"
+        " JOIN thread_members x ON x.message = f.rowid WHERE fts MATCH ?)"
+        " ORDER BY t.last_date DESC, t.root", (typed,))]  # fmt: skip
+    cache._local.count = None
+    assert cache.count_threads(service.account, ThreadQuery(search=text)) == len(listed)
