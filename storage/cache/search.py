@@ -20,54 +20,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from supportmail.storage.cache import searchpage, shortwords, splitcount, subjectcount
+from supportmail.storage.cache import searchpage, searchwords, shortwords, splitcount, subjectcount
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import THREAD_COLUMNS, ThreadRow, epoch, thread_row
 from supportmail.storage.cache.schema import open_reader
+from supportmail.storage.cache.searchwords import fts_query, long_terms, short_only, short_terms
 from supportmail.storage.models import ThreadQuery
-
-
-def fts_query(text: str) -> str | None:
-    """Turn what a user typed into an FTS5 trigram query over its words of three or more
-    characters (every one must match, in one message), or None when it has none (shorter
-    words match the thread's subject and people only: see ``Cache._where``)."""
-    return _and(_long_terms(text))
-
-
-def _and(terms: Sequence[str]) -> str | None:
-    """An FTS5 query matching every one of ``terms`` (each a quoted phrase of trigrams)."""
-    if not terms:
-        return None
-    return " AND ".join(_phrase(t) for t in terms)
-
-
-def _phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-ORDER_SAMPLE = 2_000
-"""Newest messages in which each word of a search of several words is counted, to give FTS5 the
-rarest first: it steps through the first word's matches and seeks the others' to each (at 250k
-messages, ``"failed" AND "export"`` took 34 ms of CPU, ``"export" AND "failed"`` 40 ms; counting
-both words among the newest 2,000 messages takes well under a millisecond)."""
-
-
-def _long_terms(text: str) -> list[str]:
-    """The words of three or more characters (the trigram index looks them up)."""
-    return [t for t in text.split() if len(t) >= 3]
-
-
-def _short_terms(text: str) -> list[str]:
-    """The words of one or two characters (the trigram index cannot look them up)."""
-    return [t for t in text.split() if len(t) < 3]
-
-
-def _short_only(query: ThreadQuery) -> list[str]:
-    """A local search's words when every one is shorter than three characters, else none."""
-    if not query.search or query.roots is not None or _long_terms(query.search):
-        return []
-    return _short_terms(query.search)
-
 
 _MEMBERS = "fts f JOIN thread_members x ON x.message = f.rowid WHERE fts MATCH ?"
 """The matching messages of an FTS query (one parameter), each with its thread row id ``x.thread``
@@ -142,30 +100,20 @@ class ThreadSearch(CacheCore):
 
     def _match(self, query: ThreadQuery) -> str | None:
         """The FTS5 query of a local search (None: no word of three or more characters), its
-        words the rarest first (:data:`ORDER_SAMPLE`), remembered until the cache changes so
-        that the pages and the count of a search ask the index the same query."""
+        words the rarest first (:func:`storage.cache.searchwords.rarest_first`), remembered
+        until the cache changes so that the pages and the count ask the index the same query."""
         if not query.search or query.roots is not None:
             return None
-        terms = _long_terms(query.search)
+        terms = long_terms(query.search)
         if len(terms) < 2:
-            return _and(terms)
+            return fts_query(query.search)
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         key = (tuple(terms), self._generation, version)
         memo: tuple[tuple[object, ...], str] | None = getattr(self._local, "order", None)
-        if memo is not None and memo[0] == key:
-            return memo[1]
-        top = self._db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        found = {
-            term: self._db.execute(
-                "SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid > ?",
-                (_phrase(term), top - ORDER_SAMPLE),
-            ).fetchone()[0]
-            for term in set(terms)
-        }
-        match = _and(sorted(terms, key=found.__getitem__))
-        assert match is not None
-        self._local.order = (key, match)
-        return match
+        if memo is None or memo[0] != key:
+            memo = (key, searchwords.rarest_first(self._db, terms))
+            self._local.order = memo
+        return memo[1]
 
     def roots_of_uids(self, account: str, folder: str, uids: Sequence[int]) -> tuple[set[str], int]:
         """Thread roots of the cached messages among ``uids`` (see :mod:`storage.serversearch`)."""
@@ -194,7 +142,7 @@ class ThreadSearch(CacheCore):
         if not query.search or not query.search.split():
             return "threads t", []
         match = self._match(query)
-        hits = self._search_hits(match) if match else self._short_hits(_short_terms(query.search))
+        hits = self._search_hits(match) if match else self._short_hits(short_terms(query.search))
         return "json_each(?) h CROSS JOIN threads t ON t.rowid = h.value", [hits[1]]
 
     def _where(
@@ -226,7 +174,7 @@ class ThreadSearch(CacheCore):
         # subject and people of the thread row only: the trigram index cannot look them up,
         # and reading every body (or every hit's body) for them took seconds at 250k messages.
         if query.search and query.roots is None and short:
-            for term in _short_terms(query.search):
+            for term in short_terms(query.search):
                 like = shortwords.like(term)
                 clauses.append(
                     "(t.subject LIKE ? ESCAPE '\\' OR t.participants_json LIKE ? ESCAPE '\\')"
@@ -241,7 +189,7 @@ class ThreadSearch(CacheCore):
         (``query.oldest_first``: oldest first message first)."""
         where, where_params = self._where(account, query, keywords)
         match = self._match(query)
-        short = _short_only(query)
+        short = short_only(query)
         if query.limit is not None and not query.oldest_first and (match or short):
             # The first pages of a common word: walk the newest threads (storage.cache.searchpage
             # and, for short words alone, storage.cache.shortwords).
@@ -317,7 +265,7 @@ class ThreadSearch(CacheCore):
         self, account: str, query: ThreadQuery, keywords: Sequence[str], at_most: int | None
     ) -> int:
         match = self._match(query)
-        short = _short_only(query)
+        short = short_only(query)
         where, where_params = self._where(
             account, query, keywords, by_rowid=bool(match or short), short=not short
         )
@@ -325,12 +273,14 @@ class ThreadSearch(CacheCore):
             return self._count_some(match, where, where_params, at_most + 1)
         hits: _Hits | None = None
         if short:
-            hits = self._short_hits(short)
+            hits = self._remembered(("short", *short))[1]  # the list's, if it found them
+            if hits is None:
+                return self._count_short(account, query, keywords, short, at_most)
         elif match is not None:
             hits = self._remembered(("fts", match))[1]  # the list's, if it mapped them
         if hits is None and match is not None:
             # A word in (nearly) every subject: the thread rows tell (storage.cache.subjectcount).
-            likes = [shortwords.like(term) for term in _long_terms(query.search or "")]
+            likes = [shortwords.like(term) for term in long_terms(query.search or "")]
             covered = subjectcount.count_if_covered(
                 self._db, account, match, likes, where, where_params
             )
@@ -369,6 +319,26 @@ class ThreadSearch(CacheCore):
             params.extend(where_params)
             sql = f"SELECT count(*) FROM {source} WHERE {where}"
         count = int(self._db.execute(sql, params).fetchone()[0])
+        return count if at_most is None else min(count, at_most + 1)
+
+    def _count_short(
+        self,
+        account: str,
+        query: ThreadQuery,
+        keywords: Sequence[str],
+        short: Sequence[str],
+        at_most: int | None,
+    ) -> int:
+        """A count of short words alone that no list found the rows of: with no filter, the
+        matching texts (:mod:`storage.cache.shortwords`); with one, the thread rows in table
+        order (through an index on the account each row was one more lookup: 3x the time)."""
+        bare, _params = self._where(account, query, keywords, short=False)
+        if bare == "t.account=?" and self._only_account(account):
+            count = shortwords.count_matching(self._db, short)
+        else:
+            where, params = self._where(account, query, keywords)
+            sql = f"SELECT count(*) FROM threads t NOT INDEXED WHERE {where}"
+            count = int(self._db.execute(sql, params).fetchone()[0])
         return count if at_most is None else min(count, at_most + 1)
 
     def _only_account(self, account: str) -> bool:

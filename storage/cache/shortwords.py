@@ -14,7 +14,10 @@ row's id (10 MB against 15 MB of rows), written and deleted with the rows
   a word in many subjects fills it there (``ok``: about 2 ms);
 * otherwise the matching rows are found in one pass over ``thread_text`` (:func:`matching_rows`,
   13 ms), which the cache remembers like the index's hits: the page is taken from them and the
-  count is their number (the view's filters, if any, applied to those rows).
+  count is their number (the view's filters, if any, applied to those rows);
+* a count no page found the rows for (the walk filled the page) counts the matching texts
+  (:func:`count_matching`) when the view has no filter, else tests the thread rows in table
+  order as before (a word in most subjects, ``a``, would otherwise look up most rows).
 
 A word never holds whitespace (the search text is split on it), so it cannot match across the
 newline between subject and people: the text matches exactly when the subject or the people
@@ -26,7 +29,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-__all__ = ["MAX_WALK", "TEXT", "like", "matching_rows", "newest_page"]
+__all__ = ["MAX_WALK", "TEXT", "count_matching", "like", "matching_rows", "newest_page"]
 
 TEXT = "subject || char(10) || participants_json"
 """A ``threads`` row's searchable text, as ``thread_text`` holds it."""
@@ -39,11 +42,20 @@ def like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _tests(terms: Sequence[str]) -> str:
+    return " AND ".join(["text LIKE ? ESCAPE '\\'"] * len(terms))
+
+
 def matching_rows(db: sqlite3.Connection, terms: Sequence[str]) -> list[int]:
     """The thread row ids (every account's) whose text holds every one of ``terms``."""
-    tests = " AND ".join(["text LIKE ? ESCAPE '\\'"] * len(terms))
-    rows = db.execute(f"SELECT thread FROM thread_text WHERE {tests}", [like(t) for t in terms])
-    return [r[0] for r in rows]
+    sql = f"SELECT thread FROM thread_text WHERE {_tests(terms)}"
+    return [r[0] for r in db.execute(sql, [like(t) for t in terms])]
+
+
+def count_matching(db: sqlite3.Connection, terms: Sequence[str]) -> int:
+    """How many thread rows (every account's) have a text holding every one of ``terms``."""
+    sql = f"SELECT count(*) FROM thread_text WHERE {_tests(terms)}"
+    return int(db.execute(sql, [like(t) for t in terms]).fetchone()[0])
 
 
 def newest_page(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from supportmail.storage.cache import Cache, FolderState, search, searchpage
+from supportmail.storage.cache import Cache, FolderState, searchpage, searchwords
 from supportmail.storage.mime import Body, Envelope
 from supportmail.storage.models import Address, ThreadQuery
 from supportmail.storage.service import Service
@@ -157,7 +157,7 @@ def test_the_index_is_asked_for_the_rarest_word_first(service: Service, text: st
     counts = [
         cache._db.execute(
             "SELECT count(*) FROM fts WHERE fts MATCH ? AND rowid > ?",
-            (f'"{w}"', top - search.ORDER_SAMPLE),
+            (f'"{w}"', top - searchwords.ORDER_SAMPLE),
         ).fetchone()[0]
         for w in words
     ]

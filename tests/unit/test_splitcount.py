@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supportmail.storage.cache import Cache, splitcount
-from supportmail.storage.cache.search import fts_query
+from supportmail.storage.cache.searchwords import fts_query
 from supportmail.storage.models import ThreadQuery
 from tests.unit.test_subjectcount import _WORDS, ACCOUNT, EVERY_SUBJECT, Thread, _cache, _thread
 
