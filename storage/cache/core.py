@@ -25,6 +25,9 @@ from supportmail.storage.cache.schema import (
     search_file,
 )
 
+CLOSE_CHECKPOINT_MS = 200
+"""How long closing waits for readers before it leaves the write-ahead logs as they are."""
+
 
 class CacheCore:
     """The connections of one cache file; the parts of :class:`storage.cache.Cache` add the
@@ -67,9 +70,20 @@ class CacheCore:
 
     def close(self) -> None:
         """Close the writing connection and this thread's reader (another thread's reader
-        closes when that thread ends)."""
+        closes when that thread ends).
+
+        First the write-ahead logs are folded into the files and emptied, if no reader is
+        inside a read just then (waiting at most ``CLOSE_CHECKPOINT_MS``): SQLite does that
+        itself only when the last connection closes, and a worker thread's idle reader may
+        outlive this one, leaving logs of megabytes that the next start must read through
+        before its first query (40 ms at 10k messages after a session of the window)."""
         reader: sqlite3.Connection | None = getattr(self._local, "db", None)
         self._local.db = None
+        if not self._shared:
+            with contextlib.suppress(sqlite3.Error):
+                self._writer.execute(f"PRAGMA busy_timeout={CLOSE_CHECKPOINT_MS}")
+                self._writer.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
+                self._writer.execute("PRAGMA search.wal_checkpoint(TRUNCATE)")
         for db in (reader, self._writer):
             if db is not None:
                 with contextlib.suppress(sqlite3.Error):

@@ -146,3 +146,37 @@ def test_reads_never_write(cache: Cache) -> None:
     with pytest.raises(sqlite3.OperationalError):
         cache._db.execute("DELETE FROM messages")
     assert cache.message_count(ACCOUNT) == 2
+
+
+def test_closing_empties_the_write_ahead_logs_while_another_threads_reader_lives(
+    tmp_path: Path,
+) -> None:
+    """A worker's idle reader outlives the cache's close (the window's thread pool): the logs
+    are folded in and emptied anyway, so the next start reads none of them."""
+    from supportmail.storage.models import ThreadQuery
+
+    path = tmp_path / "cache.sqlite3"
+    cache = _cache(path, [f"Ticket {n}" for n in range(200)])
+    opened, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        assert cache.count_threads(ACCOUNT, ThreadQuery()) > 0  # this thread's reader, idle now
+        opened.set()
+        assert release.wait(10)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert opened.wait(10)
+        assert Path(f"{path}-wal").stat().st_size > 0
+        cache.close()
+        assert Path(f"{path}-wal").stat().st_size == 0
+        assert Path(f"{tmp_path / 'search.sqlite3'}-wal").stat().st_size == 0
+    finally:
+        release.set()
+        thread.join()
+    again = Cache(path)
+    try:
+        assert again.count_threads(ACCOUNT, ThreadQuery()) == 200
+    finally:
+        again.close()
