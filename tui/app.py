@@ -23,11 +23,11 @@ from textual.screen import Screen
 
 from supportmail.keymaps import load_keymap
 from supportmail.tui import logfile
-from supportmail.tui.commands import ActionCommands
 from supportmail.tui.main.screen import MainScreen
 from supportmail.tui.startup import after_first_frame
 
 if TYPE_CHECKING:
+    from textual.command import Provider
     from textual.widget import Widget
 
     from supportmail.storage.service.api import ServiceApi
@@ -53,6 +53,14 @@ UI_SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the GIL while another waits (Python's default: 0.005)."""
 
 
+def action_commands() -> type[Provider]:
+    """The command palette's provider of the app's actions, imported when the palette first
+    opens (Textual takes a callable for that): the first screen needs none of it."""
+    from supportmail.tui.commands import ActionCommands
+
+    return ActionCommands
+
+
 def app_css_variables(theme: Mapping[str, str]) -> dict[str, str]:
     """The app's CSS variables, from the theme's (``theme``): pane borders, tag chips, the side
     panel's width."""
@@ -76,7 +84,7 @@ class SupportMailApp(App[None]):
 
     TITLE = "supportmail"
     CSS_PATH = "styles/app.tcss"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {action_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+p",

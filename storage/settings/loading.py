@@ -217,9 +217,11 @@ class Validator:
         self, where: tuple[str, str], data: Mapping[str, Any], username: str
     ) -> tuple[SmtpConfig | None, str, str | None]:
         """The answering keys: ``smtp`` (storage.settings.smtp), ``sent_folder``, ``signature``."""
-        from supportmail.storage.settings.smtp import parse_smtp
+        smtp = None
+        if "smtp" in data:  # its module only for an account that sends
+            from supportmail.storage.settings.smtp import parse_smtp
 
-        smtp = parse_smtp(self, where, data["smtp"], username) if "smtp" in data else None
+            smtp = parse_smtp(self, where, data["smtp"], username)
         sent = self.get(where, data, k.SENT_FOLDER, "Sent")
         signature = self.get(where, data, k.SIGNATURE, None)
         return smtp, sent.strip(), signature

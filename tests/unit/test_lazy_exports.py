@@ -90,5 +90,7 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.serversearch",
         "supportmail.storage.models.messages",
         "supportmail.storage.models.tags",
+        "supportmail.tui.commands",
+        "supportmail.storage.settings.smtp",
     }
     assert loaded & unwanted == set()
