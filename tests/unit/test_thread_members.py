@@ -177,56 +177,35 @@ def test_a_version_5_cache_with_a_counter_behind_its_rows_is_upgraded(
     assert texts_astray(path) == 0
 
 
-def test_a_version_5_upgrade_killed_before_its_commit_is_done_again(
-    demo: tuple[Path, list[tuple[int, list[str]]]],
-) -> None:
-    path, results = demo
-    _downgrade_to_version_5(path)
-    _run_killed(
-        f"""
-        import os, signal, sqlite3
-        from supportmail.storage.cache import schema
-        db = sqlite3.connect({str(path)!r}, isolation_level=None)
-        db.executescript(schema.UPGRADE_5.replace("COMMIT;", ""))
-        os.kill(os.getpid(), signal.SIGKILL)
-        """
-    )
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("5",)
-    db.close()
-    with _reopen(path) as service:
-        assert _results(service) == results
-    assert _numbers_follow_first_messages(path)
-    assert members_astray(path) == 0
-    assert texts_astray(path) == 0
-
-
 def _run_killed(code: str) -> None:
     """Run ``code`` in a new interpreter that ends by SIGKILL (it must kill itself)."""
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=False, timeout=120)
     assert done.returncode == -9
 
 
+@pytest.mark.parametrize("version", [4, 5])
 def test_an_upgrade_killed_before_its_commit_is_done_again(
-    demo: tuple[Path, list[tuple[int, list[str]]]],
+    demo: tuple[Path, list[tuple[int, list[str]]]], version: int
 ) -> None:
     path, results = demo
-    _downgrade_to_version_4(path)
+    (_downgrade_to_version_4 if version == 4 else _downgrade_to_version_5)(path)
     _run_killed(
         f"""
         import os, signal, sqlite3
         from supportmail.storage.cache import schema
         db = sqlite3.connect({str(path)!r}, isolation_level=None)
-        db.executescript(schema.UPGRADE_4.replace("COMMIT;", ""))
+        db.executescript(schema.UPGRADE_{version}.replace("COMMIT;", ""))
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("4",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (str(version),)
     db.close()
     with _reopen(path) as service:
         assert _results(service) == results
+    assert _numbers_follow_first_messages(path)
     assert members_astray(path) == 0
+    assert texts_astray(path) == 0
 
 
 @pytest.mark.parametrize("full", [True, False], ids=["full rebuild", "some threads"])
