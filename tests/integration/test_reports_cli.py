@@ -166,3 +166,15 @@ def test_an_empty_report_says_why(demo: DemoCli) -> None:
         "(no threads started in this window (2019-12-30 to 2020-03-01, 9 weeks): sync, or "
         "choose longer periods)"
     )
+
+
+def test_a_long_window_draws_the_latest_periods_on_one_line(demo: DemoCli) -> None:
+    """`--since 1990-01-01` by week is 1,900 weeks: the table's sparkline keeps the latest 53
+    (the JSON keeps every period)."""
+    table, _ = demo("report", "--until", UNTIL, "--since", "1990-01-01")
+    header = table.splitlines()[2]
+    assert "PER WEEK (LAST 53)" in header
+    rows = [line for line in table.splitlines()[3:] if line.strip()]
+    assert rows and all(len(line) < 200 for line in rows)
+    every = demo.json("report", "--until", UNTIL, "--since", "1990-01-01")
+    assert len(every[0]["periods"]) > 1000

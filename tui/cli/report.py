@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from supportmail.storage.service import Service
 
 
+SPARK_PERIODS = 53
+"""At most this many periods (the latest) in the table's sparkline: a year of weeks and one."""
+
+
 def add_report_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     when = "e.g. 2026-08-01, 'last month', '12 weeks ago'"
     p = sub.add_parser(
@@ -116,16 +120,20 @@ def _report_table(report: Report, out: TextIO) -> None:
         out.write(f"({empty_report_reason(report)})\n")
         return
     width = max(24, *(cell_width(t.tag) for t in report.tags))
-    n = len(report.period_starts)
+    n = min(len(report.period_starts), SPARK_PERIODS)
+    heading = f"PER {report.by.upper()}"
+    if len(report.period_starts) > n:  # `--since 1990-01-01` by week: the latest ones fit a line
+        heading += f" (LAST {n})"
+    column = max(n, len(heading), 10)
     out.write(
         f"{'TAG':<{width}}  {'THREADS':>7} {'CUST':>5} {'COMP':>5}  {'TREND':<7}  "
-        f"{'PER ' + report.by.upper():<{max(n, 10)}}  LATEST {report.by.upper()}\n"
+        f"{heading:<{column}}  LATEST {report.by.upper()}\n"
     )
     for t in report.tags:
-        spark = sparkline_text([p.threads for p in t.periods])
+        spark = sparkline_text([p.threads for p in t.periods][-n:] if n else [])
         out.write(
             f"{pad(t.tag, width)}  {t.threads:>7} {t.customers:>5} {t.companies:>5}  "
-            f"{t.trend or '-':<7}  {spark:<{max(n, 10)}}  {_latest_text(t, report.by)}\n"
+            f"{t.trend or '-':<7}  {spark:<{column}}  {_latest_text(t, report.by)}\n"
         )
 
 
