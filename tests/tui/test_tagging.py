@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import threading
 
+from textual.pilot import Pilot
+
 from supportmail.keymaps import load_keymap
+from supportmail.storage.models import ThreadSummary
 from supportmail.tui.app import SupportMailApp
 from supportmail.tui.screens.tag_picker import TagPicker, rank_tags
 from tests.tui.conftest import AppFactory, main_screen, settle, wait_until
 from tests.tui.fakes import NOW, FakeService
+
+
+async def _on_thread_one(pilot: Pilot[None], app: SupportMailApp) -> ThreadSummary:
+    """Settle, move to thread 1 (tagged team:tech only) and return it."""
+    await settle(pilot)
+    await pilot.press("j")
+    first = main_screen(app).thread_list.current
+    assert first is not None and first.tags == ("team:tech",)
+    return first
 
 
 async def test_digit_toggles_the_shortcut_tag_at_once(
@@ -16,11 +28,8 @@ async def test_digit_toggles_the_shortcut_tag_at_once(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
         threads = main_screen(app).thread_list
-        await pilot.press("j")  # thread 1: team:tech only
-        first = threads.current
-        assert first is not None and first.tags == ("team:tech",)
+        first = await _on_thread_one(pilot, app)
         await pilot.press("1")
         # The row shows the edit in the same frame, before the worker has stored it.
         assert threads.current is not None
@@ -39,11 +48,7 @@ async def test_digit_zero_toggles_its_tag(make_app: AppFactory, service: FakeSer
     service.shortcuts["team:billing"] = "0"
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        threads = main_screen(app).thread_list
-        await pilot.press("j")  # thread 1: team:tech only
-        first = threads.current
-        assert first is not None and first.tags == ("team:tech",)
+        first = await _on_thread_one(pilot, app)
         await pilot.press("0")
         await settle(pilot)
         assert service.called("edit_tags") == [(first.id, ("team:billing",), ())]
@@ -239,11 +244,8 @@ async def test_toggles_pressed_faster_than_they_are_stored_end_as_pressed(
     service.edit_gate = gate
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
         threads = main_screen(app).thread_list
-        await pilot.press("j")  # thread 1: team:tech only
-        first = threads.current
-        assert first is not None and first.tags == ("team:tech",)
+        first = await _on_thread_one(pilot, app)
         await pilot.press("1", "1", "1")  # on, off, on: stored one batch at a time
         assert threads.current is not None
         assert threads.current.tags == ("team:tech", "category:bug")
