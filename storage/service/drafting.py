@@ -75,7 +75,11 @@ class Drafting:
     """Composing replies and forwards (a base of ``storage.service.replying.Replies``)."""
 
     _service: Service
-    account: AccountConfig | None
+
+    @property
+    def account(self) -> AccountConfig | None:
+        """The configured account (None: the demo, or a service built without a config)."""
+        return self._service.account_config
 
     def _config(self) -> AccountConfig:
         account = self.account

@@ -62,8 +62,6 @@ class Replies(Drafting):
 
     def __init__(self, service: Service) -> None:
         self._service = service
-        self.account: AccountConfig | None = service.account_config
-        """From ``Service.open`` (None: the demo, or a service built without a config)."""
         self.outbox = Outbox(service.data_dir)
         self.last_retry = RetryResult()
         """What the retry after the last ``Service.sync`` did."""
