@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.style import Style
 
@@ -46,6 +46,9 @@ NOTE_MARK = "✎"
 PENDING_MARK = "↑"
 SELECTED_MARK = "▶"
 ATTACHMENT_MARK = "▣"
+
+PLAIN = Style()
+"""The style of the gaps between a row's parts: the row's own (the cursor's background)."""
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -117,10 +120,16 @@ def waiting_column(since: datetime, now: datetime, width: int) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells with an ellipsis, padded to exactly ``width``."""
+    """``text`` (one safe line) cut to ``width`` cells with an ellipsis, padded to exactly
+    ``width``; a wide character the cut halves becomes a space."""
     if width <= 0:
         return ""
-    return Content(text).truncate(width, ellipsis=True, pad=True).plain
+    length = cell_len(text)
+    if length == width:
+        return text
+    if length < width:
+        return text + " " * (width - length)
+    return set_cell_size(text, width - 1) + "…"
 
 
 # --------------------------------------------------------------------------- thread rows
@@ -177,7 +186,7 @@ def tag_chips(
     parts: list[tuple[str, Style]] = []
     for name in tags:
         if parts:
-            parts.append((" ", Style()))
+            parts.append((" ", PLAIN))
         parts.append(tag_chip(name, styles, pending=name in pending))
     return parts
 
@@ -199,10 +208,63 @@ def _chips_fitting(
                 out.append((" " + more if out else more, styles.marker))
             break
         if out:
-            out.append((" ", Style()))
+            out.append((" ", PLAIN))
         out.extend(chip)
         used += size
     return out
+
+
+def thread_row_parts(
+    summary: ThreadSummary,
+    *,
+    now: datetime,
+    customer: str,
+    layout: RowLayout,
+    styles: RowStyles,
+    selected: bool = False,
+) -> list[tuple[str, Style]]:
+    """One thread list row as (text, style) parts, ``layout.width`` cells in all when the
+    width leaves room for the fixed columns (the caller crops or pads to the width).
+
+    ``▶● 14:02 Grace Hopper     Export crashes on large…  billing  bug    3 ✎↑``
+    """
+    width = layout.width
+    unread = summary.unread > 0
+    head: list[tuple[str, Style]] = [
+        (SELECTED_MARK if selected else " ", styles.selected),
+        (UNREAD_MARK if unread else " ", styles.unread),
+        (" ", PLAIN),
+        (
+            date_column(summary.last_date, now, layout.date)
+            if summary.waiting_since is None
+            else waiting_column(summary.waiting_since, now, layout.date),
+            styles.date,
+        ),
+        (" ", PLAIN),
+        (fit(customer, layout.customer), styles.customer),
+        (" ", PLAIN),
+    ]
+    count = str(summary.messages) if summary.messages > 1 else ""
+    tail: list[tuple[str, Style]] = [
+        (" ", PLAIN),
+        (count.rjust(3), styles.count),
+        (NOTE_MARK if summary.has_note else " ", styles.marker),
+        (PENDING_MARK if summary.pending_tags else " ", styles.pending),
+    ]
+    fixed = sum(cell_len(t) for t, _ in head) + sum(cell_len(t) for t, _ in tail)
+    room = max(0, width - fixed)
+    chips = (
+        _chips_fitting(summary.tags, summary.pending_tags, styles, max(0, room // 2))
+        if summary.tags
+        else []
+    )
+    chip_width = sum(cell_len(t) for t, _ in chips)
+    subject_width = max(0, room - chip_width - (1 if chips else 0))
+    subject_style = styles.subject + styles.unread if unread else styles.subject
+    body: list[tuple[str, Style]] = [(fit(safe(summary.subject), subject_width), subject_style)]
+    if chips:
+        body.append((" ", PLAIN))
+    return [*head, *body, *chips, *tail]
 
 
 def thread_row(
@@ -214,41 +276,8 @@ def thread_row(
     styles: RowStyles,
     selected: bool = False,
 ) -> Content:
-    """One thread list row, exactly ``layout.width`` cells wide.
-
-    ``▶● 14:02 Grace Hopper     Export crashes on large…  billing  bug    3 ✎↑``
-    """
-    width = layout.width
-    unread = summary.unread > 0
-    head: list[tuple[str, Style]] = [
-        (SELECTED_MARK if selected else " ", styles.selected),
-        (UNREAD_MARK if unread else " ", styles.unread),
-        (" ", Style()),
-        (
-            date_column(summary.last_date, now, layout.date)
-            if summary.waiting_since is None
-            else waiting_column(summary.waiting_since, now, layout.date),
-            styles.date,
-        ),
-        (" ", Style()),
-        (fit(customer, layout.customer), styles.customer),
-        (" ", Style()),
-    ]
-    count = str(summary.messages) if summary.messages > 1 else ""
-    tail: list[tuple[str, Style]] = [
-        (" ", Style()),
-        (count.rjust(3), styles.count),
-        (NOTE_MARK if summary.has_note else " ", styles.marker),
-        (PENDING_MARK if summary.pending_tags else " ", styles.pending),
-    ]
-    fixed = sum(cell_len(t) for t, _ in head) + sum(cell_len(t) for t, _ in tail)
-    room = max(0, width - fixed)
-    chips = _chips_fitting(summary.tags, summary.pending_tags, styles, max(0, room // 2))
-    chip_width = sum(cell_len(t) for t, _ in chips)
-    subject_width = max(0, room - chip_width - (1 if chips else 0))
-    subject_style = styles.subject + styles.unread if unread else styles.subject
-    body: list[tuple[str, Style]] = [(fit(safe(summary.subject), subject_width), subject_style)]
-    if chips:
-        body.append((" ", Style()))
-    row = Content.assemble(*head, *body, *chips, *tail)
-    return row.truncate(width, pad=True)
+    """``thread_row_parts`` as ``Content``, exactly ``layout.width`` cells wide."""
+    parts = thread_row_parts(
+        summary, now=now, customer=customer, layout=layout, styles=styles, selected=selected
+    )
+    return Content.assemble(*parts).truncate(layout.width, pad=True)
