@@ -12,12 +12,15 @@ import logging
 import sqlite3
 from array import array
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from supportmail.storage import models  # ``Attachment`` loads with the first body read
+from supportmail.storage import mime, models  # their values load with the first body read
 from supportmail.storage.cache import bodystore
 from supportmail.storage.cache.core import CacheCore
 from supportmail.storage.cache.rows import people_row
-from supportmail.storage.mime import Body
+
+if TYPE_CHECKING:
+    from supportmail.storage.mime import Body
 
 _log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ class BodyStore(CacheCore):
             attachments = tuple(models.Attachment(str(f), str(c), int(s)) for f, c, s in items)
         except (ValueError, TypeError):
             attachments = ()
-        return Body(text=row[0], attachments=attachments, html_only=bool(row[2]))
+        return mime.Body(text=row[0], attachments=attachments, html_only=bool(row[2]))
 
     def rows_with_bodies(self, rowids: Sequence[int]) -> set[int]:
         """The row ids among ``rowids`` whose body is cached (for the insights' coverage,

@@ -26,10 +26,12 @@ import json
 import sqlite3
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from supportmail.storage.copies import CopyKey, copy_key
-from supportmail.storage.mime import Body
+
+if TYPE_CHECKING:  # a body's values load with the first body (a first screen shows none)
+    from supportmail.storage.mime import Body
 
 __all__ = [
     "MARKS",
@@ -51,9 +53,9 @@ ALL_DATES = -(2**62)
 """A ``since`` before every message date (the dateless ones, stored as 0, included)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One message the mirror fetches: its cache row and where the server keeps it."""
+class Target(NamedTuple):
+    """One message the mirror fetches: its cache row and where the server keeps it (a row's
+    values, built per fetched message: a tuple costs a first screen less than a dataclass)."""
 
     rowid: int
     folder: str
@@ -65,7 +67,7 @@ class Target:
     """The cached Date (epoch seconds): with the Message-ID and size, what makes a copy."""
 
 
-StoredBody = tuple[int, str, Body]
+StoredBody = tuple[int, str, "Body"]
 """(cache row id, Message-ID, parsed body) of one fetched message."""
 
 People = Callable[[str, str, str, str], str]

@@ -18,7 +18,6 @@ from supportmail.storage.cache.rows import (
     thread_row,
     to_datetime,
 )
-from supportmail.storage.mime import Envelope
 from supportmail.storage.models import Address
 from supportmail.storage.threads import thread_id
 
@@ -93,6 +92,8 @@ class ThreadLookups(CacheCore):
             " WHERE account=? AND thread_root=? ORDER BY date, id",
             (account, root),
         ).fetchall()
+        from supportmail.storage.mime import Envelope  # loads with the first thread opened
+
         out: list[MessageRow] = []
         for (
             rowid,

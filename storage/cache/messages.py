@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from supportmail.storage.cache import searchindex, threadstore
 from supportmail.storage.cache.core import CacheCore
@@ -23,7 +24,9 @@ from supportmail.storage.cache.rows import (
     people_row,
     prepare_rows,
 )
-from supportmail.storage.mime import Envelope
+
+if TYPE_CHECKING:
+    from supportmail.storage.mime import Envelope
 
 
 class MessageStore(CacheCore):

@@ -14,9 +14,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from supportmail.storage.mime import Envelope
 from supportmail.storage.models import Address
+
+if TYPE_CHECKING:  # a message's values load with the first message (a first screen shows none)
+    from supportmail.storage.mime import Envelope
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from typing import Any
 
 from supportmail.storage.models import DayNote, DaySummary, DayTag, DayThread, SavedQuote, TagKind
 from supportmail.storage.tags import KIND_ORDER, tag_kind
-from supportmail.storage.user.records import Activity
+from supportmail.storage.user.journal_rows import Activity
 
 __all__ = [
     "SHIFTS_MAX",

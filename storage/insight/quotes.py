@@ -24,7 +24,7 @@ from supportmail.storage.insight.people import company_domain
 from supportmail.storage.insight.voice import VOICE_QUOTES
 from supportmail.storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.storage.user.records import StoredQuote
+from supportmail.storage.user.journal_rows import StoredQuote
 
 __all__ = ["QUOTE_MAX", "attribution", "clean_quote", "prefer_saved", "saved_quote", "to_quote"]
 

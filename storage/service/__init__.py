@@ -44,17 +44,23 @@ The class is split by responsibility into facades over one shared state (``core`
 them into ``Service``, with the parts it holds as attributes: ``answering`` (``answers``),
 ``replying`` (``replies``, built on ``drafting`` and ``delivery``), ``tag_catalog`` and
 ``attachments``; ``api`` names each facade's methods as a ``typing.Protocol`` (the test doubles
-implement them); ``errors`` holds ``ServiceError`` and ``NoteEntry``.
+implement them); ``errors`` holds ``ServiceError`` and its kin, ``note_entry`` ``NoteEntry``
+(exported lazily: a first screen lists no notes).
 """
 
+from typing import TYPE_CHECKING
+
+from supportmail.storage.lazy import lazy_exports
 from supportmail.storage.service.core import CACHE_FILE, USERDB_FILE
 from supportmail.storage.service.errors import (
     CatalogInputError,
-    NoteEntry,
     ServiceError,
     UnknownMessageError,
 )
 from supportmail.storage.service.facade import Service
+
+if TYPE_CHECKING:
+    from supportmail.storage.service.note_entry import NoteEntry
 
 __all__ = [
     "CACHE_FILE",
@@ -65,3 +71,5 @@ __all__ = [
     "ServiceError",
     "UnknownMessageError",
 ]
+
+__getattr__ = lazy_exports(__name__, {"NoteEntry": "note_entry"})

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
         VoiceReport,
         Waiting,
     )
-    from supportmail.storage.service.errors import NoteEntry
+    from supportmail.storage.service.note_entry import NoteEntry
 
 __all__ = [
     "AnswersApi",

@@ -112,7 +112,8 @@ class ServiceCore:
         self.team_addresses = frozenset(a.lower() for a in team_addresses)
         if own_address:
             self.team_addresses |= {own_address.lower()}
-        self._team = (self.team_addresses, insight.Team.from_addresses(self.team_addresses))
+        self._team: tuple[frozenset[str], insight.Team] | None = None
+        """The team as last built, and the addresses it was built from (on first use)."""
         self.clock = clock or (lambda: datetime.now(UTC).astimezone())
         try:
             private_dir(data_dir.parent)
@@ -293,11 +294,9 @@ class ServiceCore:
     def is_team_address(self, address: Address) -> bool:
         """The team's: a configured address, the account's own, or anyone at the company
         domain of one of those (``maya@plotline.example`` when ``support@`` is configured)."""
-        source, team = self._team
-        if source is not self.team_addresses:
-            team = insight.Team.from_addresses(self.team_addresses)
-            self._team = (self.team_addresses, team)
-        return team.includes(address.addr)
+        if self._team is None or self._team[0] is not self.team_addresses:
+            self._team = (self.team_addresses, insight.Team.from_addresses(self.team_addresses))
+        return self._team[1].includes(address.addr)
 
     def now(self) -> datetime:
         return self.clock()

@@ -1,15 +1,11 @@
-"""The values the service adds to ``storage.models``: ``ServiceError`` (one line a user can act
-on; ``UnknownMessageError`` when a message reference names none of the thread's),
-``CatalogInputError`` (a tag catalog edit that cannot be) and ``NoteEntry`` (one private note
-as ``Service.notes`` lists it)."""
+"""The service's errors: ``ServiceError`` (one line a user can act on; ``UnknownMessageError``
+when a message reference names none of the thread's) and ``CatalogInputError`` (a tag catalog
+edit that cannot be). The one value the service adds to ``storage.models``, ``NoteEntry``, has
+its own module (``note_entry``), loaded with the first list of notes."""
 
 from __future__ import annotations
 
-import dataclasses
-
-from supportmail.storage.sanitize import sanitize_line, sanitize_text
-
-__all__ = ["CatalogInputError", "NoteEntry", "ServiceError", "UnknownMessageError"]
+__all__ = ["CatalogInputError", "ServiceError", "UnknownMessageError"]
 
 
 class ServiceError(Exception):
@@ -23,23 +19,3 @@ class UnknownMessageError(ServiceError):
 
 class CatalogInputError(Exception):
     """A catalog edit the user asked for that cannot be (bad shortcut, taken shortcut, ...)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class NoteEntry:
-    """One private note as ``Service.notes`` lists it. ``orphan``: its thread is not in the
-    cache (``subject`` is then empty); the note is kept and re-attaches when the thread returns."""
-
-    thread_id: str
-    root_message_id: str
-    subject: str
-    text: str
-    orphan: bool
-
-    def sanitized(self) -> NoteEntry:
-        return dataclasses.replace(
-            self,
-            root_message_id=sanitize_line(self.root_message_id),
-            subject=sanitize_line(self.subject),
-            text=sanitize_text(self.text),
-        )

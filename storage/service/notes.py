@@ -9,11 +9,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from supportmail.storage.service.errors import NoteEntry, ServiceError
+from supportmail.storage.service.errors import ServiceError
 from supportmail.storage.service.threads import ThreadsFacade
 from supportmail.storage.threads import thread_id
 from supportmail.storage.user.records import UserDBError
+
+if TYPE_CHECKING:
+    from supportmail.storage.service.note_entry import NoteEntry
 
 __all__ = ["NotesFacade"]
 
@@ -94,6 +98,8 @@ class NotesFacade(ThreadsFacade):
         unmatched ones, whose thread is not in the cache (its messages were expunged, the
         folder was recreated or left the config). Unmatched notes are kept, never deleted:
         they re-attach when a message with that root Message-ID is cached again."""
+        from supportmail.storage.service.note_entry import NoteEntry
+
         matched: list[tuple[datetime, NoteEntry]] = []
         unmatched: list[NoteEntry] = []
         for root, text in self.userdb.notes(self.account).items():

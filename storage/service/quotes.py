@@ -16,7 +16,7 @@ from supportmail.storage.user.records import UserDBError
 if TYPE_CHECKING:
     from supportmail.storage.cache import MessageRow
     from supportmail.storage.models import Address, Quote, SavedQuote
-    from supportmail.storage.user.records import StoredQuote
+    from supportmail.storage.user.journal_rows import StoredQuote
 
 __all__ = ["QuotesFacade"]
 

@@ -12,7 +12,6 @@ from supportmail.storage import (
     models,  # a thread's values load with the first thread opened
 )
 from supportmail.storage.cache import MessageRow, ThreadRow
-from supportmail.storage.mime import Body
 from supportmail.storage.models import ThreadQuery, ThreadSummary
 from supportmail.storage.service.core import ServiceCore, distinct, thread_tags
 from supportmail.storage.service.errors import ServiceError
@@ -26,6 +25,7 @@ from supportmail.storage.tags import (
 
 if TYPE_CHECKING:
     from supportmail.storage.imap import ImapConnection
+    from supportmail.storage.mime import Body
     from supportmail.storage.models import MessageView, ServerSearch, ThreadDetail
 
 __all__ = ["ThreadsFacade"]

@@ -12,6 +12,9 @@ Two tags may end up holding the same shortcut (two people picked ``5`` at once);
 keep what each writer wrote, and :func:`effective` gives the shortcut to the newer writer only,
 the same answer on every machine.
 
+A live entry as the user sees it is a :class:`CatalogTag` (``storage.user.catalog_store``).
+This module loads with the catalog's first use: a first screen reads no catalog.
+
 Entries created implicitly (by tagging a thread with a new name, or the seeded categories) carry
 ``updated = 0``: any deliberate edit anywhere wins over them.
 """
@@ -31,6 +34,7 @@ __all__ = [
     "DESCRIPTION_MAX",
     "FORMAT",
     "CatalogEntry",
+    "CatalogTag",
     "decode_document",
     "effective",
     "encode_document",
@@ -75,6 +79,17 @@ class CatalogEntry:
             self.shortcut or "",
             self.color or "",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogTag:
+    """A tag the user keeps in the catalog, with its optional shortcut key and colour."""
+
+    name: str
+    kind: str
+    shortcut: str | None
+    color: str | None
+    description: str | None = None
 
 
 def valid_shortcut(value: str) -> bool:

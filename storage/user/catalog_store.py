@@ -9,15 +9,19 @@ import dataclasses
 import os
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportmail.storage.tags import canonical_tag, tag_kind
-from supportmail.storage.user.catalog import CatalogEntry, effective, merge
 from supportmail.storage.user.core import Q, Tables, UserDBCore, entry_doc
-from supportmail.storage.user.records import CatalogTag, UserDBError
+from supportmail.storage.user.records import UserDBError
+
+if TYPE_CHECKING:  # the catalog's values load with its first use (a first screen reads none)
+    from supportmail.storage.user.catalog import CatalogEntry, CatalogTag
 
 
 def entry_from(doc: Mapping[str, Any]) -> CatalogEntry:
+    from supportmail.storage.user.catalog import CatalogEntry
+
     return CatalogEntry(
         name=str(doc["name"]),
         description=doc.get("description"),
@@ -30,6 +34,8 @@ def entry_from(doc: Mapping[str, Any]) -> CatalogEntry:
 
 
 def tag_from(entry: CatalogEntry) -> CatalogTag:
+    from supportmail.storage.user.catalog import CatalogTag
+
     return CatalogTag(
         name=entry.name,
         kind=tag_kind(entry.name),
@@ -55,6 +61,8 @@ class CatalogStore(UserDBCore):
     def catalog(self) -> list[CatalogTag]:
         """Every live catalog tag, in the order they were added (a shortcut claimed by two
         tags shows on the newer writer's only)."""
+        from supportmail.storage.user.catalog import effective
+
         return [tag_from(e) for e in effective(self.catalog_entries())]
 
     def catalog_entries(self) -> list[CatalogEntry]:
@@ -91,6 +99,7 @@ class CatalogStore(UserDBCore):
             check_attribute(what, value)
         if description and not description.isprintable():
             raise UserDBError(f"a tag description must be printable, got {description!r:.60}")
+        from supportmail.storage.user.catalog import CatalogEntry, effective
 
         def action(t: Tables) -> CatalogTag:
             docs = t.catalog.all()
@@ -151,6 +160,7 @@ class CatalogStore(UserDBCore):
     def merge_catalog(self, remote: Mapping[str, CatalogEntry]) -> dict[str, CatalogEntry]:
         """Merge a teammate's (the server's) catalog into this one, per tag (see
         ``storage.user.catalog.merge``), in one locked call; returns the merged catalog."""
+        from supportmail.storage.user.catalog import merge
 
         def action(t: Tables) -> dict[str, CatalogEntry]:
             docs = {str(d["name"]): d for d in t.catalog.all()}

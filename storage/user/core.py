@@ -11,16 +11,18 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from tinydb import Query
 from tinydb.table import Table
 
 from supportmail.storage.tags import SEED_CATEGORIES, tag_kind
 from supportmail.storage.user.atomic import AtomicJSONStorage, describe
-from supportmail.storage.user.catalog import CatalogEntry, entry_json
 from supportmail.storage.user.filelock import FileLock
 from supportmail.storage.user.records import UserDBError
+
+if TYPE_CHECKING:  # the catalog's module loads with its first use (a first screen reads none)
+    from supportmail.storage.user.catalog import CatalogEntry
 
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT = 10.0
@@ -45,6 +47,8 @@ class Tables:
 
 def entry_doc(entry: CatalogEntry) -> dict[str, Any]:
     """The stored document of a catalog entry (its kind included, for people reading the file)."""
+    from supportmail.storage.user.catalog import entry_json
+
     return {"kind": tag_kind(entry.name), **entry_json(entry)}
 
 
@@ -116,6 +120,8 @@ class UserDBCore:
 
     @staticmethod
     def _seed(tables: Tables) -> None:
+        from supportmail.storage.user.catalog import CatalogEntry
+
         tables.meta.insert({"schema": SCHEMA_VERSION, "next_seq": 1})
         tables.catalog.insert_multiple(
             entry_doc(CatalogEntry(name, shortcut=str(key)))

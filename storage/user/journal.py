@@ -12,19 +12,11 @@ from tinydb.table import Document
 
 from supportmail.storage.tags import tag_kind
 from supportmail.storage.user.core import SCHEMA_VERSION, UserDBCore
-from supportmail.storage.user.records import (
-    ACTIVITY_WHAT,
-    UserDBError,
-    activity_from,
-    quote_from,
-)
+from supportmail.storage.user.records import ACTIVITY_WHAT, UserDBError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rows load with their first use (``journal_rows``)
     from supportmail.storage.user.core import Tables
-    from supportmail.storage.user.records import (
-        Activity,
-        StoredQuote,
-    )
+    from supportmail.storage.user.journal_rows import Activity, StoredQuote
 
 ACTIVITY_DAYS = 90
 """Activity entries older than this (relative to the newest one) are dropped."""
@@ -77,6 +69,8 @@ class QuotesAndActivity(UserDBCore):
             "created": time.time() if created is None else float(created),
         }
 
+        from supportmail.storage.user.journal_rows import quote_from
+
         def action(t: Tables) -> StoredQuote:
             doc = {"id": self._next_quote_id(t), **fields}
             t.quotes.insert(doc)
@@ -86,6 +80,7 @@ class QuotesAndActivity(UserDBCore):
 
     def quotes(self, account: str, root: str | None = None) -> list[StoredQuote]:
         """The saved quotes of ``account`` (of one thread root when given), oldest first."""
+        from supportmail.storage.user.journal_rows import quote_from
 
         def action(t: Tables) -> list[StoredQuote]:
             found = t.quotes.search(
@@ -130,6 +125,8 @@ class QuotesAndActivity(UserDBCore):
             entry = {"account": account, "root": root, "what": what, "tag": tag, "kind": kind}
             docs.append({**entry, "at": round(moment, 3)})
 
+        from supportmail.storage.user.journal_rows import activity_from
+
         def action(t: Tables) -> list[Activity]:
             t.activity.insert_multiple(docs)
             self._trim_activity(t, moment - ACTIVITY_DAYS * 86400.0)
@@ -155,6 +152,7 @@ class QuotesAndActivity(UserDBCore):
         self, account: str, since: float | None = None, until: float | None = None
     ) -> list[Activity]:
         """The activity of ``account`` with ``since <= at <= until``, oldest first."""
+        from supportmail.storage.user.journal_rows import activity_from
 
         def action(t: Tables) -> list[Activity]:
             found = [

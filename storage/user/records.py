@@ -1,7 +1,9 @@
-"""The userdb's rows as frozen values, its one error, and the conversions from stored documents.
+"""The userdb's one error, its pending tag edits as frozen values (and from their stored
+documents), and what an activity entry may record.
 
-Every public :class:`storage.user.db.UserDB` method returns these (or plain str/dict values);
-:class:`UserDBError` is what any of them raises, one line for the user.
+:class:`UserDBError` is what any public :class:`storage.user.db.UserDB` method raises, one line
+for the user. The other rows it returns live beside the code that reads them, so a first screen
+loads none of them: kept quotes and activity in ``journal_rows``, catalog tags in ``catalog``.
 """
 
 from __future__ import annotations
@@ -35,51 +37,6 @@ class OutboxEdit:
     """Epoch seconds of the newest edit folded into this entry."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredQuote:
-    """A passage of a customer's message the user kept, as stored (local only)."""
-
-    id: int
-    """Unique within the database, never reused."""
-    account: str
-    root: str
-    """Root Message-ID of the thread when the quote was saved."""
-    message_id: str
-    text: str
-    who_name: str
-    who_addr: str
-    when: str
-    """ISO 8601 date of the message ('' when unknown)."""
-    created: float
-    """Epoch seconds when it was saved."""
-
-
-@dataclass(frozen=True, slots=True)
-class Activity:
-    """One thing the user did to a thread (see :data:`ACTIVITY_WHAT`)."""
-
-    account: str
-    root: str
-    what: str
-    tag: str | None
-    """The tag for ``tag``/``untag`` entries, else None."""
-    kind: str | None
-    """The tag's kind (``team``, ``category``, ``label``), else None."""
-    at: float
-    """Epoch seconds."""
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogTag:
-    """A tag the user keeps in the catalog, with its optional shortcut key and colour."""
-
-    name: str
-    kind: str
-    shortcut: str | None
-    color: str | None
-    description: str | None = None
-
-
 def edit_from(doc: Mapping[str, Any]) -> OutboxEdit:
     return OutboxEdit(
         account=str(doc["account"]),
@@ -89,30 +46,4 @@ def edit_from(doc: Mapping[str, Any]) -> OutboxEdit:
         message_ids=tuple(str(m) for m in doc["message_ids"]),
         seq=int(doc["seq"]),
         created=float(doc["created"]),
-    )
-
-
-def quote_from(doc: Mapping[str, Any]) -> StoredQuote:
-    return StoredQuote(
-        id=int(doc["id"]),
-        account=str(doc["account"]),
-        root=str(doc["root"]),
-        message_id=str(doc["message_id"]),
-        text=str(doc["text"]),
-        who_name=str(doc["who_name"]),
-        who_addr=str(doc["who_addr"]),
-        when=str(doc["when"]),
-        created=float(doc["created"]),
-    )
-
-
-def activity_from(doc: Mapping[str, Any]) -> Activity:
-    tag, kind = doc.get("tag"), doc.get("kind")
-    return Activity(
-        account=str(doc["account"]),
-        root=str(doc["root"]),
-        what=str(doc["what"]),
-        tag=None if tag is None else str(tag),
-        kind=None if kind is None else str(kind),
-        at=float(doc["at"]),
     )

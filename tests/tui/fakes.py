@@ -33,7 +33,7 @@ from supportmail.storage.models import (
     ThreadQuery,
     ThreadSummary,
 )
-from supportmail.storage.service.errors import NoteEntry
+from supportmail.storage.service.note_entry import NoteEntry
 from tests.tui.fake_facades import (
     NOW,
     FakeAnswers,

@@ -15,7 +15,7 @@ from supportmail.storage.insight.quotes import (
     to_quote,
 )
 from supportmail.storage.models import Address, FeatureRequest, Quote, SavedQuote, VoiceReport
-from supportmail.storage.user.records import Activity
+from supportmail.storage.user.journal_rows import Activity
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

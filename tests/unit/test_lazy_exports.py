@@ -43,7 +43,9 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
     app. IMAPClient, the IMAP connection and the body parser come with the first sync, the
     report values and code with the first report; the commands' modules never (the UI's
     command line is read without them), replies and the shared tag catalog with the first sync,
-    the note editor (a ``TextArea``) just after the first frame."""
+    the note editor (a ``TextArea``) just after the first frame; kept quotes, activity, the
+    catalog's values and a note list's entries with their first use. Measured on a data dir
+    opened once before (a new one seeds its catalog)."""
     config = tmp_path / "config.toml"
     config.write_text('[accounts.a]\nhost = "127.0.0.1"\nusername = "u"\npassword_env = "X"\n')
     probe = (
@@ -59,13 +61,14 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "Service.open(settings, settings.account(None), Path(sys.argv[2])).close()\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, str(config), str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(config), str(tmp_path / "data")],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
     loaded = set(done.stdout.split())
     unwanted = {
         "imapclient",
@@ -92,5 +95,10 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.models.tags",
         "supportmail.tui.commands",
         "supportmail.storage.settings.smtp",
+        "supportmail.storage.user.catalog",
+        "supportmail.storage.user.journal_rows",
+        "supportmail.storage.service.note_entry",
+        "supportmail.storage.mime.values",
+        "supportmail.storage.insight.people",
     }
     assert loaded & unwanted == set()

@@ -21,8 +21,9 @@ from tinydb import TinyDB
 
 from supportmail.storage.tags import SEED_CATEGORIES
 from supportmail.storage.user.atomic import AtomicJSONStorage
+from supportmail.storage.user.catalog import CatalogTag
 from supportmail.storage.user.db import UserDB
-from supportmail.storage.user.records import CatalogTag, OutboxEdit, UserDBError
+from supportmail.storage.user.records import OutboxEdit, UserDBError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

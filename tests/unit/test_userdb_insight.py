@@ -16,7 +16,8 @@ import pytest
 
 from supportmail.storage.user import journal
 from supportmail.storage.user.db import UserDB
-from supportmail.storage.user.records import Activity, StoredQuote, UserDBError
+from supportmail.storage.user.journal_rows import Activity, StoredQuote
+from supportmail.storage.user.records import UserDBError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0

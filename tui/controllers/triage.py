@@ -11,8 +11,8 @@ one replaces the guess with the service's answer and asks the sync to push soon.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual import on, work
 
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["QueuedBatch", "TriageQueue"]
 
 
-@dataclass
-class QueuedBatch:
+class QueuedBatch(NamedTuple):
     """A tag or read batch waiting for (or in) the store worker, with the rows as they were."""
 
     batch: EditBatch | ReadBatch

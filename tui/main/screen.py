@@ -19,9 +19,8 @@ service call runs in a controller's thread worker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -66,8 +65,7 @@ NARROW_WIDTH = 110
 """Below this many columns the panes collapse to list -> thread."""
 
 
-@dataclass
-class _Options:
+class _Options(NamedTuple):
     """Timing knobs of the screen (tests set the delays to 0)."""
 
     preview_delay: float = 0.15
