@@ -25,9 +25,8 @@ import functools
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "BUILTIN_KEYMAPS",
@@ -85,8 +84,7 @@ class KeymapError(ValueError):
     """A key map file or override that cannot be used; the text is one line."""
 
 
-@dataclass(frozen=True, slots=True)
-class BindingInfo:
+class BindingInfo(NamedTuple):
     """One binding id of the reference map."""
 
     id: str

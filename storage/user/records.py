@@ -9,8 +9,7 @@ loads none of them: kept quotes and activity in ``journal_rows``, catalog tags i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ACTIVITY_WHAT = frozenset({"tag", "untag", "note", "quote", "read", "unread"})
 """What an activity entry records: a tag added or removed, a note saved, a quote kept, a
@@ -21,8 +20,7 @@ class UserDBError(Exception):
     """The user database cannot be read or written; ``str(error)`` is one line for the user."""
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxEdit:
+class OutboxEdit(NamedTuple):
     """One pending tag edit of a thread, waiting to be stored on the server."""
 
     account: str
