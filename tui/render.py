@@ -1,10 +1,13 @@
 """Models -> ``Content``: the only place that turns mail data into styled text.
 
 Everything here is pure (no widgets, no app): the widgets pass in the styles they resolved from
-CSS component classes, and get back ``Content`` built with ``Content.assemble`` from plain strings.
-Mail text is never parsed as markup, and every string is run through the storage sanitiser once
-more on the way in (it is idempotent), so neither ``[@click=...]`` nor an ESC byte can reach the
-terminal even if a caller forgot.
+CSS component classes, and get back ``Content`` built with ``Content.assemble`` from plain strings
+(or a row's parts, which the list draws as segments). Mail text is never parsed as markup, and
+every string is run through the storage sanitiser once more on the way in (it is idempotent), so
+neither ``[@click=...]`` nor an ESC byte can reach the terminal even if a caller forgot.
+
+The row's values are named tuples, not dataclasses: this module loads before the window's first
+frame, where a dataclass costs ~4 M instructions to define and a named tuple a third of that.
 
 ==========================  ===============================================================
 function                    used by
@@ -20,7 +23,6 @@ A message's body, header and attachment lines are drawn by ``tui.render_body``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -135,15 +137,14 @@ def fit(text: str, width: int) -> str:
 # --------------------------------------------------------------------------- thread rows
 
 
-@dataclass(frozen=True)
-class RowStyles:
+class RowStyles(NamedTuple):
     """Styles for the parts of a thread row (resolved from CSS by the widget)."""
 
     date: Style = PLAIN
     customer: Style = PLAIN
     subject: Style = PLAIN
     unread: Style = PLAIN
-    count: Style = PLAIN
+    message_count: Style = PLAIN
     marker: Style = PLAIN
     pending: Style = PLAIN
     selected: Style = PLAIN
@@ -153,9 +154,7 @@ class RowStyles:
 
 
 class RowLayout(NamedTuple):
-    """Column widths of a thread row for a given total width (a named tuple: this module
-    loads before the first frame, where a dataclass costs ~4 M instructions to define and a
-    named tuple a third of that)."""
+    """Column widths of a thread row for a given total width."""
 
     width: int
     date: int
@@ -248,7 +247,7 @@ def thread_row_parts(
     count = str(summary.messages) if summary.messages > 1 else ""
     tail: list[tuple[str, Style]] = [
         (" ", PLAIN),
-        (count.rjust(3), styles.count),
+        (count.rjust(3), styles.message_count),
         (NOTE_MARK if summary.has_note else " ", styles.marker),
         (PENDING_MARK if summary.pending_tags else " ", styles.pending),
     ]

@@ -11,8 +11,7 @@ says nothing about the company, so each free-mail address counts as its own comp
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from supportmail.storage.models import (
@@ -70,9 +69,9 @@ def company_key(addr: str) -> str:
     return company_domain(addr) or addr.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Team:
-    """The team's own people: addresses, and the company domains those addresses are at."""
+class Team(NamedTuple):
+    """The team's own people: addresses, and the company domains those addresses are at (a
+    named tuple: the window builds one before its first frame, to tell customers from the team)."""
 
     addresses: frozenset[str] = frozenset()
     domains: frozenset[str] = frozenset()

@@ -9,8 +9,7 @@ the reference cannot drift from what the loader accepts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from supportmail.storage.imap.tlspin import FINGERPRINT_EXAMPLE
 from supportmail.storage.settings import values
@@ -25,9 +24,9 @@ ACCOUNT = "accounts.NAME"
 SMTP = "accounts.NAME.smtp"
 
 
-@dataclass(frozen=True)
-class Key(Generic[_T]):
-    """One config key: where it goes, what it holds, and how its value is checked."""
+class Key(NamedTuple, Generic[_T]):
+    """One config key: where it goes, what it holds, and how its value is checked (a named
+    tuple: the schema loads before the window's first frame)."""
 
     section: str
     """``TOP``, ``ACCOUNT`` or ``SMTP``."""

@@ -130,7 +130,7 @@ class RowPainter:
                 customer=part("customer"),
                 subject=part("subject"),
                 unread=part("unread"),
-                count=part("count"),
+                message_count=part("count"),
                 marker=part("marker"),
                 pending=part("pending"),
                 selected=part("selected"),
