@@ -1,6 +1,7 @@
 """The command line without the whole parser: ``parse_args`` reads the terminal UI's options
-alone and hands everything else to ``build_parser``, with the same result or the same error; the
-command table imports each command family's module when one of its commands is first used."""
+alone (without argparse) and hands everything else to ``build_parser``, with the same result or
+the same error; the command table imports each command family's module when one of its commands
+is first used."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import argparse
 
 import pytest
 
+from supportmail.tui.cli.commandline import parse_args
 from supportmail.tui.cli.main import COMMANDS, FAMILIES, CommandTable
 from supportmail.tui.cli.output import UsageError
-from supportmail.tui.cli.parser import build_parser, parse_args
+from supportmail.tui.cli.parser import build_parser
 
 
 def _commands_of(parser: argparse.ArgumentParser) -> set[str]:
@@ -26,6 +28,12 @@ def _commands_of(parser: argparse.ArgumentParser) -> set[str]:
         [],
         ["--config", "x.toml"],
         ["--config=x.toml", "--data-dir", "d", "--account", "a", "--debug"],
+        ["--debug", "--config", "a.toml", "--config", "b.toml"],  # the last one counts
+        ["--config=", "--account=x=y"],
+        ["--data-dir", "--config"],  # a value that looks like an option: argparse's call
+        ["--config", "x", "--", "threads"],
+        ["-h"],
+        ["--version"],
         ["--conf", "x.toml"],  # an abbreviation, as argparse allows
         ["threads", "--json"],
         ["--config", "x.toml", "threads", "--limit", "3"],
@@ -33,8 +41,18 @@ def _commands_of(parser: argparse.ArgumentParser) -> set[str]:
         ["--account", "demo", "show", "ab12"],
     ],
 )
-def test_the_same_namespace_as_the_whole_parser(argv: list[str]) -> None:
-    assert parse_args(argv) == build_parser().parse_args(argv)
+def test_the_same_namespace_as_the_whole_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def read(parse: object) -> object:
+        try:
+            return vars(parse(argv))  # type: ignore[operator]
+        except SystemExit as done:  # --help, --version: the same words, the same exit
+            return (done.code, capsys.readouterr())
+        except UsageError as error:
+            return str(error)
+
+    assert read(parse_args) == read(build_parser().parse_args)
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "import sys\n"
         "from pathlib import Path\n"
         "from supportmail.tui.cli import run\n"
-        "from supportmail.tui.cli.parser import parse_args\n"
+        "from supportmail.tui.cli.commandline import parse_args\n"
         "assert parse_args(['--config', sys.argv[1]]).command is None\n"
         "from supportmail.storage.service import Service\n"
         "from supportmail.storage.settings import load_settings\n"
@@ -100,5 +100,7 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.service.note_entry",
         "supportmail.storage.mime.values",
         "supportmail.storage.insight.people",
+        "supportmail.tui.cli.parser",
+        "argparse",
     }
     assert loaded & unwanted == set()

@@ -20,9 +20,9 @@ from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service import ServiceError
 from supportmail.storage.settings import ConfigError
 from supportmail.tui import logfile
+from supportmail.tui.cli.commandline import parse_args
 from supportmail.tui.cli.opening import launch_tui, open_service
 from supportmail.tui.cli.output import PROG, UsageError
-from supportmail.tui.cli.parser import parse_args
 
 if TYPE_CHECKING:
     import argparse
@@ -99,6 +99,9 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             if notice:
                 _say(f"{PROG}: {notice}")
             try:
+                import argparse  # a command's line came through the whole parser
+
+                assert isinstance(args, argparse.Namespace)
                 return COMMANDS[args.command](service, args, stdout)
             finally:
                 service.close()

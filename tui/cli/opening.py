@@ -3,7 +3,6 @@ the settings, the first-run text, the service opened in the background while Tex
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from supportmail.tui.cli.output import (
 
 if TYPE_CHECKING:
     from supportmail.storage.settings import Settings
+    from supportmail.tui.cli.commandline import Arguments
 
 FIRST_RUN = """\
 Welcome to supportmail.
@@ -40,13 +40,13 @@ To look around first: `supportmail demo` opens a bundled demo mailbox.
 """
 
 
-def _settings(args: argparse.Namespace) -> tuple[Path, Settings]:
+def _settings(args: Arguments) -> tuple[Path, Settings]:
     """The config file's path and its settings (a missing file has no accounts)."""
     cfg_path = config_path(getattr(args, "config", None))
     return cfg_path, load_settings(cfg_path)
 
 
-def open_service(args: argparse.Namespace) -> Service:
+def open_service(args: Arguments) -> Service:
     cfg_path, settings = _settings(args)
     base = data_dir(getattr(args, "data_dir", None))
     name = getattr(args, "account", None)
@@ -96,7 +96,7 @@ def _open_in_background(open_service: Callable[[], Service]) -> Callable[[], Ser
     return wait
 
 
-def launch_tui(args: argparse.Namespace, out: TextIO) -> int:
+def launch_tui(args: Arguments, out: TextIO) -> int:
     """``supportmail`` (the configured account) or ``supportmail demo``: the terminal UI."""
     cfg_path, settings = _settings(args)
     keymap = _keymap(settings.keymap)

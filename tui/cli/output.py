@@ -1,14 +1,13 @@
-"""Shared pieces of the ``supportmail`` command line: errors, the argument parser class, and
+"""Shared pieces of the ``supportmail`` command line: errors, a count option's type, and
 output helpers (JSON, clipping, sizes, dates, Markdown escaping) the command modules share."""
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import json
 import unicodedata
 from datetime import datetime
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from supportmail.storage.dates import parse_when
 from supportmail.storage.sanitize import escape_json_controls
@@ -29,16 +28,14 @@ class UsageError(Exception):
     """Bad command-line input: one line, exit 2."""
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 MAX_COUNT = 1_000_000_000
 """The largest count or number a flag takes (sqlite's integers stop at 2**63 - 1)."""
 
 
 def positive_int(text: str) -> int:
+    """A count option's value (``--limit``): a whole number from 1 to ``MAX_COUNT``."""
+    import argparse  # loaded already: only the whole parser calls this
+
     try:
         value = int(text)
     except ValueError:

@@ -1,20 +1,25 @@
-"""The ``supportmail`` argument parser: the common options, the mail commands' options, and the
-subcommands each command family adds (``add_*_parser(s)`` in its module); ``parse_args`` reads
-the terminal UI's command line without building (and importing) all of that."""
+"""The ``supportmail`` argument parser (argparse): the common options, the mail commands'
+options, and the subcommands each command family adds (``add_*_parser(s)`` in its module).
+``tui.cli.commandline.parse_args`` reads the terminal UI's command line without this module
+(and without argparse); everything else comes here."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from supportmail.tui.cli.output import (
-    PROG,
-    Parser,
-    UsageError,
-    positive_int,
-)
+from supportmail.tui.cli.output import PROG, UsageError, positive_int
+
+__all__ = ["Parser", "build_parser", "common_options"]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are a ``UsageError`` (one line, exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
 
 
 class _Version(argparse.Action):
@@ -34,25 +39,7 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command line, as ``build_parser().parse_args(argv)`` reads it.
-
-    ``supportmail`` with only the common options (the terminal UI) is read by the common
-    options' parser alone: building the whole parser imports every command's module, which the
-    UI never needs, and that was a tenth of its warm start. Anything else (a command, ``--help``,
-    ``--version``, a mistake) goes to the whole parser, which gives the same result or error."""
-    words = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args, rest = _common_options().parse_known_args(words)
-    except UsageError:  # the whole parser says it in its own words
-        rest = words
-    if rest:
-        return build_parser().parse_args(words)
-    args.command = None
-    return args
-
-
-def _common_options() -> Parser:
+def common_options() -> Parser:
     """The options every command takes, and the terminal UI."""
     common = Parser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
@@ -84,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     from supportmail.tui.cli.tags import add_tags_parser
     from supportmail.tui.cli.watch import add_watch_parser
 
-    common = _common_options()
+    common = common_options()
     parser = Parser(
         prog=PROG,
         parents=[common],

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from supportmail.storage.dates import to_iso
 from supportmail.tui.cli.output import (
     PROG,
-    Parser,
     UsageError,
     address_json,
     dump_json,
     positive_int,
 )
+from supportmail.tui.cli.parser import Parser
 
 if TYPE_CHECKING:
     from supportmail.storage.models import (

@@ -35,7 +35,7 @@ _CLEAR = ("", "none", "-")
 
 
 def add_tags_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    from supportmail.tui.cli.output import Parser
+    from supportmail.tui.cli.parser import Parser
 
     p = sub.add_parser(
         "tags",

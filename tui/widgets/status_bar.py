@@ -59,13 +59,6 @@ class StatusBar(Widget):
         # A partial style drops an opaque background, which the account badge needs.
         return self.get_visual_style(f"status-bar--{name}", partial=name != "account")
 
-    def watch_connection(self, value: Connection) -> None:
-        for state in ("online", "offline", "syncing", "local"):
-            self.set_class(value == state, f"-{state}")
-
-    def watch_pending(self, value: int) -> None:
-        self.set_class(value > 0, "-pending")
-
     def watch_count(self) -> None:
         self.count_more = False
 
