@@ -119,7 +119,6 @@ class MainScreen(Screen[None]):
     # -- composition -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield DayBar(id="day-bar")
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
                 yield SearchBar(id="search")
@@ -141,7 +140,14 @@ class MainScreen(Screen[None]):
 
     @property
     def day_bar(self) -> DayBar:
-        return self.query_one(DayBar)
+        """The customer day's bar, mounted above the panes when a day first needs it (a
+        first screen has no day running)."""
+        found = self.query(DayBar)
+        if found:
+            return found.first()
+        bar = DayBar(id="day-bar")
+        self.mount(bar, before="#panes")
+        return bar
 
     @property
     def side_panel(self) -> SidePanel:
