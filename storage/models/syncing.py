@@ -18,6 +18,11 @@ class SyncResult:
     vanished: int = 0
     pushed: int = 0
     pending: int = 0
+    parked: int = 0
+    """Tag edits parked by this sync: none of their messages is on the server any more (kept,
+    not pending; ``Service.parked_edits`` lists them, a later sync pushes one that returns)."""
+    unparked: int = 0
+    """Parked tag edits this sync pushed because a message of theirs came back."""
     seconds: float = 0.0
     local_only_folders: tuple[str, ...] = ()
     """Folders whose server cannot store keywords (no ``\\*`` in PERMANENTFLAGS)."""
@@ -62,7 +67,26 @@ class SyncResult:
             line += f"; {len(self.errors)} edit(s) refused by the server: {self.errors[0]}"
         if self.unreadable:
             line += f"; {self.unreadable} message(s) could not be read (stored with a note)"
-        return line
+        return line + self.parked_text()
+
+    def parked_text(self) -> str:
+        """What this sync parked or brought back, in words ("" when neither): "; 1 tag edit
+        parked: its thread is no longer on the server (...)"."""
+        text = ""
+        if self.parked:
+            one = self.parked == 1
+            text += (
+                f"; {self.parked} tag edit{'' if one else 's'} parked: "
+                f"{'its thread is' if one else 'their threads are'} no longer on the server "
+                f"(kept; `supportmail tags --parked` lists {'it' if one else 'them'})"
+            )
+        if self.unparked:
+            one = self.unparked == 1
+            text += (
+                f"; {self.unparked} parked tag edit{'' if one else 's'} pushed again: "
+                f"{'its thread is' if one else 'their threads are'} back on the server"
+            )
+        return text
 
     @property
     def needs_attention(self) -> bool:

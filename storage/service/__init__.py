@@ -19,6 +19,7 @@ Who calls what:
 ``note`` / ``set_note``     private notes, local only, keyed by the thread's root Message-ID
 ``note_file(ref)``          the note as a private temp file for ``$EDITOR``, saved back on exit
 ``notes()``                 every note, then the unmatched ones (thread not in the cache): kept
+``parked_edits()``          tag edits whose thread left the server: kept, pushed if it returns
 ``claim_window()``          the TUI's one-window-per-account lock (``storage.instance``)
 ``mark_read(ref, read)``    explicit ``\\Seen`` changes, through the outbox like tag edits
 ``tags()``                  the catalog plus tags found on the server, with thread counts
@@ -45,7 +46,7 @@ them into ``Service``, with the parts it holds as attributes: ``answering`` (``a
 ``replying`` (``replies``, built on ``drafting`` and ``delivery``), ``tag_catalog`` and
 ``attachments``; ``api`` names each facade's methods as a ``typing.Protocol`` (the test doubles
 implement them); ``errors`` holds ``ServiceError`` and its kin, ``note_entry`` ``NoteEntry``
-(exported lazily: a first screen lists no notes).
+and ``parked_edit`` ``ParkedEdit`` (exported lazily: a first screen lists neither).
 """
 
 from typing import TYPE_CHECKING
@@ -61,15 +62,17 @@ from supportmail.storage.service.facade import Service
 
 if TYPE_CHECKING:
     from supportmail.storage.service.note_entry import NoteEntry
+    from supportmail.storage.service.parked_edit import ParkedEdit
 
 __all__ = [
     "CACHE_FILE",
     "USERDB_FILE",
     "CatalogInputError",
     "NoteEntry",
+    "ParkedEdit",
     "Service",
     "ServiceError",
     "UnknownMessageError",
 ]
 
-__getattr__ = lazy_exports(__name__, {"NoteEntry": "note_entry"})
+__getattr__ = lazy_exports(__name__, {"NoteEntry": "note_entry", "ParkedEdit": "parked_edit"})

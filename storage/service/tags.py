@@ -1,11 +1,13 @@
 """The tags and outbox facade (``TagsFacade``): tag edits and read marks, durable in the outbox
 before the UI shows them (``queue_*``), applied to the cache (``edit_tags``, ``mark_read``),
-batched writes, the tag list with counts, the number of edits waiting to be pushed."""
+batched writes, the tag list with counts, the number of edits waiting to be pushed, the parked
+edits (their thread left the server)."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from supportmail.storage import models  # tag values load with the first edit or tag list
@@ -22,19 +24,45 @@ from supportmail.storage.tags import (
     tag_kind,
     tag_sort_key,
 )
+from supportmail.storage.threads import thread_id
 from supportmail.storage.user.records import UserDBError
 
 if TYPE_CHECKING:
     from supportmail.storage.models import TagEditResult, TagInfo
+    from supportmail.storage.service.parked_edit import ParkedEdit
 
 __all__ = ["TagsFacade"]
 
 
 class TagsFacade(ThreadsFacade, MirrorFacade):
-    """Tag edits and read marks through the outbox, the tag list, the outbox's size."""
+    """Tag edits and read marks through the outbox, the tag list, the outbox's size, the
+    parked edits."""
 
     def pending_count(self) -> int:
+        """Edits waiting to be pushed (parked ones not counted: see ``parked_edits``)."""
         return 0 if self.is_demo else len(self.userdb.outbox(self.account))
+
+    def parked_edits(self, *, raw: bool = False) -> list[ParkedEdit]:
+        """Tag edits and read marks a complete sync parked because none of their thread's
+        messages is on the server any more, oldest first. They are kept, not pending, and the
+        sync that sees one of those Message-IDs again pushes the edit."""
+        if self.is_demo:
+            return []
+        from supportmail.storage.service.parked_edit import ParkedEdit
+
+        out = [
+            ParkedEdit(
+                thread_id=thread_id(e.thread_root),
+                root_message_id=e.thread_root,
+                keyword=e.keyword,
+                tag=keyword_to_tag(e.keyword),
+                add=e.add,
+                message_ids=e.message_ids,
+                parked=datetime.fromtimestamp(e.parked or e.created).astimezone(),
+            )
+            for e in self.userdb.outbox(self.account, parked=True)
+        ]
+        return out if raw else [p.sanitized() for p in out]
 
     def plan_tag_edits(
         self, ref: str, add: Sequence[str], remove: Sequence[str]

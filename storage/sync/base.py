@@ -38,6 +38,12 @@ class Tally:
     changed: int = 0
     vanished: int = 0
     pushed: int = 0
+    parked: int = 0
+    """Edits parked in this run: none of their messages is on the server any more."""
+    unparked: int = 0
+    """Parked edits pushed in this run: a message of theirs came back."""
+    pulled: bool = False
+    """Every configured folder was pulled and threaded in this run."""
     roots: set[str] = field(default_factory=set)
     local_only: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)

@@ -55,6 +55,7 @@ class SyncEngine(HeaderPull, Pusher):
                 for folder in self.folders:
                     self._retrying(functools.partial(self._pull_folder, folder, tally))
                 self._rethread(tally)
+                tally.pulled = True
             if push:
                 self._retrying(lambda: self._push(tally))
             if pull and self._bodies_since is not None:
@@ -85,6 +86,8 @@ class SyncEngine(HeaderPull, Pusher):
             vanished=tally.vanished,
             pushed=tally.pushed,
             pending=len(self.userdb.outbox(self.account)),
+            parked=tally.parked,
+            unparked=tally.unparked,
             seconds=time.monotonic() - started,
             local_only_folders=tuple(dict.fromkeys(tally.local_only)),
             reset_folders=tuple(tally.reset),

@@ -6,6 +6,11 @@ said OK for every folder that holds the thread, and only once every configured f
 its first pull (until then the cache may know a thread only in part). Folders whose server cannot
 store keywords keep their edits local. :meth:`Pusher.reapply_pending` applies every edit still in
 the outbox to the cache again, so a pulled keyword never overrides a local edit.
+
+An edit none of whose messages is cached after a run that pulled every configured folder (each
+past its first pull, none missing: the server no longer has the thread) is *parked*
+(``UserDB.outbox_park``): kept, no longer pending, said once in the summary. When one of its
+messages comes back (the same Message-ID in a later pull) it is unparked and pushed.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ class Pusher(EngineBase):
     def reapply_pending(self) -> set[str]:
         """Apply every outbox edit to the cache again: a pending local edit beats a pulled flag."""
         roots: set[str] = set()
-        for edit in self.userdb.outbox(self.account):
+        for edit in self.userdb.outbox(self.account, parked=None):
             roots |= self.cache.apply_keyword(
                 self.account, self._targets(edit), edit.keyword, edit.add
             )
@@ -65,13 +70,23 @@ class Pusher(EngineBase):
             return False
 
     def _push(self, tally: Tally) -> None:
-        edits = self.userdb.outbox(self.account)
+        edits = self.userdb.outbox(self.account, parked=None)
         complete = self._first_pull_done(tally)
+        # Only a run that just pulled every configured folder knows a thread is gone.
+        settled = complete and tally.pulled and not tally.missing
         for n, edit in enumerate(edits, 1):
             self._progress(SyncProgress(folder="", phase="push", done=n - 1, total=len(edits)))
             locations = self.cache.locations(self.account, self._targets(edit))
             if not locations:
-                continue  # not on the server (yet): the edit waits in the outbox
+                # Not on the server: the edit waits in the outbox, parked once a complete
+                # pull shows that none of its messages is there any more.
+                if edit.parked is None and settled and self.userdb.outbox_park(edit):
+                    tally.parked += 1
+                    log.info(
+                        "parked %s on %s: its messages are gone", edit.keyword, edit.thread_root
+                    )
+                continue
+            unparked = edit.parked is not None and self.userdb.outbox_unpark(edit)
             local_only = False
             seen = edit.keyword.lower() == SEEN.lower()
             for folder, uids in sorted(locations.items()):
@@ -100,3 +115,5 @@ class Pusher(EngineBase):
                     tally.errors.append(quirks.refusal(edit.keyword, folder, str(exc)))
             if not local_only and complete and self.userdb.outbox_ack(edit):
                 tally.pushed += 1
+                if unparked:
+                    tally.unparked += 1

@@ -33,9 +33,13 @@ class OutboxEdit(NamedTuple):
     """Monotonically increasing across the database; a newer edit of the same key gets a new one."""
     created: float
     """Epoch seconds of the newest edit folded into this entry."""
+    parked: float | None = None
+    """Epoch seconds when a complete sync found none of its messages on the server (the edit is
+    kept, not pending, and pushed again when one of them comes back); None: pending."""
 
 
 def edit_from(doc: Mapping[str, Any]) -> OutboxEdit:
+    parked = doc.get("parked")
     return OutboxEdit(
         account=str(doc["account"]),
         thread_root=str(doc["thread_root"]),
@@ -44,4 +48,5 @@ def edit_from(doc: Mapping[str, Any]) -> OutboxEdit:
         message_ids=tuple(str(m) for m in doc["message_ids"]),
         seq=int(doc["seq"]),
         created=float(doc["created"]),
+        parked=None if parked is None else float(parked),
     )

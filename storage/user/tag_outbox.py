@@ -1,11 +1,16 @@
 """The userdb's outbox of tag edits: each edit is durable before it is pushed to the server, and
 leaves only once the server took it (one entry per thread and keyword, newest operation wins).
+
+An edit whose messages are all gone from the server (another client expunged the thread) is
+*parked* by the sync (``outbox_park``): it stays in the file, stops counting as pending, and is
+unparked (``outbox_unpark``) and pushed when one of its messages comes back. Parking and
+unparking are one atomic write each, so a kill -9 leaves the edit in one state or the other.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from tinydb.table import Document
@@ -81,12 +86,53 @@ class TagOutbox(UserDBCore):
         t.meta.upsert(Document({"schema": SCHEMA_VERSION, "next_seq": seq + 1}, doc_id=1))
         return seq
 
-    def outbox(self, account: str) -> list[OutboxEdit]:
-        """The pending edits of ``account``, oldest (lowest ``seq``) first."""
+    def outbox(self, account: str, *, parked: bool | None = False) -> list[OutboxEdit]:
+        """The pending edits of ``account``, oldest (lowest ``seq``) first; ``parked=True``:
+        only the parked ones; ``parked=None``: both."""
+
+        def wanted(d: Mapping[str, Any]) -> bool:
+            return d["account"] == account and (
+                parked is None or (d.get("parked") is not None) == parked
+            )
 
         def action(t: Tables) -> list[OutboxEdit]:
-            edits = [edit_from(d) for d in t.outbox.search(lambda d: d["account"] == account)]
+            edits = [edit_from(d) for d in t.outbox.search(lambda d: wanted(d))]
             return sorted(edits, key=lambda e: e.seq)
+
+        return self._run(action)
+
+    def outbox_park(self, edit: OutboxEdit, when: float | None = None) -> bool:
+        """Park ``edit`` (none of its messages is on the server any more): kept, not pending.
+        Returns False when a newer edit replaced it meanwhile or it is gone or parked already."""
+
+        def park(doc: MutableMapping[Any, Any]) -> None:
+            doc["parked"] = time.time() if when is None else when
+
+        return self._update_entry(edit, park, parked=False)
+
+    def outbox_unpark(self, edit: OutboxEdit) -> bool:
+        """Make a parked ``edit`` pending again (one of its messages is back on the server).
+        Returns False when a newer edit replaced it meanwhile or it is gone or not parked."""
+
+        def unpark(doc: MutableMapping[Any, Any]) -> None:
+            doc.pop("parked", None)
+
+        return self._update_entry(edit, unpark, parked=True)
+
+    def _update_entry(
+        self, edit: OutboxEdit, change: Callable[[MutableMapping[Any, Any]], None], *, parked: bool
+    ) -> bool:
+        def action(t: Tables) -> bool:
+            found = t.outbox.search(
+                lambda d: (
+                    d["seq"] == edit.seq
+                    and d["account"] == edit.account
+                    and (d.get("parked") is not None) == parked
+                )
+            )
+            if found:
+                t.outbox.update(change, doc_ids=[doc.doc_id for doc in found])
+            return bool(found)
 
         return self._run(action)
 
@@ -105,9 +151,10 @@ class TagOutbox(UserDBCore):
         return self._run(action)
 
     def pending_keywords(self, account: str) -> dict[str, dict[str, bool]]:
-        """Message-ID -> {keyword: add} for every pending edit of ``account``; newer edits win."""
+        """Message-ID -> {keyword: add} for every edit of ``account`` (parked ones too: their
+        messages are not cached, and if they come back the edit is on its way); newer win."""
         result: dict[str, dict[str, bool]] = {}
-        for edit in self.outbox(account):
+        for edit in self.outbox(account, parked=None):
             for message_id in edit.message_ids:
                 result.setdefault(message_id, {})[edit.keyword] = edit.add
         return result

@@ -98,6 +98,7 @@ def test_start_up_imports_no_imap_and_no_body_parser(tmp_path: Path) -> None:
         "supportmail.storage.user.catalog",
         "supportmail.storage.user.journal_rows",
         "supportmail.storage.service.note_entry",
+        "supportmail.storage.service.parked_edit",
         "supportmail.storage.mime.values",
         "supportmail.storage.insight.people",
         "supportmail.tui.cli.parser",

@@ -1,7 +1,10 @@
 """``supportmail tags``: the team tag catalog: list it, describe a tag, rename or delete one.
 
 =====================================  ===========================================================
-``tags [--json]``                      the catalog and every tag on mail, with thread counts
+``tags [--json]``                      the catalog and every tag on mail, with thread counts;
+                                       then the parked tag edits under their own heading
+``tags --parked [--json]``             only the parked tag edits: edits whose thread is no
+                                       longer on the server (kept; pushed again if it returns)
 ``tags set TAG [--description T]``     add a tag or change its description, ``--shortcut N`` (a
 ``[--shortcut N] [--color NAME]``      digit; ``none`` clears) or colour; shared on the server
 ``tags rename OLD NEW``                retag every thread (add NEW, remove OLD) through the
@@ -11,8 +14,11 @@
 =====================================  ===========================================================
 
 The catalog travels through the IMAP server (``storage.catalog_sync``): every change here is
-shared at once when the server can be reached, else by the next sync. ``tui.cli`` registers the
-command with :func:`add_tags_parser` and dispatches through :data:`TAGS_COMMANDS`.
+shared at once when the server can be reached, else by the next sync. A tag edit is *parked*
+when a complete sync finds none of its thread's messages on the server (another client expunged
+them): it stops counting as pending and is listed here, as ``notes`` lists unmatched notes, and
+the sync that sees one of those messages again pushes it. ``tui.cli`` registers the command with
+:func:`add_tags_parser` and dispatches through :data:`TAGS_COMMANDS`.
 """
 
 from __future__ import annotations
@@ -27,11 +33,22 @@ from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
 
 if TYPE_CHECKING:
     from supportmail.storage.models import TagInfo
-    from supportmail.storage.service import Service
+    from supportmail.storage.service import ParkedEdit, Service
 
-__all__ = ["TAGS_COMMANDS", "add_tags_parser", "cmd_tags", "tag_json"]
+__all__ = [
+    "PARKED_HEADING",
+    "TAGS_COMMANDS",
+    "add_tags_parser",
+    "cmd_tags",
+    "parked_json",
+    "tag_json",
+]
 
 _CLEAR = ("", "none", "-")
+
+PARKED_HEADING = (
+    "Parked tag edits (thread no longer on the server; kept, pushed again if it returns):"
+)
 
 
 def add_tags_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -41,6 +58,11 @@ def add_tags_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "tags",
         parents=[common],
         help="the tag catalog with thread counts; tags set/rename/delete edit it",
+    )
+    p.add_argument(
+        "--parked",
+        action="store_true",
+        help="only the parked tag edits (their thread is no longer on the server)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     actions = p.add_subparsers(dest="tags_command", metavar="ACTION", parser_class=Parser)
@@ -76,6 +98,39 @@ def tag_json(t: TagInfo) -> dict[str, Any]:
     }
 
 
+def parked_json(edit: ParkedEdit) -> dict[str, Any]:
+    return {
+        "thread_id": edit.thread_id,
+        "root_message_id": edit.root_message_id,
+        "tag": edit.tag,
+        "keyword": edit.keyword,
+        "add": edit.add,
+        "message_ids": list(edit.message_ids),
+        "parked": edit.parked.isoformat(timespec="seconds"),
+    }
+
+
+def _write_parked(service: Service, edits: list[ParkedEdit], out: TextIO) -> None:
+    from supportmail.storage.dates import relative_label
+
+    now = service.now()
+    for e in edits:
+        root = pad(f"<{e.root_message_id}>", 48)
+        when = relative_label(e.parked, now)
+        out.write(f"{e.thread_id}  {pad(e.what, 32)}  {root}  parked {when}\n")
+
+
+def _cmd_parked(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    if args.json:
+        dump_json([parked_json(e) for e in service.parked_edits(raw=True)], out)
+        return 0
+    edits = service.parked_edits()
+    if edits:
+        out.write(PARKED_HEADING + "\n")
+        _write_parked(service, edits, out)
+    return 0
+
+
 def _name(text: str, what: str) -> str:
     try:
         return canonical_tag(text)
@@ -103,6 +158,8 @@ def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         return _cmd_rename(service, args, out)
     if action == "delete":
         return _cmd_delete(service, args, out)
+    if args.parked:
+        return _cmd_parked(service, args, out)
     tags = service.tags()
     if args.json:
         dump_json([tag_json(t) for t in tags], out)
@@ -112,6 +169,10 @@ def cmd_tags(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         origin = "" if t.in_catalog else "  (on mail, not in your catalog)"
         about = f"  {clip(t.description, 60)}" if t.description else ""
         out.write(f"{key} {pad(t.name, 32)} {t.kind:<9} {t.threads:>6}{about}{origin}\n")
+    parked = service.parked_edits()
+    if parked:
+        out.write(("\n" if tags else "") + PARKED_HEADING + "\n")
+        _write_parked(service, parked, out)
     return 0
 
 
