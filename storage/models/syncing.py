@@ -69,17 +69,19 @@ class SyncResult:
             line += f"; {self.unreadable} message(s) could not be read (stored with a note)"
         return line + self.parked_text()
 
-    def parked_text(self) -> str:
+    def parked_text(self, *, where: bool = True) -> str:
         """What this sync parked or brought back, in words ("" when neither): "; 1 tag edit
-        parked: its thread is no longer on the server (...)"."""
+        parked: its thread is no longer on the server" and, with ``where``, the command that
+        lists parked edits."""
         text = ""
         if self.parked:
             one = self.parked == 1
             text += (
                 f"; {self.parked} tag edit{'' if one else 's'} parked: "
-                f"{'its thread is' if one else 'their threads are'} no longer on the server "
-                f"(kept; `supportmail tags --parked` lists {'it' if one else 'them'})"
+                f"{'its thread is' if one else 'their threads are'} no longer on the server"
             )
+            if where:
+                text += f" (kept; `supportmail tags --parked` lists {'it' if one else 'them'})"
         if self.unparked:
             one = self.unparked == 1
             text += (

@@ -12,8 +12,9 @@ private notes on both. Then the server changes under the client:
   CONDSTORE.
 
 What must hold each time: the sync completes (or reports one clear line), nothing is duplicated,
-pushed tags are still shown, pending edits are still pending or on the server, and every note
-is kept: on its thread, or listed as unmatched (``supportmail notes --orphans``), never deleted.
+pushed tags are still shown, pending edits are still pending, on the server, or parked when their
+thread left the server (``supportmail tags --parked``), and every note is kept: on its thread,
+or listed as unmatched (``supportmail notes --orphans``), never deleted.
 A server with no ``\\*`` from the start and one without CONDSTORE from the start are covered by
 ``tests/integration/test_cli_sync.py``.
 """
@@ -248,11 +249,11 @@ def test_uidvalidity_change_with_the_messages_reattaches_tags_and_notes(
 def test_folder_recreated_without_its_messages_keeps_notes_and_pending_edits(
     mail_user: Any, config: Path, data: Path
 ) -> None:
-    """The folder comes back empty: the notes stay in the userdb word for word and the pending
-    edit waits in the outbox ("1 pending"). When the messages are appended again, the notes and
-    the pending edit re-attach by Message-ID and the edit is pushed. (The pushed tag lived on
-    the deleted messages; a re-append without flags does not bring it back: the server dropped
-    it with them.)"""
+    """The folder comes back empty: the notes stay in the userdb word for word and the edit
+    is parked (kept in the outbox, no longer pending: "1 tag edit parked"). When the messages
+    are appended again, the notes and the parked edit re-attach by Message-ID and the edit is
+    pushed. (The pushed tag lived on the deleted messages; a re-append without flags does not
+    bring it back: the server dropped it with them.)"""
     messages = _mailbox(4)
     _seed(mail_user, messages)
     with _open(config, data) as service:
@@ -262,11 +263,13 @@ def test_folder_recreated_without_its_messages_keeps_notes_and_pending_edits(
 
     code, out, err = _cli(config, data, "sync")
     assert code == 0, err
-    assert "UIDVALIDITY changed" in out and "0 tag edits pushed, 1 pending" in out
+    assert "UIDVALIDITY changed" in out and "0 tag edits pushed" in out
+    assert "pending" not in out and "1 tag edit parked" in out
     with _open(config, data) as service:
         assert list(service.cache.folder_uids(service.account, "INBOX")) == []
         marks.assert_notes_kept(service)
-        assert [e.keyword for e in service.userdb.outbox(service.account)] == [PENDING]
+        assert service.userdb.outbox(service.account) == []
+        assert [e.keyword for e in service.userdb.outbox(service.account, parked=True)] == [PENDING]
     _seed(mail_user, messages)
     code, out, err = _cli(config, data, "sync")
     assert code == 0, err
@@ -301,8 +304,8 @@ def test_thread_expunged_by_another_client_leaves_its_note_unmatched_and_listed(
 ) -> None:
     """Another client expunges two threads: after the next sync their notes are unmatched,
     listed by ``notes`` (under their own heading) and ``notes --orphans``, and kept; the pending
-    edit waits. Appended again (a restore from backup), both threads get their notes back and
-    the edit is pushed."""
+    edit is parked, listed by ``tags --parked``. Appended again (a restore from backup), both
+    threads get their notes back and the edit is pushed."""
     messages = _mailbox(5)
     _seed(mail_user, messages)
     with _open(config, data) as service:
@@ -313,7 +316,10 @@ def test_thread_expunged_by_another_client_leaves_its_note_unmatched_and_listed(
 
     code, out, err = _cli(config, data, "sync")
     assert code == 0, err
-    assert "2 gone" in out and "0 tag edits pushed, 1 pending" in out
+    assert "2 gone" in out and "0 tag edits pushed" in out and "1 tag edit parked" in out
+    assert "pending" not in out
+    code, listed, _ = _cli(config, data, "tags", "--parked")
+    assert code == 0 and f"{thread_id(marks.pending_root)}  +{PENDING}" in listed
     with _open(config, data) as service:
         assert service.count_threads() == 3
         assert set(service.orphan_notes()) == {marks.pushed_root, marks.pending_root}

@@ -218,6 +218,8 @@ class FakeService(FakeFacades):
         self.edit_gate: threading.Semaphore | None = None
         """When set: each edit_tags takes one release of it (a slow store, as behind a sync)."""
         self.pending = 0
+        self.park_on_sync = 0
+        """Pending edits the next sync parks (their thread left the server)."""
         self.answered: set[str] = set()
         """Threads replied to (they leave the awaiting view)."""
         self.replies = FakeReplies(self)
@@ -466,8 +468,9 @@ class FakeService(FakeFacades):
         if progress is not None:
             for done in range(0, 101, 25):
                 progress(SyncProgress("INBOX", "headers", done, 100))
-        pushed, self.pending = self.pending, 0
-        return SyncResult(account=self.account, folders=1, new=0, pushed=pushed)
+        parked, self.park_on_sync = min(self.park_on_sync, self.pending), 0
+        pushed, self.pending = self.pending - parked, 0
+        return SyncResult(account=self.account, folders=1, new=0, pushed=pushed, parked=parked)
 
     def push(self) -> SyncResult:
         """Like the service's push: the outbox goes to the server (or fails when offline)."""

@@ -45,6 +45,28 @@ async def test_a_real_account_syncs_on_start_and_on_request() -> None:
         assert "1 pushed" in status.hint
 
 
+async def test_a_sync_that_parks_an_edit_says_so_once_and_counts_it_no_more() -> None:
+    service = FakeService(demo=False)
+    app = _app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        status = main_screen(app).status
+        await pilot.press("1")
+        await settle(pilot)
+        assert status.pending == 1
+        service.park_on_sync = 1  # another client expunged the thread meanwhile
+        await pilot.press("s")
+        await settle(pilot)
+        assert status.pending == 0
+        assert status.hint == (
+            "synced: 0 new, 0 changed, 0 pushed; "
+            "1 tag edit parked: its thread is no longer on the server"
+        )
+        await pilot.press("s")
+        await settle(pilot)
+        assert "parked" not in status.hint
+
+
 async def test_a_failed_sync_shows_offline_and_keeps_working() -> None:
     service = FakeService(demo=False)
     service.fail_sync = True

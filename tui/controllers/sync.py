@@ -164,7 +164,7 @@ class SyncController(Controller):
             "demo: nothing to sync, tags stay local"
             if self.service.is_demo
             else f"synced: {result.new} new, {result.changed} changed, {result.pushed} pushed"
-            + result.parked_text()
+            + result.parked_text(where=False)
         )
         main.thread_list.reload()
         main.triage.redraw_queued()
