@@ -344,7 +344,7 @@ def test_thread_expunged_by_another_client_leaves_its_note_unmatched_and_listed(
         threads = _by_root(service)
         assert threads[marks.pushed_root].has_note and threads[marks.pending_root].has_note
         assert PENDING in threads[marks.pending_root].tags
-    assert _cli(config, data, "notes", "--orphans")[1] == "(no unmatched notes)\n"
+    assert _cli(config, data, "notes", "--orphans")[1] == ""  # no unmatched note left
 
 
 # -- a configured folder is deleted ------------------------------------------------------------

@@ -139,10 +139,11 @@ def test_human_output_is_sanitised_json_is_decoded(service: Service, data: Path)
     assert entry["text"] == "\x1b[2Jcleared your screen\u202e"
 
 
-def test_no_notes_says_so(service: Service, data: Path) -> None:
-    assert cli(data, "notes", "--orphans")[1] == "(no unmatched notes)\n"
+def test_no_notes_prints_no_row(service: Service, data: Path) -> None:
+    """stdout stays empty (what a terminal's stderr is told: ``tests/unit/test_empty_lists.py``)."""
+    assert cli(data, "notes", "--orphans") == (0, "", "")
     for root in service.userdb.notes(service.account):
         service.userdb.set_note(service.account, root, "")
     assert service.notes() == []
-    assert cli(data, "notes")[1] == "(no notes)\n"
+    assert cli(data, "notes") == (0, "", "")
     assert json.loads(cli(data, "notes", "--json")[1]) == []

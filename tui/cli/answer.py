@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from supportmail.storage.dates import relative_label
 from supportmail.storage.sanitize import sanitize_line
 from supportmail.storage.service import ServiceError, UnknownMessageError
-from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
+from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad, say_empty
 from supportmail.tui.cli.responses import add_responses_parser, cmd_responses
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def cmd_drafts(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         )
         return 0
     if not mails:
-        out.write("(no drafts and no unsent mail)\n")
+        say_empty("no drafts and no unsent mail")
         return 0
     now = service.now()
     for m in mails:

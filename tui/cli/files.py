@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.sanitize import sanitize_line
-from supportmail.tui.cli.output import UsageError, clip, dump_json, positive_int
+from supportmail.tui.cli.output import UsageError, clip, dump_json, positive_int, say_empty
 from supportmail.tui.units import format_size
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def cmd_links(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     links = service.attachments.links(args.thread, message)
     if not links:
-        out.write(f"no links in message {message}\n")
+        say_empty(f"no links in message {message}")
     for link in links:
         out.write(f"{clip(link.text or '(no text)', 40)}  ->  {link.target}\n")
     return 0

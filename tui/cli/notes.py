@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from supportmail.tui.cli.output import clip, dump_json, pad
+from supportmail.tui.cli.output import clip, dump_json, pad, say_empty
 
 if TYPE_CHECKING:
     from supportmail.storage.service import NoteEntry, Service
@@ -73,7 +73,7 @@ def cmd_notes(service: Service, args: argparse.Namespace, out: TextIO) -> int:
     matched = [e for e in entries if not e.orphan]
     unmatched = [e for e in entries if e.orphan]
     if not entries:
-        out.write("(no unmatched notes)\n" if args.orphans else "(no notes)\n")
+        say_empty("no unmatched notes" if args.orphans else "no notes")
         return 0
     _write_matched(matched, out)
     if unmatched:

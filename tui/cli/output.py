@@ -1,16 +1,18 @@
 """Shared pieces of the ``supportmail`` command line: errors, a count option's type, and
-output helpers (JSON, clipping, sizes, dates, Markdown escaping) the command modules share."""
+output helpers (JSON, clipping, sizes, dates, Markdown escaping, what an empty list says) the
+command modules share."""
 
 from __future__ import annotations
 
 import codecs
 import json
+import sys
 import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from supportmail.storage.dates import parse_when
-from supportmail.storage.sanitize import escape_json_controls
+from supportmail.storage.sanitize import escape_json_controls, sanitize_line
 from supportmail.tui.units import first_customer
 
 if TYPE_CHECKING:
@@ -45,6 +47,18 @@ def positive_int(text: str) -> int:
     if value > MAX_COUNT:
         raise argparse.ArgumentTypeError(f"expected a number of at most {MAX_COUNT}, got {value}")
     return value
+
+
+def say_empty(text: str) -> None:
+    """An empty list, said to a person: ``(text)`` on stderr, only when stderr is a terminal.
+
+    The list commands (``threads``, ``notes``, ``quotes``, ``drafts``, ``links``, ``tags
+    --parked``) print one row per item; with no item stdout stays empty, as ``notmuch search``
+    does, so ``| wc -l`` counts 0 and ``while read`` gets no fake row (``--json`` prints
+    ``[]``). Cron mails whatever reaches stderr, so the line is not written there either."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"({sanitize_line(text)})\n")
+        sys.stderr.flush()
 
 
 def address_json(a: Address) -> dict[str, str]:

@@ -13,6 +13,7 @@ from supportmail.tui.cli.output import (
     address_json,
     dump_json,
     positive_int,
+    say_empty,
 )
 from supportmail.tui.cli.parser import Parser
 
@@ -135,7 +136,7 @@ def cmd_quotes(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     found = service.quotes(args.thread)
     if not found:
-        out.write("(no saved quotes: `supportmail quote THREAD ...` keeps one)\n")
+        say_empty("no saved quotes: `supportmail quote THREAD ...` keeps one")
     for q in found:
         out.write(f"{q.id:>4}  {service.quote_with_attribution(q)}\n")
     return 0

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.service import CatalogInputError
 from supportmail.storage.tags import TagError, canonical_tag
-from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad
+from supportmail.tui.cli.output import PROG, UsageError, clip, dump_json, pad, say_empty
 
 if TYPE_CHECKING:
     from supportmail.storage.models import TagInfo
@@ -125,9 +125,11 @@ def _cmd_parked(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         dump_json([parked_json(e) for e in service.parked_edits(raw=True)], out)
         return 0
     edits = service.parked_edits()
-    if edits:
-        out.write(PARKED_HEADING + "\n")
-        _write_parked(service, edits, out)
+    if not edits:
+        say_empty("no parked tag edits")
+        return 0
+    out.write(PARKED_HEADING + "\n")
+    _write_parked(service, edits, out)
     return 0
 
 

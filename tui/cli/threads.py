@@ -25,6 +25,7 @@ from supportmail.tui.cli.output import (
     customer_name,
     dump_json,
     pad,
+    say_empty,
 )
 from supportmail.tui.cli.responses import waiting_json, waiting_label
 from supportmail.tui.cli.search import server_query
@@ -145,7 +146,10 @@ def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         dump_json([thread_json(s) for s in service.list_threads(query, raw=True)], out)
         return 0
     now = service.now()
-    for s in service.list_threads(query):
+    found = service.list_threads(query)
+    if not found:
+        say_empty(_no_match(service, args))
+    for s in found:
         marks = ("●" if s.unread else " ") + ("✎" if s.has_note else " ")
         marks += "↑" if s.pending_tags else " "
         tags = " ".join(s.tags)
@@ -158,6 +162,23 @@ def cmd_threads(service: Service, args: argparse.Namespace, out: TextIO) -> int:
             line += f"  [{tags}]"
         out.write(line + "\n")
     return 0
+
+
+def _no_match(service: Service, args: argparse.Namespace) -> str:
+    """What ``threads`` looked for, in words: "no threads match 'foo', unread in INBOX"."""
+    words = []
+    if args.search:
+        words.append(f"'{args.search}'" + (" on the server" if args.server else ""))
+    words += [f"tag {tag}" for tag in args.tag]
+    words += [w for w, on in (("untagged", args.untagged), ("unread", args.unread)) if on]
+    if args.awaiting:
+        words.append("awaiting an answer")
+    if args.since:
+        words.append(f"since {args.since}")
+    where = ", ".join(service.folders) or service.account
+    if not words:
+        return f"no threads in {where} yet: `{PROG} sync` fetches them"
+    return f"no threads match {', '.join(words)} in {where}"
 
 
 def cmd_show(service: Service, args: argparse.Namespace, out: TextIO) -> int:
