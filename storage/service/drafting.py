@@ -209,6 +209,16 @@ class Drafting:
             refs=(),
         )
 
+    def filled(self, composed: Composed, body: str) -> str:
+        """The draft's text with ``body`` written where the editor's cursor starts: above the
+        signature and the quoted (or forwarded) message (``reply``/``forward --body-file``)."""
+        from supportmail.storage import compose
+
+        own = body.replace("\r\n", "\n").rstrip("\n") + "\n"
+        template = composed.template
+        rest = template.body.removeprefix("\n")  # the empty line the cursor starts on
+        return compose.render_draft(dataclasses.replace(template, body=own + rest))
+
     def recipients(self, text: str) -> list[str]:
         """The edited draft's To and Cc, formatted (ServiceError naming what is malformed)."""
         from supportmail.storage import compose

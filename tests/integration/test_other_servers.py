@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from supportmail.tui.cli import answer
 from tests.integration.test_cli_sync import Cli
 from tests.mailgen import support_mailbox
 from tests.smtpserver import SmtpServer
@@ -221,6 +222,7 @@ def test_a_sent_folder_the_server_names_otherwise_is_named_in_the_error(
         )
         monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
         monkeypatch.delenv("VISUAL", raising=False)
+        monkeypatch.setattr(answer, "editor_terminal", lambda: True)  # the script is a person
         cli("forward", thread, "--to", "eng@plotline.example", "--yes")
         smtp.wait_for(1)
         _code, _out, err = cli("sync")  # the Sent copy's second try, said on stderr

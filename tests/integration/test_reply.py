@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from supportmail.storage.user.mail_outbox import OUTBOX_DIR
-from supportmail.tui.cli import run
+from supportmail.tui.cli import answer, run
 from tests.dovecot import MailUser
 from tests.smtpserver import Received, SmtpServer
 
@@ -57,6 +57,8 @@ class Cli:
     def __init__(self, config: Path, data: Path) -> None:
         self.config = config
         self.data = data
+        self.answer = str(data.parent / "answer.txt")
+        """A file with an answer, for ``--body-file`` (written by the ``cli`` fixture)."""
 
     def args(self, *args: str) -> list[str]:
         return ["--config", str(self.config), "--data-dir", str(self.data), *args]
@@ -123,6 +125,10 @@ def cli(
     editor.write_text(EDITOR.format(answer="Danke! We fixed the export in 4.2.\n"))
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
     monkeypatch.delenv("VISUAL", raising=False)
+    # The editor script stands in for a person at a terminal; without one the CLI refuses to
+    # start an editor (test_reply_without_a_terminal_* below).
+    monkeypatch.setattr(answer, "editor_terminal", lambda: True)
+    (tmp_path / "answer.txt").write_text("Danke! We fixed the export in 4.2.\n", encoding="utf-8")
     mail_user.append("INBOX", CUSTOMER)
     # A configured folder the server lacks makes sync exit 3 (issue 13): Sent exists here.
     mail_user.create_folder("Sent")
@@ -233,7 +239,7 @@ def test_kill9_during_a_send_loses_nothing_and_sends_once(
     cli: Cli, smtp: SmtpServer, mail_user: MailUser, when: str
 ) -> None:
     thread = _thread(cli)
-    assert cli.die_at(when, "reply", thread, "--yes") == -9
+    assert cli.die_at(when, "reply", thread, "--yes", "--body-file", cli.answer) == -9
     [mail] = cli.outbox()
     assert mail["state"] == when
     sent_before = 0 if when == "data" else 1  # "data" is written before the message goes
@@ -254,7 +260,7 @@ def test_kill9_after_the_server_accepted_does_not_send_again(
     the retry finds it by Message-ID and neither sends nor files it again."""
     smtp.deliver_to(lambda got: mail_user.append("Sent", got.data, ("\\Seen",)))
     thread = _thread(cli)
-    assert cli.die_at("smtp-accepted", "reply", thread, "--yes") == -9
+    assert cli.die_at("smtp-accepted", "reply", thread, "--yes", "--body-file", cli.answer) == -9
     [mail] = cli.outbox()
     assert mail["state"] == "data" and len(smtp.received) == 1
     cli("sync")
@@ -322,3 +328,107 @@ def test_sending_uses_the_service_session(cli: Cli, smtp: SmtpServer) -> None:
         service.sync()
         assert service.logins == {"sync": 1, "interactive": 1, "watch": 0}
     assert len(smtp.received) == 2
+
+
+# -- no terminal: --body-file, or one line and exit 2 ----------------------------------------
+
+MARKER_EDITOR = """\
+import pathlib, sys
+pathlib.Path({marker!r}).write_text("the editor ran")
+sys.stdout.write("\\x1b[?1049h\\x1b[2J")
+sys.stdin.read()
+"""
+
+
+def _child(
+    cli: Cli, tmp_path: Path, *args: str, stdin: bytes | None
+) -> subprocess.CompletedProcess[bytes]:
+    """The installed command in a child process, stdin a pipe (or /dev/null), stdout and
+    stderr pipes: a script or cron. ``$EDITOR`` would leave a marker file, clear the screen and
+    wait for its stdin: it must not run."""
+    editor = tmp_path / "marker_editor.py"
+    editor.write_text(MARKER_EDITOR.format(marker=str(tmp_path / "editor-ran")))
+    env = {**os.environ, "EDITOR": f"{sys.executable} {editor}", "PYTHONPATH": str(ROOT)}
+    env.pop("VISUAL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "supportmail.tui", *cli.args(*args)],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [("reply",), ("forward", "--to", "eng@plotline.example")], ids=["reply", "forward"]
+)
+def test_reply_without_a_terminal_exits_2_naming_body_file_and_starts_no_editor(
+    cli: Cli, smtp: SmtpServer, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    thread = _thread(cli)
+    done = _child(cli, tmp_path, command[0], thread, *command[1:], "--yes", stdin=None)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode() == (
+        f"supportmail: error: {command[0]}: no terminal for $EDITOR (stdin and stdout are not "
+        "both one); give the text with --body-file FILE, or --body-file - to read it from stdin\n"
+    )
+    assert not (tmp_path / "editor-ran").exists()
+    assert smtp.received == [] and cli.outbox() == []
+
+
+def test_reply_with_the_text_on_stdin_sends_it_above_the_signature_and_quote(
+    cli: Cli, smtp: SmtpServer, mail_user: MailUser, tmp_path: Path
+) -> None:
+    thread = _thread(cli)
+    text = "Danke, Jürgen!\r\nFixed in 4.2.\n\n"
+    done = _child(cli, tmp_path, "reply", thread, "--body-file", "-", "--yes", stdin=text.encode())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("sent ") and b"\x1b" not in done.stdout + done.stderr
+    assert not (tmp_path / "editor-ran").exists()
+    [got] = smtp.received
+    body = _parsed(got).get_content().replace("\r\n", "\n")
+    assert body.startswith("Danke, Jürgen!\nFixed in 4.2.\n\n-- \nMaya\nPlotline support\n")
+    assert "J\u00fcrgen M\u00fcller wrote:\n> Hallo, the CSV export crashes" in body
+    assert len(_sent_copies(mail_user)) == 1 and _awaiting(cli) == []
+
+
+def test_text_on_stdin_without_yes_is_kept_as_a_draft(
+    cli: Cli, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    """Nothing is left on stdin to answer "Send?": the text waits as a draft, said so."""
+    thread = _thread(cli)
+    done = _child(cli, tmp_path, "reply", thread, "--body-file", "-", stdin=b"Looking into it.\n")
+    assert done.returncode == 0, done.stderr
+    [draft] = cli.json("drafts")  # type: ignore[misc]
+    assert draft["state"] == "draft" and draft["thread_id"] == thread
+    assert done.stdout.decode() == (
+        f"kept as draft {draft['id']} (stdin held the text; --yes sends at once): "
+        f"send it with `supportmail drafts --send {draft['id']}`\n"
+    )
+    assert smtp.received == []
+    cli("drafts", "--send", str(draft["id"]))
+    assert _parsed(smtp.received[0]).get_content().startswith("Looking into it.\r\n")
+
+
+def test_forward_with_a_body_file_and_body_file_mistakes(
+    cli: Cli, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answer, "editor_terminal", lambda: False)  # a script: no editor
+    thread = _thread(cli)
+    note = tmp_path / "note.txt"
+    note.write_text("Eng: a crash with 10k rows, see below.\n", encoding="utf-8")
+    cli("forward", thread, "--to", "eng@plotline.example", "--body-file", str(note), "--yes")
+    [got] = smtp.received
+    body = _parsed(got).get_content().replace("\r\n", "\n")
+    assert body.startswith("Eng: a crash with 10k rows, see below.\n")
+    assert body.index("see below") < body.index("---------- Forwarded message ----------")
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" \n\n")
+    _, err = cli("reply", thread, "--body-file", str(empty), "--yes", code=2)
+    assert err == f"supportmail: error: --body-file: {empty} is empty: nothing to send\n"
+    _, err = cli("reply", thread, "--body-file", str(tmp_path / "nope.txt"), code=2)
+    assert err.endswith("nope.txt: No such file or directory\n") and err.count("\n") == 1
+    assert len(smtp.received) == 1 and [m["state"] for m in cli.outbox()] == ["filed"]

@@ -5,7 +5,11 @@
 
 ``reply``/``forward`` open ``$VISUAL``/``$EDITOR`` on the draft (header block + body), then ask
 ``Send? [y/N]`` (``--yes`` does not ask). An unchanged text sends nothing; "no" keeps the text
-as a draft (``drafts --send ID`` sends it later).
+as a draft (``drafts --send ID`` sends it later). ``--body-file FILE`` (``-``: stdin) gives the
+text instead, written above the signature and the quote, and no editor runs. Without it the
+editor needs the terminal: when stdin and stdout are not both one (a pipe, cron, a redirect) the
+command says so in one line naming ``--body-file`` and exits 2 before anything is composed,
+rather than hand an editor a file or a pipe (it would wait forever or write escape sequences).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from supportmail.storage.dates import relative_label
@@ -26,7 +31,7 @@ from supportmail.tui.cli.responses import add_responses_parser, cmd_responses
 
 if TYPE_CHECKING:
     from supportmail.storage.service import Service
-    from supportmail.storage.service.api import Composed
+    from supportmail.storage.service.api import Composed, OutboxMail
 
 STATE_LABEL = {
     "draft": "draft",
@@ -50,6 +55,7 @@ def add_answer_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         "--message", metavar="N", help="answer message N as `show` numbers it (or a Message-ID)"
     )
     p.add_argument("--yes", action="store_true", help="send without asking")
+    _body_option(p)
 
     p = sub.add_parser(
         "forward", parents=[common], help="forward a thread's customer message to an address"
@@ -58,6 +64,7 @@ def add_answer_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--to", required=True, metavar="ADDRESS", help="e.g. eng@example.com")
     p.add_argument("--message", metavar="N", help="forward message N (default: the customer's)")
     p.add_argument("--yes", action="store_true", help="send without asking")
+    _body_option(p)
 
     p = sub.add_parser(
         "drafts", parents=[common], help="drafts and unsent mail; --send ID, --discard ID"
@@ -66,6 +73,44 @@ def add_answer_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     group.add_argument("--send", metavar="ID", help="send a draft, or retry an unsent message")
     group.add_argument("--discard", metavar="ID", help="drop a draft or an unsent message")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _body_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--body-file",
+        metavar="FILE",
+        help="your text from FILE ('-': stdin) instead of $EDITOR; it goes above the quote",
+    )
+
+
+def editor_terminal() -> bool:
+    """Whether ``$EDITOR`` can have the terminal: stdin and stdout are both one."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _body(args: argparse.Namespace) -> str | None:
+    """The text ``--body-file`` gives (None: the editor writes it). No ``--body-file`` and no
+    terminal for the editor: a usage mistake, said before anything is composed."""
+    name = args.body_file
+    if name is None:
+        if not editor_terminal():
+            raise UsageError(
+                f"{args.command}: no terminal for $EDITOR (stdin and stdout are not both one); "
+                "give the text with --body-file FILE, or --body-file - to read it from stdin"
+            )
+        return None
+    if name == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        text = stream.read().decode("utf-8", errors="replace") if stream else sys.stdin.read()
+    else:
+        try:
+            text = Path(name).read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"--body-file {sanitize_line(name)}: {exc.strerror or exc}") from None
+    if not text.strip():
+        where = "stdin" if name == "-" else sanitize_line(name)
+        raise UsageError(f"--body-file: {where} is empty: nothing to send")
+    return text
 
 
 def _edit(path: str) -> None:
@@ -92,26 +137,44 @@ def _ask(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
+def _queue(
+    service: Service, composed: Composed, text: str, args: argparse.Namespace, out: TextIO
+) -> OutboxMail | int:
+    """Queue the written ``text`` to send; else the exit status (1: nothing written, 0: kept
+    as a draft)."""
+    replies = service.replies
+    if not replies.written(composed, text):
+        print(f"{PROG}: nothing written: not sent", file=sys.stderr)
+        return 1
+    try:
+        to = ", ".join(replies.recipients(text))
+    except ServiceError as exc:
+        draft = replies.save_draft(composed, text)
+        raise ServiceError(f"{exc} (kept as draft {draft.id})") from exc
+    # With --body-file - the text came on stdin, so nothing is left there to answer.
+    from_stdin = args.body_file == "-"
+    if not args.yes and (from_stdin or not _ask(f"Send to {sanitize_line(to)}? [y/N] ")):
+        draft = replies.save_draft(composed, text)
+        why = " (stdin held the text; --yes sends at once)" if from_stdin else ""
+        out.write(
+            f"kept as draft {draft.id}{why}: send it with `{PROG} drafts --send {draft.id}`\n"
+        )
+        return 0
+    return replies.queue(composed, text)  # on disk before the server is asked
+
+
 def _compose_and_send(
-    service: Service, composed: Composed, args: argparse.Namespace, out: TextIO
+    service: Service, composed: Composed, args: argparse.Namespace, out: TextIO, body: str | None
 ) -> int:
     replies = service.replies
-    with replies.editing(composed.text) as file:
-        _edit(str(file.path))
-        text = file.read()
-        if not replies.written(composed, text):
-            print(f"{PROG}: nothing written: not sent", file=sys.stderr)
-            return 1
-        try:
-            to = ", ".join(replies.recipients(text))
-        except ServiceError as exc:
-            draft = replies.save_draft(composed, text)
-            raise ServiceError(f"{exc} (kept as draft {draft.id})") from exc
-        if not args.yes and not _ask(f"Send to {sanitize_line(to)}? [y/N] "):
-            draft = replies.save_draft(composed, text)
-            out.write(f"kept as draft {draft.id}: send it with `{PROG} drafts --send {draft.id}`\n")
-            return 0
-        mail = replies.queue(composed, text)  # on disk before the server is asked
+    if body is not None:
+        mail = _queue(service, composed, replies.filled(composed, body), args, out)
+    else:
+        with replies.editing(composed.text) as file:
+            _edit(str(file.path))
+            mail = _queue(service, composed, file.read(), args, out)
+    if isinstance(mail, int):
+        return mail
     sent = replies.send(mail.id)
     where = "filed in Sent" if sent.state == "filed" else "the Sent copy is filed by the next sync"
     out.write(f"sent {sent.id} to {sanitize_line(', '.join(sent.to))} ({where})\n")
@@ -119,13 +182,14 @@ def _compose_and_send(
 
 
 def cmd_reply(service: Service, args: argparse.Namespace, out: TextIO) -> int:
+    body = _body(args)
     try:
         composed = service.replies.compose_reply(
             args.thread, reply_all=args.all, message=args.message
         )
     except UnknownMessageError as exc:
         raise UsageError(f"--message: {exc}") from None
-    return _compose_and_send(service, composed, args, out)
+    return _compose_and_send(service, composed, args, out, body)
 
 
 def cmd_forward(service: Service, args: argparse.Namespace, out: TextIO) -> int:
@@ -137,11 +201,12 @@ def cmd_forward(service: Service, args: argparse.Namespace, out: TextIO) -> int:
         service.replies.forward_to(args.to)
     except ServiceError as exc:
         raise UsageError(str(exc)) from None
+    body = _body(args)
     try:
         composed = service.replies.compose_forward(args.thread, args.to, message=args.message)
     except UnknownMessageError as exc:
         raise UsageError(f"--message: {exc}") from None
-    return _compose_and_send(service, composed, args, out)
+    return _compose_and_send(service, composed, args, out, body)
 
 
 def cmd_drafts(service: Service, args: argparse.Namespace, out: TextIO) -> int:
