@@ -1,6 +1,6 @@
 """Searching the selected folder: all its UIDs (ESEARCH in chunks, or a UID FETCH without it),
 ``UID SEARCH`` with criteria built by ``storage.serversearch``, which messages carry a keyword,
-and the messages with a Message-ID."""
+which still exist, and the messages with a Message-ID."""
 
 from __future__ import annotations
 
@@ -111,6 +111,18 @@ class Search(ConnectionCore):
                 found.update(
                     int(uid) for uid in client.search(["UID", uid_set, "KEYWORD", keyword])
                 )
+        self._forget_untagged()
+        return sorted(found)
+
+    def present(self, uids: Sequence[int]) -> list[int]:
+        """Which of ``uids`` (selected folder) still exist on the server (``UID SEARCH UID``):
+        a ``UID STORE`` on expunged UIDs is answered OK and changes nothing."""
+        client = self._client_or_fail()
+        self._require_selected()
+        found: set[int] = set()
+        with self._translated("looking up messages"):
+            for uid_set in uid_sets(uids):
+                found.update(int(uid) for uid in client.search(["UID", uid_set]))
         self._forget_untagged()
         return sorted(found)
 

@@ -10,7 +10,10 @@ the outbox to the cache again, so a pulled keyword never overrides a local edit.
 An edit none of whose messages is cached after a run that pulled every configured folder (each
 past its first pull, none missing: the server no longer has the thread) is *parked*
 (``UserDB.outbox_park``): kept, no longer pending, said once in the summary. When one of its
-messages comes back (the same Message-ID in a later pull) it is unparked and pushed.
+messages comes back (the same Message-ID in a later pull) it is unparked and pushed. A push
+without a pull (``tag --push``, the window's push after an edit) trusts the cache less: it asks
+the server which of the UIDs still exist (a ``UID STORE`` on expunged UIDs is answered OK), and
+an edit none of whose messages exists stays pending for the next sync to park.
 """
 
 from __future__ import annotations
@@ -88,18 +91,26 @@ class Pusher(EngineBase):
                 continue
             unparked = edit.parked is not None and self.userdb.outbox_unpark(edit)
             local_only = False
+            stored = False
             seen = edit.keyword.lower() == SEEN.lower()
-            for folder, uids in sorted(locations.items()):
+            for folder, cached in sorted(locations.items()):
                 if folder == LOCAL_FOLDER:
-                    continue  # a sent reply not synced yet: only in the cache, nothing to push
+                    stored = True  # a sent reply not synced yet: only in the cache, no push
+                    continue
                 state = self.cache.folder(self.account, folder)
                 if state is None or not (seen or state.permanent_keywords):
                     local_only = True
                     if state is not None and folder not in tally.local_only:
                         tally.local_only.append(folder)
                     continue
+                uids = cached
                 try:
                     self._select(folder)
+                    if not tally.pulled:
+                        uids = self._conn().present(cached)
+                    if not uids:
+                        continue  # expunged since the last pull: that sync parks the edit
+                    stored = True
                     if seen:
                         self._conn().set_seen(sorted(uids), edit.add)
                     else:
@@ -113,7 +124,7 @@ class Pusher(EngineBase):
                         continue
                     local_only = True
                     tally.errors.append(quirks.refusal(edit.keyword, folder, str(exc)))
-            if not local_only and complete and self.userdb.outbox_ack(edit):
+            if stored and not local_only and complete and self.userdb.outbox_ack(edit):
                 tally.pushed += 1
                 if unparked:
                     tally.unparked += 1

@@ -220,3 +220,30 @@ def cli_status(config: Path, data: Path, *args: str) -> str:
         sys.stderr = real_err
     assert code == 3, (code, out.getvalue(), err.getvalue())
     return out.getvalue()
+
+
+def test_a_push_before_the_next_pull_does_not_call_an_edit_on_expunged_messages_pushed(
+    mail_user: Any, other_client: IMAPClient, config: Path, data: Path
+) -> None:
+    """``tag --push`` on a thread another client expunged since the last sync: the cache still
+    lists it, and the server answers a ``UID STORE`` on expunged UIDs with OK. The push asks
+    which UIDs exist, so the edit is not called pushed (and dropped) but stays pending; the
+    next sync parks it, and it is stored once the thread is back."""
+    messages = mailbox(2)
+    for m in messages:
+        mail_user.append("INBOX", m.raw)
+    cli(config, data, "sync")
+    gone = messages[0]
+    expunge_by_message_id(other_client, "INBOX", gone.message_id)
+
+    out = cli(config, data, "tag", thread_id(gone.message_id), f"+{TAG}", "--push")
+    assert "1 edit(s) pending until the next sync" in out, out
+    out = cli(config, data, "sync")
+    assert PARKED_LINE in out and "pending" not in out, out
+    mail_user.append("INBOX", gone.raw)
+    out = cli(config, data, "sync")
+    assert "1 parked tag edit pushed again" in out, out
+    assert TAG in keywords_of(mail_user)
+    # A push of a thread that is there still stores at once.
+    out = cli(config, data, "tag", thread_id(messages[1].message_id), "+category:bug", "--push")
+    assert "(pushed)" in out and "category:bug" in keywords_of(mail_user)
