@@ -15,6 +15,10 @@ Where the document lives:
   and merged are expunged, so two teammates pushing at once leave two messages, which the next
   sync merges back into one.
 
+No server announces a change of either to a client in IDLE on another folder, so the live
+mirror's watcher asks between two IDLEs (:class:`CatalogProbe`: the entry's digest, or the
+folder's STATUS) and syncs when the answer changed.
+
 METADATA has no conditional write, so two pushes at the same moment keep only the later value;
 nothing is lost for long: each side keeps its own entries, sees that the server lacks them on its
 next sync, and pushes the merge again. Every edit carries its own time, so the merge
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ __all__ = [
     "CATALOG_HEADER",
     "METADATA_CAPABILITY",
     "METADATA_ENTRY",
+    "CatalogProbe",
     "CatalogSync",
     "FolderStore",
     "MetadataStore",
@@ -204,6 +210,40 @@ def choose_store(conn: ImapConnection, mailbox: str) -> tuple[_Store, dict[str, 
             _log.info("shared catalog: METADATA refused (%s); using the folder", exc)
     folder = FolderStore(conn, _folder_name(conn))
     return folder, folder.read()
+
+
+class CatalogProbe:
+    """What changes when anyone changes the shared catalog, read cheaply: the digest of the
+    METADATA entry on ``mailbox`` where :func:`choose_store` would use it, else the catalog
+    folder's STATUS (``(folder, None)`` while it does not exist). The watcher calls it on its
+    persistent session between two IDLEs; the folder's name is looked up once per connection.
+    Raises ``ImapConnectionLost`` when the connection drops."""
+
+    def __init__(self, mailbox: str) -> None:
+        self.mailbox = mailbox
+        self._folder: tuple[int, str] | None = None
+
+    def __call__(self, conn: ImapConnection) -> tuple[object, ...]:
+        if METADATA_CAPABILITY in conn.capabilities:
+            try:
+                value = conn.get_metadata(
+                    self.mailbox, METADATA_ENTRY, action="reading the shared catalog"
+                )
+            except ImapError:
+                if not conn.connected:
+                    raise
+            else:
+                return ("metadata", hashlib.sha256(value).hexdigest() if value else None)
+        if self._folder is None or self._folder[0] != id(conn):
+            self._folder = (id(conn), _folder_name(conn))
+        folder = self._folder[1]
+        try:
+            found = conn.status(folder)
+        except ImapError:
+            if not conn.connected:
+                raise
+            return (folder, None)
+        return (folder, found.get("MESSAGES"), found.get("UIDNEXT"), found.get("UIDVALIDITY"))
 
 
 def sync_catalog(conn: ImapConnection, userdb: UserDB, mailbox: str) -> CatalogSync:

@@ -28,11 +28,12 @@ class Metadata(ConnectionCore):
         self, mailbox: str, entry: str, *, action: str = "reading METADATA"
     ) -> bytes | None:
         """The value of ``entry`` on ``mailbox``: None when it is NIL, absent or unreadable;
-        ``ImapError`` ("``action`` failed: ...") when the server refuses the command."""
-        self._forget_untagged()
+        ``ImapError`` ("``action`` failed: ...") when the server refuses the command. Changes
+        the server reports meanwhile for the selected folder stay for ``take_changes`` (the
+        watcher reads the shared catalog between two IDLEs)."""
+        self._untagged("METADATA")  # a stale one: not this command's answer
         typ, text = self._command(action, "GETMETADATA", quoted_string(mailbox), f"({entry})")
         data = self._untagged("METADATA")
-        self._forget_untagged()
         if typ != "OK":
             raise ImapError(f"{action} failed: {text}")
         return _metadata_value(data, entry)

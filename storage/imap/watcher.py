@@ -5,7 +5,10 @@ It EXAMINEs the IDLE folder (INBOX when configured, else the first folder) and I
 call ``on_change``. Every ``check_seconds`` it leaves IDLE (DONE: this also proves the connection
 is alive) and asks the other configured folders for their STATUS (MESSAGES, UIDNEXT, UIDVALIDITY,
 HIGHESTMODSEQ with CONDSTORE); any difference calls ``on_change`` too. IDLE is never held longer
-than ``idle_seconds`` (25 minutes: RFC 2177 asks clients to re-issue it before 29).
+than ``idle_seconds`` (25 minutes: RFC 2177 asks clients to re-issue it before 29). A ``probe``
+(the shared tag catalog's fingerprint: ``storage.catalog_sync.fingerprint``) runs at the same
+checks; when its value changes, ``on_change(PROBE)`` is called: no IDLE reports a METADATA
+entry or a folder nobody selected.
 
 A server without IDLE is polled instead: every ``poll_seconds`` a NOOP on the IDLE folder and the
 STATUS of the others.
@@ -27,7 +30,7 @@ from supportmail.storage.imap.connection import ImapConnection
 from supportmail.storage.imap.errors import ImapConnectionLost, ImapError
 from supportmail.storage.imap.sessions import Session, SessionClosed
 
-__all__ = ["BACKOFF", "CHECK_SECONDS", "IDLE_SECONDS", "Watcher", "error_line"]
+__all__ = ["BACKOFF", "CHECK_SECONDS", "IDLE_SECONDS", "PROBE", "Watcher", "error_line"]
 
 IDLE_SECONDS = 25 * 60.0
 """The longest one IDLE command is held (RFC 2177: re-issue before 29 minutes)."""
@@ -37,6 +40,10 @@ BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 """Seconds before each reconnect attempt after a failure; the last one repeats."""
 
 _STATUS_KEYS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ")
+
+PROBE = "\\probe"
+"""What ``on_change`` is called with when the probe's value changed (no folder has this name:
+a folder name never starts with a backslash)."""
 
 
 def idle_folder(folders: Sequence[str]) -> str:
@@ -64,6 +71,7 @@ class Watcher:
         check_seconds: float = CHECK_SECONDS,
         idle_seconds: float = IDLE_SECONDS,
         backoff: Sequence[float] = BACKOFF,
+        probe: Callable[[ImapConnection], object] | None = None,
     ) -> None:
         if not folders:
             raise ValueError("nothing to watch: no folders")
@@ -78,6 +86,7 @@ class Watcher:
         self.check_seconds = max(min(check_seconds, idle_seconds), 0.05)
         self.idle_seconds = idle_seconds
         self._backoff = tuple(backoff) or (1.0,)
+        self._probe = probe
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -141,9 +150,20 @@ class Watcher:
             return ()
         return tuple(found.get(key) for key in _STATUS_KEYS)
 
+    def _probed(self, conn: ImapConnection) -> object:
+        if self._probe is None:
+            return None
+        try:
+            return self._probe(conn)
+        except ImapConnectionLost:
+            raise
+        except ImapError:  # refused: the sync reports what is wrong
+            return None
+
     def _watch(self, conn: ImapConnection) -> None:
         conn.select(self.idle_folder, readonly=True)
         known = {folder: self._status(conn, folder) for folder in self._others}
+        probed = self._probed(conn)
         idle = "IDLE" in conn.capabilities
         self.mode = "idle" if idle else "polling"
         self._failures = 0
@@ -165,6 +185,10 @@ class Watcher:
                 if now != known[folder]:
                     known[folder] = now
                     self._on_change(folder)
+            value = self._probed(conn)
+            if value != probed:
+                probed = value
+                self._on_change(PROBE)
             if conn.take_changes():
                 self._on_change(self.idle_folder)
             next_check = time.monotonic() + interval

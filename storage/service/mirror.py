@@ -138,9 +138,12 @@ class MirrorFacade(ServiceCore):
         """The live mirror of this account (``storage.sync.live``): call ``run()`` in a thread of
         your own (it blocks), ``stop()`` from any; ``on_event`` gets ``LiveEvent``s from its
         threads. ``poll_seconds``: the polling interval of a server without IDLE; the rest
-        default to ``storage.sync.live``/``storage.imap.watcher`` (tests shorten them)."""
+        default to ``storage.sync.live``/``storage.imap.watcher`` (tests shorten them). The
+        shared tag catalog is probed at each of the watcher's checks (``check_seconds``): a
+        teammate's change starts a sync that shares it."""
         if self._sessions is None:
             raise ServiceError("the demo mailbox has no server to watch")
+        from supportmail.storage.catalog_sync import CatalogProbe
         from supportmail.storage.imap import watcher
         from supportmail.storage.sync import live
 
@@ -154,6 +157,9 @@ class MirrorFacade(ServiceCore):
             debounce=live.DEBOUNCE if debounce is None else debounce,
             check_seconds=watcher.CHECK_SECONDS if check_seconds is None else check_seconds,
             backoff=watcher.BACKOFF if backoff is None else backoff,
+            # A teammate's catalog change reaches no IDLE: the watcher probes it at each check.
+            probe=CatalogProbe(self.folders[0] if self.folders else "INBOX"),
+            on_probe_change=self.tag_catalog.due,
         )
         self._lives = [m for m in self._lives if not m.done.is_set()] + [mirror]
         return mirror

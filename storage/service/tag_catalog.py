@@ -114,6 +114,11 @@ class TagCatalog:
         self._last_sync = now
         return None
 
+    def due(self) -> None:
+        """The next ``sync_quietly`` shares the catalog whenever it comes (the live mirror's
+        watcher saw the server's copy change); thread-safe."""
+        self._last_sync = None
+
     def _share(self, *, push: bool) -> str | None:
         """Push the outbox (``push``) and the catalog after a change; why not, or None."""
         s = self.service

@@ -11,7 +11,10 @@ thread of its own and runs the syncs itself:
 * a sync whenever the watcher starts listening (at start and back online after being offline):
   what changed before it listened would otherwise be missed;
 * a sync on ``request_sync()`` (the ``s`` key), coalesced the same way;
-* after a failed sync, another one after a backoff (``RETRY``), until one succeeds.
+* after a failed sync, another one after a backoff (``RETRY``), until one succeeds;
+* when the watcher's ``probe`` (the shared tag catalog's fingerprint) changed, or the watcher
+  starts listening: ``on_probe_change()`` first (the service makes that sync share the catalog
+  even if it shared it a moment ago), then a sync.
 
 Every step is reported as a ``LiveEvent``: ``online``/``offline`` from the watcher, ``syncing``,
 ``progress``, ``synced`` or ``sync_failed`` from the syncs. ``stop()`` (any thread) ends ``run``:
@@ -25,11 +28,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from supportmail.storage.imap.connection import ImapConnection
 from supportmail.storage.imap.sessions import Session
 from supportmail.storage.imap.watcher import (
     BACKOFF,
     CHECK_SECONDS,
     IDLE_SECONDS,
+    PROBE,
     Watcher,
     error_line,
 )
@@ -66,8 +71,11 @@ class LiveMirror:
         check_seconds: float = CHECK_SECONDS,
         idle_seconds: float = IDLE_SECONDS,
         backoff: Sequence[float] = BACKOFF,
+        probe: Callable[[ImapConnection], object] | None = None,
+        on_probe_change: Callable[[], None] | None = None,
     ) -> None:
         self._sync = sync
+        self._on_probe_change = on_probe_change or (lambda: None)
         self._session = session
         self._on_event = on_event
         self._initial = initial_sync
@@ -96,6 +104,7 @@ class LiveMirror:
             check_seconds=check_seconds,
             idle_seconds=idle_seconds,
             backoff=backoff,
+            probe=probe,
         )
 
     # -- from any thread ---------------------------------------------------------------------
@@ -129,7 +138,9 @@ class LiveMirror:
         if not self._stopping:
             self._on_event(event)
 
-    def _changed(self, _folder: str) -> None:
+    def _changed(self, folder: str) -> None:
+        if folder == PROBE:
+            self._on_probe_change()
         self.request_sync()
 
     def _online(self, mode: str) -> None:
@@ -137,6 +148,7 @@ class LiveMirror:
             log.info("back online (%s)", mode)
         self._emit(LiveEvent("online", detail=mode))
         self._was_offline = False
+        self._on_probe_change()  # what changed before the probe's first answer
         # What changed before the watcher listened (while away, or between the first sync's
         # pull and the watcher's EXAMINE) is heard by no one: one sync after it (coalesced
         # with one already due).

@@ -3,12 +3,15 @@ converge through IMAP METADATA, and through the folder when METADATA is hidden."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from supportmail.storage import catalog_sync
+from supportmail.storage.models import LiveEvent
 from supportmail.storage.service import Service
 from supportmail.storage.settings import load_settings
 from tests.dovecot import MailUser
@@ -109,3 +112,49 @@ def test_folder_race_leaves_two_messages_then_merges(
         assert _described(a)["team:one"] == ("from a", None)
         assert _described(a)["team:two"] == ("from b", None)
         assert len(mail_user.flags("Supportmail/Catalog")) == 1
+
+
+def test_a_teammates_catalog_change_reaches_a_running_window_without_mail_changing(
+    account_config: Path, mail_user: MailUser, tmp_path: Path, store: str
+) -> None:
+    """A's live mirror (the open window) IDLEs on INBOX. B describes a tag and adds one: only
+    the shared catalog changes (a METADATA entry, or a message in the catalog folder), which
+    no IDLE on INBOX reports. The watcher probes the catalog at each check, and the sync that
+    follows shares it although A shared it a moment ago (at most every SYNC_EVERY otherwise).
+    Nothing else makes A sync meanwhile: no mail arrives, no flag changes."""
+    mail_user.seed("INBOX", [m.raw for m in support_mailbox(2) if m.folder == "INBOX"])
+    with _open(account_config, tmp_path / "a") as a, _open(account_config, tmp_path / "b") as b:
+        a.sync()
+        b.sync()
+        events: list[LiveEvent] = []
+        mirror = a.live(events.append, check_seconds=0.2, debounce=0.0)
+        watching = threading.Thread(target=mirror.run, daemon=True)
+        watching.start()
+        try:
+            _wait(lambda: mirror.watcher.mode == "idle" and mirror.syncs >= 2 and mirror.idle)
+            syncs = mirror.syncs
+            _info, problem = b.tag_catalog.set("category:docs-gap", description="missed docs")
+            assert problem is None
+            _wait(lambda: _described(a).get("category:docs-gap") == ("missed docs", None))
+            assert mirror.syncs > syncs  # the probe made it sync
+            b.tag_catalog.set("category:bug", description="it is broken")
+            _wait(lambda: _described(a)["category:bug"] == ("it is broken", "1"))
+            # A's own share changes the server's copy too: at most one more sync, then quiet.
+            _wait(lambda: mirror.idle)
+            settled = mirror.syncs
+            deadline = time.monotonic() + 1.0  # five checks: no sync without a change
+            while time.monotonic() < deadline:
+                assert mirror.syncs <= settled + 1
+                time.sleep(0.05)
+        finally:
+            mirror.stop()
+            watching.join(10)
+        assert not watching.is_alive()
+        assert [e.detail for e in events if e.kind == "sync_failed"] == []
+
+
+def _wait(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
