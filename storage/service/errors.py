@@ -1,7 +1,8 @@
 """The service's errors: ``ServiceError`` (one line a user can act on; ``UnknownMessageError``
 when a message reference names none of the thread's) and ``CatalogInputError`` (a tag catalog
-edit that cannot be). The one value the service adds to ``storage.models``, ``NoteEntry``, has
-its own module (``note_entry``), loaded with the first list of notes."""
+edit that cannot be). The values the service adds to ``storage.models`` have their own
+modules, loaded with their first list: ``NoteEntry`` (``note_entry``) and ``ParkedEdit``
+(``parked_edit``)."""
 
 from __future__ import annotations
 
