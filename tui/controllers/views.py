@@ -146,10 +146,11 @@ class ViewController(Controller):
             self.apply()
 
     def clear_search(self) -> None:
-        search_bar = self.main.search_bar
-        if self.search_text or search_bar.value:
+        search_bar = self.main.search_field
+        if self.search_text or (search_bar is not None and search_bar.value):
             self.search_text = ""
-            search_bar.value = ""
+            if search_bar is not None:
+                search_bar.value = ""
         self.main.remove_class("-searching")
 
     # -- jumps ---------------------------------------------------------------------------------

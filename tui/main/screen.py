@@ -121,7 +121,6 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield SearchBar(id="search")
                 yield ThreadList(self.service, now=self.now, id="threads")
             with Container(id="reading"):
                 yield ThreadView(now=self.now, is_team=self.service.is_team_address, id="thread")
@@ -158,8 +157,21 @@ class MainScreen(Screen[None]):
         return self.side_panel.note
 
     @property
+    def search_field(self) -> SearchBar | None:
+        """The search field if it is mounted (``search_bar`` mounts it)."""
+        found = self.query(SearchBar)
+        return found.first() if found else None
+
+    @property
     def search_bar(self) -> SearchBar:
-        return self.query_one(SearchBar)
+        """The search field, mounted above the list when first needed (`/`, or a view that
+        reads it): a first screen shows none."""
+        field = self.search_field
+        if field is not None:
+            return field
+        field = SearchBar(id="search")
+        self.query_one("#list-pane").mount(field, before=self.thread_list)
+        return field
 
     @property
     def status(self) -> StatusBar:
