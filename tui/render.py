@@ -12,7 +12,8 @@ frame, where a dataclass costs ~4 M instructions to define and a named tuple a t
 ==========================  ===============================================================
 function                    used by
 ==========================  ===============================================================
-``thread_row``              ``widgets.thread_list`` (one row of the list)
+``thread_row_parts``        ``widgets.thread_rows`` (one row of the list, drawn as segments)
+``thread_row``              the same row as ``Content`` (tests hold the two equal)
 ``tag_chips``               the thread list, the side panel
 ``customer_name``           the thread list and the thread view title
 ==========================  ===============================================================
