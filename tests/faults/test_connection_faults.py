@@ -10,9 +10,7 @@ edit in the outbox), nothing is duplicated in the cache, and each tag edit lands
 
 from __future__ import annotations
 
-import io
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from supportmail.storage.imap import ImapConnection, ImapConnectionLost
 from supportmail.storage.service import CACHE_FILE, Service
 from supportmail.storage.settings import load_settings
 from supportmail.storage.tags import encode_keyword
-from supportmail.tui.cli import run
+from tests.command import run_cli
 from tests.faults.proxy import Fault, FaultProxy
 from tests.mailgen import support_mailbox
 
@@ -62,13 +60,7 @@ def _open(config: Path, data: Path) -> Service:
 
 
 def _cli(config: Path, data: Path, *args: str) -> tuple[int, str, str]:
-    out, err, real_err = io.StringIO(), io.StringIO(), sys.stderr
-    sys.stderr = err
-    try:
-        code = run(["--config", str(config), "--data-dir", str(data), *args], out)
-    finally:
-        sys.stderr = real_err
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(config, data, *args)
 
 
 def _seed(user: Any, threads: int, *, start: int = 0, replies: bool = False) -> int:

@@ -12,7 +12,6 @@ and out of the outbox once it is back.
 
 from __future__ import annotations
 
-import io
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import pytest
 from supportmail.storage.service import Service
 from supportmail.storage.settings import load_settings
 from supportmail.storage.threads import thread_id
-from supportmail.tui.cli import run
+from tests.command import run_cli
 from tests.faults.kill_rounds import ROOT, app_env
 from tests.mailgen import support_mailbox
 
@@ -34,14 +33,9 @@ TAG = "team:billing"
 
 
 def _cli(config: Path, data: Path, *args: str) -> str:
-    out, err, real_err = io.StringIO(), io.StringIO(), sys.stderr
-    sys.stderr = err
-    try:
-        code = run(["--config", str(config), "--data-dir", str(data), *args], out)
-    finally:
-        sys.stderr = real_err
-    assert code == 0, (code, out.getvalue(), err.getvalue())
-    return out.getvalue()
+    code, out, err = run_cli(config, data, *args)
+    assert code == 0, (code, out, err)
+    return out
 
 
 def _die_at(config: Path, data: Path, method: str, *args: str) -> None:

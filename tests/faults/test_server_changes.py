@@ -21,8 +21,6 @@ A server with no ``\\*`` from the start and one without CONDSTORE from the start
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +34,7 @@ from supportmail.storage.service import CACHE_FILE, Service
 from supportmail.storage.settings import load_settings
 from supportmail.storage.sync.headers import FIRST_CHUNK
 from supportmail.storage.threads import thread_id
-from supportmail.tui.cli import run
+from tests.command import account_config, run_cli
 from tests.mailgen import GenMessage, support_mailbox
 
 pytestmark = pytest.mark.dovecot
@@ -49,19 +47,7 @@ PENDING = "category:bug"
 
 
 def _config(user: Any, path: Path, folders: tuple[str, ...] = ("INBOX",)) -> Path:
-    listed = ", ".join(f'"{f}"' for f in folders)
-    path.write_text(
-        "[accounts.support]\n"
-        f'host = "{user.host}"\n'
-        f"port = {user.port}\n"
-        'tls = "none"\n'
-        f'username = "{user.username}"\n'
-        f'password_command = "printf {user.password}"\n'
-        f"folders = [{listed}]\n"
-        "timeout = 5\n",
-        encoding="utf-8",
-    )
-    return path
+    return account_config(user, path, folders)
 
 
 @pytest.fixture
@@ -80,13 +66,7 @@ def _open(config: Path, data: Path) -> Service:
 
 
 def _cli(config: Path, data: Path, *args: str) -> tuple[int, str, str]:
-    out, err, real_err = io.StringIO(), io.StringIO(), sys.stderr
-    sys.stderr = err
-    try:
-        code = run(["--config", str(config), "--data-dir", str(data), *args], out)
-    finally:
-        sys.stderr = real_err
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(config, data, *args)
 
 
 def _mailbox(threads: int) -> list[GenMessage]:

@@ -10,9 +10,7 @@ server. kill -9 at each step of that life: ``tests/faults/test_kill9_parked.py``
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from imapclient import IMAPClient
 from supportmail.storage.service import Service
 from supportmail.storage.settings import load_settings
 from supportmail.storage.threads import thread_id
-from supportmail.tui.cli import run
+from tests.command import account_config, run_cli
 from tests.mailgen import GenMessage, support_mailbox
 
 pytestmark = pytest.mark.dovecot
@@ -33,19 +31,7 @@ PARKED_LINE = "1 tag edit parked: its thread is no longer on the server"
 
 
 def _config(user: Any, path: Path, folders: tuple[str, ...] = ("INBOX",)) -> Path:
-    listed = ", ".join(f'"{f}"' for f in folders)
-    path.write_text(
-        "[accounts.support]\n"
-        f'host = "{user.host}"\n'
-        f"port = {user.port}\n"
-        'tls = "none"\n'
-        f'username = "{user.username}"\n'
-        f'password_command = "printf {user.password}"\n'
-        f"folders = [{listed}]\n"
-        "timeout = 5\n",
-        encoding="utf-8",
-    )
-    return path
+    return account_config(user, path, folders)
 
 
 @pytest.fixture
@@ -59,14 +45,9 @@ def data(tmp_path: Path) -> Path:
 
 
 def cli(config: Path, data: Path, *args: str) -> str:
-    out, err, real_err = io.StringIO(), io.StringIO(), sys.stderr
-    sys.stderr = err
-    try:
-        code = run(["--config", str(config), "--data-dir", str(data), *args], out)
-    finally:
-        sys.stderr = real_err
-    assert code == 0, (code, out.getvalue(), err.getvalue())
-    return out.getvalue()
+    code, out, err = run_cli(config, data, *args)
+    assert code == 0, (code, out, err)
+    return out
 
 
 def open_service(config: Path, data: Path) -> Service:
@@ -212,14 +193,9 @@ def test_nothing_is_parked_while_a_folder_is_missing_or_by_a_push_alone(
 
 def cli_status(config: Path, data: Path, *args: str) -> str:
     """``cli`` for a command that exits 3 (it ran; the summary says what needs attention)."""
-    out, err, real_err = io.StringIO(), io.StringIO(), sys.stderr
-    sys.stderr = err
-    try:
-        code = run(["--config", str(config), "--data-dir", str(data), *args], out)
-    finally:
-        sys.stderr = real_err
-    assert code == 3, (code, out.getvalue(), err.getvalue())
-    return out.getvalue()
+    code, out, err = run_cli(config, data, *args)
+    assert code == 3, (code, out, err)
+    return out
 
 
 def test_a_push_before_the_next_pull_does_not_call_an_edit_on_expunged_messages_pushed(
