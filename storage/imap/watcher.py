@@ -6,7 +6,7 @@ call ``on_change``. Every ``check_seconds`` it leaves IDLE (DONE: this also prov
 is alive) and asks the other configured folders for their STATUS (MESSAGES, UIDNEXT, UIDVALIDITY,
 HIGHESTMODSEQ with CONDSTORE); any difference calls ``on_change`` too. IDLE is never held longer
 than ``idle_seconds`` (25 minutes: RFC 2177 asks clients to re-issue it before 29). A ``probe``
-(the shared tag catalog's fingerprint: ``storage.catalog_sync.fingerprint``) runs at the same
+(the shared tag catalog's fingerprint: ``storage.catalog_sync.CatalogProbe``) runs at the same
 checks; when its value changes, ``on_change(PROBE)`` is called: no IDLE reports a METADATA
 entry or a folder nobody selected.
 
