@@ -93,3 +93,27 @@ def test_the_shared_table_still_takes_a_replacement(monkeypatch: pytest.MonkeyPa
     assert COMMANDS["voice"] is fake
     monkeypatch.undo()
     assert COMMANDS["voice"] is not fake
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["--config="], "--config"),  # the window's line (the scanner's)
+        (["--data-dir", "", "--account", "demo"], "--data-dir"),
+        (["--account", "demo", "--data-dir=", "threads"], "--data-dir"),  # the whole parser's
+        (["--config", "", "tags", "--parked"], "--config"),
+    ],
+)
+def test_an_empty_path_is_one_line_and_exit_2(
+    argv: list[str], option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--config="$CFG"`` with the variable unset: said, where it opened the default config
+    (or data directory) as if the option were absent."""
+    from supportmail.tui.cli import run
+
+    assert run(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"supportmail: error: {option}: an empty path (leave the option out for the default)\n"
+    )

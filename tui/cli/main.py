@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import argparse
 
     from supportmail.storage.service import Service
+    from supportmail.tui.cli.commandline import Arguments
 
 Command = Callable[["Service", "argparse.Namespace", TextIO], int]
 
@@ -71,6 +72,14 @@ def _say(line: str) -> None:
     print(sanitize_line(line), file=sys.stderr)
 
 
+def _no_empty_paths(args: Arguments) -> None:
+    """``--config=`` or ``--data-dir ""`` (a script's unset variable) is a mistake, said in one
+    line; read as absent it would open the default config or data directory instead."""
+    for dest, option in (("config", "--config"), ("data_dir", "--data-dir")):
+        if getattr(args, dest, None) == "":
+            raise UsageError(f"{option}: an empty path (leave the option out for the default)")
+
+
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code. Errors are one line on stderr."""
     stdout = out or sys.stdout
@@ -82,6 +91,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     log: Path | None = None
     try:
         args = parse_args(argv)
+        _no_empty_paths(args)
         log = logfile.setup(debug=getattr(args, "debug", False))
         if args.command in (None, "demo"):
             return launch_tui(args, stdout)  # the UI enables the collector after a frame
