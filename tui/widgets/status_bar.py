@@ -1,8 +1,9 @@
 """The status bar: account, view, connection state, selected threads, pending tag edits and a
 hint, on one line.
 
-State is shown by classes (``-offline``, ``-syncing``, ``-pending``) that the stylesheet colours;
-every value is plain text rendered as ``Content`` (a folder or error text is never markup).
+Each part takes its style from a component class the stylesheet colours (``status-bar--offline``,
+``status-bar--syncing``, ``status-bar--pending``...); every value is plain text rendered as
+``Content`` (a folder or error text is never markup).
 """
 
 from __future__ import annotations
