@@ -49,6 +49,8 @@ def _settle_garbage_collector() -> None:
 
 _TYPED_AHEAD = 64
 """Keys remembered for ``_typed_ahead`` at most (a key a widget consumed never comes back)."""
+_UNTYPED = object()
+"""``_typed_ahead``: a key that was not typed (nothing remembered for it)."""
 UI_SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the GIL while another waits (Python's default: 0.005)."""
 
@@ -155,11 +157,16 @@ class SupportMailApp(App[None]):
         typed, after a key typed before it moved the focus (`/` and a word typed at once):
         it goes to the widget focused now, as a key typed a moment later would, instead of
         running the old widget's bindings or being dropped. True when it was sent on."""
-        target = self._key_targets.pop(id(event), None)
+        target = self._key_targets.pop(id(event), _UNTYPED)
         focused = self.focused
-        if target is None or focused is None or focused is target:
+        # A key typed before anything had the focus (the window still starting) counts too.
+        if target is _UNTYPED or focused is None or focused is target:
             return False
-        focused._forward_event(events.Key(event.key, event.character))
+        again = events.Key(event.key, event.character)
+        # Remembered as well: keys sent on behind a `/` that has not moved the focus yet come
+        # back once it has, and follow it in turn.
+        self._key_targets[id(again)] = focused
+        focused._forward_event(again)
         return True
 
     def get_css_variables(self) -> dict[str, str]:

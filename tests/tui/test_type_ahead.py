@@ -108,3 +108,37 @@ async def test_a_note_typed_ahead_survives_a_restart(
         assert (again.note(thread_id) or "").endswith("asked for the export")
     finally:
         again.close()
+
+
+async def test_keys_typed_while_the_window_starts_follow_the_focus(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    """`/jake` typed as `supportmail` starts reaches the app before anything has the focus; the
+    word went to no widget and was lost (only `/` opened the field). Each key now follows the
+    focus, also when it is sent on behind a `/` that has not moved the focus yet."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        app.set_focus(None)  # as before the first screen's list takes the focus
+        await pilot.pause()
+        _type_at_once(app, "/refund")
+        await settle(pilot)
+        assert isinstance(app.focused, SearchBar)
+        assert screen.search_bar.value == "refund"
+        assert not service.called("mark_read")  # `r` reached no list binding
+        assert screen.thread_list.thread_query == ThreadQuery(search="refund")
+
+
+async def test_list_keys_typed_while_the_window_starts_still_move_the_cursor(
+    make_app: AppFactory, service: FakeService
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        app.set_focus(None)
+        await pilot.pause()
+        _type_at_once(app, "jj")
+        await settle(pilot)
+        assert screen.thread_list.cursor == 2
