@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from textual import events
 
 from supportmail.storage.models import ThreadQuery
@@ -31,13 +32,21 @@ def _type_at_once(app: object, text: str) -> None:
         app.post_message(events.Key(_KEY_NAMES.get(ch, ch), ch))  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("starting", [False, True], ids=["list-focused", "window-starting"])
 async def test_a_word_typed_right_after_slash_goes_into_the_search(
-    make_app: AppFactory, service: FakeService
+    make_app: AppFactory, service: FakeService, starting: bool
 ) -> None:
+    """`/refund` at once, with the list focused or as the window starts: `/jake` typed as
+    `supportmail` starts reaches the app before anything has the focus, and the word went to
+    no widget and was lost (only `/` opened the field). Each key now follows the focus, also
+    when it is sent on behind a `/` that has not moved the focus yet."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = main_screen(app)
+        if starting:
+            app.set_focus(None)  # as before the first screen's list takes the focus
+            await pilot.pause()
         _type_at_once(app, "/refund")
         await settle(pilot)
         assert isinstance(app.focused, SearchBar)
@@ -108,26 +117,6 @@ async def test_a_note_typed_ahead_survives_a_restart(
         assert (again.note(thread_id) or "").endswith("asked for the export")
     finally:
         again.close()
-
-
-async def test_keys_typed_while_the_window_starts_follow_the_focus(
-    make_app: AppFactory, service: FakeService
-) -> None:
-    """`/jake` typed as `supportmail` starts reaches the app before anything has the focus; the
-    word went to no widget and was lost (only `/` opened the field). Each key now follows the
-    focus, also when it is sent on behind a `/` that has not moved the focus yet."""
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        screen = main_screen(app)
-        app.set_focus(None)  # as before the first screen's list takes the focus
-        await pilot.pause()
-        _type_at_once(app, "/refund")
-        await settle(pilot)
-        assert isinstance(app.focused, SearchBar)
-        assert screen.search_bar.value == "refund"
-        assert not service.called("mark_read")  # `r` reached no list binding
-        assert screen.thread_list.thread_query == ThreadQuery(search="refund")
 
 
 async def test_list_keys_typed_while_the_window_starts_still_move_the_cursor(
