@@ -100,17 +100,29 @@ def _body(args: argparse.Namespace) -> str | None:
             )
         return None
     if name == "-":
+        if sys.stdin.isatty():  # typed by hand: say how it ends
+            print("supportmail: your text, then ctrl-D on a line of its own", file=sys.stderr)
         stream = getattr(sys.stdin, "buffer", None)
-        text = stream.read().decode("utf-8", errors="replace") if stream else sys.stdin.read()
+        text = _decoded(stream.read()) if stream else sys.stdin.read().removeprefix("\ufeff")
     else:
         try:
-            text = Path(name).read_bytes().decode("utf-8", errors="replace")
+            text = _decoded(Path(name).read_bytes())
         except OSError as exc:
             raise UsageError(f"--body-file {sanitize_line(name)}: {exc.strerror or exc}") from None
     if not text.strip():
         where = "stdin" if name == "-" else sanitize_line(name)
         raise UsageError(f"--body-file: {where} is empty: nothing to send")
     return text
+
+
+def _decoded(raw: bytes) -> str:
+    """A body file's text: UTF-8 (a leading byte-order mark, as Windows editors write, dropped),
+    else Windows-1252, the usual other encoding of a hand-written file, which maps every byte
+    but five: those become U+FFFD."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def _edit(path: str) -> None:
